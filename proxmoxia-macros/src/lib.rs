@@ -1,0 +1,1 @@
+//! Procedural macro behind Proxmoxia's typed API (filled in by the generator).

@@ -1,0 +1,460 @@
+//! Credentials and the login protocol, without I/O.
+//!
+//! The client drives these pure steps over HTTP; keeping them I/O-free makes the two-step TFA
+//! login resumable (a program may prompt a human between the steps) and testable.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::encode::Form;
+use crate::error::{AuthError, Error, Result};
+
+/// PVE tickets are valid for two hours after they are issued.
+pub const TICKET_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// A secret string: never shown by `Debug`, never logged. Read it with [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself; use it only to put it on the wire or into protected storage.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_owned())
+    }
+}
+
+/// A logged-in session: the ticket and CSRF token PVE issued.
+///
+/// Export it with serde to cache a login between runs of a CLI
+/// ([`Client::session`](crate::Client::session)), and give it back with
+/// [`Client::set_session`](crate::Client::set_session). The serialised form contains the
+/// ticket: store it like a password. `Debug` shows only the user and times.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Session {
+    /// The user the ticket belongs to (`root@pam`).
+    pub user: String,
+    ticket: Secret,
+    csrf: Secret,
+    /// When the ticket was issued, seconds since the Unix epoch (from the ticket itself).
+    pub issued: u64,
+}
+
+impl Session {
+    /// A session from its parts, e.g. read from a cache.
+    pub fn new(user: impl Into<String>, ticket: Secret, csrf: Secret) -> Session {
+        let issued = ticket_issued(ticket.expose()).unwrap_or_else(unix_now);
+        Session {
+            user: user.into(),
+            ticket,
+            csrf,
+            issued,
+        }
+    }
+
+    /// The `PVEAuthCookie` value.
+    pub fn ticket(&self) -> &Secret {
+        &self.ticket
+    }
+
+    /// The `CSRFPreventionToken` header value.
+    pub fn csrf_token(&self) -> &Secret {
+        &self.csrf
+    }
+
+    /// When PVE stops accepting the ticket.
+    pub fn expires_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.issued) + TICKET_LIFETIME
+    }
+
+    /// How old the ticket is now.
+    pub fn age(&self) -> Duration {
+        Duration::from_secs(unix_now().saturating_sub(self.issued))
+    }
+
+    /// True once the ticket's two hours are over.
+    pub fn is_expired(&self) -> bool {
+        self.age() >= TICKET_LIFETIME
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("issued", &self.issued)
+            .field("expires_in", &remaining(self))
+            .finish_non_exhaustive()
+    }
+}
+
+fn remaining(session: &Session) -> Duration {
+    session
+        .expires_at()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+}
+
+/// What a successful login tells: who is logged in and until when. Holds no secret.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoginInfo {
+    /// The user, as PVE spells it.
+    pub user: String,
+    /// When the ticket expires (PVE: two hours after issue).
+    pub expires_at: SystemTime,
+    /// The cluster name, if PVE sent it.
+    pub cluster_name: Option<String>,
+    /// The user's capabilities (`cap`), as PVE sent them.
+    pub capabilities: Value,
+}
+
+/// The first step of a login: done, or a second factor is needed.
+#[derive(Debug)]
+#[must_use = "a TFA challenge must be answered with Client::finish_tfa"]
+pub enum LoginStep {
+    /// Logged in.
+    Done(LoginInfo),
+    /// PVE wants a second factor; answer it with [`Client::finish_tfa`](crate::Client::finish_tfa).
+    NeedTfa(TfaChallenge),
+}
+
+/// PVE's request for a second factor. Holds a half-logged-in ticket (never shown by `Debug`).
+#[derive(Clone)]
+pub struct TfaChallenge {
+    user: String,
+    ticket: Secret,
+    challenge: Value,
+}
+
+impl TfaChallenge {
+    /// The user logging in.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// True if a TOTP code (authenticator app) is accepted.
+    pub fn totp(&self) -> bool {
+        truthy(self.challenge.get("totp"))
+    }
+
+    /// True if a recovery key is accepted.
+    pub fn recovery(&self) -> bool {
+        match self.challenge.get("recovery") {
+            Some(Value::String(s)) => !s.is_empty() && s != "unavailable",
+            Some(Value::Array(a)) => !a.is_empty(),
+            other => truthy(other),
+        }
+    }
+
+    /// True if a Yubico OTP is accepted.
+    pub fn yubico(&self) -> bool {
+        truthy(self.challenge.get("yubico"))
+    }
+
+    /// The WebAuthn challenge, if WebAuthn is possible (answer it with [`TfaAnswer::WebAuthn`]).
+    pub fn webauthn(&self) -> Option<&Value> {
+        self.challenge.get("webauthn").filter(|v| !v.is_null())
+    }
+
+    /// The whole challenge as PVE encoded it in the ticket.
+    pub fn raw(&self) -> &Value {
+        &self.challenge
+    }
+}
+
+impl fmt::Debug for TfaChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TfaChallenge")
+            .field("user", &self.user)
+            .field("totp", &self.totp())
+            .field("recovery", &self.recovery())
+            .field("yubico", &self.yubico())
+            .field("webauthn", &self.webauthn().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0),
+        Some(Value::String(s)) => !s.is_empty() && s != "0",
+        Some(Value::Object(_)) | Some(Value::Array(_)) => true,
+        _ => false,
+    }
+}
+
+/// The answer to a [`TfaChallenge`]. `Debug` hides the code.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum TfaAnswer {
+    /// A TOTP code from an authenticator app.
+    Totp(Secret),
+    /// One of the user's recovery keys.
+    Recovery(Secret),
+    /// A Yubico OTP.
+    Yubico(Secret),
+    /// The JSON answer of a WebAuthn authenticator.
+    WebAuthn(Secret),
+}
+
+impl TfaAnswer {
+    /// A TOTP code.
+    pub fn totp(code: impl Into<String>) -> TfaAnswer {
+        TfaAnswer::Totp(Secret::new(code))
+    }
+
+    /// A recovery key.
+    pub fn recovery(key: impl Into<String>) -> TfaAnswer {
+        TfaAnswer::Recovery(Secret::new(key))
+    }
+
+    fn wire(&self) -> String {
+        let (kind, code) = match self {
+            TfaAnswer::Totp(c) => ("totp", c),
+            TfaAnswer::Recovery(c) => ("recovery", c),
+            TfaAnswer::Yubico(c) => ("yubico", c),
+            TfaAnswer::WebAuthn(c) => ("webauthn", c),
+        };
+        format!("{kind}:{}", code.expose())
+    }
+}
+
+impl fmt::Debug for TfaAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            TfaAnswer::Totp(_) => "Totp",
+            TfaAnswer::Recovery(_) => "Recovery",
+            TfaAnswer::Yubico(_) => "Yubico",
+            TfaAnswer::WebAuthn(_) => "WebAuthn",
+        };
+        write!(f, "{kind}(***)")
+    }
+}
+
+/// An API token: `user@realm!tokenid` and its secret (a UUID).
+#[derive(Clone)]
+pub struct ApiToken {
+    id: String,
+    secret: Secret,
+}
+
+impl ApiToken {
+    /// A token from its id (`root@pam!ci`) and secret.
+    pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Result<ApiToken> {
+        let id = id.into();
+        let (user, name) = id.split_once('!').unwrap_or((&id, ""));
+        if !user.contains('@') || name.is_empty() {
+            return Err(Error::Config(format!(
+                "API token id {id:?} must look like user@realm!tokenid"
+            )));
+        }
+        Ok(ApiToken {
+            id,
+            secret: Secret::new(secret),
+        })
+    }
+
+    /// Parses `user@realm!tokenid=secret`, the form PVE's `Authorization` header uses.
+    pub fn parse(text: &str) -> Result<ApiToken> {
+        let text = text.trim().trim_start_matches("PVEAPIToken=");
+        let (id, secret) = text.split_once('=').ok_or_else(|| {
+            Error::Config("API token must look like user@realm!tokenid=secret".into())
+        })?;
+        ApiToken::new(id, secret)
+    }
+
+    /// The token id, `user@realm!tokenid`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The `Authorization` header value.
+    pub(crate) fn header(&self) -> String {
+        format!("PVEAPIToken={}={}", self.id, self.secret.expose())
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiToken")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The form of the first login request (`POST /access/ticket`).
+pub(crate) fn password_form(user: &str, password: &str) -> Form {
+    let mut form = Form::new();
+    form.push("username", user);
+    form.push("password", password);
+    form.push("new-format", "1");
+    form
+}
+
+/// The form of the second step, answering a TFA challenge.
+pub(crate) fn tfa_form(challenge: &TfaChallenge, answer: &TfaAnswer) -> Form {
+    let mut form = Form::new();
+    form.push("username", challenge.user.as_str());
+    form.push("tfa-challenge", challenge.ticket.expose());
+    form.push("password", answer.wire());
+    form.push("new-format", "1");
+    form
+}
+
+/// Interprets the `data` of a `POST /access/ticket` answer.
+pub(crate) fn parse_login(user: &str, data: &Value) -> Result<(LoginStep, Option<Session>)> {
+    let bad = |what: &str| Error::Auth(AuthError::BadAnswer(what.to_owned()));
+    let obj = data
+        .as_object()
+        .ok_or_else(|| bad("data is not an object"))?;
+    let ticket = obj
+        .get("ticket")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no ticket"))?;
+    let username = obj
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or(user)
+        .to_owned();
+    let need_tfa = truthy(obj.get("NeedTFA")) || ticket_payload(ticket).starts_with("!tfa!");
+    if need_tfa {
+        let challenge = tfa_challenge_json(ticket);
+        return Ok((
+            LoginStep::NeedTfa(TfaChallenge {
+                user: username,
+                ticket: Secret::new(ticket),
+                challenge,
+            }),
+            None,
+        ));
+    }
+    let csrf = obj
+        .get("CSRFPreventionToken")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no CSRFPreventionToken"))?;
+    let session = Session::new(username.clone(), Secret::new(ticket), Secret::new(csrf));
+    let info = LoginInfo {
+        user: username,
+        expires_at: session.expires_at(),
+        cluster_name: obj
+            .get("clustername")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        capabilities: obj.get("cap").cloned().unwrap_or(Value::Null),
+    };
+    Ok((LoginStep::Done(info), Some(session)))
+}
+
+/// The part of `PVE:<payload>:<hex time>::<signature>` after the product prefix.
+fn ticket_payload(ticket: &str) -> &str {
+    ticket.split(':').nth(1).unwrap_or("")
+}
+
+/// The issue time encoded in a PVE ticket.
+pub(crate) fn ticket_issued(ticket: &str) -> Option<u64> {
+    let hex = ticket.split(':').nth(2)?;
+    if hex.is_empty() || hex.len() > 16 {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+/// The challenge PVE encodes (percent-encoded JSON) in a half-logged-in ticket.
+fn tfa_challenge_json(ticket: &str) -> Value {
+    let payload = ticket_payload(ticket);
+    let encoded = payload.strip_prefix("!tfa!").unwrap_or(payload);
+    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+    serde_json::from_str(&decoded).unwrap_or(Value::Null)
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ticket_time_is_read_from_the_ticket() {
+        assert_eq!(
+            ticket_issued("PVE:root@pam:4EEC61E2::c2lnbmF0dXJl"),
+            Some(0x4EEC61E2)
+        );
+        assert_eq!(ticket_issued("garbage"), None);
+    }
+
+    #[test]
+    fn login_answer_with_ticket_is_done_and_debug_hides_secrets() {
+        let data = json!({"ticket": "PVE:root@pam:4EEC61E2::sig", "CSRFPreventionToken": "4EEC61E2:csrfsecret",
+                          "username": "root@pam", "cap": {}});
+        let (step, session) = parse_login("root@pam", &data).unwrap();
+        let session = session.unwrap();
+        let shown = format!("{step:?} {session:?}");
+        assert!(shown.contains("root@pam"));
+        assert!(
+            !shown.contains("sig") && !shown.contains("csrfsecret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn need_tfa_answer_exposes_the_challenge_kinds() {
+        let data = json!({"ticket": "PVE:!tfa!%7B%22totp%22%3Atrue%2C%22recovery%22%3A%22available%22%7D:4EEC61E2::sig",
+                          "username": "alice@pve", "NeedTFA": 1});
+        let (step, session) = parse_login("alice@pve", &data).unwrap();
+        assert!(session.is_none());
+        let LoginStep::NeedTfa(challenge) = step else {
+            panic!("expected a challenge")
+        };
+        assert!(challenge.totp() && challenge.recovery() && !challenge.yubico());
+        assert!(!format!("{challenge:?}").contains("sig"));
+        let form = tfa_form(&challenge, &TfaAnswer::totp("123456"));
+        assert_eq!(form.get("password"), Some("totp:123456"));
+        assert_eq!(form.get("new-format"), Some("1"));
+        assert!(form.get("tfa-challenge").unwrap().starts_with("PVE:!tfa!"));
+        assert_eq!(format!("{:?}", TfaAnswer::totp("123456")), "Totp(***)");
+    }
+
+    #[test]
+    fn api_token_parses_and_hides_its_secret() {
+        let token = ApiToken::parse("root@pam!ci=aaaa-bbbb").unwrap();
+        assert_eq!(token.id(), "root@pam!ci");
+        assert_eq!(token.header(), "PVEAPIToken=root@pam!ci=aaaa-bbbb");
+        assert!(!format!("{token:?}").contains("aaaa"));
+        assert!(ApiToken::parse("root@pam=x").is_err());
+        assert!(ApiToken::new("nouser!x", "s").is_err());
+    }
+}

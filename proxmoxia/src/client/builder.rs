@@ -1,0 +1,256 @@
+//! `ClientBuilder`: where to connect, how to trust the server, timeouts, credentials.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::{Client, Inner};
+use crate::auth::ApiToken;
+use crate::client::session::AuthManager;
+use crate::error::{Error, Result};
+use crate::tls::{self, Fingerprint, TlsOptions};
+
+/// PVE's API port.
+pub const DEFAULT_PORT: u16 = 8006;
+
+/// Builds a [`Client`]. Created by [`Client::builder`].
+///
+/// Certificate verification is on unless [`danger_accept_invalid_certs`] is called. A
+/// self-signed node is trusted by pinning its fingerprint ([`fingerprint`]) or adding its CA
+/// ([`add_ca_pem`]).
+///
+/// [`danger_accept_invalid_certs`]: ClientBuilder::danger_accept_invalid_certs
+/// [`fingerprint`]: ClientBuilder::fingerprint
+/// [`add_ca_pem`]: ClientBuilder::add_ca_pem
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    host: String,
+    port: Option<u16>,
+    tls: TlsOptions,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    user_agent: String,
+    token: Option<ApiToken>,
+    renew_after: Duration,
+    // The first configuration error, reported by build() so the chain stays infallible.
+    error: Option<Error>,
+}
+
+impl ClientBuilder {
+    pub(super) fn new(host: &str) -> ClientBuilder {
+        ClientBuilder {
+            host: host.trim().to_owned(),
+            port: None,
+            tls: TlsOptions {
+                builtin_roots: true,
+                ..TlsOptions::default()
+            },
+            connect_timeout: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(60)),
+            user_agent: concat!("proxmoxia/", env!("CARGO_PKG_VERSION")).to_owned(),
+            token: None,
+            renew_after: Duration::from_secs(60 * 60),
+            error: None,
+        }
+    }
+
+    fn fail(mut self, err: Error) -> ClientBuilder {
+        self.error.get_or_insert(err);
+        self
+    }
+
+    /// The port (default 8006, or the one in the host URL).
+    pub fn port(mut self, port: u16) -> ClientBuilder {
+        self.port = Some(port);
+        self
+    }
+
+    /// How long connecting (TCP and TLS) may take. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take, from sending to the end of the answer. Default 60 s;
+    /// `None` waits for ever. Uploads are not bound by it. Long PVE operations return a task
+    /// id at once: wait for those with [`Client::task`].
+    pub fn timeout(mut self, timeout: Option<Duration>) -> ClientBuilder {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header. Default `proxmoxia/<version>`.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> ClientBuilder {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM text (e.g. `/etc/pve/pve-root-ca.pem`), in
+    /// addition to the system's roots.
+    pub fn add_ca_pem(mut self, pem: &[u8]) -> ClientBuilder {
+        match tls::parse_pem_certs(pem) {
+            Ok(certs) => {
+                self.tls.extra_roots.extend(certs);
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Whether the operating system's CA roots are trusted too (default `true`). With `false`,
+    /// only the CAs given by [`add_ca_pem`](ClientBuilder::add_ca_pem) are.
+    pub fn builtin_roots(mut self, enabled: bool) -> ClientBuilder {
+        self.tls.builtin_roots = enabled;
+        self
+    }
+
+    /// Trusts exactly the certificate with this SHA-256 fingerprint, in the colon-hex form PVE
+    /// shows (`Node > System > Certificates`, or `pvenode cert info`), whoever signed it.
+    /// Can be given more than once (e.g. during a certificate change). A certificate with
+    /// another fingerprint fails with [`Error::Tls`].
+    pub fn fingerprint(mut self, fingerprint: &str) -> ClientBuilder {
+        match Fingerprint::parse(fingerprint) {
+            Ok(fp) => {
+                self.tls.fingerprints.push(fp);
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Accepts any server certificate. **Anyone on the network path can then read and change
+    /// the traffic, including passwords and tickets.** Prefer
+    /// [`fingerprint`](ClientBuilder::fingerprint) for self-signed nodes.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> ClientBuilder {
+        self.tls.danger_accept_invalid_certs = accept;
+        self
+    }
+
+    /// Authenticates every request with this API token (`user@realm!tokenid`, secret).
+    pub fn api_token(self, id: impl Into<String>, secret: impl Into<String>) -> ClientBuilder {
+        match ApiToken::new(id, secret) {
+            Ok(token) => self.token(token),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Authenticates every request with this API token.
+    pub fn token(mut self, token: ApiToken) -> ClientBuilder {
+        self.token = Some(token);
+        self
+    }
+
+    /// Renew a login ticket once it is this old (default 1 hour; PVE tickets last 2 hours).
+    pub fn ticket_renew_after(mut self, age: Duration) -> ClientBuilder {
+        self.renew_after = age;
+        self
+    }
+
+    /// The client, or the first configuration error.
+    pub fn build(self) -> Result<Client> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        let base = base_url(&self.host, self.port)?;
+        let tls = tls::client_config(&self.tls)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent)
+            // PVE never redirects API calls; a redirect would carry credentials elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client set-up: {e}")))?;
+        let auth = AuthManager::new(self.token, self.renew_after);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                timeout: self.timeout,
+                auth,
+            }),
+        })
+    }
+}
+
+/// `https://host:port/api2/json` from `host`, `host:port` or a URL.
+fn base_url(host: &str, port: Option<u16>) -> Result<String> {
+    if host.is_empty() {
+        return Err(Error::Config("no host given".into()));
+    }
+    let with_scheme = if host.contains("://") {
+        host.to_owned()
+    } else {
+        format!("https://{host}")
+    };
+    let url = Url::parse(&with_scheme)
+        .map_err(|e| Error::Config(format!("invalid host {host:?}: {e}")))?;
+    if url.scheme() != "https" {
+        return Err(Error::Config(format!(
+            "PVE's API is served over https, not {}",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Config(format!("invalid host {host:?}")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "put credentials in login() or api_token(), not in the URL".into(),
+        ));
+    }
+    // Url hides a port equal to the scheme's default, so look for an explicit `:443` too.
+    let authority = with_scheme
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let explicit_443 = authority
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| p == "443" && (!h.contains(':') || h.ends_with(']')));
+    let port = port
+        .or(url.port())
+        .or(explicit_443.then_some(443))
+        .unwrap_or(DEFAULT_PORT);
+    let host = url.host_str().unwrap_or_default();
+    // Written out by hand: Url would drop an explicit :443.
+    Ok(format!("https://{host}:{port}/api2/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_accepts_hosts_and_urls() {
+        assert_eq!(
+            base_url("pve1", None).unwrap(),
+            "https://pve1:8006/api2/json"
+        );
+        assert_eq!(
+            base_url("pve1:443", None).unwrap(),
+            "https://pve1:443/api2/json"
+        );
+        assert_eq!(
+            base_url("https://10.0.0.1:8006/", None).unwrap(),
+            "https://10.0.0.1:8006/api2/json"
+        );
+        assert_eq!(
+            base_url("[::1]", Some(9000)).unwrap(),
+            "https://[::1]:9000/api2/json"
+        );
+        assert!(base_url("http://pve1", None).is_err());
+        assert!(base_url("", None).is_err());
+        assert!(base_url("https://root:pw@pve1", None).is_err());
+    }
+
+    #[test]
+    fn builder_reports_the_first_bad_option() {
+        let err = Client::builder("pve1")
+            .fingerprint("nope")
+            .add_ca_pem(b"garbage")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("fingerprint"), "{err}");
+    }
+}

@@ -1,0 +1,281 @@
+//! One HTTP exchange: URL, headers, body, tracing, and turning failures into [`Error`]s.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tracing::Instrument;
+
+use super::Inner;
+use super::session::RequestAuth;
+use crate::encode::Form;
+use crate::error::{ApiError, Error, Result, TransportError, TransportErrorKind};
+
+/// A request body other than the form.
+pub(crate) enum Body {
+    None,
+    Multipart(reqwest::multipart::Form),
+}
+
+impl Inner {
+    /// Sends one request with these credentials; the body of a 2xx answer, or the error.
+    pub(super) async fn transport(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        body: Body,
+        auth: &RequestAuth,
+        timeout: Option<Duration>,
+    ) -> Result<bytes::Bytes> {
+        let span = tracing::debug_span!(
+            "pve_request",
+            method = %method,
+            path = %path,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let result = self.exchange(method, path, form, body, auth, timeout).await;
+            let span = tracing::Span::current();
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok((status, _)) => {
+                    span.record("status", status.as_u16());
+                    tracing::debug!("PVE answered");
+                }
+                Err(Error::Api(e)) => {
+                    span.record("status", e.status);
+                    tracing::debug!(message = %e.message, "PVE answered with an error");
+                }
+                Err(e) => tracing::debug!(error = %e, "request failed"),
+            }
+            result.map(|(_, body)| body)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn exchange(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        body: Body,
+        auth: &RequestAuth,
+        timeout: Option<Duration>,
+    ) -> Result<(StatusCode, bytes::Bytes)> {
+        let mut url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        let in_query = matches!(*method, Method::GET | Method::DELETE | Method::HEAD);
+        if in_query && !form.is_empty() {
+            url.push('?');
+            url.push_str(&form.to_urlencoded());
+        }
+        let mut request = self
+            .http
+            .request(method.clone(), &url)
+            .headers(auth_headers(auth, method)?);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        request = match body {
+            Body::Multipart(multipart) => request.multipart(multipart),
+            Body::None if !in_query => request
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(form.to_urlencoded()),
+            Body::None => request,
+        };
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let reason = reason_phrase(&response);
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            Ok((status, bytes))
+        } else {
+            Err(Error::Api(Box::new(api_error(
+                method, path, status, reason, &bytes,
+            ))))
+        }
+    }
+}
+
+fn auth_headers(auth: &RequestAuth, method: &Method) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    let sensitive = |value: String| {
+        let mut v = HeaderValue::from_str(&value).map_err(|_| {
+            Error::Config("credentials contain characters not allowed in HTTP headers".into())
+        })?;
+        v.set_sensitive(true);
+        Ok::<_, Error>(v)
+    };
+    match auth {
+        RequestAuth::None => {}
+        RequestAuth::Token(header) => {
+            headers.insert(AUTHORIZATION, sensitive(header.expose().to_owned())?);
+        }
+        RequestAuth::Ticket { cookie, csrf, .. } => {
+            // PVE reads the cookie raw: percent-encoding the ticket would break it.
+            headers.insert(
+                COOKIE,
+                sensitive(format!("PVEAuthCookie={}", cookie.expose()))?,
+            );
+            if *method != Method::GET && *method != Method::HEAD {
+                headers.insert("CSRFPreventionToken", sensitive(csrf.expose().to_owned())?);
+            }
+        }
+    }
+    Ok(headers)
+}
+
+/// PVE puts its error message in the status line; hyper keeps a non-canonical reason.
+fn reason_phrase(response: &reqwest::Response) -> String {
+    response
+        .extensions()
+        .get::<hyper::ext::ReasonPhrase>()
+        .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+        .or_else(|| response.status().canonical_reason().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// An [`ApiError`] from an error answer: PVE's JSON (`message`, `errors`) when present.
+pub(crate) fn api_error(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    reason: String,
+    body: &[u8],
+) -> ApiError {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let message = json
+        .as_ref()
+        .and_then(|v| v.get("message"))
+        .and_then(|m| m.as_str())
+        .map(|m| m.trim_end().to_owned())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| reason.clone());
+    let errors = json
+        .as_ref()
+        .and_then(|v| v.get("errors"))
+        .and_then(|e| e.as_object())
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.trim_end().to_owned(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ApiError {
+        method: method.to_string(),
+        path: path.to_owned(),
+        status: status.as_u16(),
+        reason,
+        message,
+        errors,
+        body: text,
+    }
+}
+
+fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
+    if let Some(message) = crate::tls::tls_cause(&err) {
+        return Error::Tls {
+            url: url.to_owned(),
+            message,
+        };
+    }
+    let read_only = matches!(*method, Method::GET | Method::HEAD);
+    let (kind, retry_safe) = if err.is_connect() && err.is_timeout() {
+        (TransportErrorKind::ConnectTimeout, true)
+    } else if err.is_connect() {
+        (TransportErrorKind::Connect, true)
+    } else if err.is_timeout() {
+        (TransportErrorKind::Timeout, read_only)
+    } else {
+        (TransportErrorKind::Io, read_only)
+    };
+    Error::Transport(Box::new(TransportError {
+        kind,
+        method: method.to_string(),
+        url: url.to_owned(),
+        message: error_chain(&err),
+        retry_safe,
+        source: Some(err),
+    }))
+}
+
+/// The messages of an error and its causes, `a: b: c`, without repeats.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_reads_pve_message_and_errors() {
+        let body = br#"{"data":null,"message":"Parameter verification failed.\n","errors":{"net0":"invalid format - missing key\n"}}"#;
+        let err = api_error(
+            &Method::POST,
+            "nodes/pve1/qemu",
+            StatusCode::BAD_REQUEST,
+            "Parameter verification failed.".into(),
+            body,
+        );
+        assert_eq!(err.errors["net0"], "invalid format - missing key");
+        assert_eq!(
+            err.to_string(),
+            "Parameter verification failed: net0: invalid format - missing key (HTTP 400 on POST nodes/pve1/qemu)"
+        );
+    }
+
+    #[test]
+    fn api_error_without_json_uses_the_reason() {
+        let err = api_error(
+            &Method::GET,
+            "nodes/x/status",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "hostname lookup 'x' failed".into(),
+            b"<html>oops</html>",
+        );
+        assert_eq!(err.message, "hostname lookup 'x' failed");
+        assert_eq!(err.body, "<html>oops</html>");
+    }
+
+    #[test]
+    fn csrf_header_only_on_writes_and_cookie_is_raw() {
+        let auth = RequestAuth::Ticket {
+            cookie: crate::auth::Secret::new("PVE:root@pam:4EEC61E2::a/b+c="),
+            csrf: crate::auth::Secret::new("4EEC61E2:tok"),
+            generation: 1,
+        };
+        let get = auth_headers(&auth, &Method::GET).unwrap();
+        assert!(get.get("CSRFPreventionToken").is_none());
+        assert_eq!(
+            get.get(COOKIE).unwrap(),
+            "PVEAuthCookie=PVE:root@pam:4EEC61E2::a/b+c="
+        );
+        let post = auth_headers(&auth, &Method::POST).unwrap();
+        assert_eq!(post.get("CSRFPreventionToken").unwrap(), "4EEC61E2:tok");
+        assert!(post.get(COOKIE).unwrap().is_sensitive());
+    }
+}

@@ -1,0 +1,229 @@
+//! Request encoding: parameters as PVE reads them, and path segments.
+//!
+//! PVE takes GET/DELETE parameters in the query string and POST/PUT parameters as an
+//! `application/x-www-form-urlencoded` body. Booleans travel as `1`/`0`, arrays as repeated
+//! keys, and `null` means "not given".
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Characters escaped inside one path segment: everything that would end or split it.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']');
+
+/// Characters escaped in form and query values: all but unreserved ones.
+const FORM: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Escapes one path segment; a `/` inside it is escaped too, so a volume id such as
+/// `local:iso/x.iso` stays one segment.
+pub fn encode_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// Normalises a user-written API path: leading/trailing slashes dropped, each segment escaped
+/// (but `/` kept as the separator).
+pub(crate) fn encode_path(path: &str) -> String {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Ordered name/value pairs, as they go on the wire.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Form {
+    // Values may be passwords: only names are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.pairs.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+impl Form {
+    /// An empty form.
+    pub fn new() -> Form {
+        Form::default()
+    }
+
+    /// Adds one pair.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.pairs.push((name.into(), value.into()));
+    }
+
+    /// True when no parameter is set.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The pairs in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// The value of the first pair with this name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `a=1&b=x%20y`.
+    pub fn to_urlencoded(&self) -> String {
+        let mut out = String::new();
+        for (i, (k, v)) in self.pairs.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.extend(utf8_percent_encode(k, FORM));
+            out.push('=');
+            out.extend(utf8_percent_encode(v, FORM));
+        }
+        out
+    }
+
+    /// Pairs from any serialisable value: a struct or map (fields become parameters), or
+    /// `()`/`None` for no parameters.
+    pub fn from_serialize<T: Serialize + ?Sized>(params: &T) -> Result<Form> {
+        let value = serde_json::to_value(params).map_err(|e| Error::Encode {
+            name: String::new(),
+            reason: e.to_string(),
+        })?;
+        Form::from_value(value)
+    }
+
+    /// Pairs from a JSON object (or `null` for none).
+    pub fn from_value(value: Value) -> Result<Form> {
+        let mut form = Form::new();
+        match value {
+            Value::Null => {}
+            Value::Object(map) => {
+                for (name, value) in map {
+                    form.push_value(&name, value)?;
+                }
+            }
+            other => {
+                return Err(Error::Encode {
+                    name: String::new(),
+                    reason: format!(
+                        "parameters must be a struct or map, not {}",
+                        json_kind(&other)
+                    ),
+                });
+            }
+        }
+        Ok(form)
+    }
+
+    fn push_value(&mut self, name: &str, value: Value) -> Result<()> {
+        match value {
+            Value::Null => {}
+            Value::Bool(b) => self.push(name, if b { "1" } else { "0" }),
+            Value::Number(n) => self.push(name, n.to_string()),
+            Value::String(s) => self.push(name, s),
+            Value::Array(items) => {
+                for item in items {
+                    match item {
+                        Value::Array(_) | Value::Object(_) => {
+                            return Err(Error::Encode {
+                                name: name.into(),
+                                reason: "an array parameter holds scalars only".into(),
+                            });
+                        }
+                        scalar => self.push_value(name, scalar)?,
+                    }
+                }
+            }
+            Value::Object(_) => {
+                return Err(Error::Encode {
+                    name: name.into(),
+                    reason: "PVE takes no nested objects; format it as a property string".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn booleans_become_one_and_zero_and_null_is_skipped() {
+        let form = Form::from_value(json!({"a": true, "b": false, "c": null, "d": 3, "e": "x y"}))
+            .unwrap();
+        assert_eq!(form.to_urlencoded(), "a=1&b=0&d=3&e=x%20y");
+    }
+
+    #[test]
+    fn arrays_repeat_the_key() {
+        let form = Form::from_value(json!({"ids": [1, 2]})).unwrap();
+        assert_eq!(form.to_urlencoded(), "ids=1&ids=2");
+    }
+
+    #[test]
+    fn nested_objects_are_refused_with_the_name() {
+        let err = Form::from_value(json!({"net0": {"bridge": "vmbr0"}})).unwrap_err();
+        assert!(err.to_string().contains("net0"), "{err}");
+    }
+
+    #[test]
+    fn special_characters_are_escaped() {
+        let form = Form::from_value(json!({"net0": "virtio=AA:BB,bridge=vmbr0&x=1"})).unwrap();
+        assert_eq!(
+            form.to_urlencoded(),
+            "net0=virtio%3DAA%3ABB%2Cbridge%3Dvmbr0%26x%3D1"
+        );
+    }
+
+    #[test]
+    fn path_segments_keep_pve_characters_and_escape_separators() {
+        assert_eq!(
+            encode_path("/nodes/pve1/tasks/UPID:pve1:0001:root@pam!tok:/status/"),
+            "nodes/pve1/tasks/UPID:pve1:0001:root@pam!tok:/status"
+        );
+        assert_eq!(encode_segment("local:iso/a b.iso"), "local:iso%2Fa%20b.iso");
+    }
+}

@@ -1,0 +1,129 @@
+"""Start fakepve for Proxmoxia's integration tests.
+
+Serves a seeded fake cluster on 127.0.0.1 (a free port) with the certificate the Rust harness
+generated, applies the requested fault scenarios, prints one ready line and then takes
+commands on stdin, one JSON object per line:
+
+    {"call": "revoke_tickets"}                       -> pve.revoke_tickets()
+    {"call": "set_node_offline", "args": ["pve1"]}   -> pve.set_node_offline("pve1")
+    {"set": "ticket_ttl", "value": 1}                -> pve.ticket_ttl = 1
+
+Each command is answered by one JSON line, {"ok": true, "result": ...} or {"ok": false,
+"error": "..."}. The process exits when stdin closes, so it never outlives the test.
+
+Ready line: FAKEPVE_READY {"url": ..., "port": ..., "user": ..., "password": ..., "token_id": ...,
+"token_secret": ..., "scenarios": [...]}
+"""
+
+import argparse
+import asyncio
+import inspect
+import json
+import sys
+import uuid
+
+try:
+    from fakepve import FakePve
+except ImportError:  # The harness turns this exit code into a "how to install" message.
+    print('fakepve is not installed: pip install "fakepve[crypto]==0.5.0"', file=sys.stderr, flush=True)
+    sys.exit(3)
+
+USER = 'root@pam'
+PASSWORD = 'secret'
+TOKEN_ID = 'root@pam!ci'
+
+# Guests every instance starts with (the seed's examples need a running VM and container).
+VMS = (
+    dict(vmid=100, name='web', status='running',
+         config={'memory': 2048, 'cores': 2, 'sockets': 1, 'ostype': 'l26',
+                 'net0': 'virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1',
+                 'scsi0': 'local-lvm:vm-100-disk-0,size=32G', 'scsihw': 'virtio-scsi-single'}),
+    dict(vmid=101, name='db', status='stopped',
+         config={'memory': 4096, 'cores': 4, 'ostype': 'l26',
+                 'net0': 'virtio=BC:24:11:00:00:02,bridge=vmbr0'}),
+)
+CTS = (
+    dict(vmid=200, name='dns', status='running'),
+)
+
+# Scenario name -> what it changes; documented in tests/README.md.
+SCENARIOS = ('api-token', 'expired-ticket', 'locked-vm', 'task-error', 'offline-node', 'no-quorum')
+
+
+def seed(pve):
+    for vm in VMS:
+        pve.add_vm(vm['vmid'], vm['name'], status=vm['status'], config=vm['config'])
+    for ct in CTS:
+        pve.add_ct(ct['vmid'], ct['name'], status=ct['status'])
+
+
+def apply(pve, scenario, info):
+    if scenario == 'api-token':
+        secret = str(uuid.uuid4())
+        pve.apitokens[TOKEN_ID] = secret
+        info.update(token_id=TOKEN_ID, token_secret=secret)
+    elif scenario == 'expired-ticket':
+        # Tickets die one second after they are issued: the client's next request gets a 401.
+        pve.ticket_ttl = 1
+    elif scenario == 'locked-vm':
+        pve.add_vm(102, 'locked', status='stopped', lock='backup', config={'memory': 1024})
+        info.update(locked_vmid=102)
+    elif scenario == 'task-error':
+        vm = pve.add_vm(103, 'broken', status='stopped', config={'memory': 1024})
+        vm.start_error = "unable to find configuration file for VM 103 disk 'scsi0'"
+        info.update(failing_vmid=103, failing_error=vm.start_error)
+    elif scenario == 'offline-node':
+        pve.add_node('pve2', online=False)
+        info.update(offline_node='pve2')
+    elif scenario == 'no-quorum':
+        pve.lose_quorum()
+    else:
+        raise SystemExit('unknown scenario {0!r}; known: {1}'.format(scenario, ', '.join(SCENARIOS)))
+
+
+async def run_command(pve, line):
+    cmd = json.loads(line)
+    if 'set' in cmd:
+        setattr(pve, cmd['set'], cmd['value'])
+        return None
+    result = getattr(pve, cmd['call'])(*cmd.get('args', []), **cmd.get('kwargs', {}))
+    if inspect.isawaitable(result):
+        result = await result
+    return result if isinstance(result, (str, int, float, bool, list, dict, type(None))) else repr(result)
+
+
+async def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--cert', required=True)
+    parser.add_argument('--key', required=True)
+    parser.add_argument('--time-scale', type=float, default=0.0)
+    parser.add_argument('--scenario', action='append', default=[], choices=SCENARIOS)
+    args = parser.parse_args()
+
+    pve = FakePve(user=USER, password=PASSWORD, host='127.0.0.1', port=0)
+    pve.time_scale = args.time_scale
+    seed(pve)
+    info = {'user': USER, 'password': PASSWORD, 'scenarios': args.scenario}
+    for scenario in args.scenario:
+        apply(pve, scenario, info)
+    await pve.start(args.cert, args.key)
+    info.update(url=pve.url, port=pve.port)
+    print('FAKEPVE_READY ' + json.dumps(info), flush=True)
+
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break  # the test ended (or crashed): stop with it
+        if not line.strip():
+            continue
+        try:
+            answer = {'ok': True, 'result': await run_command(pve, line)}
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which decides
+            answer = {'ok': False, 'error': '{0}: {1}'.format(type(exc).__name__, exc)}
+        print(json.dumps(answer), flush=True)
+    await pve.stop()
+
+
+if __name__ == '__main__':
+    asyncio.run(main())
