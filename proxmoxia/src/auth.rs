@@ -6,7 +6,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::encode::Form;
@@ -16,8 +15,7 @@ use crate::error::{AuthError, Error, Result};
 pub const TICKET_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// A secret string: never shown by `Debug`, never logged. Read it with [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
@@ -35,6 +33,21 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+/// Serialises as the plain string: only for deliberate export (e.g. a session cache).
+impl serde_core::Serialize for Secret {
+    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde_core::Deserialize<'de> for Secret {
+    fn deserialize<D: serde_core::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Secret, D::Error> {
+        <String as serde_core::Deserialize>::deserialize(d).map(Secret)
     }
 }
 
@@ -56,7 +69,7 @@ impl From<&str> for Secret {
 /// ([`Client::session`](crate::Client::session)), and give it back with
 /// [`Client::set_session`](crate::Client::set_session). The serialised form contains the
 /// ticket: store it like a password. `Debug` shows only the user and times.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     /// The user the ticket belongs to (`root@pam`).
     pub user: String,
@@ -90,7 +103,11 @@ impl Session {
 
     /// When PVE stops accepting the ticket.
     pub fn expires_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.issued) + TICKET_LIFETIME
+        // `issued` comes from the server (or a cache file): never let it overflow.
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(self.issued))
+            .and_then(|t| t.checked_add(TICKET_LIFETIME))
+            .unwrap_or(UNIX_EPOCH + Duration::from_secs(i32::MAX as u64))
     }
 
     /// How old the ticket is now.
@@ -101,6 +118,47 @@ impl Session {
     /// True once the ticket's two hours are over.
     pub fn is_expired(&self) -> bool {
         self.age() >= TICKET_LIFETIME
+    }
+}
+
+impl crate::typed::Decode for Session {
+    fn decode(
+        value: Value,
+        at: &crate::typed::Location<'_>,
+    ) -> std::result::Result<Session, crate::typed::DecodeFailure> {
+        use crate::typed::decode::{field, object};
+        let mut map = object(value, at)?;
+        Ok(Session {
+            user: field(&mut map, "user", at)?,
+            ticket: field(&mut map, "ticket", at)?,
+            csrf: field(&mut map, "csrf", at)?,
+            issued: field::<i64>(&mut map, "issued", at)?.max(0) as u64,
+        })
+    }
+}
+
+impl crate::typed::Encode for Session {
+    fn encode(&self) -> Value {
+        serde_json::json!({
+            "user": self.user,
+            "ticket": self.ticket.expose(),
+            "csrf": self.csrf.expose(),
+            "issued": self.issued,
+        })
+    }
+}
+
+impl serde_core::Serialize for Session {
+    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        crate::typed::serde_support::serialize(self, s)
+    }
+}
+
+impl<'de> serde_core::Deserialize<'de> for Session {
+    fn deserialize<D: serde_core::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Session, D::Error> {
+        crate::typed::serde_support::deserialize(d)
     }
 }
 

@@ -93,49 +93,54 @@ impl Upload {
             name: "filename".into(),
             reason: format!("cannot read {}: {e}", path.display()),
         };
-        let file = tokio::fs::File::open(path).await.map_err(io)?;
-        let length = file.metadata().await.map_err(io)?.len();
-        let part = Part::stream_with_length(reqwest::Body::from(file), length).file_name(name);
-        self.send(part).await
+        self.send(|| async {
+            // Opened per attempt: a stream cannot be sent twice.
+            let file = tokio::fs::File::open(path).await.map_err(io)?;
+            let length = file.metadata().await.map_err(io)?.len();
+            Ok(Part::stream_with_length(reqwest::Body::from(file), length).file_name(name.clone()))
+        })
+        .await
     }
 
     /// Uploads bytes held in memory under `filename`.
     pub async fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<Upid> {
-        let part = Part::bytes(data).file_name(filename.to_owned());
-        self.send(part).await
+        self.send(|| async { Ok(Part::bytes(data.clone()).file_name(filename.to_owned())) })
+            .await
     }
 
-    async fn send(self, part: Part) -> Result<Upid> {
-        let mut multipart = Multipart::new().text("content", self.content.as_str());
-        if let Some((algorithm, checksum)) = self.checksum {
-            multipart = multipart
-                .text("checksum-algorithm", algorithm)
-                .text("checksum", checksum);
-        }
-        // The file goes last: PVE reads the other fields before the data.
-        let multipart = multipart.part(
-            "filename",
-            part.mime_str("application/octet-stream")
+    async fn send<F, Fut>(self, part: F) -> Result<Upid>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Part>>,
+    {
+        let content = self.content.as_str();
+        let checksum = self.checksum.clone();
+        let body = || async {
+            let mut multipart = Multipart::new().text("content", content);
+            if let Some((algorithm, sum)) = checksum.clone() {
+                multipart = multipart
+                    .text("checksum-algorithm", algorithm)
+                    .text("checksum", sum);
+            }
+            let part = part()
+                .await?
+                .mime_str("application/octet-stream")
                 .map_err(|e| Error::Encode {
                     name: "filename".into(),
                     reason: e.to_string(),
-                })?,
-        );
+                })?;
+            // The file goes last: PVE reads the other fields before the data.
+            Ok(Body::Multipart(multipart.part("filename", part)))
+        };
         let path = format!(
             "nodes/{}/storage/{}/upload",
             encode_segment(&self.node),
             encode_segment(&self.storage)
         );
-        let body = self
+        let answer = self
             .client
-            .send_body(
-                Method::POST,
-                &path,
-                Form::new(),
-                Body::Multipart(multipart),
-                self.timeout,
-            )
+            .send_with(Method::POST, &path, Form::new(), self.timeout, body)
             .await?;
-        Upid::try_from(crate::decode::envelope_value(&body)?)
+        Upid::try_from(crate::decode::envelope_value(&answer)?)
     }
 }

@@ -180,12 +180,32 @@ impl Client {
         path: &str,
         form: Form,
     ) -> Result<bytes::Bytes> {
+        self.send_with(method, path, form, self.inner.timeout, || async {
+            Ok(Body::None)
+        })
+        .await
+    }
+
+    /// Like [`send`](Client::send) with a body beyond the form (an upload stream) and its own
+    /// timeout. `body` makes the body afresh for each attempt, since a stream cannot be
+    /// replayed after a 401.
+    pub(crate) async fn send_with<F, Fut>(
+        &self,
+        method: Method,
+        path: &str,
+        form: Form,
+        timeout: Option<Duration>,
+        body: F,
+    ) -> Result<bytes::Bytes>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Body>>,
+    {
         self.renew_if_due().await?;
-        let timeout = self.inner.timeout;
         let auth = self.inner.auth.request_auth();
         let first = self
             .inner
-            .transport(&method, path, &form, Body::None, &auth, timeout)
+            .transport(&method, path, &form, body().await?, &auth, timeout)
             .await;
         match first {
             Err(Error::Api(e)) if e.status == 401 => {
@@ -195,32 +215,24 @@ impl Client {
                 // A 401 means PVE refused before doing anything, so sending again is safe.
                 self.recover_ticket(generation, &e.message).await?;
                 let auth = self.inner.auth.request_auth();
-                self.inner
-                    .transport(&method, path, &form, Body::None, &auth, timeout)
+                match self
+                    .inner
+                    .transport(&method, path, &form, body().await?, &auth, timeout)
                     .await
+                {
+                    Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {
+                        user: self
+                            .inner
+                            .auth
+                            .session()
+                            .map(|s| s.user)
+                            .unwrap_or_default(),
+                        message: e.message,
+                    }
+                    .into()),
+                    other => other,
+                }
             }
-            other => other,
-        }
-    }
-
-    /// Sends a request with a body that cannot be replayed (an upload stream), under its own
-    /// timeout. The ticket is renewed first when due; a 401 is not retried.
-    pub(crate) async fn send_body(
-        &self,
-        method: Method,
-        path: &str,
-        form: Form,
-        body: Body,
-        timeout: Option<Duration>,
-    ) -> Result<bytes::Bytes> {
-        self.renew_if_due().await?;
-        let auth = self.inner.auth.request_auth();
-        match self
-            .inner
-            .transport(&method, path, &form, body, &auth, timeout)
-            .await
-        {
-            Err(Error::Api(e)) if e.status == 401 => Err(self.rejected(*e)),
             other => other,
         }
     }
