@@ -1,6 +1,6 @@
 //! Answer decoding: PVE's `{"data": ...}` envelope, then JSON or a typed value.
 
-use serde::de::DeserializeOwned;
+use serde_core::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};

@@ -5,7 +5,7 @@
 //! keys, and `null` means "not given".
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-use serde::Serialize;
+use serde_core::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};

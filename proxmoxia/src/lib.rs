@@ -19,6 +19,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod api;
 mod auth;
 mod client;
 mod decode;
@@ -27,6 +28,7 @@ mod error;
 mod raw;
 mod task;
 mod tls;
+pub mod typed;
 mod upload;
 
 pub use auth::{

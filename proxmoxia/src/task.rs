@@ -7,8 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_core::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::Client;
 use crate::encode::{Form, encode_segment};
@@ -128,15 +128,15 @@ impl FromStr for Upid {
 }
 
 impl Serialize for Upid {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.text)
     }
 }
 
 impl<'de> Deserialize<'de> for Upid {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Upid, D::Error> {
+    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> std::result::Result<Upid, D::Error> {
         let text = String::deserialize(d)?;
-        Upid::parse(&text).map_err(serde::de::Error::custom)
+        Upid::parse(&text).map_err(serde_core::de::Error::custom)
     }
 }
 
@@ -165,18 +165,14 @@ pub enum TaskOutcome {
     Warnings(u32),
 }
 
-/// A snapshot of `GET /nodes/{node}/tasks/{upid}/status`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[non_exhaustive]
-pub struct TaskStatus {
-    /// `running` or `stopped`.
-    pub status: String,
-    /// Once stopped: `OK`, `WARNINGS: n`, or the error.
-    #[serde(default)]
-    pub exitstatus: Option<String>,
-    /// Every other field PVE sent (type, id, user, pid, starttime, ...).
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+crate::typed::pve_response_struct! {
+    /// A snapshot of `GET /nodes/{node}/tasks/{upid}/status`.
+    TaskStatus {
+        /// `running` or `stopped`.
+        "status" field status: String,
+        /// Once stopped: `OK`, `WARNINGS: n`, or the error.
+        "exitstatus" field exitstatus: Option<String>,
+    }
 }
 
 impl TaskStatus {
@@ -186,13 +182,14 @@ impl TaskStatus {
     }
 }
 
-/// One line of a task log.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct TaskLogLine {
-    /// Line number, from 1.
-    pub n: u64,
-    /// The text.
-    pub t: String,
+crate::typed::pve_response_struct! {
+    /// One line of a task log.
+    TaskLogLine {
+        /// Line number, from 1.
+        "n" field n: i64,
+        /// The text.
+        "t" field t: String,
+    }
 }
 
 /// A task on a cluster. Created by [`Client::task`].
@@ -250,7 +247,7 @@ impl TaskHandle {
             .client
             .send(Method::GET, &self.path("status"), Form::new())
             .await?;
-        crate::decode::envelope_typed(&body)
+        crate::typed::decode_answer(&body)
     }
 
     /// Waits until the task stops. `OK` and `WARNINGS: n` are outcomes; any other exit
@@ -358,7 +355,7 @@ impl TaskLogRequest {
             .client
             .send(Method::GET, &self.task.path("log"), form)
             .await?;
-        crate::decode::envelope_typed(&body)
+        crate::typed::decode_answer(&body)
     }
 }
 

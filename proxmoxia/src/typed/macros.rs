@@ -1,0 +1,280 @@
+//! `macro_rules!` that turn the generator's compact descriptions into types. Keeping the
+//! boilerplate here keeps the proc macro's output small (rust-analyzer has a per-expansion
+//! token limit) and writes each behaviour once.
+
+/// A struct of an answer: lenient decoding, unknown fields kept in `extra`.
+///
+/// Each field is `"wire-name" how name: Type`, where `how` is `field` (one key) or `indexed`
+/// (a family `name0`, `name1`, ... as `BTreeMap<u32, T>`).
+macro_rules! pve_response_struct {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$fmeta:meta])* $wire:literal $how:ident $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+            /// Fields PVE sent that the schema does not list.
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        impl $crate::typed::Decode for $name {
+            #[inline]
+            fn decode(
+                value: ::serde_json::Value,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                #[allow(unused_mut)]
+                let mut map = $crate::typed::decode::object(value, at)?;
+                Ok($name {
+                    $( $field: $crate::typed::decode::$how(&mut map, $wire, at)?, )*
+                    extra: map,
+                })
+            }
+        }
+
+    };
+}
+
+/// The parameters of one endpoint: `new` takes the required ones, decoding refuses unknown
+/// names (typos), encoding gives the wire form. With no required parameter it is `Default`.
+macro_rules! pve_params_struct {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
+            optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$rmeta])* pub $rfield: $rty, )*
+            $( $(#[$ometa])* pub $ofield: $oty, )*
+        }
+
+        impl $name {
+            /// The parameters with the required ones set and the others left out.
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            #[inline]
+            pub fn new($( $rfield: $rty ),*) -> Self {
+                $name {
+                    $( $rfield, )*
+                    $( $ofield: ::std::default::Default::default(), )*
+                }
+            }
+        }
+
+        impl $crate::typed::Decode for $name {
+            #[inline]
+            fn decode(
+                value: ::serde_json::Value,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                #[allow(unused_mut)]
+                let mut map = match value {
+                    ::serde_json::Value::Null => ::serde_json::Map::new(),
+                    other => $crate::typed::decode::object(other, at)?,
+                };
+                let params = $name {
+                    $( $rfield: $crate::typed::decode::$rhow(&mut map, $rwire, at)?, )*
+                    $( $ofield: $crate::typed::decode::$ohow(&mut map, $owire, at)?, )*
+                };
+                $crate::typed::decode::no_unknown_fields(map, at)?;
+                Ok(params)
+            }
+        }
+
+        impl $crate::typed::Encode for $name {
+            #[inline]
+            fn encode(&self) -> ::serde_json::Value {
+                #[allow(unused_mut)]
+                let mut out = ::serde_json::Map::new();
+                $( $crate::typed::encode::$rhow(&mut out, $rwire, &self.$rfield); )*
+                $( $crate::typed::encode::$ohow(&mut out, $owire, &self.$ofield); )*
+                ::serde_json::Value::Object(out)
+            }
+        }
+
+        impl $crate::typed::Validate for $name {}
+
+        $crate::typed::pve_serde!($name);
+    };
+}
+
+/// serde `Serialize`/`Deserialize` through `Encode`/`Decode`.
+macro_rules! pve_serde {
+    ($name:ident) => {
+        impl ::serde_core::Serialize for $name {
+            #[inline]
+            fn serialize<S: ::serde_core::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                $crate::typed::serde_support::serialize(self, s)
+            }
+        }
+        impl<'de> ::serde_core::Deserialize<'de> for $name {
+            #[inline]
+            fn deserialize<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::typed::serde_support::deserialize(d)
+            }
+        }
+    };
+}
+
+/// An enum of a request parameter: closed, an unknown value is an error.
+macro_rules! pve_closed_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( #[doc = concat!("`", $wire, "`")] $variant, )*
+        }
+
+        impl $name {
+            /// The value as PVE writes it.
+            #[inline]
+            pub const fn as_str(&self) -> &'static str {
+                match self { $( $name::$variant => $wire, )* }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::typed::UnknownVariant;
+            #[inline]
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::typed::UnknownVariant> {
+                match s {
+                    $( $wire => Ok($name::$variant), )*
+                    _ => Err($crate::typed::UnknownVariant::new(s, &[$($wire),*])),
+                }
+            }
+        }
+
+        impl $crate::typed::Decode for $name {
+            #[inline]
+            fn decode(
+                value: ::serde_json::Value,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                let text = <::std::string::String as $crate::typed::Decode>::decode(value, at)?;
+                text.parse().map_err(|e: $crate::typed::UnknownVariant| {
+                    $crate::typed::DecodeFailure::new(at, e.to_string())
+                })
+            }
+        }
+
+        impl $crate::typed::Encode for $name {
+            #[inline]
+            fn encode(&self) -> ::serde_json::Value {
+                ::serde_json::Value::String(self.as_str().to_owned())
+            }
+        }
+
+    };
+}
+
+/// An enum of an answer: open, a value a newer PVE adds arrives as `Unrecognized`.
+macro_rules! pve_open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( #[doc = concat!("`", $wire, "`")] $variant, )*
+            /// A value this schema does not list (from a newer PVE).
+            Unrecognized(::std::string::String),
+        }
+
+        impl $name {
+            /// The value as PVE writes it.
+            #[inline]
+            pub fn as_str(&self) -> &str {
+                match self { $( $name::$variant => $wire, )* $name::Unrecognized(s) => s }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            #[inline]
+            fn from(s: &str) -> Self {
+                match s {
+                    $( $wire => $name::$variant, )*
+                    _ => $name::Unrecognized(s.to_owned()),
+                }
+            }
+        }
+
+        impl $crate::typed::Decode for $name {
+            #[inline]
+            fn decode(
+                value: ::serde_json::Value,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                let text = <::std::string::String as $crate::typed::Decode>::decode(value, at)?;
+                Ok($name::from(text.as_str()))
+            }
+        }
+
+        impl $crate::typed::Encode for $name {
+            #[inline]
+            fn encode(&self) -> ::serde_json::Value {
+                ::serde_json::Value::String(self.as_str().to_owned())
+            }
+        }
+
+    };
+}
+
+/// The marker of one endpoint and its `Endpoint` impl.
+macro_rules! pve_endpoint {
+    (
+        $(#[$meta:meta])*
+        $method:ident $path:literal $name:literal suffix $suffix:literal
+        handle $handle:ty, params $params:ty, response $response:ty
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct Endpoint;
+
+        impl $crate::typed::Endpoint for Endpoint {
+            const METHOD: $crate::typed::HttpMethod = $crate::typed::HttpMethod::$method;
+            const PATH: &'static str = $path;
+            const NAME: &'static str = $name;
+            const SUFFIX: &'static str = $suffix;
+            type Handle = $handle;
+            type Params = $params;
+            type Response = $response;
+        }
+    };
+}
+
+pub(crate) use {
+    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_response_struct, pve_serde,
+};

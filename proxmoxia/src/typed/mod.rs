@@ -1,0 +1,402 @@
+//! The runtime behind the generated API: request values, lenient decoding, encoding.
+//!
+//! Generated code only *describes* endpoints (an [`Endpoint`] impl, params and response
+//! types); sending, encoding, auth, decoding and errors are written once, here.
+
+pub mod decode;
+pub mod encode;
+mod macros;
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+pub use decode::{Decode, DecodeFailure, Location};
+pub use encode::Encode;
+pub(crate) use macros::{
+    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_response_struct, pve_serde,
+};
+
+use crate::Client;
+use crate::encode::{Form, encode_segment};
+use crate::error::{Error, Result};
+use crate::task::{TaskHandle, Upid};
+
+/// An HTTP method of the PVE API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`: reads; parameters in the query string.
+    Get,
+    /// `POST`: creates or acts; parameters in the body.
+    Post,
+    /// `PUT`: changes; parameters in the body.
+    Put,
+    /// `DELETE`: removes; parameters in the query string.
+    Delete,
+}
+
+impl HttpMethod {
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        }
+    }
+
+    /// `GET`, `POST`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A client and a concrete API path (`nodes/pve1/qemu/100`): what every generated handle
+/// wraps.
+#[derive(Clone)]
+pub struct PathHandle {
+    client: Client,
+    path: String,
+}
+
+impl fmt::Debug for PathHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PathHandle(/{})", self.path)
+    }
+}
+
+impl PathHandle {
+    /// The API root of `client`.
+    pub fn root(client: &Client) -> PathHandle {
+        PathHandle {
+            client: client.clone(),
+            path: String::new(),
+        }
+    }
+
+    /// The literal child `segment`.
+    #[doc(hidden)]
+    pub fn child(&self, segment: &str) -> PathHandle {
+        self.join(segment)
+    }
+
+    /// The child named by a path parameter's value (escaped, `/` included).
+    #[doc(hidden)]
+    pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
+        self.join(&encode_segment(&value.to_string()))
+    }
+
+    fn join(&self, escaped: &str) -> PathHandle {
+        let path = if self.path.is_empty() {
+            escaped.to_owned()
+        } else if escaped.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}/{escaped}", self.path)
+        };
+        PathHandle {
+            client: self.client.clone(),
+            path,
+        }
+    }
+
+    /// The escaped path, relative to the API root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Anything that stands for an API path: generated handles, and [`Client`] for the root.
+pub trait AsPathHandle {
+    /// The path handle.
+    fn path_handle(&self) -> PathHandle;
+}
+
+impl AsPathHandle for Client {
+    fn path_handle(&self) -> PathHandle {
+        PathHandle::root(self)
+    }
+}
+
+impl AsPathHandle for PathHandle {
+    fn path_handle(&self) -> PathHandle {
+        self.clone()
+    }
+}
+
+/// A string that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownVariant {
+    value: String,
+    allowed: &'static [&'static str],
+}
+
+impl UnknownVariant {
+    #[doc(hidden)]
+    pub fn new(value: &str, allowed: &'static [&'static str]) -> UnknownVariant {
+        UnknownVariant {
+            value: value.to_owned(),
+            allowed,
+        }
+    }
+}
+
+impl fmt::Display for UnknownVariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is not one of {}",
+            self.value,
+            self.allowed.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownVariant {}
+
+/// Parameters a typed request checks before anything is sent.
+pub trait Validate {
+    /// `Ok` when every rule of the schema the client can decide holds.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The parameters of an endpoint that takes none (beyond its path).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoParams;
+
+impl NoParams {
+    /// No parameters.
+    pub fn new() -> NoParams {
+        NoParams
+    }
+}
+
+impl Decode for NoParams {
+    fn decode(value: Value, at: &Location<'_>) -> std::result::Result<NoParams, DecodeFailure> {
+        match value {
+            Value::Null => Ok(NoParams),
+            other => decode::no_unknown_fields(decode::object(other, at)?, at).map(|()| NoParams),
+        }
+    }
+}
+
+impl Encode for NoParams {
+    fn encode(&self) -> Value {
+        Value::Object(serde_json::Map::new())
+    }
+}
+
+impl Validate for NoParams {}
+
+impl serde_core::Serialize for NoParams {
+    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde_support::serialize(self, s)
+    }
+}
+
+impl<'de> serde_core::Deserialize<'de> for NoParams {
+    fn deserialize<D: serde_core::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<NoParams, D::Error> {
+        serde_support::deserialize(d)
+    }
+}
+
+/// One method of one API path, as the schema describes it. Implemented by a marker type in
+/// each generated method module (`api::nodes::node::rrd::get::Endpoint`).
+pub trait Endpoint: 'static {
+    /// The HTTP method.
+    const METHOD: HttpMethod;
+    /// The path template as the API viewer shows it (`/nodes/{node}/rrd`).
+    const PATH: &'static str;
+    /// The method's name in PVE's schema (`rrd`, `vm_status`, `create_vm`).
+    const NAME: &'static str;
+    /// Path segment added to the handle's path (`qemu` for `node.post_qemu(..)`), or `""`.
+    const SUFFIX: &'static str;
+    /// The handle type whose method builds this request.
+    type Handle: AsPathHandle;
+    /// The parameters (path parameters excluded: they come from the handle).
+    type Params: Encode + Decode + Validate + Send + 'static;
+    /// The typed answer.
+    type Response: Decode + Send + 'static;
+}
+
+/// A typed request: a path, the endpoint's parameters, and optional extras. Set optional
+/// parameters with its chainable setters, then `.await` it.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct Request<E: Endpoint> {
+    target: PathHandle,
+    params: E::Params,
+    extra: Form,
+    endpoint: PhantomData<fn() -> E>,
+}
+
+impl<E: Endpoint> fmt::Debug for Request<E>
+where
+    E::Params: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &E::METHOD)
+            .field("path", &self.target.path)
+            .field("params", &self.params)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl<E: Endpoint> Request<E> {
+    #[doc(hidden)]
+    pub fn new(target: PathHandle, params: E::Params) -> Request<E> {
+        Request {
+            target,
+            params,
+            extra: Form::new(),
+            endpoint: PhantomData,
+        }
+    }
+
+    /// A request from parameters built elsewhere (e.g. deserialised from a file).
+    pub fn from_params(handle: &E::Handle, params: E::Params) -> Request<E> {
+        Request::new(handle.path_handle().child(E::SUFFIX), params)
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &E::Params {
+        &self.params
+    }
+
+    /// The parameters, to change several at once.
+    pub fn params_mut(&mut self) -> &mut E::Params {
+        &mut self.params
+    }
+
+    /// Replaces all parameters.
+    pub fn with_params(mut self, params: E::Params) -> Request<E> {
+        self.params = params;
+        self
+    }
+
+    /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
+    pub fn extra_param(mut self, name: &str, value: impl fmt::Display) -> Request<E> {
+        self.extra.push(name, value.to_string());
+        self
+    }
+
+    /// The API path this request goes to.
+    pub fn api_path(&self) -> &str {
+        &self.target.path
+    }
+
+    /// Checks the parameters against the schema; nothing is sent.
+    pub fn validate(&self) -> Result<()> {
+        self.params.validate()
+    }
+
+    /// The wire form: what would be sent (after validation).
+    pub fn to_form(&self) -> Result<Form> {
+        self.params.validate()?;
+        let mut form = Form::from_value(self.params.encode())?;
+        for (k, v) in self.extra.pairs() {
+            form.push(k.clone(), v.clone());
+        }
+        Ok(form)
+    }
+
+    /// Sends the request and returns PVE's answer undecoded (the `data` value).
+    pub async fn send_json(self) -> Result<Value> {
+        let form = self.to_form()?;
+        self.target
+            .client
+            .call(E::METHOD.to_reqwest(), &self.target.path, form)
+            .await
+    }
+
+    /// Sends the request and decodes the answer.
+    pub async fn send(self) -> Result<E::Response> {
+        let form = self.to_form()?;
+        let body = self
+            .target
+            .client
+            .send(E::METHOD.to_reqwest(), &self.target.path, form)
+            .await?;
+        decode_answer(&body)
+    }
+}
+
+impl<E: Endpoint<Response = String>> Request<E> {
+    /// Sends a request that starts a PVE task and returns a handle to wait for it.
+    pub async fn task(self) -> Result<TaskHandle> {
+        let client = self.target.client.clone();
+        let upid = Upid::parse(&self.send().await?)?;
+        Ok(client.task(&upid))
+    }
+}
+
+impl<E: Endpoint<Response = Option<String>>> Request<E> {
+    /// Sends a request that may start a PVE task; the handle, if it did.
+    pub async fn maybe_task(self) -> Result<Option<TaskHandle>> {
+        let client = self.target.client.clone();
+        match self.send().await? {
+            Some(text) => Ok(Some(client.task(&Upid::parse(&text)?))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Decodes an answer body's `data` as `T`; failures keep the body and the JSON path.
+pub(crate) fn decode_answer<T: Decode>(body: &[u8]) -> Result<T> {
+    let data = crate::decode::envelope_value(body)?;
+    decode::decode_data(data)
+        .map_err(|f| Error::decode(f.message, f.path, String::from_utf8_lossy(body)))
+}
+
+impl<E: Endpoint> IntoFuture for Request<E> {
+    type Output = Result<E::Response>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<E::Response>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Helpers the serde impls of generated types call (one generic body for all types).
+#[doc(hidden)]
+pub mod serde_support {
+    use super::{Decode, Encode, Location};
+
+    pub fn serialize<T: Encode, S: serde_core::Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serde_core::Serialize::serialize(&value.encode(), serializer)
+    }
+
+    pub fn deserialize<'de, T: Decode, D: serde_core::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        let value = <serde_json::Value as serde_core::Deserialize>::deserialize(deserializer)?;
+        T::decode(value, &Location::root("value")).map_err(serde_core::de::Error::custom)
+    }
+}
