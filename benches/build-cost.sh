@@ -6,6 +6,9 @@
 # Each is built from clean (its own target dir, dependencies already downloaded), then
 # rebuilt after an edit of its main.rs. Prints wall time, peak RSS and the ratios b/a.
 #
+# Proxmoxia is used as a user gets it: a non-local dependency (a git snapshot of this
+# working tree), which cargo builds like a crates.io one (no incremental compilation).
+#
 # Usage: benches/build-cost.sh [runs]   (default 1; with more, the median is reported)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,7 +19,12 @@ trap 'rm -rf "$work"' EXIT
 reqwest_line=$(grep -E '^reqwest = ' "$repo/Cargo.toml")
 rustls_line=$(grep -E '^rustls = ' "$repo/Cargo.toml")
 
-mkdir -p "$work/baseline/src" "$work/proxmoxia/src"
+mkdir -p "$work/baseline/src" "$work/proxmoxia/src" "$work/snapshot"
+# A snapshot of the working tree (tracked and new files), as a git repository.
+(cd "$repo" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -C "$work/snapshot" -xf -
+git -C "$work/snapshot" init -q
+git -C "$work/snapshot" add -A
+git -C "$work/snapshot" -c user.name=bench -c user.email=bench@localhost commit -qm snapshot
 cat > "$work/baseline/Cargo.toml" <<TOML
 [package]
 name = "baseline"
@@ -59,7 +67,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-proxmoxia = { path = "$repo/proxmoxia" }
+proxmoxia = { git = "file://$work/snapshot" }
 tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
 serde_json = "1"
 TOML

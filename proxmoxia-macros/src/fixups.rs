@@ -25,37 +25,15 @@ pub fn is_secret(field: &str, path: &str) -> bool {
         .any(|(name, at)| *name == field && at.is_none_or(|p| p == path))
 }
 
-/// Schema defects the generator corrects, with the rule applied. A schema with no `type` is
-/// read by the first rule that matches; [`infer_type`] implements them.
-pub const TYPE_RULES: &[(&str, &str)] = &[
-    (
-        "no `type`, has `properties`",
-        "an object (16 `returns` in PVE 9.2: vncproxy, termproxy, spiceproxy, mtunnel, sdn ...)",
-    ),
-    (
-        "no `type`, has `items`",
-        "an array (e.g. `error` of GET /cluster/mapping/usb)",
-    ),
-    (
-        "no `type`, has `enum`",
-        "a string enum (e.g. `type` of GET /cluster/ha/status/current)",
-    ),
-    (
-        "no `type`, nothing else (`{}`)",
-        "any JSON value: serde_json::Value (GET /access/domains/{realm}, GET /cluster/ha/groups/{group})",
-    ),
-    (
-        "`type: array` without `items`",
-        "an array of JSON values (GET /cluster/sdn/ipams/{ipam}/status)",
-    ),
-    ("`type: any`", "serde_json::Value"),
-    (
-        "`type` listing several types (`[\"string\", \"integer\"]`)",
-        "serde_json::Value",
-    ),
-];
-
-/// The effective type of a schema, after the rules of [`TYPE_RULES`].
+/// The effective type of a schema. PVE's schema has defects (fields without `type`); they are
+/// read by these rules, the first that matches:
+/// * no `type`, has `properties`: an object (16 `returns` in PVE 9.2: vncproxy, termproxy,
+///   spiceproxy, mtunnel, sdn, ...);
+/// * no `type`, has `items`: an array (`error` of GET /cluster/mapping/usb);
+/// * no `type`, has `enum`: a string enum (`type` of GET /cluster/ha/status/current);
+/// * nothing at all (`{}`), `type: any`, or an unknown type: any JSON value,
+///   `serde_json::Value` (GET /access/domains/{realm}, GET /cluster/ha/groups/{group});
+/// * `type: array` without `items`: an array of JSON values (GET /cluster/sdn/ipams/{ipam}/status).
 pub fn infer_type(schema: &Schema) -> &str {
     match schema.ty() {
         Some(ty) => ty,

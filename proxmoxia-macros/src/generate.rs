@@ -41,10 +41,9 @@ fn expand(
     path: Option<&str>,
     file: &Path,
 ) -> Result<TokenStream, String> {
-    let mut reg = ir::Registry::of(tree)?;
+    let (mut reg, root) = ir::Registry::of(tree)?;
     match path {
         None => {
-            let root = ir::build_root(tree, &mut reg)?;
             let body = emitter.module_contents(&root);
             // A schema change must rebuild the crate.
             let file = Literal::string(&file.to_string_lossy());
@@ -115,8 +114,7 @@ mod stats {
     fn print_stats() {
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apidoc/pve-9.2.json");
         let tree = crate::load::load(&file).unwrap();
-        let mut reg = ir::Registry::of(&tree).unwrap();
-        let root = ir::build_root(&tree, &mut reg).unwrap();
+        let (_, root) = ir::Registry::of(&tree).unwrap();
         let mut s = [0usize; 8];
         fn walk(m: &ModIr, s: &mut [usize; 8]) {
             for me in &m.methods {

@@ -225,15 +225,16 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A registry of every type of the schema.
-    pub fn of(tree: &crate::schema::Tree) -> Result<Registry, String> {
+    /// A registry of every type of the schema, and the root module built while filling it
+    /// (the same as a build from the finished registry, as both see the same first sites).
+    pub fn of(tree: &crate::schema::Tree) -> Result<(Registry, ModIr), String> {
         let mut reg = Registry {
             recording: true,
             types: Default::default(),
         };
-        build_root(tree, &mut reg)?;
+        let root = build_root(tree, &mut reg)?;
         reg.recording = false;
-        Ok(reg)
+        Ok((reg, root))
     }
 
     /// Where the type with this shape is defined, if not at (`module`, `name`).
@@ -589,8 +590,11 @@ impl TypeCtx<'_> {
     }
 }
 
-fn field_doc(schema: &Schema) -> String {
-    let mut doc = schema.description().map(docs::escape).unwrap_or_default();
+fn field_doc(wire: &str, schema: &Schema) -> String {
+    let mut doc = schema
+        .description()
+        .map(docs::escape)
+        .unwrap_or_else(|| format!("`{wire}` (the schema gives no description)."));
     let mut facts = Vec::new();
     if let Some(t) = schema.str("typetext") {
         facts.push(format!("Type: {}", docs::code(t)));
@@ -634,7 +638,7 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         wire: name.to_owned(),
         ident: field_ident(name, how),
         how,
-        doc: field_doc(schema),
+        doc: field_doc(wire, schema),
         optional: how == How::Indexed || schema.optional(),
         value_ty,
         arg,
@@ -836,7 +840,7 @@ fn response_struct(
             wire: base.to_owned(),
             ident: field_ident,
             how,
-            doc: field_doc(field_schema),
+            doc: field_doc(wire, field_schema),
             optional: how == How::Indexed || field_schema.optional(),
             value_ty,
             arg: ArgKind::Plain,

@@ -44,19 +44,8 @@ impl Value {
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => n.parse().ok(),
-            _ => None,
-        }
-    }
-
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object()?.get(key)
-    }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
     }
 }
 
@@ -341,8 +330,8 @@ mod tests {
         .unwrap();
         assert_eq!(v.get("a").unwrap().as_array().unwrap().len(), 5);
         assert_eq!(
-            v.get("a").unwrap().as_array().unwrap()[1].as_f64(),
-            Some(-2500.0)
+            v.get("a").unwrap().as_array().unwrap()[1],
+            Value::Number("-2.5e3".into())
         );
         assert_eq!(
             v.get("b").unwrap().get("c").unwrap().as_str(),

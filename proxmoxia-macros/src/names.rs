@@ -120,11 +120,6 @@ pub fn snake_ident(name: &str) -> Ident {
     ident(&snake(name))
 }
 
-/// A PascalCase identifier for a PVE name.
-pub fn pascal_ident(name: &str) -> Ident {
-    ident(&pascal(name))
-}
-
 /// Names taken in one Rust namespace (a struct's fields, a module's types, ...). Adding a
 /// name twice is an error naming both origins.
 #[derive(Debug, Default)]
@@ -191,7 +186,7 @@ mod tests {
         assert_eq!(snake_ident("type").to_string(), "r#type");
         assert_eq!(snake_ident("in").to_string(), "r#in");
         assert_eq!(ident("self").to_string(), "self_");
-        assert_eq!(pascal_ident("self").to_string(), "Self_");
+        assert_eq!(ident(&pascal("self")).to_string(), "Self_");
     }
 
     #[test]

@@ -106,7 +106,6 @@ pub struct Method {
     /// The `permissions` object, if any.
     pub permissions: Option<Value>,
     pub allowtoken: bool,
-    pub protected: bool,
 }
 
 /// A JSON-schema fragment of PVE's dialect.
@@ -192,15 +191,6 @@ impl Schema {
     pub fn additional_schema(&self) -> Option<Schema> {
         match self.0.get("additionalProperties")? {
             Value::Object(map) if !map.is_empty() => Some(Schema(map.clone())),
-            _ => None,
-        }
-    }
-
-    /// A number-valued key (`minimum`, `maximum`, `maxLength`); PVE writes some as strings.
-    pub fn number(&self, key: &str) -> Option<f64> {
-        match self.0.get(key)? {
-            Value::Number(n) => n.parse().ok(),
-            Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
     }
@@ -304,7 +294,6 @@ fn parse_method(verb: Verb, value: &Value) -> Result<Method, String> {
             .unwrap_or_else(Schema::empty),
         permissions: obj.get("permissions").cloned(),
         allowtoken: truthy(obj.get("allowtoken")),
-        protected: truthy(obj.get("protected")),
     })
 }
 
@@ -323,19 +312,6 @@ impl Tree {
             None
         }
         search(&self.roots, path)
-    }
-
-    /// Every (verb, path) of the schema.
-    pub fn all_methods(&self) -> Vec<(Verb, String)> {
-        fn walk(nodes: &[Node], out: &mut Vec<(Verb, String)>) {
-            for node in nodes {
-                out.extend(node.methods.iter().map(|m| (m.verb, node.path.clone())));
-                walk(&node.children, out);
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.roots, &mut out);
-        out
     }
 }
 
@@ -366,7 +342,7 @@ mod tests {
         let (name, x) = &nodes.methods[0].params[0];
         assert_eq!(name, "x");
         assert!(x.optional());
-        assert_eq!(x.number("maximum"), Some(16.0));
+        assert_eq!(x.get("maximum").and_then(|v| v.as_str()), Some("16"));
         assert_eq!(
             nodes.param_child().unwrap().segment,
             Segment::Param("node".into())

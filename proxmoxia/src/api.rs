@@ -15,3 +15,11 @@
 #![allow(clippy::too_many_arguments)]
 
 proxmoxia_macros::api!("apidoc/pve-9.2.json");
+
+impl crate::Client {
+    /// One node of the cluster: the same as `client.nodes(node)`, under the name the seed
+    /// library's `Node` object had. `client.node("pve1").qemu(100).status().current().get()`.
+    pub fn node(&self, node: impl std::fmt::Display) -> nodes::node::Handle {
+        self.nodes(node)
+    }
+}

@@ -161,10 +161,8 @@ macro_rules! pve_closed_enum {
             type Err = $crate::typed::UnknownVariant;
             #[inline]
             fn from_str(s: &str) -> ::std::result::Result<Self, $crate::typed::UnknownVariant> {
-                match s {
-                    $( $wire => Ok($name::$variant), )*
-                    _ => Err($crate::typed::UnknownVariant::new(s, &[$($wire),*])),
-                }
+                const ALL: &[$name] = &[$($name::$variant),*];
+                ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| $crate::typed::UnknownVariant::new(s, &[$($wire),*]))
             }
         }
 
