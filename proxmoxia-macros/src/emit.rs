@@ -7,6 +7,7 @@ use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use crate::ir::{FieldIr, HandleFn, HandleIr, How, MethodIr, ModIr, StructIr, TypeIr};
+use crate::props::FormatIr;
 
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it.
 pub const TOKEN_BUDGET: usize = 600_000;
@@ -214,7 +215,14 @@ fn method_module(m: &MethodIr) -> TokenStream {
             quote!(#[doc = "This method takes no parameters."] pub type Params = #path;)
         }
         Some(path) => quote!(pub use #path as Params;),
-        None => params_struct(&m.params),
+        None => {
+            let rules = &m.rules;
+            let params = params_struct(&m.params);
+            quote! {
+                static RULES: &[crate::typed::rules::ParamRule] = #rules;
+                #params
+            }
+        }
     };
     let types = m.types.iter().map(type_tokens);
     let setters = m.params.fields.iter().filter(|f| f.optional).map(setter);
@@ -260,7 +268,7 @@ fn params_struct(s: &StructIr) -> TokenStream {
     quote! {
         crate::typed::pve_params_struct! {
             #d
-            #ident {
+            #ident rules RULES {
                 required { #required }
                 optional { #optional }
             }
@@ -328,5 +336,63 @@ fn setter(f: &FieldIr) -> TokenStream {
                 self
             }
         },
+    }
+}
+
+/// The module `crate::api::formats`: every property-string type with its format table.
+pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
+    let items = formats.iter().map(|f| {
+        let ident = &f.ident;
+        let statik = &f.statik;
+        let name = ident.to_string();
+        let default_key = match &f.default_key {
+            Some(k) => quote!(::std::option::Option::Some(#k)),
+            None => quote!(::std::option::Option::None),
+        };
+        let keys = f.keys.iter().map(|k| {
+            let key = &k.key;
+            match (&k.alias, &k.key_alias) {
+                (Some(target), key_alias) => {
+                    let key_alias = match key_alias {
+                        Some(a) => quote!(::std::option::Option::Some(#a)),
+                        None => quote!(::std::option::Option::None),
+                    };
+                    quote!(crate::typed::rules::PropKey::alias(#key, #target, #key_alias))
+                }
+                (None, _) => {
+                    let rule = &k.rule;
+                    quote!(crate::typed::rules::PropKey::new(#key, #rule))
+                }
+            }
+        });
+        let d = doc(&f.doc);
+        let fields = f.fields.iter().map(|field| {
+            let d = doc(&field.doc);
+            let wire = &field.wire;
+            let ident = &field.ident;
+            let ty = &field.value_ty;
+            quote!(#d #wire #ident: #ty)
+        });
+        let enums = f.enums.iter().map(type_tokens);
+        let ctors = f.constructors.iter().map(|c| {
+            let d = doc(&c.doc);
+            let (ident, field, value) = (&c.ident, &c.field, &c.value);
+            quote!(#d #[inline] pub fn #ident() -> Self { Self::new().#field(#value) })
+        });
+        quote! {
+            #[doc = concat!("The format of [`", #name, "`].")]
+            pub static #statik: crate::typed::rules::PropFormat = crate::typed::rules::PropFormat {
+                name: #name,
+                default_key: #default_key,
+                keys: &[#(#keys),*],
+            };
+            crate::typed::pve_property_string! { #d #ident format #statik { #(#fields),* } }
+            impl #ident { #(#ctors)* }
+            #(#enums)*
+        }
+    });
+    quote! {
+        #[doc = "Property strings: one struct per distinct format of the schema (`QemuNet`, `LxcMp`, ...)."]
+        pub mod formats { #(#items)* }
     }
 }

@@ -45,11 +45,13 @@ fn expand(
     match path {
         None => {
             let body = emitter.module_contents(&root);
+            let formats = crate::emit::formats_module(&reg.formats);
             // A schema change must rebuild the crate.
             let file = Literal::string(&file.to_string_lossy());
             Ok(quote! {
                 const _: &[u8] = include_bytes!(#file);
                 #body
+                #formats
             })
         }
         Some(path) => {

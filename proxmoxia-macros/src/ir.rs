@@ -104,6 +104,8 @@ pub struct MethodIr {
     pub params: StructIr,
     /// Where an identical params struct lives (`NoParams` when there are none), if not here.
     pub params_shared: Option<TokenStream>,
+    /// The parameters' rules, `&[ParamRule, ...]`.
+    pub rules: TokenStream,
     pub response: TokenStream,
     pub types: Vec<TypeIr>,
 }
@@ -147,6 +149,8 @@ pub enum ArgKind {
     Secret,
     /// the value type itself
     Plain,
+    /// `impl IntoIterator<Item = impl Into<T>>` for a `List<T>`
+    List,
 }
 
 impl FieldIr {
@@ -167,6 +171,10 @@ impl FieldIr {
                 quote!(impl ::std::convert::Into<::std::string::String>)
             }
             ArgKind::Plain => self.value_ty.clone(),
+            ArgKind::List => {
+                let item = list_item(&self.value_ty);
+                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>)
+            }
         }
     }
 
@@ -176,7 +184,26 @@ impl FieldIr {
             ArgKind::Text => quote!(#v.into()),
             ArgKind::Secret => quote!(crate::Secret::new(#v.into())),
             ArgKind::Plain => quote!(#v),
+            ArgKind::List => quote!(#v.into_iter().map(::std::convert::Into::into).collect()),
         }
+    }
+}
+
+/// `T` of `crate::typed::List<T>`.
+fn list_item(list: &TokenStream) -> TokenStream {
+    if list.to_string().contains("i64") {
+        quote!(i64)
+    } else {
+        quote!(::std::string::String)
+    }
+}
+
+/// The Rust type of a `-list` format's items: integers for VM ids, text otherwise.
+fn list_type(format: &str) -> TokenStream {
+    if format == "pve-vmid-list" {
+        quote!(crate::typed::List<i64>)
+    } else {
+        quote!(crate::typed::List<::std::string::String>)
     }
 }
 
@@ -220,8 +247,12 @@ pub fn module_path(path: &str) -> TokenStream {
 /// passes walk in the same order, so they make the same decisions.
 #[derive(Default)]
 pub struct Registry {
-    recording: bool,
+    pub(crate) recording: bool,
     types: std::collections::HashMap<String, (String, String)>,
+    /// Property-string formats, in order of first use (emitted as `crate::api::formats`).
+    pub(crate) formats: Vec<crate::props::FormatIr>,
+    pub(crate) format_index: std::collections::HashMap<String, usize>,
+    pub(crate) format_scope: Scope,
 }
 
 impl Registry {
@@ -230,7 +261,8 @@ impl Registry {
     pub fn of(tree: &crate::schema::Tree) -> Result<(Registry, ModIr), String> {
         let mut reg = Registry {
             recording: true,
-            types: Default::default(),
+            format_scope: Scope::new("the module api::formats"),
+            ..Registry::default()
         };
         let root = build_root(tree, &mut reg)?;
         reg.recording = false;
@@ -491,6 +523,7 @@ fn build_method(
     };
     let mut ctx = TypeCtx {
         path: node.path.clone(),
+        verb: method.verb.lower(),
         module,
         reg,
         scope: Scope::new(format!("types of {where_}")),
@@ -518,10 +551,31 @@ fn build_method(
         }
         fields.push(field);
     }
+    let mut rules = Vec::new();
+    for (wire, schema) in &method.params {
+        if in_path.contains(&wire.as_str()) {
+            continue;
+        }
+        let (name, indexed) = match wire.strip_suffix("[n]") {
+            Some(prefix) => (prefix, true),
+            None => (wire.as_str(), false),
+        };
+        let optional = indexed || schema.optional();
+        let site = crate::props::Site {
+            path: &node.path,
+            verb: method.verb.lower(),
+            answer: false,
+        };
+        let (rule, nontrivial) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, false)?;
+        if nontrivial {
+            rules.push(quote!(crate::typed::rules::ParamRule { name: #name, indexed: #indexed, rule: #rule }));
+        }
+    }
+    let rules = quote!(&[#(#rules),*]);
     let params_shared = if fields.is_empty() {
         Some(quote!(crate::typed::NoParams))
     } else {
-        let shape = format!("params {}", shape_of(&fields));
+        let shape = format!("params {} rules {rules}", shape_of(&fields));
         let module = ctx.module.to_string();
         match ctx.reg.canonical(shape, &module, "Params") {
             Some((m, n)) => Some(type_path(&m, &n)?),
@@ -550,6 +604,7 @@ fn build_method(
         suffix,
         params,
         params_shared,
+        rules,
         response,
         types,
     })
@@ -575,6 +630,7 @@ fn shape_of(fields: &[FieldIr]) -> String {
 /// Collects the types one method needs.
 struct TypeCtx<'r> {
     path: String,
+    verb: &'static str,
     reg: &'r mut Registry,
     /// `crate::api::...::get`: types are referred to by full path, so that identical
     /// structs have identical shapes wherever they are.
@@ -651,6 +707,14 @@ fn param_type(
     schema: &Schema,
     secret: bool,
 ) -> Result<(TokenStream, ArgKind), String> {
+    if let Some(ty) = formatted_type(ctx, name, schema, false)? {
+        let arg = if ty.to_string().contains("List") {
+            ArgKind::List
+        } else {
+            ArgKind::Plain
+        };
+        return Ok((ty, arg));
+    }
     Ok(match fixups::infer_type(schema) {
         "string" => {
             if let Some(values) = schema.enum_values() {
@@ -678,6 +742,44 @@ fn param_type(
             (quote!(::std::vec::Vec<#item_ty>), ArgKind::Plain)
         }
         _ => (quote!(::serde_json::Value), ArgKind::Plain),
+    })
+}
+
+/// The type of a string with a structured format: a property string's struct, or a `List`
+/// for `-list` formats. `None` for other values.
+fn formatted_type(
+    ctx: &mut TypeCtx,
+    name: &str,
+    schema: &Schema,
+    answer: bool,
+) -> Result<Option<TokenStream>, String> {
+    if fixups::infer_type(schema) != "string" {
+        return Ok(None);
+    }
+    let path = ctx.path.clone();
+    let verb = ctx.verb;
+    let site = crate::props::Site {
+        path: &path,
+        verb,
+        answer,
+    };
+    Ok(match schema.format() {
+        Some(crate::schema::Format::Object(format)) => {
+            Some(crate::props::prop_type(ctx.reg, &site, name, format, schema)?.0)
+        }
+        Some(crate::schema::Format::Named(format)) => {
+            match schema
+                .str("typetext")
+                .and_then(|t| fixups::typetext_format(format, t))
+            {
+                Some(object) => {
+                    Some(crate::props::prop_type(ctx.reg, &site, name, &object, schema)?.0)
+                }
+                None if format.ends_with("-list") => Some(list_type(format)),
+                None => None,
+            }
+        }
+        None => None,
     })
 }
 
@@ -795,9 +897,12 @@ fn response_type(
             }
             None => quote!(::std::vec::Vec<::serde_json::Value>),
         },
-        "string" => match schema.enum_values() {
-            Some(values) => enum_type(ctx, name, origin, &values, true, schema)?,
-            None => quote!(::std::string::String),
+        "string" => match formatted_type(ctx, origin_param(origin), schema, true)? {
+            Some(ty) => ty,
+            None => match schema.enum_values() {
+                Some(values) => enum_type(ctx, name, origin, &values, true, schema)?,
+                None => quote!(::std::string::String),
+            },
         },
         "integer" => quote!(i64),
         "number" => quote!(f64),
@@ -863,6 +968,11 @@ fn response_struct(
     ctx.types
         .push(TypeIr::Response(StructIr { ident, doc, fields }));
     type_path(&module, name)
+}
+
+/// The field name in an origin text (`field \`net[n]\` of Response` -> `net[n]`).
+fn origin_param(origin: &str) -> &str {
+    origin.split('`').nth(1).unwrap_or(origin)
 }
 
 fn origin_sentence(origin: &str) -> String {

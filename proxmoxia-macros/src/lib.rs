@@ -16,6 +16,8 @@ mod ir;
 mod json;
 mod load;
 mod names;
+mod props;
+mod rules;
 mod schema;
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};

@@ -30,6 +30,7 @@ mod task;
 mod tls;
 pub mod typed;
 mod upload;
+pub mod validate;
 
 pub use auth::{
     ApiToken, LoginInfo, LoginStep, Secret, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge,

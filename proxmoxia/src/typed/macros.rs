@@ -45,7 +45,7 @@ macro_rules! pve_response_struct {
 macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
-        $name:ident {
+        $name:ident rules $rules:path {
             required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
             optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
         }
@@ -101,9 +101,137 @@ macro_rules! pve_params_struct {
             }
         }
 
-        impl $crate::typed::Validate for $name {}
+        impl $crate::typed::Validate for $name {
+            #[inline]
+            fn validate(&self) -> $crate::Result<()> {
+                $crate::validate::params(&$crate::typed::Encode::encode(self), $rules)
+            }
+        }
 
         $crate::typed::pve_serde!($name);
+    };
+}
+
+/// A property-string type: every key optional (PVE may leave any out; required ones are
+/// checked before sending), chainable setters, unknown keys kept, and text PVE sent that
+/// cannot be read kept as it came.
+macro_rules! pve_property_string {
+    (
+        $(#[$meta:meta])*
+        $name:ident format $format:path {
+            $( $(#[$fmeta:meta])* $wire:literal $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: ::std::option::Option<$ty>, )*
+            /// Keys the schema does not list, kept and written back.
+            pub extra: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            unparsed: ::std::option::Option<$crate::typed::Unparsed>,
+        }
+
+        impl $name {
+            /// Every key left out.
+            #[inline]
+            pub fn new() -> Self {
+                ::std::default::Default::default()
+            }
+
+            /// Reads a property string; a key that does not fit is an error.
+            #[inline]
+            pub fn parse(text: &str) -> ::std::result::Result<Self, $crate::typed::PropError> {
+                $crate::typed::propstring::from_text(text)
+            }
+
+            /// The text PVE sent when it could not be read; the typed keys are then empty.
+            #[inline]
+            pub fn unparsed(&self) -> ::std::option::Option<&$crate::typed::Unparsed> {
+                self.unparsed.as_ref()
+            }
+
+            $(
+                $(#[$fmeta])*
+                #[inline]
+                pub fn $field(mut self, value: impl ::std::convert::Into<$ty>) -> Self {
+                    self.$field = ::std::option::Option::Some(value.into());
+                    self
+                }
+            )*
+        }
+
+        impl $crate::typed::PropertyString for $name {
+            const FORMAT: &'static $crate::typed::rules::PropFormat = &$format;
+
+            #[inline]
+            fn take_keys(
+                map: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                ::std::result::Result::Ok($name {
+                    $( $field: $crate::typed::decode::field(map, $wire, at)?, )*
+                    extra: ::std::default::Default::default(),
+                    unparsed: ::std::option::Option::None,
+                })
+            }
+
+            #[inline]
+            fn put_keys(&self, out: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>) {
+                $( $crate::typed::encode::field(out, $wire, &self.$field); )*
+            }
+
+            #[inline]
+            fn extra(&self) -> &::std::collections::BTreeMap<::std::string::String, ::std::string::String> {
+                &self.extra
+            }
+
+            #[inline]
+            fn extra_mut(&mut self) -> &mut ::std::collections::BTreeMap<::std::string::String, ::std::string::String> {
+                &mut self.extra
+            }
+
+            #[inline]
+            fn unparsed(&self) -> ::std::option::Option<&$crate::typed::Unparsed> {
+                self.unparsed.as_ref()
+            }
+
+            #[inline]
+            fn set_unparsed(&mut self, unparsed: $crate::typed::Unparsed) {
+                self.unparsed = ::std::option::Option::Some(unparsed);
+            }
+        }
+
+        impl $crate::typed::Decode for $name {
+            #[inline]
+            fn decode(
+                value: ::serde_json::Value,
+                at: &$crate::typed::Location<'_>,
+            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
+                $crate::typed::propstring::decode(value, at)
+            }
+        }
+
+        impl $crate::typed::Encode for $name {
+            #[inline]
+            fn encode(&self) -> ::serde_json::Value {
+                ::serde_json::Value::String($crate::typed::propstring::to_text(self))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&$crate::typed::propstring::to_text(self))
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::typed::PropError;
+            #[inline]
+            fn from_str(text: &str) -> ::std::result::Result<Self, $crate::typed::PropError> {
+                $crate::typed::propstring::from_text(text)
+            }
+        }
     };
 }
 
@@ -274,5 +402,6 @@ macro_rules! pve_endpoint {
 }
 
 pub(crate) use {
-    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_response_struct, pve_serde,
+    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_property_string,
+    pve_response_struct, pve_serde,
 };

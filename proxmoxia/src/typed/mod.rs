@@ -5,7 +5,10 @@
 
 pub mod decode;
 pub mod encode;
+mod list;
 mod macros;
+pub mod propstring;
+pub mod rules;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -16,9 +19,12 @@ use serde_json::Value;
 
 pub use decode::{Decode, DecodeFailure, Location};
 pub use encode::Encode;
+pub use list::List;
 pub(crate) use macros::{
-    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_response_struct, pve_serde,
+    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_property_string,
+    pve_response_struct, pve_serde,
 };
+pub use propstring::{PropError, PropertyString, Unparsed};
 
 use crate::Client;
 use crate::encode::{Form, encode_segment};

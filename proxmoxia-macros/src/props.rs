@@ -1,0 +1,342 @@
+//! Property-string formats -> typed structs in `crate::api::formats`.
+//!
+//! One struct per distinct format (identical formats shared), named after the first place
+//! it is used: the path's segments (without a leading `nodes/{node}`) and the parameter
+//! (without `[n]` or a trailing number): `net[n]` of `/nodes/{node}/qemu` is `QemuNet`,
+//! `rootfs` of `/nodes/{node}/lxc` is `LxcRootfs`, `bwlimit` of `/cluster/options` is
+//! `ClusterOptionsBwlimit`.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs;
+use crate::ir::{ArgKind, FieldIr, How, Registry, TypeIr};
+use crate::json::{Map, Value};
+use crate::names::{self, Scope};
+use crate::rules;
+use crate::schema::Schema;
+
+/// A property-string type to generate.
+pub struct FormatIr {
+    /// The schema's format object it was made from.
+    pub source: Map,
+    pub ident: Ident,
+    /// The `PropFormat` static (`QEMU_NET`).
+    pub statik: Ident,
+    pub doc: String,
+    pub default_key: Option<String>,
+    pub keys: Vec<KeyIr>,
+    pub fields: Vec<FieldIr>,
+    pub enums: Vec<TypeIr>,
+    pub constructors: Vec<Constructor>,
+}
+
+/// One key of a format (aliases included).
+pub struct KeyIr {
+    pub key: String,
+    pub rule: TokenStream,
+    pub alias: Option<String>,
+    pub key_alias: Option<String>,
+}
+
+/// `QemuNet::virtio()`: a value with the key-alias field set (`model` = `virtio`).
+pub struct Constructor {
+    pub ident: Ident,
+    pub field: Ident,
+    pub value: TokenStream,
+    pub doc: String,
+}
+
+/// Methods every property-string type has. A key with one of these names gets a trailing
+/// `_` on its field and setter (`clone` of a bandwidth limit is `clone_`), like keywords.
+const RESERVED: &[&str] = &[
+    "new",
+    "parse",
+    "unparsed",
+    "extra",
+    "default",
+    "clone",
+    "fmt",
+    "eq",
+    "ne",
+    "to_string",
+    "from_str",
+    "into",
+    "hash",
+];
+
+/// Where a property string is used.
+pub struct Site<'a> {
+    pub path: &'a str,
+    pub verb: &'a str,
+    /// In an answer (which may reuse a format with more keys).
+    pub answer: bool,
+}
+
+/// Candidate names of a format used for `param` at `site`, in order of preference: the
+/// path's segments up to its first parameter (without a leading `nodes/{node}`) and the
+/// parameter (without `[n]` or a trailing number); then all the path's segments; then those
+/// and the method. `net[n]` of `/nodes/{node}/qemu` is `QemuNet`.
+fn candidate_names(site: &Site<'_>, param: &str) -> [String; 3] {
+    let mut segments: Vec<&str> = site.path.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.starts_with(&["nodes", "{node}"]) {
+        segments.drain(..2);
+    }
+    let param = names::pascal(
+        param
+            .trim_end_matches("[n]")
+            .trim_end_matches(|c: char| c.is_ascii_digit()),
+    );
+    let pascal = |segs: &[&str]| -> String {
+        segs.iter()
+            .map(|s| names::pascal(s.trim_start_matches('{').trim_end_matches('}')))
+            .collect()
+    };
+    let literal_prefix: Vec<&str> = segments
+        .iter()
+        .take_while(|s| !s.starts_with('{'))
+        .copied()
+        .collect();
+    [
+        format!("{}{param}", pascal(&literal_prefix)),
+        format!("{}{param}", pascal(&segments)),
+        format!("{}{}{param}", pascal(&segments), names::pascal(site.verb)),
+    ]
+}
+
+fn upper_snake(pascal: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in pascal.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The type and `PropFormat` static of `format`, used for `param` at `path` (`schema` is the
+/// parameter's, for documentation). The first use defines the struct; later uses find it.
+pub fn prop_type(
+    reg: &mut Registry,
+    site: &Site<'_>,
+    param: &str,
+    format: &Map,
+    schema: &Schema,
+) -> Result<(TokenStream, TokenStream), String> {
+    let shape = Value::Object(format.clone()).to_string();
+    let index = match reg.format_index.get(&shape) {
+        Some(i) => *i,
+        None if reg.recording => {
+            let names = candidate_names(site, param);
+            let taken = |name: &str| reg.formats.iter().position(|f| f.ident == name);
+            // An answer may read with a format that has more keys (the writable ones).
+            let superset = taken(&names[0]).filter(|i| {
+                site.answer
+                    && format
+                        .iter()
+                        .all(|(k, v)| reg.formats[*i].source.get(k) == Some(v))
+            });
+            let i = match superset {
+                Some(i) => i,
+                None => {
+                    let name = names
+                        .iter()
+                        .find(|n| taken(n).is_none())
+                        .ok_or_else(|| format!("name collision in the module api::formats: {} (for `{param}` at {} {}) are all taken", names.join(", "), site.verb, site.path))?
+                        .clone();
+                    let ir = build(reg, &name, site.path, param, format, schema)?;
+                    reg.formats.push(ir);
+                    reg.formats.len() - 1
+                }
+            };
+            reg.format_index.insert(shape, i);
+            i
+        }
+        None => {
+            return Err(format!(
+                "internal: format of {param} at {} was not registered",
+                site.path
+            ));
+        }
+    };
+    let ir = &reg.formats[index];
+    let (ident, statik) = (&ir.ident, &ir.statik);
+    Ok((
+        quote!(crate::api::formats::#ident),
+        quote!(crate::api::formats::#statik),
+    ))
+}
+
+fn build(
+    reg: &mut Registry,
+    name: &str,
+    path: &str,
+    param: &str,
+    format: &Map,
+    schema: &Schema,
+) -> Result<FormatIr, String> {
+    let origin = format!("the property string of `{param}` at {path}");
+    reg.format_scope.claim(name, &origin)?;
+    let statik = upper_snake(name);
+    reg.format_scope.claim(&statik, &origin)?;
+    let mut fields = Vec::new();
+    let mut keys = Vec::new();
+    let mut enums = Vec::new();
+    let mut constructors = Vec::new();
+    let mut members = Scope::new(format!("methods of {name}"));
+    for reserved in RESERVED {
+        members.claim(reserved, "a generated method")?;
+    }
+    let mut default_key = None;
+    for (key, value) in format {
+        let key_schema = Schema::from_value(value);
+        if let Some(target) = key_schema.str("alias") {
+            keys.push(KeyIr {
+                key: key.clone(),
+                rule: quote!(crate::typed::rules::Rule::new(
+                    crate::typed::rules::Ty::Str,
+                    true
+                )),
+                alias: Some(target.to_owned()),
+                key_alias: key_schema.str("keyAlias").map(str::to_owned),
+            });
+            continue;
+        }
+        if crate::schema::truthy(key_schema.get("default_key")) {
+            default_key = Some(key.clone());
+        }
+        let snake = names::snake(key);
+        let ident = if RESERVED.contains(&snake.as_str()) {
+            names::ident(&format!("{snake}_"))
+        } else {
+            names::ident(&snake)
+        };
+        members.claim(&ident.to_string(), &format!("key `{key}`"))?;
+        let optional = key_schema.optional();
+        let key_site = Site {
+            path,
+            verb: "",
+            answer: false,
+        };
+        let (rule, _) = rules::rule(reg, &key_site, key, &key_schema, optional, true)?;
+        keys.push(KeyIr {
+            key: key.clone(),
+            rule,
+            alias: None,
+            key_alias: None,
+        });
+        let value_ty = match crate::fixups::infer_type(&key_schema) {
+            "boolean" => quote!(bool),
+            "integer" => quote!(i64),
+            "number" => quote!(f64),
+            "string" => match key_schema.enum_values() {
+                Some(values) => {
+                    let enum_name = format!("{name}{}", names::pascal(key));
+                    reg.format_scope
+                        .claim(&enum_name, &format!("the enum of key `{key}` of {name}"))?;
+                    enums.push(enum_ir(&enum_name, key, &values, &key_schema)?);
+                    let ident = names::ident(&enum_name);
+                    quote!(#ident)
+                }
+                None => quote!(::std::string::String),
+            },
+            _ => quote!(::std::string::String),
+        };
+        fields.push(FieldIr {
+            wire: key.clone(),
+            ident,
+            how: How::Field,
+            doc: key_doc(key, &key_schema),
+            optional: true,
+            value_ty,
+            arg: ArgKind::Plain,
+        });
+    }
+    // `virtio=MAC` keys: a constructor per value of the key-alias field.
+    for key in keys.iter().filter(|k| k.key_alias.is_some()) {
+        let Some(field) = fields
+            .iter()
+            .find(|f| Some(&f.wire) == key.key_alias.as_ref())
+        else {
+            continue;
+        };
+        let ctor = names::snake(&key.key);
+        members.claim(&ctor, &format!("the constructor for `{}`", key.key))?;
+        let wire = &key.key;
+        let ty = &field.value_ty;
+        let value = if ty.to_string().contains("String") {
+            quote!(#wire)
+        } else {
+            quote!(<#ty>::from(#wire))
+        };
+        constructors.push(Constructor {
+            ident: names::ident(&ctor),
+            field: field.ident.clone(),
+            value,
+            doc: format!(
+                "A value with `{}` set to `{wire}` (written `{wire}=<{}>`).",
+                field.wire,
+                key.alias.as_deref().unwrap_or_default()
+            ),
+        });
+    }
+    let mut doc = schema
+        .description()
+        .map(docs::escape)
+        .unwrap_or_else(|| format!("The property string of `{param}`."));
+    doc.push_str(&format!("\n\nFirst used by `{param}` of `{path}`."));
+    if let Some(t) = schema.str("typetext") {
+        doc.push_str(&format!(" Written as {}.", docs::code(t.trim())));
+    }
+    Ok(FormatIr {
+        source: format.clone(),
+        ident: format_ident!("{}", name),
+        statik: format_ident!("{}", statik),
+        doc,
+        default_key,
+        keys,
+        fields,
+        enums,
+        constructors,
+    })
+}
+
+fn key_doc(key: &str, schema: &Schema) -> String {
+    let mut doc = schema
+        .description()
+        .map(docs::escape)
+        .unwrap_or_else(|| format!("`{key}`."));
+    if let Some(d) = schema.get("default") {
+        let d = match d {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        doc.push_str(&format!("\n\nDefault: {}.", docs::code(&d)));
+    }
+    doc
+}
+
+fn enum_ir(name: &str, key: &str, values: &[String], schema: &Schema) -> Result<TypeIr, String> {
+    let mut variants = Scope::new(format!("variants of {name}"));
+    variants.claim("Unrecognized", "the catch-all variant")?;
+    let mut out: Vec<(Ident, String)> = Vec::new();
+    for v in values {
+        if out.iter().any(|(_, w)| w == v) {
+            continue;
+        }
+        let variant = names::pascal(v);
+        variants.claim(&variant, &format!("value {v:?}"))?;
+        out.push((names::ident(&variant), v.clone()));
+    }
+    let doc = schema
+        .description()
+        .map(docs::escape)
+        .unwrap_or_else(|| format!("Values of `{key}`."));
+    Ok(TypeIr::Enum {
+        ident: names::ident(name),
+        doc,
+        values: out,
+        open: true,
+    })
+}

@@ -1,0 +1,424 @@
+//! Property strings: `virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1`.
+//!
+//! Parsing and printing follow PVE's rules: `key=value` pairs separated by commas; a value
+//! may be double-quoted (with `\"` and `\\` escapes) to hold commas; a bare value belongs to
+//! the format's `default_key`; an alias key stands for another key, and a key with a
+//! `keyAlias` sets two (`virtio=MAC` means `model=virtio,macaddr=MAC`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::decode::{DecodeFailure, Location};
+use super::rules::PropFormat;
+
+/// Why a property string could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropError {
+    /// The key concerned, if any.
+    pub key: Option<String>,
+    /// What is wrong, in PVE's words where it has some.
+    pub message: String,
+}
+
+impl PropError {
+    fn new(key: Option<&str>, message: impl Into<String>) -> PropError {
+        PropError {
+            key: key.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PropError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{key}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for PropError {}
+
+/// A parsed property string: the format's keys (aliases resolved) and the unknown ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pairs {
+    /// Known keys and their values, as written.
+    pub known: BTreeMap<String, String>,
+    /// Keys the format does not list.
+    pub unknown: BTreeMap<String, String>,
+}
+
+/// Splits on commas outside double quotes; a quoted part keeps its quotes.
+fn split_parts(text: &str) -> Result<Vec<&str>, PropError> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err(PropError::new(None, "unterminated quoted value"));
+    }
+    parts.push(&text[start..]);
+    Ok(parts.into_iter().filter(|p| !p.is_empty()).collect())
+}
+
+/// The value of a (possibly quoted) written value.
+fn unquote(value: &str) -> Result<String, PropError> {
+    let Some(inner) = value.strip_prefix('"') else {
+        return Ok(value.to_owned());
+    };
+    let inner = inner
+        .strip_suffix('"')
+        .ok_or_else(|| PropError::new(None, format!("badly quoted value {value:?}")))?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next) => out.push(next),
+                None => return Err(PropError::new(None, "dangling backslash in quoted value")),
+            },
+            '"' => {
+                return Err(PropError::new(
+                    None,
+                    format!("badly quoted value {value:?}"),
+                ));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Splits `key=value` at the first `=` outside quotes.
+fn split_key(part: &str) -> Option<(&str, &str)> {
+    let mut quoted = false;
+    for (i, c) in part.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '=' if !quoted => return Some((&part[..i], &part[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parses `text` in `format`.
+pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
+    let mut pairs = Pairs::default();
+    for part in split_parts(text)? {
+        let (key, raw_value) = match split_key(part) {
+            Some((key, value)) if !key.is_empty() && !key.starts_with('"') => (key, value),
+            _ => match format.default_key {
+                Some(key) => (key, part),
+                None => {
+                    return Err(PropError::new(
+                        None,
+                        format!(
+                            "value without key, but schema does not define a default key ({part:?})"
+                        ),
+                    ));
+                }
+            },
+        };
+        let value = unquote(raw_value)?;
+        let mut set = |k: &str, v: String| -> Result<(), PropError> {
+            let target = if format.key(k).is_some() {
+                &mut pairs.known
+            } else {
+                &mut pairs.unknown
+            };
+            if target.insert(k.to_owned(), v).is_some() {
+                return Err(PropError::new(
+                    Some(k),
+                    "duplicate key in comma-separated list property",
+                ));
+            }
+            Ok(())
+        };
+        match format.key(key) {
+            Some(entry) if entry.alias.is_some() => {
+                let target = entry.alias.unwrap_or_default();
+                if let Some(key_alias) = entry.key_alias {
+                    set(key_alias, key.to_owned())?;
+                }
+                set(target, value)?;
+            }
+            _ => set(key, value)?,
+        }
+    }
+    Ok(pairs)
+}
+
+/// Whether a value must be quoted to survive parsing.
+fn needs_quotes(value: &str) -> bool {
+    value.is_empty()
+        || value.contains([',', '"', '\\'])
+        || value.starts_with(char::is_whitespace)
+        || value.ends_with(char::is_whitespace)
+}
+
+fn quote(value: &str) -> String {
+    if !needs_quotes(value) {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Prints `pairs` in `format`: the `keyAlias` form first (`virtio=MAC`), then the default
+/// key's value bare, then the other keys in schema order, then unknown keys.
+pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut done: Vec<&str> = Vec::new();
+    for entry in format.keys {
+        let (Some(target), Some(key_alias)) = (entry.alias, entry.key_alias) else {
+            continue;
+        };
+        if pairs.known.get(key_alias).map(String::as_str) == Some(entry.key) {
+            if let Some(value) = pairs.known.get(target) {
+                parts.push(format!("{}={}", entry.key, quote(value)));
+                done.extend([key_alias, target]);
+            }
+        }
+    }
+    if let Some(key) = format.default_key {
+        if let Some(value) = pairs.known.get(key) {
+            if !done.contains(&key) {
+                // A bare value holding `=` would read as a key: write it out then.
+                if value.contains('=') {
+                    parts.push(format!("{key}={}", quote(value)));
+                } else {
+                    parts.push(quote(value));
+                }
+                done.push(key);
+            }
+        }
+    }
+    for entry in format.keys {
+        if entry.alias.is_some() || done.contains(&entry.key) {
+            continue;
+        }
+        if let Some(value) = pairs.known.get(entry.key) {
+            parts.push(format!("{}={}", entry.key, quote(value)));
+        }
+    }
+    for (key, value) in &pairs.unknown {
+        parts.push(format!("{key}={}", quote(value)));
+    }
+    parts.join(",")
+}
+
+/// The text of a property string PVE sent that could not be read, and why. The typed
+/// fields of its value are empty; printing gives the text back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unparsed {
+    /// The text as received.
+    pub raw: String,
+    /// Why it could not be read.
+    pub error: String,
+}
+
+/// A generated property-string type (`QemuNet`, `LxcMountPoint`, ...).
+pub trait PropertyString: Default + Sized {
+    /// Its format: keys, aliases, default key, rules.
+    const FORMAT: &'static PropFormat;
+    /// Reads the typed keys out of `map` (values as strings); leaves unknown keys.
+    #[doc(hidden)]
+    fn take_keys(map: &mut Map<String, Value>, at: &Location<'_>) -> Result<Self, DecodeFailure>;
+    /// Writes the typed keys into `out`.
+    #[doc(hidden)]
+    fn put_keys(&self, out: &mut Map<String, Value>);
+    /// Keys the schema does not list.
+    fn extra(&self) -> &BTreeMap<String, String>;
+    #[doc(hidden)]
+    fn extra_mut(&mut self) -> &mut BTreeMap<String, String>;
+    /// The text PVE sent, when it could not be read.
+    fn unparsed(&self) -> Option<&Unparsed>;
+    #[doc(hidden)]
+    fn set_unparsed(&mut self, unparsed: Unparsed);
+}
+
+/// Parses a property string strictly: any key that does not fit is an error.
+pub fn from_text<T: PropertyString>(text: &str) -> Result<T, PropError> {
+    let pairs = parse(text, T::FORMAT)?;
+    let mut map: Map<String, Value> = pairs
+        .known
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let at = Location::root(T::FORMAT.name);
+    let mut value = T::take_keys(&mut map, &at).map_err(|f| {
+        let key = f.path.rsplit('.').next().filter(|k| *k != T::FORMAT.name);
+        PropError::new(key, f.message)
+    })?;
+    *value.extra_mut() = pairs.unknown;
+    Ok(value)
+}
+
+/// Decodes an answer's property string leniently: what cannot be read is kept as text
+/// ([`PropertyString::unparsed`]) instead of failing the whole answer.
+pub fn decode<T: PropertyString>(value: Value, at: &Location<'_>) -> Result<T, DecodeFailure> {
+    let text = match value {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
+        Value::Object(mut map) => return T::take_keys(&mut map, at),
+        other => {
+            return Err(DecodeFailure::new(
+                at,
+                format!("expected a property string, got {other}"),
+            ));
+        }
+    };
+    match from_text::<T>(&text) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let mut value = T::default();
+            value.set_unparsed(Unparsed {
+                raw: text,
+                error: e.to_string(),
+            });
+            Ok(value)
+        }
+    }
+}
+
+/// Prints a property string; an unparsed one is printed as it came.
+pub fn to_text<T: PropertyString>(value: &T) -> String {
+    if let Some(unparsed) = value.unparsed() {
+        return unparsed.raw.clone();
+    }
+    let mut map = Map::new();
+    value.put_keys(&mut map);
+    let known = map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect();
+    let pairs = Pairs {
+        known,
+        unknown: value.extra().clone(),
+    };
+    print(&pairs, T::FORMAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rules::{PropKey, Rule, Ty};
+    use super::*;
+
+    static NET: PropFormat = PropFormat {
+        name: "Net",
+        default_key: Some("model"),
+        keys: &[
+            PropKey::new("bridge", Rule::new(Ty::Str, true)),
+            PropKey::new("firewall", Rule::new(Ty::Bool, true)),
+            PropKey::new("macaddr", Rule::new(Ty::Str, true)),
+            PropKey::new("model", Rule::new(Ty::Str, false)),
+            PropKey::alias("virtio", "macaddr", Some("model")),
+            PropKey::alias("e1000", "macaddr", Some("model")),
+            PropKey::new("tag", Rule::new(Ty::Int, true)),
+        ],
+    };
+
+    fn known(p: &Pairs) -> Vec<(&str, &str)> {
+        p.known
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn key_alias_sets_model_and_mac() {
+        let p = parse("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1", &NET).unwrap();
+        assert_eq!(
+            known(&p),
+            [
+                ("bridge", "vmbr0"),
+                ("firewall", "1"),
+                ("macaddr", "BC:24:11:00:00:01"),
+                ("model", "virtio")
+            ]
+        );
+        assert_eq!(
+            print(&p, &NET),
+            "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1"
+        );
+    }
+
+    #[test]
+    fn bare_value_is_the_default_key() {
+        let p = parse("virtio,bridge=vmbr0", &NET).unwrap();
+        assert_eq!(known(&p), [("bridge", "vmbr0"), ("model", "virtio")]);
+        assert_eq!(print(&p, &NET), "virtio,bridge=vmbr0");
+    }
+
+    #[test]
+    fn quoted_values_hold_commas_and_quotes() {
+        let p = parse(r#"model=virtio,bridge="a,b \"c\" \\d""#, &NET).unwrap();
+        assert_eq!(p.known["bridge"], r#"a,b "c" \d"#);
+        assert_eq!(parse(&print(&p, &NET), &NET).unwrap(), p);
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_printed_last() {
+        let p = parse("virtio,newkey=x", &NET).unwrap();
+        assert_eq!(p.unknown["newkey"], "x");
+        assert_eq!(print(&p, &NET), "virtio,newkey=x");
+    }
+
+    #[test]
+    fn errors_are_values_not_panics() {
+        for bad in ["bridge=\"x", "model=a,model=b", "virtio=A,e1000=B", "\"a"] {
+            assert!(parse(bad, &NET).is_err(), "{bad}");
+        }
+        static NO_DEFAULT: PropFormat = PropFormat {
+            name: "X",
+            default_key: None,
+            keys: &[],
+        };
+        let err = parse("bare", &NO_DEFAULT).unwrap_err();
+        assert!(err.message.contains("default key"), "{err}");
+    }
+
+    #[test]
+    fn bare_default_value_with_equals_is_written_with_its_key() {
+        let mut p = Pairs::default();
+        p.known.insert("model".into(), "a=b".into());
+        let text = print(&p, &NET);
+        assert_eq!(text, "model=a=b");
+        assert_eq!(parse(&text, &NET).unwrap(), p);
+    }
+}

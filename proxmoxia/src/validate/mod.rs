@@ -1,0 +1,372 @@
+//! Client-side validation: the checks PVE makes on parameters, made before anything is sent.
+//!
+//! Values are checked in their wire form (what would be sent), against the rules the
+//! generator wrote from the schema, in PVE's order: format, pattern, length, range,
+//! enumeration. Property strings are parsed and each key checked the same way.
+
+pub mod formats;
+mod pattern;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result, ValidationError};
+use crate::typed::decode::{family_index, lenient_bool};
+use crate::typed::propstring;
+use crate::typed::rules::{Format, ParamRule, PropFormat, Rule, Ty};
+
+/// The highest index (exclusive) of PVE's indexed parameter families, where PVE has one
+/// (`net0`..`net31`). The schema does not state these; PVE's source does.
+const MAX_INDEX: &[(&str, u32)] = &[
+    ("net", 32),
+    ("ipconfig", 32),
+    ("ide", 4),
+    ("sata", 6),
+    ("scsi", 31),
+    ("virtio", 16),
+    ("unused", 256),
+    ("numa", 8),
+    ("hostpci", 16),
+    ("usb", 14),
+    ("virtiofs", 10),
+    ("serial", 4),
+    ("parallel", 3),
+    ("mp", 256),
+    ("dev", 256),
+    ("link", 8),
+    ("acmedomain", 5),
+];
+
+fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
+    Error::Validation(Box::new(ValidationError {
+        param: param.to_owned(),
+        rule: rule.to_owned(),
+        message: message.into(),
+    }))
+}
+
+/// Checks an endpoint's encoded parameters (a JSON object) against its rules.
+pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
+    let empty = Map::new();
+    let map = encoded.as_object().unwrap_or(&empty);
+    for param in rules {
+        if param.indexed {
+            let max = MAX_INDEX
+                .iter()
+                .find(|(name, _)| *name == param.name)
+                .map(|(_, max)| *max);
+            for (key, value) in map {
+                let Some(index) = family_index(key, param.name) else {
+                    continue;
+                };
+                if let Some(max) = max.filter(|max| index >= *max) {
+                    return Err(fail(
+                        key,
+                        "index",
+                        format!("{} takes indexes 0 to {}, not {index}", param.name, max - 1),
+                    ));
+                }
+                value_rule(key, value, &param.rule)?;
+            }
+            continue;
+        }
+        match map.get(param.name) {
+            None | Some(Value::Null) => {
+                if !param.rule.optional {
+                    return Err(fail(
+                        param.name,
+                        "required",
+                        "property is missing and it is not optional",
+                    ));
+                }
+            }
+            Some(value) => {
+                value_rule(param.name, value, &param.rule)?;
+                if let Some(other) = param.rule.requires {
+                    if map.get(other).is_none_or(Value::is_null) {
+                        return Err(fail(
+                            other,
+                            "requires",
+                            format!("missing property required by '{}'", param.name),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks one value; `name` is the parameter (and sub-key) for messages.
+pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => {
+            // An array parameter: each item against the same rule.
+            for item in items {
+                value_rule(name, item, rule)?;
+            }
+            return Ok(());
+        }
+        Value::Null => return Ok(()),
+        Value::Object(_) => return Err(fail(name, "type", "a nested object cannot be sent")),
+    };
+    match rule.ty {
+        Ty::Bool => {
+            if lenient_bool(&Value::String(text.clone())).is_none() {
+                return Err(fail(
+                    name,
+                    "type boolean",
+                    format!("type check ('boolean') failed - got '{text}'"),
+                ));
+            }
+            return Ok(());
+        }
+        Ty::Int if text.trim().parse::<i64>().is_err() => {
+            return Err(fail(
+                name,
+                "type integer",
+                format!("type check ('integer') failed - got '{text}'"),
+            ));
+        }
+        Ty::Num if text.trim().parse::<f64>().map_or(true, |n| !n.is_finite()) => {
+            return Err(fail(
+                name,
+                "type number",
+                format!("type check ('number') failed - got '{text}'"),
+            ));
+        }
+        _ => {}
+    }
+    match rule.format {
+        Format::None => {}
+        Format::Named(format) => {
+            if let Some(why) = formats::check(format, &text) {
+                return Err(fail(
+                    name,
+                    &format!("format {format}"),
+                    format!("invalid format - {why}"),
+                ));
+            }
+        }
+        Format::List(item) => {
+            for part in formats::split_list(&text) {
+                if let Some(why) = formats::check(item, part) {
+                    return Err(fail(
+                        name,
+                        &format!("format {item}-list"),
+                        format!("invalid format - {why}"),
+                    ));
+                }
+            }
+        }
+        Format::Prop(format) => property_string(name, &text, format)?,
+    }
+    if let Some(pattern) = rule.pattern {
+        if !pattern::full_match(pattern, &text) {
+            return Err(fail(
+                name,
+                "pattern",
+                "value does not match the regex pattern",
+            ));
+        }
+    }
+    let chars = text.chars().count() as u32;
+    if let Some(max) = rule.max_length {
+        if chars > max {
+            return Err(fail(
+                name,
+                "maxLength",
+                format!("value may only be {max} characters long"),
+            ));
+        }
+    }
+    if let Some(min) = rule.min_length {
+        if chars < min {
+            return Err(fail(
+                name,
+                "minLength",
+                format!("value must be at least {min} characters long"),
+            ));
+        }
+    }
+    if matches!(rule.ty, Ty::Int | Ty::Num) {
+        if let Ok(number) = text.trim().parse::<f64>() {
+            if let Some(max) = rule.maximum.filter(|max| number > *max) {
+                return Err(fail(
+                    name,
+                    "maximum",
+                    format!("value must have a maximum value of {}", show(max)),
+                ));
+            }
+            if let Some(min) = rule.minimum.filter(|min| number < *min) {
+                return Err(fail(
+                    name,
+                    "minimum",
+                    format!("value must have a minimum value of {}", show(min)),
+                ));
+            }
+        }
+    }
+    if !rule.enum_values.is_empty() && !rule.enum_values.contains(&text.as_str()) {
+        return Err(fail(
+            name,
+            "enum",
+            format!(
+                "value '{text}' does not have a value in the enumeration '{}'",
+                rule.enum_values.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `16` rather than `16.0` in messages.
+fn show(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Parses a property string and checks each key; errors name `param.key`.
+fn property_string(param: &str, text: &str, format: &PropFormat) -> Result<()> {
+    let pairs = propstring::parse(text, format).map_err(|e| {
+        let name = match &e.key {
+            Some(key) => format!("{param}.{key}"),
+            None => param.to_owned(),
+        };
+        fail(
+            &name,
+            "property string",
+            format!("invalid format - {}", e.message),
+        )
+    })?;
+    if let Some(key) = pairs.unknown.keys().next() {
+        return Err(fail(
+            &format!("{param}.{key}"),
+            "property string key",
+            format!("invalid format - invalid key in comma-separated list property: {key}"),
+        ));
+    }
+    for key in format.keys.iter().filter(|k| k.alias.is_none()) {
+        let name = format!("{param}.{}", key.key);
+        match pairs.known.get(key.key) {
+            Some(value) => {
+                value_rule(&name, &Value::String(value.clone()), &key.rule)?;
+                if let Some(other) = key.rule.requires {
+                    if !pairs.known.contains_key(other) {
+                        return Err(fail(
+                            &format!("{param}.{other}"),
+                            "requires",
+                            format!("missing property required by '{name}'"),
+                        ));
+                    }
+                }
+            }
+            None if !key.rule.optional => {
+                return Err(fail(
+                    &name,
+                    "required",
+                    "property is missing and it is not optional",
+                ));
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typed::rules::PropKey;
+    use serde_json::json;
+
+    static NET: PropFormat = PropFormat {
+        name: "Net",
+        default_key: Some("model"),
+        keys: &[
+            PropKey::new("bridge", Rule::new(Ty::Str, true).pattern("[-_.\\w\\d]+")),
+            PropKey::new(
+                "model",
+                Rule::new(Ty::Str, false).values(&["virtio", "e1000"]),
+            ),
+            PropKey::new("tag", Rule::new(Ty::Int, true).min(1.0).max(4094.0)),
+            PropKey::alias("virtio", "macaddr", Some("model")),
+            PropKey::new("macaddr", Rule::new(Ty::Str, true).named("mac-addr")),
+        ],
+    };
+
+    static RULES: &[ParamRule] = &[
+        ParamRule {
+            name: "memory",
+            indexed: false,
+            rule: Rule::new(Ty::Int, true).min(16.0),
+        },
+        ParamRule {
+            name: "name",
+            indexed: false,
+            rule: Rule::new(Ty::Str, true).named("dns-name").max_len(10),
+        },
+        ParamRule {
+            name: "net",
+            indexed: true,
+            rule: Rule::new(Ty::Str, true).prop(&NET),
+        },
+        ParamRule {
+            name: "vmid",
+            indexed: false,
+            rule: Rule::new(Ty::Int, false).named("pve-vmid").min(100.0),
+        },
+    ];
+
+    fn err(v: Value) -> ValidationError {
+        match params(&v, RULES) {
+            Err(Error::Validation(e)) => *e,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_parameters_pass() {
+        params(
+            &json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}),
+            RULES,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn each_rule_names_the_parameter() {
+        assert_eq!(err(json!({})).param, "vmid");
+        let e = err(json!({"vmid": 99}));
+        assert_eq!(
+            (e.param.as_str(), e.rule.as_str()),
+            ("vmid", "format pve-vmid")
+        );
+        let e = err(json!({"vmid": 100, "memory": 8}));
+        assert_eq!(e.message, "value must have a minimum value of 16");
+        let e = err(json!({"vmid": 100, "name": "a-very-long-name"}));
+        assert_eq!(e.rule, "maxLength");
+        let e = err(json!({"vmid": 100, "net0": "virtio,bridge=vmbr0,tag=5000"}));
+        assert_eq!((e.param.as_str(), e.rule.as_str()), ("net0.tag", "maximum"));
+        let e = err(json!({"vmid": 100, "net0": "rtl,bridge=vmbr0"}));
+        assert_eq!((e.param.as_str(), e.rule.as_str()), ("net0.model", "enum"));
+        let e = err(json!({"vmid": 100, "net1": "virtio,colour=red"}));
+        assert_eq!(e.param, "net1.colour");
+        let e = err(json!({"vmid": 100, "net2": "bridge=vmbr0"}));
+        assert_eq!(
+            (e.param.as_str(), e.rule.as_str()),
+            ("net2.model", "required")
+        );
+        let e = err(json!({"vmid": 100, "net32": "virtio"}));
+        assert_eq!(e.rule, "index");
+        let e = err(json!({"vmid": 100, "net0": "virtio=BD:00:00:00:00:00"}));
+        assert_eq!(e.param, "net0.macaddr");
+        let e = err(json!({"vmid": 100, "net0": "virtio,bridge=a b"}));
+        assert_eq!(e.rule, "pattern");
+    }
+}
