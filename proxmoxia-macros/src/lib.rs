@@ -17,6 +17,8 @@ mod json;
 mod load;
 mod names;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
