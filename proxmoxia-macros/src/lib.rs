@@ -19,6 +19,8 @@ mod names;
 mod props;
 mod rules;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 

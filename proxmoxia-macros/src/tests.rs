@@ -1,0 +1,1658 @@
+//! Generator unit tests: small apidoc fragments through schema -> IR -> tokens, and snapshots
+//! of the expansion of a few real paths of the vendored schema.
+//!
+//! Emitted code is compared with whitespace removed (`squash`), so the assertions read like
+//! the code they look for and do not depend on how `proc_macro2` spaces its tokens.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+
+use crate::emit::{Emitter, count_tokens};
+use crate::ir::{self, HandleFn, HandleIr, How, ModIr, TypeIr};
+use crate::schema::{self, Tree};
+
+// ---------------------------------------------------------------------------------------------
+// Building apidoc fragments
+// ---------------------------------------------------------------------------------------------
+
+/// A path node of apidoc's tree.
+fn node(path: &str, methods: &[(&str, String)], children: &[String]) -> String {
+    let info: Vec<String> = methods
+        .iter()
+        .map(|(verb, m)| format!("{verb:?}: {m}"))
+        .collect();
+    format!(
+        r#"{{"path": {path:?}, "text": "t", "leaf": {}, "info": {{{}}}, "children": [{}]}}"#,
+        u8::from(children.is_empty()),
+        info.join(", "),
+        children.join(", ")
+    )
+}
+
+/// A method's info: `params` is the text of `parameters.properties`, `returns` the schema.
+fn method(name: &str, params: &str, returns: &str) -> String {
+    format!(
+        r#"{{"method": "X", "name": {name:?}, "description": "Does {name}.", "allowtoken": 1,
+            "parameters": {{"additionalProperties": 0, "properties": {params}}},
+            "returns": {returns}}}"#
+    )
+}
+
+fn get(params: &str, returns: &str) -> (&'static str, String) {
+    ("GET", method("read", params, returns))
+}
+
+fn post(params: &str, returns: &str) -> (&'static str, String) {
+    ("POST", method("create", params, returns))
+}
+
+fn put(params: &str, returns: &str) -> (&'static str, String) {
+    ("PUT", method("update", params, returns))
+}
+
+fn leaf(path: &str, methods: &[(&str, String)]) -> String {
+    node(path, methods, &[])
+}
+
+const NULL: &str = r#"{"type": "null"}"#;
+const STRING: &str = r#"{"type": "string"}"#;
+
+fn tree(roots: &[String]) -> Tree {
+    let text = format!("[{}]", roots.join(",\n"));
+    let json = crate::json::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    schema::parse(&json).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+fn build(roots: &[String]) -> Result<ModIr, String> {
+    ir::Registry::of(&tree(roots)).map(|(_, root)| root)
+}
+
+fn build_ok(roots: &[String]) -> ModIr {
+    build(roots).unwrap_or_else(|e| panic!("generation failed: {e}"))
+}
+
+fn build_err(roots: &[String]) -> String {
+    match build(roots) {
+        Ok(_) => panic!("expected a generator error"),
+        Err(e) => e,
+    }
+}
+
+fn emitter(budget: usize) -> Emitter {
+    Emitter {
+        schema_arg: "schema.json".into(),
+        budget,
+        split: Default::default(),
+    }
+}
+
+/// The whole output for `roots`, whitespace removed.
+fn expand(roots: &[String]) -> String {
+    squash(
+        &emitter(usize::MAX)
+            .module_contents(&build_ok(roots))
+            .to_string(),
+    )
+}
+
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[track_caller]
+fn assert_has(out: &str, needle: &str) {
+    let needle = squash(needle);
+    assert!(out.contains(&needle), "`{needle}` not in:\n{out}");
+}
+
+#[track_caller]
+fn assert_lacks(out: &str, needle: &str) {
+    let needle = squash(needle);
+    assert!(!out.contains(&needle), "`{needle}` unexpectedly in:\n{out}");
+}
+
+#[track_caller]
+fn assert_mentions_all(err: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(err.contains(part), "{part:?} not in error: {err}");
+    }
+}
+
+/// The module of `path` under `m`.
+fn module<'a>(m: &'a ModIr, path: &str) -> &'a ModIr {
+    if m.path == path {
+        return m;
+    }
+    m.children
+        .iter()
+        .find(|c| path == c.path || path.starts_with(&format!("{}/", c.path)))
+        .map(|c| module(c, path))
+        .unwrap_or_else(|| panic!("no module {path}"))
+}
+
+fn handle(m: &ModIr) -> &HandleIr {
+    m.handle
+        .as_ref()
+        .unwrap_or_else(|| panic!("{} has no handle", m.path))
+}
+
+fn fn_name(f: &HandleFn) -> String {
+    match f {
+        HandleFn::Child { name, .. }
+        | HandleFn::Item { name, .. }
+        | HandleFn::Verb { name, .. } => name.to_string(),
+    }
+}
+
+fn fn_names(m: &ModIr) -> Vec<String> {
+    handle(m).fns.iter().map(fn_name).collect()
+}
+
+fn handle_fn<'a>(m: &'a ModIr, name: &str) -> &'a HandleFn {
+    handle(m)
+        .fns
+        .iter()
+        .find(|f| fn_name(f) == name)
+        .unwrap_or_else(|| panic!("{} has no fn {name}", m.path))
+}
+
+fn method_ir(m: &ModIr, verb: schema::Verb) -> &ir::MethodIr {
+    m.methods
+        .iter()
+        .find(|me| me.verb == verb)
+        .unwrap_or_else(|| panic!("{} has no {verb:?}", m.path))
+}
+
+/// `(ident, optional, how, value type)` of the params fields.
+fn param_fields(m: &ir::MethodIr) -> Vec<(String, bool, &'static str, String)> {
+    m.params
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                f.ident.to_string(),
+                f.optional,
+                match f.how {
+                    How::Field => "field",
+                    How::Indexed => "indexed",
+                },
+                squash(&f.value_ty.to_string()),
+            )
+        })
+        .collect()
+}
+
+/// The contents of `pub mod name { .. }` inside `tokens`, searched depth-first.
+fn find_mod(tokens: &TokenStream, name: &str) -> Option<TokenStream> {
+    let tts: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        match (tt, tts.get(i + 1), tts.get(i + 2)) {
+            (TokenTree::Ident(kw), Some(TokenTree::Ident(id)), Some(TokenTree::Group(g)))
+                if kw == "mod" && id == name =>
+            {
+                return Some(g.stream());
+            }
+            (TokenTree::Group(g), _, _) => {
+                if let Some(found) = find_mod(&g.stream(), name) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Naming
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn segments_become_snake_case_modules_and_accessors() {
+    let roots = [node(
+        "/cluster",
+        &[],
+        &[
+            leaf("/cluster/get-fsinfo", &[get("{}", NULL)]),
+            leaf("/cluster/forceStop", &[get("{}", NULL)]),
+            leaf("/cluster/CSRFCheck", &[get("{}", NULL)]),
+        ],
+    )];
+    let root = build_ok(&roots);
+    let cluster = module(&root, "/cluster");
+    assert_eq!(
+        fn_names(cluster),
+        ["get_fsinfo", "force_stop", "csrf_check"]
+    );
+    let idents: Vec<String> = cluster
+        .children
+        .iter()
+        .map(|c| c.ident.to_string())
+        .collect();
+    assert_eq!(idents, ["get_fsinfo", "force_stop", "csrf_check"]);
+    let out = expand(&roots);
+    // The accessor keeps the wire segment.
+    assert_has(
+        &out,
+        r#"pub fn get_fsinfo(&self) -> crate::api::cluster::get_fsinfo::Handle {
+               crate::api::cluster::get_fsinfo::Handle(self.0.child("get-fsinfo")) }"#,
+    );
+    assert_has(&out, r#"self.0.child("forceStop")"#);
+    assert_has(&out, "pub mod get_fsinfo {");
+    assert_has(&out, r#"Get "/cluster/get-fsinfo" "read" suffix """#);
+}
+
+#[test]
+fn keywords_become_raw_identifiers() {
+    let roots = [
+        leaf(
+            "/in",
+            &[get(
+                r#"{"type": {"type": "string", "optional": 1},
+                    "in": {"type": "integer", "optional": 1},
+                    "self": {"type": "boolean", "optional": 1},
+                    "kind": {"type": "string", "enum": ["type", "self"], "optional": 1}}"#,
+                NULL,
+            )],
+        ),
+        leaf("/self", &[get("{}", NULL)]),
+    ];
+    let root = build_ok(&roots);
+    assert_eq!(fn_names(&root), ["r#in", "self_"]);
+    let m = method_ir(module(&root, "/in"), schema::Verb::Get);
+    let idents: Vec<String> = param_fields(m).into_iter().map(|f| f.0).collect();
+    assert_eq!(idents, ["r#in", "kind", "self_", "r#type"]);
+    let out = expand(&roots);
+    assert_has(&out, "pub mod r#in {");
+    assert_has(&out, "pub mod self_ {");
+    assert_has(&out, "pub fn r#in(&self) -> crate::api::r#in::Handle");
+    assert_has(
+        &out,
+        r#""type" field r#type: ::std::option::Option<::std::string::String>"#,
+    );
+    assert_has(&out, "pub fn r#type(mut self, value:");
+    assert_has(
+        &out,
+        "self.params_mut().r#type = ::std::option::Option::Some(value.into());",
+    );
+    // Variants are PascalCase, `Self` is suffixed.
+    assert_has(&out, r#"Kind { Type = "type", Self_ = "self" }"#);
+}
+
+#[test]
+fn parameter_names_are_snake_case() {
+    let roots = [leaf(
+        "/a",
+        &[get(
+            r#"{"force-stop": {"type": "boolean", "optional": 1},
+                "keepActive": {"type": "boolean", "optional": 1},
+                "ip6": {"type": "string", "optional": 1}}"#,
+            NULL,
+        )],
+    )];
+    let root = build_ok(&roots);
+    let idents: Vec<String> = param_fields(method_ir(module(&root, "/a"), schema::Verb::Get))
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert_eq!(idents, ["force_stop", "ip6", "keep_active"]);
+    let out = expand(&roots);
+    // The wire name stays as PVE spells it.
+    assert_has(&out, r#""force-stop" field force_stop"#);
+    assert_has(&out, r#""keepActive" field keep_active"#);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Path shapes
+// ---------------------------------------------------------------------------------------------
+
+fn collection() -> Vec<String> {
+    vec![node(
+        "/items",
+        &[
+            get("{}", r#"{"type": "array", "items": {"type": "object"}}"#),
+            post(r#"{"id": {"type": "integer"}}"#, NULL),
+        ],
+        &[leaf(
+            "/items/{id}",
+            &[get(r#"{"id": {"type": "integer"}}"#, NULL)],
+        )],
+    )]
+}
+
+#[test]
+fn a_collection_hangs_its_methods_on_the_parent() {
+    let root = build_ok(&collection());
+    assert_eq!(fn_names(&root), ["items", "get_items", "post_items"]);
+    let items = module(&root, "/items");
+    assert!(items.handle.is_none(), "a literal collection has no handle");
+    match handle_fn(&root, "items") {
+        HandleFn::Item { literal, param, .. } => {
+            assert_eq!(literal.as_deref(), Some("items"));
+            assert_eq!(param.ident.to_string(), "id");
+            assert!(param.integer, "`id` is declared an integer");
+        }
+        _ => panic!("items() is not an item accessor"),
+    }
+    match handle_fn(&root, "post_items") {
+        HandleFn::Verb {
+            suffix, required, ..
+        } => {
+            assert_eq!(suffix, "items");
+            // `id` is the item's path parameter, not the collection's: it is a parameter here.
+            assert_eq!(required.len(), 1);
+        }
+        _ => panic!("post_items() is not a verb"),
+    }
+    // The item has its own handle with `get`.
+    assert_eq!(fn_names(module(&root, "/items/{id}")), ["get"]);
+
+    let out = expand(&collection());
+    assert_has(
+        &out,
+        r#"impl crate::Client {
+            #[doc = "The item `/items/{id}`."]
+            #[inline] pub fn items(&self, id: i64) -> crate::api::items::id::Handle {
+                crate::api::items::id::Handle(crate::typed::PathHandle::root(self).child("items").param(&id))
+            }"#,
+    );
+    assert_has(
+        &out,
+        r#"pub fn get_items(&self,) -> crate::typed::Request<crate::api::items::get::Endpoint> {
+            crate::typed::Request::new(crate::typed::PathHandle::root(self).child("items"),
+                                       crate::api::items::get::Params::new())
+        }"#,
+    );
+    // The endpoint knows it is called on the parent (Client) with a suffix.
+    assert_has(
+        &out,
+        r#"Post "/items" "create" suffix "items" handle crate::Client, params Params"#,
+    );
+    assert_has(
+        &out,
+        r#"Get "/items/{id}" "read" suffix "" handle crate::api::items::id::Handle, params Params"#,
+    );
+}
+
+#[test]
+fn a_param_under_a_param_is_an_accessor_on_the_parent_item() {
+    let roots = [node(
+        "/groups",
+        &[get("{}", NULL)],
+        &[node(
+            "/groups/{group}",
+            &[get(r#"{"group": {"type": "string"}}"#, NULL)],
+            &[leaf(
+                "/groups/{group}/{pos}",
+                &[get(
+                    r#"{"group": {"type": "string"}, "pos": {"type": "integer"}}"#,
+                    NULL,
+                )],
+            )],
+        )],
+    )];
+    let root = build_ok(&roots);
+    let group = module(&root, "/groups/{group}");
+    assert_eq!(fn_names(group), ["get", "pos"]);
+    match handle_fn(group, "pos") {
+        HandleFn::Item { literal, param, .. } => {
+            assert_eq!(*literal, None);
+            assert!(param.integer);
+        }
+        _ => panic!("pos() is not an item accessor"),
+    }
+    // `group` is a string: the accessor takes anything displayable.
+    match handle_fn(&root, "groups") {
+        HandleFn::Item { param, .. } => assert!(!param.integer),
+        _ => panic!("groups() is not an item accessor"),
+    }
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#"pub fn pos(&self, pos: i64) -> crate::api::groups::group::pos::Handle {
+            crate::api::groups::group::pos::Handle(self.0.param(&pos)) }"#,
+    );
+    assert_has(
+        &out,
+        "pub fn groups(&self, group: impl ::std::fmt::Display) -> crate::api::groups::group::Handle",
+    );
+    // Both path parameters are left out of the parameters.
+    assert_has(
+        &out,
+        r#"Get "/groups/{group}/{pos}" "read" suffix "" handle crate::api::groups::group::pos::Handle,
+           params Params, response Response }
+           #[doc = "This method takes no parameters."] pub type Params = crate::typed::NoParams;"#,
+    );
+}
+
+#[test]
+fn a_path_param_type_comes_from_the_first_method_declaring_it() {
+    // The item itself declares nothing; a grandchild declares `vmid` as an integer.
+    let roots = [node(
+        "/vms",
+        &[],
+        &[node(
+            "/vms/{vmid}",
+            &[],
+            &[leaf(
+                "/vms/{vmid}/status",
+                &[get(r#"{"vmid": {"type": "integer"}}"#, NULL)],
+            )],
+        )],
+    )];
+    let root = build_ok(&roots);
+    match handle_fn(&root, "vms") {
+        HandleFn::Item { param, .. } => assert!(param.integer),
+        _ => panic!("vms() is not an item accessor"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+const OPTIONALITY: &str = r#"{
+    "req": {"type": "string"},
+    "zero": {"type": "integer", "optional": 0},
+    "one": {"type": "integer", "optional": 1},
+    "text-one": {"type": "integer", "optional": "1"},
+    "yes": {"type": "boolean", "optional": true},
+    "net[n]": {"type": "string"},
+    "node": {"type": "string"}
+}"#;
+
+#[test]
+fn required_and_optional_parameters() {
+    let roots = [node(
+        "/nodes",
+        &[],
+        &[leaf("/nodes/{node}", &[post(OPTIONALITY, NULL)])],
+    )];
+    let root = build_ok(&roots);
+    let m = method_ir(module(&root, "/nodes/{node}"), schema::Verb::Post);
+    let fields: Vec<(String, bool, &str)> = param_fields(m)
+        .into_iter()
+        .map(|(i, o, h, _)| (i, o, h))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            // `net[n]` is an indexed family, always optional
+            ("nets".into(), true, "indexed"),
+            ("one".into(), true, "field"),
+            ("req".into(), false, "field"),
+            ("text_one".into(), true, "field"),
+            ("yes".into(), true, "field"),
+            ("zero".into(), false, "field"),
+        ]
+    );
+    let out = expand(&roots);
+    // The required parameters are the verb's positional arguments, in name order.
+    assert_has(
+        &out,
+        r#"pub fn post(&self, req: impl ::std::convert::Into<::std::string::String>, zero: i64)
+            -> crate::typed::Request<crate::api::nodes::node::post::Endpoint> {
+            crate::typed::Request::new(self.0.child(""),
+                crate::api::nodes::node::post::Params::new(req.into(), zero))"#,
+    );
+    assert_has(
+        &out,
+        r#"required { #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
+                      #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 }"#,
+    );
+    assert_has(
+        &out,
+        r#""net" indexed nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
+    );
+    assert_has(
+        &out,
+        r#""text-one" field text_one: ::std::option::Option<i64>"#,
+    );
+    // Setters only for the optional ones; the family's takes an index.
+    assert_has(
+        &out,
+        r#"pub fn nets(mut self, index: u32, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+               self.params_mut().nets.insert(index, value.into()); self }"#,
+    );
+    assert_has(
+        &out,
+        "pub fn yes(mut self, value: bool) -> Self { self.params_mut().yes = ::std::option::Option::Some(value); self }",
+    );
+    assert_lacks(&out, "pub fn req(mut self");
+    assert_lacks(&out, "pub fn zero(mut self");
+    // The path parameter `node` is not a parameter.
+    assert_lacks(&out, r#""node" field"#);
+}
+
+#[test]
+fn parameter_types() {
+    let roots = [leaf(
+        "/a",
+        &[put(
+            r#"{"s": {"type": "string"}, "i": {"type": "integer"}, "n": {"type": "number"},
+                "b": {"type": "boolean"}, "list": {"type": "array", "items": {"type": "integer"}},
+                "bare-list": {"type": "array"}, "any": {}, "obj": {"type": "object"}}"#,
+            NULL,
+        )],
+    )];
+    let root = build_ok(&roots);
+    let types: Vec<(String, String)> =
+        param_fields(method_ir(module(&root, "/a"), schema::Verb::Put))
+            .into_iter()
+            .map(|(i, _, _, t)| (i, t))
+            .collect();
+    let t = |s: &str| squash(s);
+    assert_eq!(
+        types,
+        [
+            ("any".into(), t("::serde_json::Value")),
+            ("b".into(), t("bool")),
+            (
+                "bare_list".into(),
+                t("::std::vec::Vec<::serde_json::Value>")
+            ),
+            ("i".into(), t("i64")),
+            ("list".into(), t("::std::vec::Vec<i64>")),
+            ("n".into(), t("f64")),
+            ("obj".into(), t("::serde_json::Value")),
+            ("s".into(), t("::std::string::String")),
+        ]
+    );
+}
+
+#[test]
+fn a_method_without_parameters_takes_no_params() {
+    let roots = [leaf("/version", &[get("{}", STRING)])];
+    let root = build_ok(&roots);
+    let m = method_ir(module(&root, "/version"), schema::Verb::Get);
+    assert!(m.params.fields.is_empty());
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#"#[doc = "This method takes no parameters."] pub type Params = crate::typed::NoParams;"#,
+    );
+    assert_lacks(&out, "pve_params_struct");
+    // `parameters` missing altogether is the same.
+    let bare = format!(
+        r#"{{"path": "/version", "info": {{"GET": {{"name": "version", "returns": {STRING}}}}}}}"#
+    );
+    assert_has(
+        &expand(&[bare]),
+        "pub type Params = crate::typed::NoParams;",
+    );
+}
+
+#[test]
+fn secrets_are_secret() {
+    let roots = [
+        leaf(
+            "/access/ticket",
+            &[post(
+                r#"{"username": {"type": "string"}, "password": {"type": "string"},
+                    "otp": {"type": "string", "optional": 1}}"#,
+                r#"{"type": "object", "properties": {"ticket": {"type": "string"},
+                    "CSRFPreventionToken": {"type": "string"}, "username": {"type": "string"}}}"#,
+            )],
+        ),
+        leaf(
+            "/pending",
+            &[get(
+                r#"{"value": {"type": "string"}}"#,
+                r#"{"type": "object", "properties": {"value": {"type": "string"}}}"#,
+            )],
+        ),
+    ];
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#"pub fn post(&self, password: impl ::std::convert::Into<::std::string::String>,
+                              username: impl ::std::convert::Into<::std::string::String>)"#,
+    );
+    assert_has(
+        &out,
+        "Params::new(crate::Secret::new(password.into()), username.into())",
+    );
+    assert_has(&out, r#""password" field password: crate::Secret"#);
+    assert_has(
+        &out,
+        r#""otp" field otp: ::std::option::Option<crate::Secret>"#,
+    );
+    assert_has(
+        &out,
+        "self.params_mut().otp = ::std::option::Option::Some(crate::Secret::new(value.into()));",
+    );
+    assert_has(&out, r#""ticket" field ticket: crate::Secret"#);
+    assert_has(
+        &out,
+        r#""CSRFPreventionToken" field csrf_prevention_token: crate::Secret"#,
+    );
+    assert_has(&out, r#""username" field username: ::std::string::String"#);
+    // `value` is a secret only on the token path.
+    assert_has(&out, r#""value" field value: ::std::string::String"#);
+    assert_lacks(&out, r#""value" field value: crate::Secret"#);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enums
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn parameter_enums_are_closed_and_answer_enums_open() {
+    let roots = [leaf(
+        "/a",
+        &[get(
+            r#"{"mode": {"type": "string", "enum": ["fast", "slow", "fast"], "description": "How."},
+                "level": {"type": "integer", "enum": [1, 2], "optional": 1}}"#,
+            r#"{"type": "object", "properties": {"state": {"type": "string", "enum": ["up", "down"]}}}"#,
+        )],
+    )];
+    let root = build_ok(&roots);
+    let m = method_ir(module(&root, "/a"), schema::Verb::Get);
+    let enums: Vec<(String, Vec<String>, bool)> = m
+        .types
+        .iter()
+        .filter_map(|t| match t {
+            TypeIr::Enum {
+                ident,
+                values,
+                open,
+                ..
+            } => Some((
+                ident.to_string(),
+                values.iter().map(|(_, w)| w.clone()).collect(),
+                *open,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        enums,
+        [
+            ("Level".into(), vec!["1".into(), "2".into()], false),
+            // the duplicate value is listed once
+            ("Mode".into(), vec!["fast".into(), "slow".into()], false),
+            (
+                "ResponseState".into(),
+                vec!["up".into(), "down".into()],
+                true
+            ),
+        ]
+    );
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#"crate::typed::pve_closed_enum! { #[doc = "How."] Mode { Fast = "fast", Slow = "slow" } }"#,
+    );
+    assert_has(
+        &out,
+        r#"pve_closed_enum! { #[doc = "Values of `level`."] Level { V1 = "1", V2 = "2" } }"#,
+    );
+    assert_has(
+        &out,
+        r#"crate::typed::pve_open_enum! {
+            #[doc = "Values of `field `state` of Response`.\n\nOpen: a value a newer PVE adds arrives as `Unrecognized`."]
+            ResponseState { Up = "up", Down = "down" } }"#,
+    );
+    assert_has(&out, r#""mode" field mode: crate::api::a::get::Mode"#);
+    assert_has(&out, "pub fn get(&self, mode: crate::api::a::get::Mode)");
+    assert_has(
+        &out,
+        r#""state" field state: crate::api::a::get::ResponseState"#,
+    );
+}
+
+#[test]
+fn an_answer_enum_value_named_like_the_catch_all_is_a_collision() {
+    let roots = [leaf(
+        "/a",
+        &[get(
+            "{}",
+            r#"{"type": "string", "enum": ["ok", "unrecognized"]}"#,
+        )],
+    )];
+    let err = build_err(&roots);
+    assert_mentions_all(
+        &err,
+        &[
+            "`Unrecognized`",
+            "the catch-all variant",
+            "value \"unrecognized\"",
+        ],
+    );
+    // A closed (parameter) enum has no catch-all: the same value is fine there.
+    build_ok(&[leaf(
+        "/a",
+        &[get(
+            r#"{"state": {"type": "string", "enum": ["ok", "unrecognized"]}}"#,
+            NULL,
+        )],
+    )]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collisions: hard errors naming both origins
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn colliding_segments_are_an_error() {
+    // Under a path: two modules.
+    let err = build_err(&[node(
+        "/x",
+        &[],
+        &[
+            leaf("/x/a-b", &[get("{}", NULL)]),
+            leaf("/x/a_b", &[get("{}", NULL)]),
+        ],
+    )]);
+    assert_mentions_all(&err, &["`a_b`", "path /x/a-b", "path /x/a_b"]);
+    // At the top: two `Client` accessors.
+    let err = build_err(&[
+        leaf("/a-b", &[get("{}", NULL)]),
+        leaf("/a_b", &[get("{}", NULL)]),
+    ]);
+    assert_mentions_all(&err, &["`a_b`", "/a-b", "/a_b", "Client"]);
+}
+
+#[test]
+fn colliding_parameters_are_an_error() {
+    let err = build_err(&[leaf(
+        "/p",
+        &[get(
+            r#"{"x-y": {"type": "string"}, "x_y": {"type": "string"}}"#,
+            NULL,
+        )],
+    )]);
+    assert_mentions_all(
+        &err,
+        &[
+            "parameters of GET /p",
+            "`x_y`",
+            "parameter `x-y`",
+            "parameter `x_y`",
+        ],
+    );
+}
+
+#[test]
+fn colliding_enum_values_are_an_error() {
+    let err = build_err(&[leaf(
+        "/p",
+        &[get(
+            r#"{"e": {"type": "string", "enum": ["a", "A"]}}"#,
+            NULL,
+        )],
+    )]);
+    assert_mentions_all(
+        &err,
+        &["variants of E in /p", "`A`", "value \"a\"", "value \"A\""],
+    );
+}
+
+#[test]
+fn an_answer_field_named_extra_is_an_error() {
+    let err = build_err(&[leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "properties": {"extra": {"type": "string"}}}"#,
+        )],
+    )]);
+    assert_mentions_all(
+        &err,
+        &[
+            "fields of Response in /p",
+            "`extra`",
+            "the map of unknown fields",
+            "field `extra`",
+        ],
+    );
+}
+
+#[test]
+fn colliding_answer_fields_are_an_error() {
+    let err = build_err(&[leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "properties": {"a-b": {"type": "string"}, "aB": {"type": "string"}}}"#,
+        )],
+    )]);
+    assert_mentions_all(&err, &["`a_b`", "field `a-b`", "field `aB`"]);
+}
+
+#[test]
+fn an_optional_parameter_shadowing_a_request_method_is_an_error() {
+    for name in [
+        "send",
+        "params",
+        "validate",
+        "task",
+        "into_future",
+        "extra-param",
+    ] {
+        let err = build_err(&[leaf(
+            "/p",
+            &[get(
+                &format!(r#"{{"{name}": {{"type": "string", "optional": 1}}}}"#),
+                NULL,
+            )],
+        )]);
+        assert_mentions_all(
+            &err,
+            &[
+                "setters of GET /p",
+                "a method of Request",
+                &format!("parameter `{name}`"),
+            ],
+        );
+    }
+    // A required parameter gets no setter: no clash.
+    build_ok(&[leaf("/p", &[get(r#"{"send": {"type": "string"}}"#, NULL)])]);
+}
+
+#[test]
+fn an_optional_parameter_named_path_gets_a_setter() {
+    // `Request` has `api_path`, not `path` (PVE has optional `path` parameters, e.g.
+    // GET /access/permissions): a `path` setter shadows nothing.
+    let out = expand(&[leaf(
+        "/access/permissions",
+        &[get(r#"{"path": {"type": "string", "optional": 1}}"#, NULL)],
+    )]);
+    assert_has(&out, "pub fn path(mut self, value:");
+}
+
+#[test]
+fn a_child_named_like_a_verb_is_an_error() {
+    // Module `get` (the child) and module `get` (the method).
+    let err = build_err(&[node(
+        "/a",
+        &[get("{}", NULL)],
+        &[leaf("/a/get", &[get("{}", NULL)])],
+    )]);
+    assert_mentions_all(&err, &["module of /a", "`get`", "path /a/get", "GET /a"]);
+}
+
+#[test]
+fn a_child_named_like_a_collection_verb_is_an_error() {
+    // `get_items` (GET /x/items, on the parent) and `get_items()` (the path /x/get_items).
+    let err = build_err(&[node(
+        "/x",
+        &[],
+        &[
+            node(
+                "/x/items",
+                &[get("{}", NULL)],
+                &[leaf("/x/items/{id}", &[get("{}", NULL)])],
+            ),
+            leaf("/x/get_items", &[get("{}", NULL)]),
+        ],
+    )]);
+    assert_mentions_all(
+        &err,
+        &[
+            "handle of /x",
+            "`get_items`",
+            "GET /x/items",
+            "path /x/get_items",
+        ],
+    );
+}
+
+#[test]
+fn a_parameter_enum_named_like_a_generated_type_is_an_error() {
+    for (param, ty) in [("params", "Params"), ("endpoint", "Endpoint")] {
+        let err = build_err(&[leaf(
+            "/p",
+            &[get(
+                &format!(r#"{{"{param}": {{"type": "string", "enum": ["a"]}}}}"#),
+                STRING,
+            )],
+        )]);
+        assert_mentions_all(
+            &err,
+            &[
+                "types of GET /p",
+                &format!("`{ty}`"),
+                &format!("the enum of `{param}`"),
+            ],
+        );
+    }
+}
+
+#[test]
+#[ignore = "BUG: a parameter enum named `response` becomes the method's `Response`: \
+            ir::response_root looks for any type named `Response` among the method's types \
+            (parameter enums included), finds the enum, and uses it as the answer type instead of \
+            claiming the name (here the string answer is lost and `Endpoint::Response` is the \
+            closed parameter enum)"]
+fn a_parameter_enum_named_response_is_an_error() {
+    let result = build(&[leaf(
+        "/p",
+        &[get(
+            r#"{"response": {"type": "string", "enum": ["a"]}}"#,
+            STRING,
+        )],
+    )]);
+    let err = result.err().expect("expected a generator error");
+    assert_mentions_all(
+        &err,
+        &["types of GET /p", "`Response`", "the enum of `response`"],
+    );
+}
+
+#[test]
+fn nested_answer_type_names_that_collide_are_an_error() {
+    // `foo-bar` and `foo`.`bar` would both be `ResponseFooBar`.
+    let err = build_err(&[leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "properties": {
+                "foo-bar": {"type": "object", "properties": {"x": {"type": "string"}}},
+                "foo": {"type": "object", "properties": {
+                    "bar": {"type": "object", "properties": {"y": {"type": "string"}}}}}}}"#,
+        )],
+    )]);
+    assert_mentions_all(
+        &err,
+        &[
+            "`ResponseFooBar`",
+            "field `foo-bar` of Response",
+            "field `bar` of ResponseFoo",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "BUG: a top-level path named like a `Client` method (`task`, `raw`, `login`, `node`, ...) \
+            is not reserved in the root handle's scope: the generator accepts it and rustc then \
+            fails on a duplicate method definition inside the expansion"]
+fn a_top_level_path_named_like_a_client_method_is_an_error() {
+    let result = build(&[leaf("/task", &[get("{}", NULL)])]);
+    let err = result.err().expect("expected a generator error");
+    assert_mentions_all(&err, &["`task`", "path /task"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+// ---------------------------------------------------------------------------------------------
+
+fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
+    let root = build_ok(roots);
+    let m = method_ir(module(&root, path), schema::Verb::Get);
+    let names = m
+        .types
+        .iter()
+        .map(|t| match t {
+            TypeIr::Response(s) => format!("struct {}", s.ident),
+            TypeIr::Enum { ident, open, .. } => format!("enum {ident} open={open}"),
+            TypeIr::Alias { ident, ty, .. } => {
+                format!("type {ident} = {}", squash(&ty.to_string()))
+            }
+            TypeIr::Reexport { path, local } => {
+                format!("use {} as {local}", squash(&path.to_string()))
+            }
+        })
+        .collect();
+    (squash(&m.response.to_string()), names)
+}
+
+#[test]
+fn nested_answer_objects_are_named_after_their_field() {
+    let roots = [leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "array", "items": {"type": "object", "properties": {
+                "cpu-info": {"type": "object", "properties": {"cores": {"type": "integer"}}},
+                "disks": {"type": "array", "items": {"type": "object", "properties": {"size": {"type": "integer"}}}},
+                "labels": {"type": "object", "additionalProperties": {"type": "object", "properties": {"v": {"type": "string"}}}},
+                "state": {"type": "string", "enum": ["a", "b"], "optional": 1}}}}"#,
+        )],
+    )];
+    let (response, types) = response_types(&roots, "/p");
+    assert_eq!(response, "Response");
+    assert_eq!(
+        types,
+        [
+            "struct ResponseItemCpuInfo",
+            "struct ResponseItemDisksItem",
+            "struct ResponseItemLabelsValue",
+            "enum ResponseItemState open=true",
+            "struct ResponseItem",
+            "type Response = ::std::vec::Vec<crate::api::p::get::ResponseItem>",
+        ]
+    );
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#""cpu-info" field cpu_info: crate::api::p::get::ResponseItemCpuInfo"#,
+    );
+    assert_has(
+        &out,
+        r#""disks" field disks: ::std::vec::Vec<crate::api::p::get::ResponseItemDisksItem>"#,
+    );
+    assert_has(
+        &out,
+        r#""labels" field labels: ::std::collections::BTreeMap<::std::string::String, crate::api::p::get::ResponseItemLabelsValue>"#,
+    );
+    assert_has(
+        &out,
+        r#""state" field state: ::std::option::Option<crate::api::p::get::ResponseItemState>"#,
+    );
+    assert_has(&out, "crate::typed::pve_response_struct! {");
+}
+
+#[test]
+fn an_object_answer_is_the_response_struct() {
+    let roots = [leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "description": "The thing.", "properties": {"n": {"type": "integer"}}}"#,
+        )],
+    )];
+    let (response, types) = response_types(&roots, "/p");
+    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(types, ["struct Response"]);
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#"crate::typed::pve_response_struct! { #[doc = "The thing."] Response {
+               #[doc = "`n` (the schema gives no description)."] "n" field n: i64 } }"#,
+    );
+    assert_has(&out, "response crate::api::p::get::Response }");
+}
+
+#[test]
+fn indexed_answer_fields_are_maps() {
+    let roots = [leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "properties": {"net[n]": {"type": "string"}, "net": {"type": "string", "optional": 1},
+                "virtiofs[n]": {"type": "integer", "optional": 1}}}"#,
+        )],
+    )];
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        r#""net" indexed nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
+    );
+    assert_has(
+        &out,
+        r#""net" field net: ::std::option::Option<::std::string::String>"#,
+    );
+    assert_has(
+        &out,
+        r#""virtiofs" indexed virtiofses: ::std::collections::BTreeMap<u32, i64>"#,
+    );
+}
+
+#[test]
+fn simple_answers_are_aliases() {
+    for (returns, alias) in [
+        (NULL, "()"),
+        (STRING, "::std::string::String"),
+        (
+            r#"{"type": "string", "optional": 1}"#,
+            "::std::option::Option<::std::string::String>",
+        ),
+        (r#"{"type": "integer"}"#, "i64"),
+        (r#"{"type": "number"}"#, "f64"),
+        (r#"{"type": "boolean"}"#, "bool"),
+        (r#"{"type": "any"}"#, "::serde_json::Value"),
+        (r#"{"type": "object"}"#, "::serde_json::Value"),
+        (
+            r#"{"type": "object", "properties": {}}"#,
+            "::serde_json::Value",
+        ),
+        (
+            r#"{"type": "object", "additionalProperties": {"type": "integer"}}"#,
+            "::std::collections::BTreeMap<::std::string::String, i64>",
+        ),
+        (
+            r#"{"type": "array", "items": {"type": "string"}}"#,
+            "::std::vec::Vec<::std::string::String>",
+        ),
+    ] {
+        let (response, types) = response_types(&[leaf("/p", &[get("{}", returns)])], "/p");
+        assert_eq!(response, "Response", "{returns}");
+        assert_eq!(
+            types,
+            [format!("type Response = {}", squash(alias))],
+            "{returns}"
+        );
+    }
+}
+
+// Schema defects (see fixups.rs).
+
+#[test]
+fn an_answer_with_properties_but_no_type_is_a_struct() {
+    let (response, types) = response_types(
+        &[leaf(
+            "/p",
+            &[get(
+                "{}",
+                r#"{"properties": {"port": {"type": "integer"}}}"#,
+            )],
+        )],
+        "/p",
+    );
+    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(types, ["struct Response"]);
+}
+
+#[test]
+fn an_array_without_items_is_a_list_of_values() {
+    let (_, types) = response_types(&[leaf("/p", &[get("{}", r#"{"type": "array"}"#)])], "/p");
+    assert_eq!(
+        types,
+        ["type Response = ::std::vec::Vec<::serde_json::Value>"]
+    );
+    // Without `type` but with `items`: an array.
+    let (_, types) = response_types(
+        &[leaf(
+            "/p",
+            &[get("{}", r#"{"items": {"type": "integer"}}"#)],
+        )],
+        "/p",
+    );
+    assert_eq!(types, ["type Response = ::std::vec::Vec<i64>"]);
+}
+
+#[test]
+fn an_enum_without_type_is_an_open_enum() {
+    let roots = [leaf("/p", &[get("{}", r#"{"enum": ["a", "b"]}"#)])];
+    let (response, types) = response_types(&roots, "/p");
+    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(types, ["enum Response open=true"]);
+    assert_has(&expand(&roots), r#"crate::typed::pve_open_enum! {"#);
+    // Also as a field.
+    let (_, types) = response_types(
+        &[leaf(
+            "/p",
+            &[get(
+                "{}",
+                r#"{"type": "object", "properties": {"type": {"enum": ["x"]}}}"#,
+            )],
+        )],
+        "/p",
+    );
+    assert_eq!(types, ["enum ResponseType open=true", "struct Response"]);
+}
+
+#[test]
+fn untyped_fields_are_json_values() {
+    let out = expand(&[leaf(
+        "/p",
+        &[get(
+            "{}",
+            r#"{"type": "object", "properties": {"any": {}, "cfg": {"type": "any"}}}"#,
+        )],
+    )]);
+    assert_has(&out, r#""any" field any: ::serde_json::Value"#);
+    assert_has(&out, r#""cfg" field cfg: ::serde_json::Value"#);
+}
+
+#[test]
+#[ignore = "BUG: `returns: {}` (GET /access/domains/{realm}, GET /cluster/ha/groups/{group} in \
+            PVE 9.2) generates `Response = ()`, which drops the answer; fixups::infer_type documents \
+            `{}` as any JSON value (`serde_json::Value`), but ir::response_root treats an empty \
+            schema as `null`"]
+fn an_empty_answer_schema_is_any_json_value() {
+    let (_, types) = response_types(&[leaf("/p", &[get("{}", "{}")])], "/p");
+    assert_eq!(types, ["type Response = ::serde_json::Value"]);
+}
+
+#[test]
+#[ignore = "BUG: an optional object (or enum) answer is a generator error: ir::response_root \
+            claims `Response` for the struct and again for the `Option<..>` alias \
+            (\"`Response` would stand for both the answer and the answer\")"]
+fn an_optional_object_answer_is_an_optional_struct() {
+    let (response, _) = response_types(
+        &[leaf(
+            "/p",
+            &[get(
+                "{}",
+                r#"{"type": "object", "optional": 1, "properties": {"n": {"type": "integer"}}}"#,
+            )],
+        )],
+        "/p",
+    );
+    assert_eq!(response, "Response");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared types
+// ---------------------------------------------------------------------------------------------
+
+fn sharing() -> Vec<String> {
+    let params = r#"{"mode": {"type": "string", "enum": ["x", "y"]}, "q": {"type": "string", "optional": 1}}"#;
+    let returns =
+        r#"{"type": "object", "properties": {"state": {"type": "string", "enum": ["on", "off"]}}}"#;
+    vec![
+        leaf("/a", &[get(params, returns)]),
+        leaf(
+            "/b",
+            &[get(
+                r#"{"kind": {"type": "string", "enum": ["x", "y"]}}"#,
+                returns,
+            )],
+        ),
+        leaf("/c", &[get(params, returns)]),
+    ]
+}
+
+#[test]
+fn identical_types_are_defined_once_and_reexported() {
+    let out = expand(&sharing());
+    let a = find_mod(
+        &emitter(usize::MAX).module_contents(&build_ok(&sharing())),
+        "a",
+    )
+    .expect("module a")
+    .to_string();
+    assert_has(
+        &squash(&a),
+        "pve_closed_enum! { #[doc = \"Values of `mode`.\"] Mode {",
+    );
+    assert_has(&squash(&a), "pve_params_struct!");
+    // Same values, another name: re-exported under the local name, used by its path.
+    assert_has(&out, "pub use crate::api::a::get::Mode as Kind;");
+    assert_has(&out, r#""kind" field kind: crate::api::a::get::Mode"#);
+    // Identical params struct and answer struct (with the enum inside).
+    assert_has(&out, "pub use crate::api::a::get::Params as Params;");
+    assert_has(
+        &out,
+        "pub use crate::api::a::get::ResponseState as ResponseState;",
+    );
+    assert_has(&out, "pub use crate::api::a::get::Response as Response;");
+    assert_eq!(out.matches("pve_closed_enum!").count(), 1, "{out}");
+    assert_eq!(out.matches("pve_open_enum!").count(), 1, "{out}");
+    assert_eq!(out.matches("pve_response_struct!").count(), 1, "{out}");
+    assert_eq!(out.matches("pve_params_struct!").count(), 2, "{out}");
+    // Setters still exist at the re-exporting site.
+    let c = squash(
+        &find_mod(
+            &emitter(usize::MAX).module_contents(&build_ok(&sharing())),
+            "c",
+        )
+        .expect("module c")
+        .to_string(),
+    );
+    assert_has(&c, "pub fn q(mut self");
+}
+
+#[test]
+fn open_and_closed_enums_with_the_same_values_are_not_shared() {
+    let out = expand(&[leaf(
+        "/a",
+        &[get(
+            r#"{"state": {"type": "string", "enum": ["on", "off"]}}"#,
+            r#"{"type": "string", "enum": ["on", "off"]}"#,
+        )],
+    )]);
+    assert_has(
+        &out,
+        "pve_closed_enum! { #[doc = \"Values of `state`.\"] State {",
+    );
+    assert_has(&out, "pve_open_enum!");
+    assert_lacks(&out, "pub use");
+}
+
+#[test]
+fn a_sub_invocation_matches_the_inline_module() {
+    // What `api!(schema, "/c")` expands to is what the whole API inlines for `/c`: the
+    // registry sends both to the same first sites.
+    let t = tree(&sharing());
+    let (mut reg, root) = ir::Registry::of(&t).expect("generates");
+    let whole = emitter(usize::MAX).module_contents(&root);
+    for (path, name) in [("/a", "a"), ("/b", "b"), ("/c", "c")] {
+        let inline = find_mod(&whole, name).expect("inline module").to_string();
+        let node = t.find(path).expect("node");
+        let alone = emitter(usize::MAX)
+            .module_contents(&ir::build_module(node, &mut reg).expect("generates"))
+            .to_string();
+        assert_eq!(inline, alone, "{path}");
+    }
+}
+
+#[test]
+fn a_sub_invocation_through_generate() {
+    let t = tree(&sharing());
+    let file = Path::new("/nowhere/schema.json");
+    let whole = crate::generate::invocation(&t, "schema.json", None, file).expect("generates");
+    let whole_text = squash(&whole.to_string());
+    assert_has(
+        &whole_text,
+        r#"const _: &[u8] = include_bytes!("/nowhere/schema.json");"#,
+    );
+    let c = crate::generate::invocation(&t, "schema.json", Some("/c"), file).expect("generates");
+    assert_eq!(
+        find_mod(&whole, "c").expect("inline").to_string(),
+        c.to_string()
+    );
+    let err = crate::generate::invocation(&t, "schema.json", Some("/no/such/path"), file)
+        .expect_err("an error");
+    assert_eq!(err, "the schema has no path /no/such/path");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Malformed schemas: errors, not panics
+// ---------------------------------------------------------------------------------------------
+
+fn parse_err(text: &str) -> String {
+    let json = crate::json::parse(text).expect("valid JSON");
+    match schema::parse(&json) {
+        Ok(tree) => panic!("accepted: {tree:?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn malformed_schemas_are_errors() {
+    assert!(parse_err(r#"{"path": "/a"}"#).contains("JSON array"));
+    assert!(parse_err("[]").contains("no paths"));
+    assert!(parse_err(r#"["/a"]"#).contains("not an object"));
+    assert!(parse_err(r#"[{"text": "a", "info": {}}]"#).contains("no `path`"));
+    assert!(parse_err(r#"[{"path": 7}]"#).contains("no `path`"));
+    assert!(parse_err(r#"[{"path": "/a/"}]"#).contains("empty segment"));
+    assert!(parse_err(r#"[{"path": ""}]"#).contains("empty segment"));
+    assert_eq!(
+        parse_err(r#"[{"path": "/a", "children": [{"path": "/b/c"}]}]"#),
+        "/b/c is listed under /a"
+    );
+    // A grandchild listed one level too high.
+    assert_eq!(
+        parse_err(r#"[{"path": "/a", "children": [{"path": "/a/b/c"}]}]"#),
+        "/a/b/c is listed under /a"
+    );
+    // A child without a path, deeper down.
+    assert!(parse_err(r#"[{"path": "/a", "children": [{"text": "b"}]}]"#).contains("no `path`"));
+    assert_eq!(
+        parse_err(r#"[{"path": "/a", "info": {"GET": {"description": "x"}}}]"#),
+        "GET /a: method has no `name`"
+    );
+    assert_eq!(
+        parse_err(r#"[{"path": "/a", "info": {"POST": {"name": 1}}}]"#),
+        "POST /a: method has no `name`"
+    );
+    assert_eq!(
+        parse_err(r#"[{"path": "/a", "info": {"PUT": []}}]"#),
+        "PUT /a: method info is not an object"
+    );
+}
+
+#[test]
+fn odd_but_valid_schema_shapes_are_tolerated() {
+    // Non-object parameters/returns/properties, unknown verbs, non-array children.
+    let t = tree(&[
+        r#"{"path": "/a", "info": {"GET": {"name": "a", "parameters": 3, "returns": "x"},
+            "PATCH": {"name": "p"}}, "children": {}}"#
+            .to_owned(),
+        r#"{"path": "/b", "info": {"GET": {"name": "b", "parameters": {"properties": []},
+            "returns": {"type": "object", "properties": 1}}}}"#
+            .to_owned(),
+    ]);
+    let (_, root) = ir::Registry::of(&t).expect("generates");
+    assert_eq!(root.children.len(), 2);
+    assert_eq!(module(&root, "/a").methods.len(), 1);
+}
+
+#[test]
+fn malformed_json_is_an_error() {
+    for bad in ["", "[", r#"[{"path": "/a",}]"#, "[{\"path\": \"/a\"}] x"] {
+        assert!(crate::json::parse(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn load_reports_bad_files_with_their_path() {
+    let dir = std::env::temp_dir().join(format!("proxmoxia-macros-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let check = |name: &str, text: &[u8], expected: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, text).expect("write");
+        let err = crate::load::load(&file).expect_err("an error");
+        assert!(err.starts_with(&file.display().to_string()), "{err}");
+        assert!(err.contains(expected), "{err}");
+    };
+    check("broken.json", b"[{\"path\": ", "invalid JSON at line 1");
+    check("object.json", b"{}", "JSON array");
+    check("latin1.json", b"[\"\xe9\"]", "not UTF-8");
+    check(
+        "orphan.json",
+        br#"[{"path": "/a", "children": [{"path": "/b"}]}]"#,
+        "/b is listed under /a",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        crate::load::load(Path::new("/nonexistent/proxmoxia/schema.json"))
+            .expect_err("an error")
+            .contains("/nonexistent/proxmoxia/schema.json")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token counting and splitting
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn count_tokens_counts_group_delimiters() {
+    assert_eq!(count_tokens(&TokenStream::new()), 0);
+    assert_eq!(count_tokens(&quote!(a)), 1);
+    // a, ( b c ), [ d ], "s", ::
+    assert_eq!(count_tokens(&quote!(a (b c) [d] "s" ::)), 1 + 4 + 3 + 1 + 2);
+    assert_eq!(count_tokens(&quote!({ {} })), 4);
+    // Raw identifiers and lifetimes: one ident; a lifetime is a punct and an ident.
+    assert_eq!(count_tokens(&quote!(r#in 'a)), 3);
+}
+
+fn deep() -> Vec<String> {
+    let big_params = r#"{"p1": {"type": "string", "optional": 1}, "p2": {"type": "string", "optional": 1},
+        "p3": {"type": "string", "optional": 1}, "p4": {"type": "string", "optional": 1}}"#;
+    vec![
+        node(
+            "/a",
+            &[get("{}", NULL)],
+            &[node(
+                "/a/b",
+                &[get("{}", NULL)],
+                &[leaf("/a/b/c", &[get(big_params, NULL)])],
+            )],
+        ),
+        leaf("/small", &[get("{}", NULL)]),
+    ]
+}
+
+#[test]
+fn a_large_budget_splits_nothing() {
+    let root = build_ok(&deep());
+    let e = emitter(usize::MAX);
+    let out = e.module_contents(&root);
+    assert!(e.split.borrow().is_empty());
+    assert_lacks(&squash(&out.to_string()), "proxmoxia_macros::api!");
+}
+
+/// `/a` (with a child) is larger than `/small`; neither has a child that is large alone.
+fn two_children() -> Vec<String> {
+    let optional = |names: &[&str]| {
+        let fields: Vec<String> = names
+            .iter()
+            .map(|n| format!(r#""{n}": {{"type": "string", "optional": 1}}"#))
+            .collect();
+        format!("{{{}}}", fields.join(", "))
+    };
+    vec![
+        node(
+            "/a",
+            &[get(&optional(&["p1", "p2", "p3", "p4", "p5"]), NULL)],
+            &[leaf("/a/b", &[get("{}", NULL)])],
+        ),
+        leaf("/small", &[get(&optional(&["q1", "q2"]), NULL)]),
+    ]
+}
+
+#[test]
+fn over_budget_the_largest_child_becomes_a_nested_invocation() {
+    let t = tree(&two_children());
+    let (mut reg, root) = ir::Registry::of(&t).expect("generates");
+    let a = ir::build_module(t.find("/a").expect("node"), &mut reg).expect("generates");
+    let a_alone = count_tokens(&emitter(usize::MAX).module_contents(&a));
+    let full = count_tokens(&emitter(usize::MAX).module_contents(&root));
+    // Room for `/a` alone (its own invocation), not for everything.
+    let budget = a_alone + 10;
+    assert!(
+        full > budget + 50,
+        "the fixture is too small: {full} vs {budget}"
+    );
+
+    let e = emitter(budget);
+    let out = e.module_contents(&root);
+    let text = squash(&out.to_string());
+    assert_has(
+        &text,
+        r#"#[doc = "`/a`"] pub mod a { ::proxmoxia_macros::api!("schema.json", "/a"); }"#,
+    );
+    assert_lacks(&text, r#"api!("schema.json", "/small")"#);
+    assert_has(&text, "pub mod small { #[doc =");
+    assert_eq!(*e.split.borrow(), ["/a"]);
+    assert!(count_tokens(&out) <= budget);
+    // The nested invocation, generated as `api!(schema, "/a")` would, fits: no further split.
+    let nested = emitter(budget);
+    let nested_out = nested.module_contents(&a);
+    assert!(nested.split.borrow().is_empty());
+    assert_eq!(count_tokens(&nested_out), a_alone);
+}
+
+#[test]
+#[ignore = "BUG (minor): the budget check in Emitter::contents_counted leaves out the wrappers of \
+            the direct children (`#[doc] pub mod x { .. }`, about 11 tokens each) that the \
+            returned count includes, so an output can exceed `budget` by that much without \
+            anything being split"]
+fn an_output_over_budget_is_split() {
+    let root = build_ok(&deep());
+    let full = count_tokens(&emitter(usize::MAX).module_contents(&root));
+    let budget = full - 1;
+    let e = emitter(budget);
+    let n = count_tokens(&e.module_contents(&root));
+    assert!(n <= budget, "{n} tokens for a budget of {budget}");
+}
+
+#[test]
+fn a_tiny_budget_splits_every_child() {
+    let root = build_ok(&deep());
+    let e = emitter(1);
+    let out = squash(&e.module_contents(&root).to_string());
+    assert_has(
+        &out,
+        r#"pub mod a { ::proxmoxia_macros::api!("schema.json", "/a"); }"#,
+    );
+    assert_has(
+        &out,
+        r#"pub mod small { ::proxmoxia_macros::api!("schema.json", "/small"); }"#,
+    );
+    // The handle stays: it is the root's own.
+    assert_has(&out, "impl crate::Client {");
+    // Every path in the output is in `split`.
+    let split = e.split.borrow();
+    assert!(split.contains(&"/a".to_owned()) && split.contains(&"/small".to_owned()));
+    // The nested invocation of `/a` splits `/a/b` in turn.
+    let t = tree(&deep());
+    let (mut reg, _) = ir::Registry::of(&t).expect("generates");
+    let a = ir::build_module(t.find("/a").expect("node"), &mut reg).expect("generates");
+    let nested = emitter(1);
+    let nested_out = squash(&nested.module_contents(&a).to_string());
+    assert_has(
+        &nested_out,
+        r#"pub mod b { ::proxmoxia_macros::api!("schema.json", "/a/b"); }"#,
+    );
+    assert_has(&nested_out, r#"pub mod get {"#);
+}
+
+#[test]
+#[ignore = "BUG: Emitter::split also records invocations made inside a child body that is then \
+            discarded because the child itself is split (budget 1 over /a/b/c: the output holds \
+            only api!(.., \"/a\") and api!(.., \"/small\") but split = [/a/b/c, /a/b, /a, /small]); \
+            generate's all_invocations therefore expands /a/b and /a/b/c more than once"]
+fn split_lists_exactly_the_invocations_in_the_output() {
+    let root = build_ok(&deep());
+    let e = emitter(1);
+    let out = squash(&e.module_contents(&root).to_string());
+    let in_output: Vec<&str> = ["/a", "/a/b", "/a/b/c", "/small"]
+        .into_iter()
+        .filter(|p| out.contains(&format!(r#"api!("schema.json","{p}")"#)))
+        .collect();
+    assert_eq!(*e.split.borrow(), in_output);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of real paths of the vendored schema
+// ---------------------------------------------------------------------------------------------
+
+fn vendored() -> std::sync::Arc<Tree> {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apidoc/pve-9.2.json");
+    crate::load::load(&file).expect("vendored schema")
+}
+
+/// The handle and method modules of `path` as the whole API generates them (shared types
+/// re-exported from their first site), without child modules, pretty-printed.
+fn real_path(path: &str) -> String {
+    let tree = vendored();
+    let (mut reg, _) = ir::Registry::of(&tree).expect("generates");
+    let node = tree.find(path).expect("path in the schema");
+    let mut m = ir::build_module(node, &mut reg).expect("generates");
+    if !m.children.is_empty() {
+        // Accessors of children would point at modules that are not printed.
+        m.children.clear();
+        m.handle = None;
+    }
+    pretty(emitter(usize::MAX).module_contents(&m))
+}
+
+fn pretty(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("the output parses as Rust items");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn snapshot_get_version() {
+    insta::assert_snapshot!("get_version", real_path("/version"));
+}
+
+#[test]
+fn snapshot_post_qemu_status_start() {
+    insta::assert_snapshot!(
+        "post_qemu_status_start",
+        real_path("/nodes/{node}/qemu/{vmid}/status/start")
+    );
+}
+
+#[test]
+fn snapshot_firewall_group_rule() {
+    insta::assert_snapshot!(
+        "firewall_group_rule",
+        real_path("/cluster/firewall/groups/{group}/{pos}")
+    );
+}
+
+#[test]
+fn snapshot_get_node_tasks() {
+    insta::assert_snapshot!("get_node_tasks", real_path("/nodes/{node}/tasks"));
+}
+
+#[test]
+fn the_real_schema_generates_parseable_rust() {
+    // The whole API's top level (children split off) parses as items.
+    let tree = vendored();
+    let (_, root) = ir::Registry::of(&tree).expect("generates");
+    let e = emitter(1);
+    let tokens = e.module_contents(&root);
+    let file: syn::File = syn::parse2(tokens).expect("parses");
+    assert!(file.items.len() >= 6);
+    assert!(e.split.borrow().contains(&"/nodes".to_owned()));
+}

@@ -1,0 +1,4 @@
+// One schema and at most one path.
+proxmoxia_macros::api!("/tmp/proxmoxia-trybuild/tiny.json", "/version", "/extra");
+
+fn main() {}

@@ -1,0 +1,3 @@
+proxmoxia_macros::api!("/nonexistent/proxmoxia/no-such-schema.json");
+
+fn main() {}

@@ -1,0 +1,25 @@
+use proxmoxia::api::nodes::node::rrd::get::Timeframe;
+
+async fn rrd(client: proxmoxia::Client) {
+    // No such parameter.
+    let _ = client
+        .nodes("pve1")
+        .rrd()
+        .get("cpu", Timeframe::Hour)
+        .no_such_option(1)
+        .await;
+    // `ds` is required: it has no setter.
+    let _ = client
+        .nodes("pve1")
+        .rrd()
+        .get("cpu", Timeframe::Hour)
+        .ds("mem")
+        .await;
+}
+
+// /version has no POST.
+async fn version(client: proxmoxia::Client) {
+    let _ = client.version().post().await;
+}
+
+fn main() {}
