@@ -42,11 +42,14 @@ impl Emitter {
     /// The items of a module: its handle, method modules and child modules. Children that
     /// would push the output over the budget become nested invocations of the macro.
     pub fn module_contents(&self, m: &ModIr) -> TokenStream {
-        self.contents_counted(m).0
+        let (tokens, _, splits) = self.contents_counted(m);
+        self.split.borrow_mut().extend(splits);
+        tokens
     }
 
-    /// The contents and their token count (each token is counted once, where it is made).
-    fn contents_counted(&self, m: &ModIr) -> (TokenStream, usize) {
+    /// The contents, their token count (each token counted once, where it is made) and the
+    /// paths split off into their own invocations.
+    fn contents_counted(&self, m: &ModIr) -> (TokenStream, usize, Vec<String>) {
         let mut own = TokenStream::new();
         if let Some(handle) = &m.handle {
             own.extend(handle_tokens(handle, m.path.is_empty()));
@@ -55,12 +58,14 @@ impl Emitter {
             own.extend(method_module(method));
         }
         let own_count = count_tokens(&own);
-        let mut children: Vec<(usize, Option<TokenStream>, &ModIr)> = m
+        // A child module costs its body plus its wrapper: doc attribute, `pub mod name`, braces.
+        const WRAPPER: usize = 12;
+        let mut children: Vec<(usize, Option<(TokenStream, Vec<String>)>, &ModIr)> = m
             .children
             .iter()
             .map(|c| {
-                let (body, n) = self.contents_counted(c);
-                (n, Some(body), c)
+                let (body, n, splits) = self.contents_counted(c);
+                (n + WRAPPER, Some((body, splits)), c)
             })
             .collect();
         let mut total = own_count + children.iter().map(|c| c.0).sum::<usize>();
@@ -76,13 +81,19 @@ impl Emitter {
             largest.1 = None;
         }
         let mut total = own_count;
+        let mut splits = Vec::new();
         for (n, body, child) in children {
             let body = match body {
-                Some(body) => {
+                Some((body, inner)) => {
                     total += n;
+                    splits.extend(inner);
                     body
                 }
-                None => self.invocation(&child.path),
+                None => {
+                    total += WRAPPER;
+                    splits.push(child.path.clone());
+                    self.invocation(&child.path)
+                }
             };
             let ident = &child.ident;
             let d = doc(&format!("`{}`", child.path));
@@ -90,16 +101,12 @@ impl Emitter {
                 #d
                 pub mod #ident { #body }
             };
-            // The wrapper's own tokens: doc attribute, `pub mod name`, braces, and a split-off
-            // invocation's few tokens.
-            total += 12;
             own.extend(item);
         }
-        (own, total)
+        (own, total, splits)
     }
 
     fn invocation(&self, path: &str) -> TokenStream {
-        self.split.borrow_mut().push(path.to_owned());
         let schema = Literal::string(&self.schema_arg);
         let path = Literal::string(path);
         quote!(::proxmoxia_macros::api!(#schema, #path);)
@@ -215,14 +222,7 @@ fn method_module(m: &MethodIr) -> TokenStream {
             quote!(#[doc = "This method takes no parameters."] pub type Params = #path;)
         }
         Some(path) => quote!(pub use #path as Params;),
-        None => {
-            let rules = &m.rules;
-            let params = params_struct(&m.params);
-            quote! {
-                static RULES: &[crate::typed::rules::ParamRule] = #rules;
-                #params
-            }
-        }
+        None => params_struct(&m.params, &m.rules),
     };
     let types = m.types.iter().map(type_tokens);
     let setters = m.params.fields.iter().filter(|f| f.optional).map(setter);
@@ -260,7 +260,7 @@ fn field_list<'a>(fields: impl Iterator<Item = &'a FieldIr>) -> TokenStream {
     quote!(#(#items),*)
 }
 
-fn params_struct(s: &StructIr) -> TokenStream {
+fn params_struct(s: &StructIr, rules: &str) -> TokenStream {
     let d = doc(&s.doc);
     let ident = &s.ident;
     let required = field_list(s.fields.iter().filter(|f| !f.optional));
@@ -268,7 +268,7 @@ fn params_struct(s: &StructIr) -> TokenStream {
     quote! {
         crate::typed::pve_params_struct! {
             #d
-            #ident rules RULES {
+            #ident rules #rules {
                 required { #required }
                 optional { #optional }
             }
@@ -343,28 +343,7 @@ fn setter(f: &FieldIr) -> TokenStream {
 pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
     let items = formats.iter().map(|f| {
         let ident = &f.ident;
-        let statik = &f.statik;
-        let name = ident.to_string();
-        let default_key = match &f.default_key {
-            Some(k) => quote!(::std::option::Option::Some(#k)),
-            None => quote!(::std::option::Option::None),
-        };
-        let keys = f.keys.iter().map(|k| {
-            let key = &k.key;
-            match (&k.alias, &k.key_alias) {
-                (Some(target), key_alias) => {
-                    let key_alias = match key_alias {
-                        Some(a) => quote!(::std::option::Option::Some(#a)),
-                        None => quote!(::std::option::Option::None),
-                    };
-                    quote!(crate::typed::rules::PropKey::alias(#key, #target, #key_alias))
-                }
-                (None, _) => {
-                    let rule = &k.rule;
-                    quote!(crate::typed::rules::PropKey::new(#key, #rule))
-                }
-            }
-        });
+        let json = f.json.to_string();
         let d = doc(&f.doc);
         let fields = f.fields.iter().map(|field| {
             let d = doc(&field.doc);
@@ -380,13 +359,7 @@ pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
             quote!(#d #[inline] pub fn #ident() -> Self { Self::new().#field(#value) })
         });
         quote! {
-            #[doc = concat!("The format of [`", #name, "`].")]
-            pub static #statik: crate::typed::rules::PropFormat = crate::typed::rules::PropFormat {
-                name: #name,
-                default_key: #default_key,
-                keys: &[#(#keys),*],
-            };
-            crate::typed::pve_property_string! { #d #ident format #statik { #(#fields),* } }
+            crate::typed::pve_property_string! { #d #ident format #json { #(#fields),* } }
             impl #ident { #(#ctors)* }
             #(#enums)*
         }

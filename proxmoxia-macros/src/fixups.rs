@@ -19,6 +19,20 @@ pub const SECRET_FIELDS: &[(&str, Option<&str>)] = &[
     ("value", Some("/access/users/{userid}/token/{tokenid}")),
 ];
 
+/// Answer fields the schema says are always there, but PVE leaves out: they are optional
+/// in the Rust types. `(path, field)`.
+pub const LEFT_OUT_BY_PVE: &[(&str, &str)] = &[
+    // PVE sends `mounted` only for mounted disks.
+    ("/nodes/{node}/disks/list", "mounted"),
+];
+
+/// True when PVE may leave out the answer field `field` at `path`.
+pub fn left_out_by_pve(path: &str, field: &str) -> bool {
+    LEFT_OUT_BY_PVE
+        .iter()
+        .any(|(p, f)| *p == path && *f == field)
+}
+
 /// True when `field` at `path` holds a secret.
 pub fn is_secret(field: &str, path: &str) -> bool {
     SECRET_FIELDS

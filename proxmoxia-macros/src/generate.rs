@@ -49,7 +49,10 @@ fn expand(
             // A schema change must rebuild the crate.
             let file = Literal::string(&file.to_string_lossy());
             Ok(quote! {
+                // A change of the schema file, or of the variable naming another one, must
+                // rebuild the crate: rustc tracks both for cargo.
                 const _: &[u8] = include_bytes!(#file);
+                const _: ::std::option::Option<&str> = option_env!("PROXMOXIA_APIDOC");
                 #body
                 #formats
             })
@@ -105,49 +108,5 @@ mod tests {
         );
         // rust-analyzer drops an expansion over 2,097,152 tokens; keep far below.
         assert!(largest <= 1_000_000, "{largest_path}: {largest} tokens");
-    }
-}
-#[cfg(test)]
-mod stats {
-    use crate::ir::{self, ModIr, TypeIr};
-    use std::path::PathBuf;
-
-    #[test]
-    fn print_stats() {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apidoc/pve-9.2.json");
-        let tree = crate::load::load(&file).unwrap();
-        let (_, root) = ir::Registry::of(&tree).unwrap();
-        let mut s = [0usize; 8];
-        fn walk(m: &ModIr, s: &mut [usize; 8]) {
-            for me in &m.methods {
-                s[0] += 1;
-                s[1] += me.params.fields.len();
-                s[2] += me.params.fields.iter().filter(|f| f.optional).count();
-                for t in &me.types {
-                    match t {
-                        TypeIr::Response(st) => {
-                            s[3] += 1;
-                            s[4] += st.fields.len();
-                        }
-                        TypeIr::Enum { values, open, .. } => {
-                            s[5] += 1;
-                            s[6] += values.len();
-                            if *open {
-                                s[7] += 1
-                            }
-                        }
-                        TypeIr::Alias { .. } | TypeIr::Reexport { .. } => {}
-                    }
-                }
-            }
-            for c in &m.children {
-                walk(c, s);
-            }
-        }
-        walk(&root, &mut s);
-        eprintln!(
-            "methods {} params-fields {} optional {} resp-structs {} resp-fields {} enums {} variants {} open-enums {}",
-            s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-        );
     }
 }

@@ -36,6 +36,26 @@ const REQUEST_METHODS: &[&str] = &[
     "into_future",
 ];
 
+/// Methods `Client` has by hand; a top-level path must not take their names.
+const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "base_url",
+    "login",
+    "start_login",
+    "finish_tfa",
+    "set_api_token",
+    "session",
+    "set_session",
+    "forget_password",
+    "logout",
+    "raw",
+    "task",
+    "upload",
+    "node",
+    "clone",
+    "fmt",
+];
+
 /// One module: a path of the API (or the root, `crate::api`).
 pub struct ModIr {
     /// The module name (unused for the root).
@@ -104,8 +124,8 @@ pub struct MethodIr {
     pub params: StructIr,
     /// Where an identical params struct lives (`NoParams` when there are none), if not here.
     pub params_shared: Option<TokenStream>,
-    /// The parameters' rules, `&[ParamRule, ...]`.
-    pub rules: TokenStream,
+    /// The parameters' rules, as JSON for `crate::typed::rules::params`.
+    pub rules: String,
     pub response: TokenStream,
     pub types: Vec<TypeIr>,
 }
@@ -343,7 +363,13 @@ pub fn build_root(tree: &crate::schema::Tree, reg: &mut Registry) -> Result<ModI
         .iter()
         .map(|n| build_module(n, reg))
         .collect::<Result<Vec<_>, _>>()?;
-    let fns = handle_fns(&children, &tree.roots, &[], "the API root (Client)")?;
+    let fns = handle_fns(
+        &children,
+        &tree.roots,
+        &[],
+        "the API root (Client)",
+        CLIENT_METHODS,
+    )?;
     Ok(ModIr {
         ident: format_ident!("api"),
         path: String::new(),
@@ -374,8 +400,18 @@ pub fn handle_fns(
     child_nodes: &[Node],
     own_methods: &[MethodIr],
     what: &str,
+    reserved: &[&str],
 ) -> Result<Vec<HandleFn>, String> {
     let mut scope = Scope::new(format!("handle of {what}"));
+    // A segment named like a method the handle already has gets a trailing `_`, as keywords
+    // do: `/qemu/{vmid}/clone` is `.clone_()`, leaving `.clone()` to `Clone`.
+    let fn_name = |name: String| {
+        if reserved.contains(&name.as_str()) {
+            format!("{name}_")
+        } else {
+            name
+        }
+    };
     let mut fns = Vec::new();
     for m in own_methods {
         let name = m.verb.lower().to_owned();
@@ -385,7 +421,7 @@ pub fn handle_fns(
     for (child, node) in children.iter().zip(child_nodes) {
         match &node.segment {
             Segment::Literal(lit) => {
-                let fn_name = names::snake(lit);
+                let fn_name = fn_name(names::snake(lit));
                 if let Some(item) = node.param_child() {
                     // Collection: `l(id)` and `{verb}_{l}`.
                     let item_mod = child
@@ -424,7 +460,7 @@ pub fn handle_fns(
             }
             Segment::Param(name) => {
                 // `{q}` under `{p}`: `.q(id)`.
-                let fn_name = names::snake(name);
+                let fn_name = fn_name(names::snake(name));
                 scope.claim(&fn_name, &format!("path {}", node.path))?;
                 fns.push(HandleFn::Item {
                     name: names::ident(&fn_name),
@@ -443,7 +479,13 @@ pub fn handle_fns(
 }
 
 fn build_handle(node: &Node, methods: &[MethodIr], children: &[ModIr]) -> Result<HandleIr, String> {
-    let fns = handle_fns(children, &node.children, methods, &node.path)?;
+    let fns = handle_fns(
+        children,
+        &node.children,
+        methods,
+        &node.path,
+        &["clone", "fmt"],
+    )?;
     let mut doc = format!("Handle of `{}`.", node.path);
     if let Some(get) = node.methods.iter().find(|m| m.verb == Verb::Get) {
         let d = get.description.trim();
@@ -568,10 +610,10 @@ fn build_method(
         };
         let (rule, nontrivial) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, false)?;
         if nontrivial {
-            rules.push(quote!(crate::typed::rules::ParamRule { name: #name, indexed: #indexed, rule: #rule }));
+            rules.push(crate::rules::param_entry(name, indexed, rule));
         }
     }
-    let rules = quote!(&[#(#rules),*]);
+    let rules = crate::json::Value::Array(rules).to_string();
     let params_shared = if fields.is_empty() {
         Some(quote!(crate::typed::NoParams))
     } else {
@@ -587,7 +629,7 @@ fn build_method(
         doc: format!("Parameters of `{where_}`."),
         fields,
     };
-    let response = response_root(&mut ctx, &method.returns)?;
+    let response = response_root(&mut ctx, method.returns.as_ref())?;
     let types = ctx.types;
     let suffix = if on_parent {
         node.segment.name().to_owned()
@@ -833,24 +875,33 @@ fn enum_type(
 }
 
 /// The type of a method's answer.
-fn response_root(ctx: &mut TypeCtx, returns: &Schema) -> Result<TokenStream, String> {
-    if returns.0.is_empty() || returns.ty() == Some("null") {
+fn response_root(ctx: &mut TypeCtx, returns: Option<&Schema>) -> Result<TokenStream, String> {
+    // No `returns`, or `null`: nothing. (`{}` says nothing about the answer: any JSON.)
+    let Some(returns) = returns.filter(|r| r.ty() != Some("null")) else {
         return alias(ctx, quote!(()), "The method answers nothing (`null`).");
-    }
-    let ty = response_type(ctx, "Response", returns, "the answer")?;
+    };
+    // An optional answer is `Option<ResponseData>`; the alias takes the name `Response`.
+    let name = if returns.optional() {
+        "ResponseData"
+    } else {
+        "Response"
+    };
+    let first_new = ctx.types.len();
+    let ty = response_type(ctx, name, returns, "the answer")?;
     let ty = if returns.optional() {
         quote!(::std::option::Option<#ty>)
     } else {
         ty
     };
     let own = type_path(&ctx.module.to_string(), "Response")?;
-    let named_response = ctx.types.iter().any(|t| match t {
+    // Only a type made for this answer counts (a parameter enum may be called `Response`).
+    let named_response = ctx.types[first_new..].iter().any(|t| match t {
         TypeIr::Response(st) => st.ident == "Response",
         TypeIr::Enum { ident, .. } => ident == "Response",
         TypeIr::Reexport { local, .. } => local == "Response",
         TypeIr::Alias { .. } => false,
     });
-    if named_response && !returns.optional() {
+    if named_response {
         Ok(own)
     } else {
         let doc = returns
@@ -946,7 +997,9 @@ fn response_struct(
             ident: field_ident,
             how,
             doc: field_doc(wire, field_schema),
-            optional: how == How::Indexed || field_schema.optional(),
+            optional: how == How::Indexed
+                || field_schema.optional()
+                || fixups::left_out_by_pve(&ctx.path, base),
             value_ty,
             arg: ArgKind::Plain,
         });

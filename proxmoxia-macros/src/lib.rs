@@ -35,11 +35,14 @@ pub fn api(input: TokenStream) -> TokenStream {
     // faster than going through the compiler for every token, and the result is handed over
     // as text in one go.
     proc_macro2::fallback::force();
-    let result = load::locate(&schema.0).and_then(|file| {
-        let tree = load::load(&file)?;
-        generate::invocation(&tree, &schema.0, path.as_ref().map(|p| p.0.as_str()), &file)
-    });
-    match result {
+    // Errors point at what caused them: the schema literal for the file, the path literal
+    // (or the schema's, without one) for what the generator makes of it.
+    let (tree, file) = match load::locate(&schema.0).and_then(|file| Ok((load::load(&file)?, file)))
+    {
+        Ok(found) => found,
+        Err(message) => return compile_error(schema.1, &message),
+    };
+    match generate::invocation(&tree, &schema.0, path.as_ref().map(|p| p.0.as_str()), &file) {
         Ok(tokens) => match tokens.to_string().parse() {
             Ok(stream) => stream,
             Err(e) => compile_error(
@@ -47,10 +50,7 @@ pub fn api(input: TokenStream) -> TokenStream {
                 &format!("internal: generated code does not lex: {e}"),
             ),
         },
-        Err(message) => {
-            let span = path.as_ref().unwrap_or(&schema).1;
-            compile_error(span, &message)
-        }
+        Err(message) => compile_error(path.as_ref().unwrap_or(&schema).1, &message),
     }
 }
 
@@ -72,6 +72,9 @@ fn parse_args(input: TokenStream) -> Result<(Arg, Option<Arg>), (Span, String)> 
             TokenTree::Punct(p) if !expect_string && p.as_char() == ',' => expect_string = true,
             other => return Err((other.span(), USAGE.to_owned())),
         }
+    }
+    if let Some((_, span)) = strings.get(2) {
+        return Err((*span, USAGE.to_owned()));
     }
     let mut strings = strings.into_iter();
     let schema = strings

@@ -1,10 +1,10 @@
 //! Property-string formats -> typed structs in `crate::api::formats`.
 //!
 //! One struct per distinct format (identical formats shared), named after the first place
-//! it is used: the path's segments (without a leading `nodes/{node}`) and the parameter
-//! (without `[n]` or a trailing number): `net[n]` of `/nodes/{node}/qemu` is `QemuNet`,
+//! it is used (see [`candidate_names`]): `net[n]` of `/nodes/{node}/qemu` is `QemuNet`,
 //! `rootfs` of `/nodes/{node}/lxc` is `LxcRootfs`, `bwlimit` of `/cluster/options` is
-//! `ClusterOptionsBwlimit`.
+//! `ClusterOptionsBwlimit`. The format itself (keys, aliases, rules) goes to the runtime as
+//! JSON; the struct only names the keys and their Rust types.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -21,22 +21,12 @@ pub struct FormatIr {
     /// The schema's format object it was made from.
     pub source: Map,
     pub ident: Ident,
-    /// The `PropFormat` static (`QEMU_NET`).
-    pub statik: Ident,
     pub doc: String,
-    pub default_key: Option<String>,
-    pub keys: Vec<KeyIr>,
+    /// The format as the runtime reads it (`crate::typed::rules::PropFormat`).
+    pub json: Value,
     pub fields: Vec<FieldIr>,
     pub enums: Vec<TypeIr>,
     pub constructors: Vec<Constructor>,
-}
-
-/// One key of a format (aliases included).
-pub struct KeyIr {
-    pub key: String,
-    pub rule: TokenStream,
-    pub alias: Option<String>,
-    pub key_alias: Option<String>,
 }
 
 /// `QemuNet::virtio()`: a value with the key-alias field set (`model` = `virtio`).
@@ -104,33 +94,22 @@ fn candidate_names(site: &Site<'_>, param: &str) -> [String; 3] {
     ]
 }
 
-fn upper_snake(pascal: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in pascal.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
-
-/// The type and `PropFormat` static of `format`, used for `param` at `path` (`schema` is the
-/// parameter's, for documentation). The first use defines the struct; later uses find it.
+/// The type and runtime format (JSON) of `format`, used for `param` at `site` (`schema` is
+/// the parameter's, for documentation). The first use defines the struct; later uses find it.
 pub fn prop_type(
     reg: &mut Registry,
     site: &Site<'_>,
     param: &str,
     format: &Map,
     schema: &Schema,
-) -> Result<(TokenStream, TokenStream), String> {
+) -> Result<(TokenStream, Value), String> {
     let shape = Value::Object(format.clone()).to_string();
     let index = match reg.format_index.get(&shape) {
         Some(i) => *i,
         None if reg.recording => {
             let names = candidate_names(site, param);
             let taken = |name: &str| reg.formats.iter().position(|f| f.ident == name);
-            // An answer may read with a format that has more keys (the writable ones).
+            // An answer may be read with a format that has more keys (the writable ones).
             let superset = taken(&names[0]).filter(|i| {
                 site.answer
                     && format
@@ -140,12 +119,15 @@ pub fn prop_type(
             let i = match superset {
                 Some(i) => i,
                 None => {
-                    let name = names
-                        .iter()
-                        .find(|n| taken(n).is_none())
-                        .ok_or_else(|| format!("name collision in the module api::formats: {} (for `{param}` at {} {}) are all taken", names.join(", "), site.verb, site.path))?
-                        .clone();
-                    let ir = build(reg, &name, site.path, param, format, schema)?;
+                    let name = names.iter().find(|n| taken(n).is_none()).ok_or_else(|| {
+                        format!(
+                            "name collision in the module api::formats: {} (for `{param}` at {} {}) are all taken",
+                            names.join(", "),
+                            site.verb,
+                            site.path
+                        )
+                    })?;
+                    let ir = build(reg, &name.clone(), site.path, param, format, schema)?;
                     reg.formats.push(ir);
                     reg.formats.len() - 1
                 }
@@ -161,11 +143,8 @@ pub fn prop_type(
         }
     };
     let ir = &reg.formats[index];
-    let (ident, statik) = (&ir.ident, &ir.statik);
-    Ok((
-        quote!(crate::api::formats::#ident),
-        quote!(crate::api::formats::#statik),
-    ))
+    let ident = &ir.ident;
+    Ok((quote!(crate::api::formats::#ident), ir.json.clone()))
 }
 
 fn build(
@@ -178,12 +157,10 @@ fn build(
 ) -> Result<FormatIr, String> {
     let origin = format!("the property string of `{param}` at {path}");
     reg.format_scope.claim(name, &origin)?;
-    let statik = upper_snake(name);
-    reg.format_scope.claim(&statik, &origin)?;
     let mut fields = Vec::new();
     let mut keys = Vec::new();
     let mut enums = Vec::new();
-    let mut constructors = Vec::new();
+    let mut aliases: Vec<(String, String, Option<String>)> = Vec::new();
     let mut members = Scope::new(format!("methods of {name}"));
     for reserved in RESERVED {
         members.claim(reserved, "a generated method")?;
@@ -191,16 +168,16 @@ fn build(
     let mut default_key = None;
     for (key, value) in format {
         let key_schema = Schema::from_value(value);
+        let mut entry = Map::new();
+        entry.insert("k".into(), Value::String(key.clone()));
         if let Some(target) = key_schema.str("alias") {
-            keys.push(KeyIr {
-                key: key.clone(),
-                rule: quote!(crate::typed::rules::Rule::new(
-                    crate::typed::rules::Ty::Str,
-                    true
-                )),
-                alias: Some(target.to_owned()),
-                key_alias: key_schema.str("keyAlias").map(str::to_owned),
-            });
+            entry.insert("a".into(), Value::String(target.to_owned()));
+            let key_alias = key_schema.str("keyAlias").map(str::to_owned);
+            if let Some(ka) = &key_alias {
+                entry.insert("ka".into(), Value::String(ka.clone()));
+            }
+            keys.push(Value::Object(entry));
+            aliases.push((key.clone(), target.to_owned(), key_alias));
             continue;
         }
         if crate::schema::truthy(key_schema.get("default_key")) {
@@ -213,19 +190,21 @@ fn build(
             names::ident(&snake)
         };
         members.claim(&ident.to_string(), &format!("key `{key}`"))?;
-        let optional = key_schema.optional();
         let key_site = Site {
             path,
             verb: "",
             answer: false,
         };
-        let (rule, _) = rules::rule(reg, &key_site, key, &key_schema, optional, true)?;
-        keys.push(KeyIr {
-            key: key.clone(),
-            rule,
-            alias: None,
-            key_alias: None,
-        });
+        let (rule, _) = rules::rule(
+            reg,
+            &key_site,
+            key,
+            &key_schema,
+            key_schema.optional(),
+            true,
+        )?;
+        entry.insert("r".into(), Value::Object(rule));
+        keys.push(Value::Object(entry));
         let value_ty = match crate::fixups::infer_type(&key_schema) {
             "boolean" => quote!(bool),
             "integer" => quote!(i64),
@@ -254,30 +233,29 @@ fn build(
         });
     }
     // `virtio=MAC` keys: a constructor per value of the key-alias field.
-    for key in keys.iter().filter(|k| k.key_alias.is_some()) {
-        let Some(field) = fields
-            .iter()
-            .find(|f| Some(&f.wire) == key.key_alias.as_ref())
+    let mut constructors = Vec::new();
+    for (key, target, key_alias) in &aliases {
+        let Some(field) = key_alias
+            .as_ref()
+            .and_then(|ka| fields.iter().find(|f| &f.wire == ka))
         else {
             continue;
         };
-        let ctor = names::snake(&key.key);
-        members.claim(&ctor, &format!("the constructor for `{}`", key.key))?;
-        let wire = &key.key;
+        let ctor = names::snake(key);
+        members.claim(&ctor, &format!("the constructor for `{key}`"))?;
         let ty = &field.value_ty;
         let value = if ty.to_string().contains("String") {
-            quote!(#wire)
+            quote!(#key)
         } else {
-            quote!(<#ty>::from(#wire))
+            quote!(<#ty>::from(#key))
         };
         constructors.push(Constructor {
             ident: names::ident(&ctor),
             field: field.ident.clone(),
             value,
             doc: format!(
-                "A value with `{}` set to `{wire}` (written `{wire}=<{}>`).",
-                field.wire,
-                key.alias.as_deref().unwrap_or_default()
+                "A value with `{}` set to `{key}` (written `{key}=<{target}>`).",
+                field.wire
             ),
         });
     }
@@ -289,13 +267,17 @@ fn build(
     if let Some(t) = schema.str("typetext") {
         doc.push_str(&format!(" Written as {}.", docs::code(t.trim())));
     }
+    let mut json = Map::new();
+    json.insert("name".into(), Value::String(name.to_owned()));
+    if let Some(dk) = default_key {
+        json.insert("dk".into(), Value::String(dk));
+    }
+    json.insert("k".into(), Value::Array(keys));
     Ok(FormatIr {
         source: format.clone(),
         ident: format_ident!("{}", name),
-        statik: format_ident!("{}", statik),
         doc,
-        default_key,
-        keys,
+        json: Value::Object(json),
         fields,
         enums,
         constructors,

@@ -1,11 +1,11 @@
-//! Schema rules -> the runtime's static rule tables (`crate::typed::rules::Rule`).
-
-use proc_macro2::TokenStream;
-use quote::quote;
+//! Schema rules -> the compact JSON the runtime reads (`crate::typed::rules`).
+//!
+//! Rules are data: one string literal per endpoint costs the compiler nothing, where a
+//! table of constant expressions costs seconds over the whole API.
 
 use crate::fixups;
 use crate::ir::Registry;
-use crate::json::Value;
+use crate::json::{Map, Value};
 use crate::props::{self, Site};
 use crate::schema::{Format, Schema};
 
@@ -18,9 +18,20 @@ fn number(schema: &Schema, keys: &[&str]) -> Option<f64> {
     })
 }
 
-/// The rule of `schema` as a constant expression, and whether it checks anything beyond the
-/// type (`optional` false counts). `with_enum` adds the enum values (for open enums, whose
-/// Rust type admits others).
+fn num(n: f64) -> Value {
+    Value::Number(if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    })
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+/// The rule of `schema`, and whether it checks anything beyond the type (`optional` false
+/// counts). `with_enum` adds the enum values (for open enums, whose Rust type admits others).
 pub fn rule(
     reg: &mut Registry,
     site: &Site<'_>,
@@ -28,55 +39,57 @@ pub fn rule(
     schema: &Schema,
     optional: bool,
     with_enum: bool,
-) -> Result<(TokenStream, bool), String> {
+) -> Result<(Map, bool), String> {
     // An array's items carry the rule; each item is checked.
     let schema = match (fixups::infer_type(schema), schema.items()) {
         ("array", Some(items)) => items,
         _ => schema.clone(),
     };
+    let mut rule = Map::new();
     let ty = match fixups::infer_type(&schema) {
-        "boolean" => quote!(Bool),
-        "integer" => quote!(Int),
-        "number" => quote!(Num),
-        "string" => quote!(Str),
-        _ => quote!(Any),
+        "boolean" => "b",
+        "integer" => "i",
+        "number" => "n",
+        "string" => "s",
+        _ => "a",
     };
-    let mut checks = TokenStream::new();
+    rule.insert("t".into(), text(ty));
     let mut nontrivial = !optional;
+    if optional {
+        rule.insert("o".into(), num(1.0));
+    }
     if with_enum {
         if let Some(values) = schema.enum_values() {
-            checks.extend(quote!(.values(&[#(#values),*])));
+            rule.insert(
+                "e".into(),
+                Value::Array(values.iter().map(|v| text(v)).collect()),
+            );
             nontrivial = true;
         }
     }
-    for (method, keys) in [
-        (quote!(min), &["minimum", "min"][..]),
-        (quote!(max), &["maximum", "max"][..]),
+    for (key, names) in [
+        ("min", &["minimum", "min"][..]),
+        ("max", &["maximum", "max"][..]),
     ] {
-        if let Some(n) = number(&schema, keys) {
-            checks.extend(quote!(.#method(#n)));
+        if let Some(n) = number(&schema, names) {
+            rule.insert(key.into(), num(n));
             nontrivial = true;
         }
     }
-    for (method, key) in [
-        (quote!(min_len), "minLength"),
-        (quote!(max_len), "maxLength"),
-    ] {
-        if let Some(n) = number(&schema, &[key]).filter(|n| *n >= 0.0 && *n <= u32::MAX as f64) {
-            let n = n as u32;
-            checks.extend(quote!(.#method(#n)));
+    for (key, name) in [("minl", "minLength"), ("maxl", "maxLength")] {
+        if let Some(n) = number(&schema, &[name]).filter(|n| *n >= 0.0) {
+            rule.insert(key.into(), num(n));
             nontrivial = true;
         }
     }
     if let Some(pattern) = schema.str("pattern") {
-        let pattern = fixups::rust_pattern(pattern);
-        checks.extend(quote!(.pattern(#pattern)));
+        rule.insert("p".into(), text(&fixups::rust_pattern(pattern)));
         nontrivial = true;
     }
     match schema.format() {
         Some(Format::Object(format)) => {
-            let (_, statik) = props::prop_type(reg, site, param, format, &schema)?;
-            checks.extend(quote!(.prop(&#statik)));
+            let (_, json) = props::prop_type(reg, site, param, format, &schema)?;
+            rule.insert("prop".into(), json);
             nontrivial = true;
         }
         Some(Format::Named(name)) => {
@@ -84,23 +97,31 @@ pub fn rule(
                 .str("typetext")
                 .and_then(|t| fixups::typetext_format(name, t))
             {
-                let (_, statik) = props::prop_type(reg, site, param, &format, &schema)?;
-                checks.extend(quote!(.prop(&#statik)));
+                let (_, json) = props::prop_type(reg, site, param, &format, &schema)?;
+                rule.insert("prop".into(), json);
             } else if let Some(item) = name.strip_suffix("-list") {
-                checks.extend(quote!(.list(#item)));
+                rule.insert("l".into(), text(item));
             } else {
-                checks.extend(quote!(.named(#name)));
+                rule.insert("f".into(), text(name));
             }
             nontrivial = true;
         }
         None => {}
     }
     if let Some(other) = schema.str("requires") {
-        checks.extend(quote!(.requires(#other)));
+        rule.insert("req".into(), text(other));
         nontrivial = true;
     }
-    Ok((
-        quote!(crate::typed::rules::Rule::new(crate::typed::rules::Ty::#ty, #optional) #checks),
-        nontrivial,
-    ))
+    Ok((rule, nontrivial))
+}
+
+/// One entry of a parameter list.
+pub fn param_entry(name: &str, indexed: bool, rule: Map) -> Value {
+    let mut entry = Map::new();
+    entry.insert("n".into(), text(name));
+    if indexed {
+        entry.insert("i".into(), num(1.0));
+    }
+    entry.insert("r".into(), Value::Object(rule));
+    Value::Object(entry)
 }

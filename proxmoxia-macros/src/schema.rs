@@ -101,8 +101,8 @@ pub struct Method {
     pub description: String,
     /// The `parameters.properties`, in name order.
     pub params: Vec<(String, Schema)>,
-    /// The `returns` schema (`Schema::empty()` when absent).
-    pub returns: Schema,
+    /// The `returns` schema; `None` when the method declares none.
+    pub returns: Option<Schema>,
     /// The `permissions` object, if any.
     pub permissions: Option<Value>,
     pub allowtoken: bool,
@@ -288,10 +288,7 @@ fn parse_method(verb: Verb, value: &Value) -> Result<Method, String> {
             .unwrap_or_default()
             .to_owned(),
         params,
-        returns: obj
-            .get("returns")
-            .map(Schema::from_value)
-            .unwrap_or_else(Schema::empty),
+        returns: obj.get("returns").map(Schema::from_value),
         permissions: obj.get("permissions").cloned(),
         allowtoken: truthy(obj.get("allowtoken")),
     })

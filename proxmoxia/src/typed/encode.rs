@@ -10,6 +10,11 @@ use crate::auth::Secret;
 pub trait Encode {
     /// The value; `Null` means "leave the field out".
     fn encode(&self) -> Value;
+
+    /// The value with secrets replaced by `***`, for `Debug` output.
+    fn encode_redacted(&self) -> Value {
+        self.encode()
+    }
 }
 
 impl Encode for Value {
@@ -52,11 +57,17 @@ impl Encode for Secret {
     fn encode(&self) -> Value {
         Value::String(self.expose().to_owned())
     }
+    fn encode_redacted(&self) -> Value {
+        Value::String("***".to_owned())
+    }
 }
 
 impl<T: Encode> Encode for Option<T> {
     fn encode(&self) -> Value {
         self.as_ref().map_or(Value::Null, T::encode)
+    }
+    fn encode_redacted(&self) -> Value {
+        self.as_ref().map_or(Value::Null, T::encode_redacted)
     }
 }
 
@@ -64,11 +75,17 @@ impl<T: Encode> Encode for Box<T> {
     fn encode(&self) -> Value {
         (**self).encode()
     }
+    fn encode_redacted(&self) -> Value {
+        (**self).encode_redacted()
+    }
 }
 
 impl<T: Encode> Encode for Vec<T> {
     fn encode(&self) -> Value {
         Value::Array(self.iter().map(T::encode).collect())
+    }
+    fn encode_redacted(&self) -> Value {
+        Value::Array(self.iter().map(T::encode_redacted).collect())
     }
 }
 
@@ -78,17 +95,26 @@ impl<T: Encode> Encode for BTreeMap<String, T> {
     }
 }
 
-/// Writes field `key` unless it is absent.
-pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T) {
-    let value = value.encode();
+/// Writes field `key` unless it is absent (secrets as `***` when `redact`).
+pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, redact: bool) {
+    let value = if redact {
+        value.encode_redacted()
+    } else {
+        value.encode()
+    };
     if !value.is_null() {
         out.insert(key.to_owned(), value);
     }
 }
 
 /// Writes an indexed family as `prefix0`, `prefix3`, ...
-pub fn indexed<T: Encode>(out: &mut Map<String, Value>, prefix: &str, values: &BTreeMap<u32, T>) {
+pub fn indexed<T: Encode>(
+    out: &mut Map<String, Value>,
+    prefix: &str,
+    values: &BTreeMap<u32, T>,
+    redact: bool,
+) {
     for (index, value) in values {
-        field(out, &format!("{prefix}{index}"), value);
+        field(out, &format!("{prefix}{index}"), value, redact);
     }
 }

@@ -45,13 +45,13 @@ macro_rules! pve_response_struct {
 macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
-        $name:ident rules $rules:path {
+        $name:ident rules $rules:literal {
             required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
             optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
             $( $(#[$rmeta])* pub $rfield: $rty, )*
@@ -90,21 +90,40 @@ macro_rules! pve_params_struct {
             }
         }
 
+        impl $name {
+            #[inline]
+            fn encode_fields(&self, redact: bool) -> ::serde_json::Value {
+                #[allow(unused_mut)]
+                let mut out = ::serde_json::Map::new();
+                $( $crate::typed::encode::$rhow(&mut out, $rwire, &self.$rfield, redact); )*
+                $( $crate::typed::encode::$ohow(&mut out, $owire, &self.$ofield, redact); )*
+                ::serde_json::Value::Object(out)
+            }
+        }
+
         impl $crate::typed::Encode for $name {
             #[inline]
             fn encode(&self) -> ::serde_json::Value {
-                #[allow(unused_mut)]
-                let mut out = ::serde_json::Map::new();
-                $( $crate::typed::encode::$rhow(&mut out, $rwire, &self.$rfield); )*
-                $( $crate::typed::encode::$ohow(&mut out, $owire, &self.$ofield); )*
-                ::serde_json::Value::Object(out)
+                self.encode_fields(false)
+            }
+            #[inline]
+            fn encode_redacted(&self) -> ::serde_json::Value {
+                self.encode_fields(true)
+            }
+        }
+
+        /// The parameters as they would be sent, secrets hidden.
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{} {}", stringify!($name), $crate::typed::Encode::encode_redacted(self))
             }
         }
 
         impl $crate::typed::Validate for $name {
             #[inline]
             fn validate(&self) -> $crate::Result<()> {
-                $crate::validate::params(&$crate::typed::Encode::encode(self), $rules)
+                $crate::validate::params_json(&$crate::typed::Encode::encode(self), $rules)
             }
         }
 
@@ -118,7 +137,7 @@ macro_rules! pve_params_struct {
 macro_rules! pve_property_string {
     (
         $(#[$meta:meta])*
-        $name:ident format $format:path {
+        $name:ident format $format:literal {
             $( $(#[$fmeta:meta])* $wire:literal $field:ident : $ty:ty ),* $(,)?
         }
     ) => {
@@ -161,7 +180,10 @@ macro_rules! pve_property_string {
         }
 
         impl $crate::typed::PropertyString for $name {
-            const FORMAT: &'static $crate::typed::rules::PropFormat = &$format;
+            #[inline]
+            fn format() -> &'static $crate::typed::rules::PropFormat {
+                $crate::typed::rules::prop_format($format)
+            }
 
             #[inline]
             fn take_keys(
@@ -177,7 +199,7 @@ macro_rules! pve_property_string {
 
             #[inline]
             fn put_keys(&self, out: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>) {
-                $( $crate::typed::encode::field(out, $wire, &self.$field); )*
+                $( $crate::typed::encode::field(out, $wire, &self.$field, false); )*
             }
 
             #[inline]
@@ -290,7 +312,10 @@ macro_rules! pve_closed_enum {
             #[inline]
             fn from_str(s: &str) -> ::std::result::Result<Self, $crate::typed::UnknownVariant> {
                 const ALL: &[$name] = &[$($name::$variant),*];
-                ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| $crate::typed::UnknownVariant::new(s, &[$($wire),*]))
+                ALL.iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| $crate::typed::UnknownVariant::new(s, &[$($wire),*]))
             }
         }
 

@@ -126,7 +126,7 @@ pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
     for part in split_parts(text)? {
         let (key, raw_value) = match split_key(part) {
             Some((key, value)) if !key.is_empty() && !key.starts_with('"') => (key, value),
-            _ => match format.default_key {
+            _ => match format.default_key.as_deref() {
                 Some(key) => (key, part),
                 None => {
                     return Err(PropError::new(
@@ -155,8 +155,8 @@ pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
         };
         match format.key(key) {
             Some(entry) if entry.alias.is_some() => {
-                let target = entry.alias.unwrap_or_default();
-                if let Some(key_alias) = entry.key_alias {
+                let target = entry.alias.as_deref().unwrap_or_default();
+                if let Some(key_alias) = entry.key_alias.as_deref() {
                     set(key_alias, key.to_owned())?;
                 }
                 set(target, value)?;
@@ -196,18 +196,19 @@ fn quote(value: &str) -> String {
 pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut done: Vec<&str> = Vec::new();
-    for entry in format.keys {
-        let (Some(target), Some(key_alias)) = (entry.alias, entry.key_alias) else {
+    for entry in &format.keys {
+        let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
+        else {
             continue;
         };
-        if pairs.known.get(key_alias).map(String::as_str) == Some(entry.key) {
+        if pairs.known.get(key_alias) == Some(&entry.key) {
             if let Some(value) = pairs.known.get(target) {
                 parts.push(format!("{}={}", entry.key, quote(value)));
                 done.extend([key_alias, target]);
             }
         }
     }
-    if let Some(key) = format.default_key {
+    if let Some(key) = format.default_key.as_deref() {
         if let Some(value) = pairs.known.get(key) {
             if !done.contains(&key) {
                 // A bare value holding `=` would read as a key: write it out then.
@@ -220,11 +221,11 @@ pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
             }
         }
     }
-    for entry in format.keys {
-        if entry.alias.is_some() || done.contains(&entry.key) {
+    for entry in &format.keys {
+        if entry.alias.is_some() || done.contains(&entry.key.as_str()) {
             continue;
         }
-        if let Some(value) = pairs.known.get(entry.key) {
+        if let Some(value) = pairs.known.get(&entry.key) {
             parts.push(format!("{}={}", entry.key, quote(value)));
         }
     }
@@ -247,7 +248,7 @@ pub struct Unparsed {
 /// A generated property-string type (`QemuNet`, `LxcMountPoint`, ...).
 pub trait PropertyString: Default + Sized {
     /// Its format: keys, aliases, default key, rules.
-    const FORMAT: &'static PropFormat;
+    fn format() -> &'static PropFormat;
     /// Reads the typed keys out of `map` (values as strings); leaves unknown keys.
     #[doc(hidden)]
     fn take_keys(map: &mut Map<String, Value>, at: &Location<'_>) -> Result<Self, DecodeFailure>;
@@ -266,15 +267,16 @@ pub trait PropertyString: Default + Sized {
 
 /// Parses a property string strictly: any key that does not fit is an error.
 pub fn from_text<T: PropertyString>(text: &str) -> Result<T, PropError> {
-    let pairs = parse(text, T::FORMAT)?;
+    let format = T::format();
+    let pairs = parse(text, format)?;
     let mut map: Map<String, Value> = pairs
         .known
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
-    let at = Location::root(T::FORMAT.name);
+    let at = Location::root(&format.name);
     let mut value = T::take_keys(&mut map, &at).map_err(|f| {
-        let key = f.path.rsplit('.').next().filter(|k| *k != T::FORMAT.name);
+        let key = f.path.rsplit('.').next().filter(|k| *k != format.name);
         PropError::new(key, f.message)
     })?;
     *value.extra_mut() = pairs.unknown;
@@ -331,27 +333,18 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
         known,
         unknown: value.extra().clone(),
     };
-    print(&pairs, T::FORMAT)
+    print(&pairs, T::format())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::rules::{PropKey, Rule, Ty};
     use super::*;
 
-    static NET: PropFormat = PropFormat {
-        name: "Net",
-        default_key: Some("model"),
-        keys: &[
-            PropKey::new("bridge", Rule::new(Ty::Str, true)),
-            PropKey::new("firewall", Rule::new(Ty::Bool, true)),
-            PropKey::new("macaddr", Rule::new(Ty::Str, true)),
-            PropKey::new("model", Rule::new(Ty::Str, false)),
-            PropKey::alias("virtio", "macaddr", Some("model")),
-            PropKey::alias("e1000", "macaddr", Some("model")),
-            PropKey::new("tag", Rule::new(Ty::Int, true)),
-        ],
-    };
+    fn net() -> &'static PropFormat {
+        super::super::rules::prop_format(
+            r#"{"name":"Net","dk":"model","k":[{"k":"bridge","r":{"t":"s","o":1}},{"k":"firewall","r":{"t":"b","o":1}},{"k":"macaddr","r":{"t":"s","o":1}},{"k":"model","r":{"t":"s"}},{"k":"virtio","a":"macaddr","ka":"model"},{"k":"e1000","a":"macaddr","ka":"model"},{"k":"tag","r":{"t":"i","o":1}}]}"#,
+        )
+    }
 
     fn known(p: &Pairs) -> Vec<(&str, &str)> {
         p.known
@@ -362,7 +355,7 @@ mod tests {
 
     #[test]
     fn key_alias_sets_model_and_mac() {
-        let p = parse("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1", &NET).unwrap();
+        let p = parse("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1", net()).unwrap();
         assert_eq!(
             known(&p),
             [
@@ -373,43 +366,39 @@ mod tests {
             ]
         );
         assert_eq!(
-            print(&p, &NET),
+            print(&p, net()),
             "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1"
         );
     }
 
     #[test]
     fn bare_value_is_the_default_key() {
-        let p = parse("virtio,bridge=vmbr0", &NET).unwrap();
+        let p = parse("virtio,bridge=vmbr0", net()).unwrap();
         assert_eq!(known(&p), [("bridge", "vmbr0"), ("model", "virtio")]);
-        assert_eq!(print(&p, &NET), "virtio,bridge=vmbr0");
+        assert_eq!(print(&p, net()), "virtio,bridge=vmbr0");
     }
 
     #[test]
     fn quoted_values_hold_commas_and_quotes() {
-        let p = parse(r#"model=virtio,bridge="a,b \"c\" \\d""#, &NET).unwrap();
+        let p = parse(r#"model=virtio,bridge="a,b \"c\" \\d""#, net()).unwrap();
         assert_eq!(p.known["bridge"], r#"a,b "c" \d"#);
-        assert_eq!(parse(&print(&p, &NET), &NET).unwrap(), p);
+        assert_eq!(parse(&print(&p, net()), net()).unwrap(), p);
     }
 
     #[test]
     fn unknown_keys_are_kept_and_printed_last() {
-        let p = parse("virtio,newkey=x", &NET).unwrap();
+        let p = parse("virtio,newkey=x", net()).unwrap();
         assert_eq!(p.unknown["newkey"], "x");
-        assert_eq!(print(&p, &NET), "virtio,newkey=x");
+        assert_eq!(print(&p, net()), "virtio,newkey=x");
     }
 
     #[test]
     fn errors_are_values_not_panics() {
         for bad in ["bridge=\"x", "model=a,model=b", "virtio=A,e1000=B", "\"a"] {
-            assert!(parse(bad, &NET).is_err(), "{bad}");
+            assert!(parse(bad, net()).is_err(), "{bad}");
         }
-        static NO_DEFAULT: PropFormat = PropFormat {
-            name: "X",
-            default_key: None,
-            keys: &[],
-        };
-        let err = parse("bare", &NO_DEFAULT).unwrap_err();
+        let no_default = super::super::rules::prop_format(r#"{"name":"X","k":[]}"#);
+        let err = parse("bare", no_default).unwrap_err();
         assert!(err.message.contains("default key"), "{err}");
     }
 
@@ -417,8 +406,8 @@ mod tests {
     fn bare_default_value_with_equals_is_written_with_its_key() {
         let mut p = Pairs::default();
         p.known.insert("model".into(), "a=b".into());
-        let text = print(&p, &NET);
+        let text = print(&p, net());
         assert_eq!(text, "model=a=b");
-        assert_eq!(parse(&text, &NET).unwrap(), p);
+        assert_eq!(parse(&text, net()).unwrap(), p);
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result, ValidationError};
 use crate::typed::decode::{family_index, lenient_bool};
 use crate::typed::propstring;
-use crate::typed::rules::{Format, ParamRule, PropFormat, Rule, Ty};
+use crate::typed::rules::{self, Format, ParamRule, PropFormat, Rule, Ty};
 
 /// The highest index (exclusive) of PVE's indexed parameter families, where PVE has one
 /// (`net0`..`net31`). The schema does not state these; PVE's source does.
@@ -44,6 +44,11 @@ fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
     }))
 }
 
+/// Checks an endpoint's encoded parameters against the rules the generator wrote as JSON.
+pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
+    params(encoded, rules::params(rules_json))
+}
+
 /// Checks an endpoint's encoded parameters (a JSON object) against its rules.
 pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
     let empty = Map::new();
@@ -55,7 +60,7 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
                 .find(|(name, _)| *name == param.name)
                 .map(|(_, max)| *max);
             for (key, value) in map {
-                let Some(index) = family_index(key, param.name) else {
+                let Some(index) = family_index(key, &param.name) else {
                     continue;
                 };
                 if let Some(max) = max.filter(|max| index >= *max) {
@@ -69,19 +74,19 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
             }
             continue;
         }
-        match map.get(param.name) {
+        match map.get(&param.name) {
             None | Some(Value::Null) => {
                 if !param.rule.optional {
                     return Err(fail(
-                        param.name,
+                        &param.name,
                         "required",
                         "property is missing and it is not optional",
                     ));
                 }
             }
             Some(value) => {
-                value_rule(param.name, value, &param.rule)?;
-                if let Some(other) = param.rule.requires {
+                value_rule(&param.name, value, &param.rule)?;
+                if let Some(other) = param.rule.requires.as_deref() {
                     if map.get(other).is_none_or(Value::is_null) {
                         return Err(fail(
                             other,
@@ -139,7 +144,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
         }
         _ => {}
     }
-    match rule.format {
+    match &rule.format {
         Format::None => {}
         Format::Named(format) => {
             if let Some(why) = formats::check(format, &text) {
@@ -163,7 +168,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
         }
         Format::Prop(format) => property_string(name, &text, format)?,
     }
-    if let Some(pattern) = rule.pattern {
+    if let Some(pattern) = rule.pattern.as_deref() {
         if !pattern::full_match(pattern, &text) {
             return Err(fail(
                 name,
@@ -209,7 +214,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
             }
         }
     }
-    if !rule.enum_values.is_empty() && !rule.enum_values.contains(&text.as_str()) {
+    if !rule.enum_values.is_empty() && !rule.enum_values.contains(&text) {
         return Err(fail(
             name,
             "enum",
@@ -253,10 +258,10 @@ fn property_string(param: &str, text: &str, format: &PropFormat) -> Result<()> {
     }
     for key in format.keys.iter().filter(|k| k.alias.is_none()) {
         let name = format!("{param}.{}", key.key);
-        match pairs.known.get(key.key) {
+        match pairs.known.get(&key.key) {
             Some(value) => {
                 value_rule(&name, &Value::String(value.clone()), &key.rule)?;
-                if let Some(other) = key.rule.requires {
+                if let Some(other) = key.rule.requires.as_deref() {
                     if !pairs.known.contains_key(other) {
                         return Err(fail(
                             &format!("{param}.{other}"),
@@ -282,49 +287,22 @@ fn property_string(param: &str, text: &str, format: &PropFormat) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::typed::rules::PropKey;
     use serde_json::json;
 
-    static NET: PropFormat = PropFormat {
-        name: "Net",
-        default_key: Some("model"),
-        keys: &[
-            PropKey::new("bridge", Rule::new(Ty::Str, true).pattern("[-_.\\w\\d]+")),
-            PropKey::new(
-                "model",
-                Rule::new(Ty::Str, false).values(&["virtio", "e1000"]),
-            ),
-            PropKey::new("tag", Rule::new(Ty::Int, true).min(1.0).max(4094.0)),
-            PropKey::alias("virtio", "macaddr", Some("model")),
-            PropKey::new("macaddr", Rule::new(Ty::Str, true).named("mac-addr")),
-        ],
-    };
-
-    static RULES: &[ParamRule] = &[
-        ParamRule {
-            name: "memory",
-            indexed: false,
-            rule: Rule::new(Ty::Int, true).min(16.0),
-        },
-        ParamRule {
-            name: "name",
-            indexed: false,
-            rule: Rule::new(Ty::Str, true).named("dns-name").max_len(10),
-        },
-        ParamRule {
-            name: "net",
-            indexed: true,
-            rule: Rule::new(Ty::Str, true).prop(&NET),
-        },
-        ParamRule {
-            name: "vmid",
-            indexed: false,
-            rule: Rule::new(Ty::Int, false).named("pve-vmid").min(100.0),
-        },
-    ];
+    static RULES: &str = r#"[
+        {"n": "memory", "r": {"t": "i", "o": 1, "min": 16}},
+        {"n": "name", "r": {"t": "s", "o": 1, "f": "dns-name", "maxl": 10}},
+        {"n": "net", "i": 1, "r": {"t": "s", "o": 1, "prop": {"name": "Net", "dk": "model", "k": [
+            {"k": "bridge", "r": {"t": "s", "o": 1, "p": "[-_.\\w\\d]+"}},
+            {"k": "model", "r": {"t": "s", "e": ["virtio", "e1000"]}},
+            {"k": "tag", "r": {"t": "i", "o": 1, "min": 1, "max": 4094}},
+            {"k": "virtio", "a": "macaddr", "ka": "model"},
+            {"k": "macaddr", "r": {"t": "s", "o": 1, "f": "mac-addr"}}]}}},
+        {"n": "vmid", "r": {"t": "i", "f": "pve-vmid", "min": 100}}
+    ]"#;
 
     fn err(v: Value) -> ValidationError {
-        match params(&v, RULES) {
+        match params_json(&v, RULES) {
             Err(Error::Validation(e)) => *e,
             other => panic!("expected a validation error, got {other:?}"),
         }
@@ -332,7 +310,8 @@ mod tests {
 
     #[test]
     fn valid_parameters_pass() {
-        params(
+        assert_eq!(rules::params(RULES).len(), 4, "the test rules parse");
+        params_json(
             &json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}),
             RULES,
         )

@@ -11,8 +11,8 @@ const MAX_MATCHED: usize = 64 * 1024;
 
 /// True when `text` matches all of `pattern`. A pattern that does not compile accepts
 /// everything: the server stays the judge.
-pub fn full_match(pattern: &'static str, text: &str) -> bool {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, Option<Regex>>>> = OnceLock::new();
+pub fn full_match(pattern: &str, text: &str) -> bool {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
     if text.len() > MAX_MATCHED {
         return false;
     }
@@ -20,7 +20,7 @@ pub fn full_match(pattern: &'static str, text: &str) -> bool {
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let regex = cache.entry(pattern).or_insert_with(|| {
+    let regex = cache.entry(pattern.to_owned()).or_insert_with(|| {
         let compiled = Regex::new(&format!("^(?s:{pattern})$"));
         if let Err(e) = &compiled {
             tracing::debug!(pattern, error = %e, "schema pattern not checked: it does not compile");
