@@ -10,7 +10,7 @@ use crate::ir::{FieldIr, HandleFn, HandleIr, How, MethodIr, ModIr, StructIr, Typ
 use crate::props::FormatIr;
 
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it.
-pub const TOKEN_BUDGET: usize = 600_000;
+pub const TOKEN_BUDGET: usize = 300_000;
 
 /// How to write nested invocations for split-off modules.
 pub struct Emitter {

@@ -1,6 +1,9 @@
 //! One invocation: the whole API, or one path's module contents.
 
+use std::cell::RefCell;
 use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -11,7 +14,7 @@ use crate::schema::Tree;
 
 /// The output of `api!(schema_arg)` (`path` `None`) or `api!(schema_arg, path)`.
 pub fn invocation(
-    tree: &Tree,
+    tree: &Arc<Tree>,
     schema_arg: &str,
     path: Option<&str>,
     file: &Path,
@@ -21,7 +24,7 @@ pub fn invocation(
 
 /// Like [`invocation`], also returning the paths split off into nested invocations.
 pub fn invocation_with_splits(
-    tree: &Tree,
+    tree: &Arc<Tree>,
     schema_arg: &str,
     path: Option<&str>,
     file: &Path,
@@ -35,18 +38,56 @@ pub fn invocation_with_splits(
     Ok((tokens, emitter.split.into_inner()))
 }
 
+/// The whole API's IR, built once per schema and kept for the invocations that follow (the
+/// root one and those it splits off run in one compiler thread, one after the other).
+struct Built {
+    tree: Arc<Tree>,
+    reg: ir::Registry,
+    root: ir::ModIr,
+}
+
+thread_local! {
+    static BUILT: RefCell<Option<Rc<Built>>> = const { RefCell::new(None) };
+}
+
+fn built(tree: &Arc<Tree>) -> Result<Rc<Built>, String> {
+    if let Some(found) = BUILT.with(|b| b.borrow().clone()) {
+        if Arc::ptr_eq(&found.tree, tree) {
+            return Ok(found);
+        }
+    }
+    let (reg, root) = ir::Registry::of(tree)?;
+    let fresh = Rc::new(Built {
+        tree: tree.clone(),
+        reg,
+        root,
+    });
+    BUILT.with(|b| *b.borrow_mut() = Some(fresh.clone()));
+    Ok(fresh)
+}
+
+fn find<'a>(module: &'a ir::ModIr, path: &str) -> Option<&'a ir::ModIr> {
+    if module.path == path {
+        return Some(module);
+    }
+    module
+        .children
+        .iter()
+        .filter(|c| path == c.path || path.starts_with(&format!("{}/", c.path)))
+        .find_map(|c| find(c, path))
+}
+
 fn expand(
     emitter: &Emitter,
-    tree: &Tree,
+    tree: &Arc<Tree>,
     path: Option<&str>,
     file: &Path,
 ) -> Result<TokenStream, String> {
-    let (mut reg, root) = ir::Registry::of(tree)?;
+    let built = built(tree)?;
     match path {
         None => {
-            let body = emitter.module_contents(&root);
-            let formats = crate::emit::formats_module(&reg.formats);
-            // A schema change must rebuild the crate.
+            let body = emitter.module_contents(&built.root);
+            let formats = crate::emit::formats_module(&built.reg.formats);
             let file = Literal::string(&file.to_string_lossy());
             Ok(quote! {
                 // A change of the schema file, or of the variable naming another one, must
@@ -58,11 +99,10 @@ fn expand(
             })
         }
         Some(path) => {
-            let node = tree
-                .find(path)
+            let module = find(&built.root, path)
+                .filter(|_| !path.is_empty())
                 .ok_or_else(|| format!("the schema has no path {path}"))?;
-            let module = ir::build_module(node, &mut reg)?;
-            Ok(emitter.module_contents(&module))
+            Ok(emitter.module_contents(module))
         }
     }
 }

@@ -273,6 +273,30 @@ pub struct Registry {
     pub(crate) formats: Vec<crate::props::FormatIr>,
     pub(crate) format_index: std::collections::HashMap<String, usize>,
     pub(crate) format_scope: Scope,
+    /// The typetext of each named format, from the parameters that give one: answers name
+    /// formats (`backup-fleecing`) without it.
+    pub(crate) typetexts: std::collections::HashMap<String, String>,
+}
+
+/// Named format -> typetext, from every parameter of the schema that has both.
+fn named_typetexts(tree: &crate::schema::Tree) -> std::collections::HashMap<String, String> {
+    fn walk(nodes: &[Node], out: &mut std::collections::HashMap<String, String>) {
+        for node in nodes {
+            for m in &node.methods {
+                for (_, schema) in &m.params {
+                    if let (Some(crate::schema::Format::Named(f)), Some(t)) =
+                        (schema.format(), schema.str("typetext"))
+                    {
+                        out.entry(f.to_owned()).or_insert_with(|| t.to_owned());
+                    }
+                }
+            }
+            walk(&node.children, out);
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    walk(&tree.roots, &mut out);
+    out
 }
 
 impl Registry {
@@ -284,6 +308,7 @@ impl Registry {
             format_scope: Scope::new("the module api::formats"),
             ..Registry::default()
         };
+        reg.typetexts = named_typetexts(tree);
         let root = build_root(tree, &mut reg)?;
         reg.recording = false;
         Ok((reg, root))
@@ -810,10 +835,10 @@ fn formatted_type(
             Some(crate::props::prop_type(ctx.reg, &site, name, format, schema)?.0)
         }
         Some(crate::schema::Format::Named(format)) => {
-            match schema
+            let typetext = schema
                 .str("typetext")
-                .and_then(|t| fixups::typetext_format(format, t))
-            {
+                .or_else(|| ctx.reg.typetexts.get(format).map(String::as_str));
+            match typetext.and_then(|t| fixups::typetext_format(format, t)) {
                 Some(object) => {
                     Some(crate::props::prop_type(ctx.reg, &site, name, &object, schema)?.0)
                 }

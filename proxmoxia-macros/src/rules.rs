@@ -93,10 +93,10 @@ pub fn rule(
             nontrivial = true;
         }
         Some(Format::Named(name)) => {
-            if let Some(format) = schema
+            let typetext = schema
                 .str("typetext")
-                .and_then(|t| fixups::typetext_format(name, t))
-            {
+                .or_else(|| reg.typetexts.get(name).map(String::as_str));
+            if let Some(format) = typetext.and_then(|t| fixups::typetext_format(name, t)) {
                 let (_, json) = props::prop_type(reg, site, param, &format, &schema)?;
                 rule.insert("prop".into(), json);
             } else if let Some(item) = name.strip_suffix("-list") {

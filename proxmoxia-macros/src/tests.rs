@@ -1319,7 +1319,7 @@ fn a_sub_invocation_matches_the_inline_module() {
 
 #[test]
 fn a_sub_invocation_through_generate() {
-    let t = tree(&sharing());
+    let t = std::sync::Arc::new(tree(&sharing()));
     let file = Path::new("/nowhere/schema.json");
     let whole = crate::generate::invocation(&t, "schema.json", None, file).expect("generates");
     let whole_text = squash(&whole.to_string());

@@ -270,17 +270,43 @@ fn is_optional(schema: &Value) -> bool {
 fn takes_into_string(schema: &Value) -> bool {
     let plain_type = schema.get("type").and_then(Value::as_str) == Some("string")
         && schema.get("enum").is_none();
+    // A named format whose typetext lists `key=value` pairs is a property string (a struct).
+    let property_string = schema
+        .get("typetext")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.contains('='));
     match schema.get("format") {
         None => plain_type,
         Some(Value::String(format)) => {
-            plain_type && (!LIST_FORMATS_ARE_TYPED || !format.ends_with("-list"))
+            plain_type
+                && !property_string
+                && (!LIST_FORMATS_ARE_TYPED || !format.ends_with("-list"))
         }
         Some(_) => false,
     }
 }
 
-/// `false` while the generator types `*-list` strings as `String` (see [`takes_into_string`]).
-const LIST_FORMATS_ARE_TYPED: bool = false;
+/// The generator types `*-list` strings as `List<T>`: the argument is an iterator of items.
+const LIST_FORMATS_ARE_TYPED: bool = true;
+
+/// The argument the probe passes for a required parameter.
+fn probe_arg(schema: &Value) -> &'static str {
+    match schema.get("format").and_then(Value::as_str) {
+        Some("pve-vmid-list") if LIST_FORMATS_ARE_TYPED => "Vec::<i64>::new()",
+        Some(f)
+            if LIST_FORMATS_ARE_TYPED
+                && f.ends_with("-list")
+                && !schema
+                    .get("typetext")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.contains('=')) =>
+        {
+            "Vec::<String>::new()"
+        }
+        _ if takes_into_string(schema) => "\"\"",
+        _ => "any()",
+    }
+}
 
 /// Whether a path parameter's accessor takes `i64` (else `impl Display`): the type of the
 /// first declaration of `name` in `node`'s subtree (its own methods in GET, POST, PUT,
@@ -367,7 +393,8 @@ fn child(node: &Node, parent: &Handle, out: &mut Vec<Generated>) {
                     }
                     // The item accessor is called on the parent; the path has the literal.
                     let collection = parent.join(parent.expr.clone(), lit);
-                    let item_handle = param_handle(item, &collection, &ident(&name));
+                    let item_handle =
+                        param_handle(item, &collection, &accessor(&ident(&name), parent));
                     own(item, &item_handle, out);
                     for other in &node.children {
                         assert!(
@@ -380,16 +407,44 @@ fn child(node: &Node, parent: &Handle, out: &mut Vec<Generated>) {
                     }
                 }
                 None => {
-                    let expr = format!("{}.{}()", parent.expr, snake_ident(lit));
+                    let expr = format!("{}.{}()", parent.expr, accessor(&snake_ident(lit), parent));
                     own(node, &parent.join(expr, lit), out);
                 }
             }
         }
         Segment::Param(name) => {
             // `{q}` under `{p}`: `.q(id)` on `p`'s handle.
-            let handle = param_handle(node, parent, &snake_ident(name));
+            let handle = param_handle(node, parent, &accessor(&snake_ident(name), parent));
             own(node, &handle, out);
         }
+    }
+}
+
+/// An accessor's name: one that a handle already has as a method (`clone`, `fmt`; for the
+/// client also its own, like `task` or `login`) gets a trailing `_`.
+fn accessor(name: &str, parent: &Handle) -> String {
+    const HANDLE: &[&str] = &["clone", "fmt"];
+    const CLIENT: &[&str] = &[
+        "builder",
+        "base_url",
+        "login",
+        "start_login",
+        "finish_tfa",
+        "set_api_token",
+        "session",
+        "set_session",
+        "forget_password",
+        "logout",
+        "raw",
+        "task",
+        "upload",
+        "node",
+    ];
+    let taken = HANDLE.contains(&name) || (parent.expr == "c" && CLIENT.contains(&name));
+    if taken {
+        format!("{name}_")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -431,13 +486,7 @@ fn method(node: &Node, m: &Method, at: &Handle, callee: &str, suffix: &str) -> G
         .filter(|(wire, schema)| {
             !in_path.contains(&wire.as_str()) && !wire.ends_with("[n]") && !is_optional(schema)
         })
-        .map(|(_, schema)| {
-            if takes_into_string(schema) {
-                "\"\""
-            } else {
-                "any()"
-            }
-        })
+        .map(|(_, schema)| probe_arg(schema))
         .collect();
     let module: String = node
         .path

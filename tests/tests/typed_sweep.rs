@@ -362,23 +362,7 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// GET endpoints whose answers do not decode today: bugs, reported. The sweep expects them
 /// to fail (and fails itself when one decodes: then remove it here);
-/// `known_decode_bugs_are_fixed` asserts they decode.
-const KNOWN_DECODE_BUGS: &[(&str, &str)] = &[
-    (
-        "/nodes/{node}/disks/list",
-        "the schema lists `mounted` (boolean) as required in the items of the answer, PVE \
-         leaves it out for disks that are not mounted (fakepve drops it, shapes.py DEVIATIONS); \
-         the generated `ResponseItem::mounted` is a required `bool`, so decoding fails with \
-         `data[0].mounted: required field is missing`",
-    ),
-    (
-        "/nodes/{node}/vzdump/defaults",
-        "the schema types `fleecing` and `performance` as property strings (type string, \
-         format backup-fleecing / backup-performance), PVE answers them parsed, as objects \
-         (`{\"enabled\": 0}`; shapes.py DEVIATIONS); the generated fields are \
-         `Option<String>`, so decoding fails with `data.fleecing: expected a string`",
-    ),
-];
+const KNOWN_DECODE_BUGS: &[(&str, &str)] = &[];
 
 /// The sweep's results.
 #[derive(Default)]
@@ -507,25 +491,5 @@ async fn every_get_endpoint_decodes_into_its_typed_response() {
         results.ok.len() >= MIN_OK,
         "only {} GET endpoints decoded (at least {MIN_OK} expected)",
         results.ok.len()
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: GET /nodes/{node}/disks/list (required `mounted` left out by PVE) and GET \
-            /nodes/{node}/vzdump/defaults (`fleecing`/`performance` arrive as objects) do not \
-            decode: see KNOWN_DECODE_BUGS"]
-async fn known_decode_bugs_are_fixed() {
-    let targets: Vec<Target> = targets()
-        .into_iter()
-        .filter(|t| KNOWN_DECODE_BUGS.iter().any(|(p, _)| *p == t.template))
-        .collect();
-    assert_eq!(targets.len(), KNOWN_DECODE_BUGS.len());
-    let results = run(&targets).await;
-    assert!(results.known.is_empty(), "{}", results.known.join("\n"));
-    assert_eq!(
-        results.ok.len(),
-        KNOWN_DECODE_BUGS.len(),
-        "{:?}",
-        results.api
     );
 }

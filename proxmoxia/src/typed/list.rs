@@ -64,9 +64,6 @@ impl<T: Decode> Decode for List<T> {
             other => Vec::<T>::decode(other, at).map(List),
         }
     }
-    fn missing(_: &Location<'_>) -> Result<List<T>, DecodeFailure> {
-        Ok(List(Vec::new()))
-    }
 }
 
 impl<T: Encode> Encode for List<T> {

@@ -10,7 +10,7 @@ use super::{any, check};
 pub(crate) fn probe() {
     check::<api::access::get::Endpoint>("GET", "/access", |c| c.access().get());
     check::<api::access::acl::get::Endpoint>("GET", "/access/acl", |c| c.access().acl().get());
-    check::<api::access::acl::put::Endpoint>("PUT", "/access/acl", |c| c.access().acl().put("", ""));
+    check::<api::access::acl::put::Endpoint>("PUT", "/access/acl", |c| c.access().acl().put("", Vec::<String>::new()));
     check::<api::access::domains::get::Endpoint>("GET", "/access/domains", |c| c.access().get_domains());
     check::<api::access::domains::post::Endpoint>("POST", "/access/domains", |c| c.access().post_domains("", any()));
     check::<api::access::domains::realm::get::Endpoint>("GET", "/access/domains/{realm}", |c| c.access().domains("x").get());
@@ -52,11 +52,11 @@ pub(crate) fn probe() {
     check::<api::access::users::userid::token::tokenid::put::Endpoint>("PUT", "/access/users/{userid}/token/{tokenid}", |c| c.access().users("x").token("x").put());
     check::<api::access::users::userid::token::tokenid::delete::Endpoint>("DELETE", "/access/users/{userid}/token/{tokenid}", |c| c.access().users("x").token("x").delete());
     check::<api::access::users::userid::unlock_tfa::put::Endpoint>("PUT", "/access/users/{userid}/unlock-tfa", |c| c.access().users("x").unlock_tfa().put());
-    check::<api::access::vncticket::post::Endpoint>("POST", "/access/vncticket", |c| c.access().vncticket().post("", "", "", ""));
+    check::<api::access::vncticket::post::Endpoint>("POST", "/access/vncticket", |c| c.access().vncticket().post("", "", Vec::<String>::new(), ""));
     check::<api::cluster::get::Endpoint>("GET", "/cluster", |c| c.cluster().get());
     check::<api::cluster::acme::get::Endpoint>("GET", "/cluster/acme", |c| c.cluster().acme().get());
     check::<api::cluster::acme::account::get::Endpoint>("GET", "/cluster/acme/account", |c| c.cluster().acme().get_account());
-    check::<api::cluster::acme::account::post::Endpoint>("POST", "/cluster/acme/account", |c| c.cluster().acme().post_account(""));
+    check::<api::cluster::acme::account::post::Endpoint>("POST", "/cluster/acme/account", |c| c.cluster().acme().post_account(Vec::<String>::new()));
     check::<api::cluster::acme::account::name::get::Endpoint>("GET", "/cluster/acme/account/{name}", |c| c.cluster().acme().account("x").get());
     check::<api::cluster::acme::account::name::put::Endpoint>("PUT", "/cluster/acme/account/{name}", |c| c.cluster().acme().account("x").put());
     check::<api::cluster::acme::account::name::delete::Endpoint>("DELETE", "/cluster/acme/account/{name}", |c| c.cluster().acme().account("x").delete());
@@ -133,7 +133,7 @@ pub(crate) fn probe() {
     check::<api::cluster::firewall::rules::pos::delete::Endpoint>("DELETE", "/cluster/firewall/rules/{pos}", |c| c.cluster().firewall().rules(1).delete());
     check::<api::cluster::ha::get::Endpoint>("GET", "/cluster/ha", |c| c.cluster().ha().get());
     check::<api::cluster::ha::groups::get::Endpoint>("GET", "/cluster/ha/groups", |c| c.cluster().ha().get_groups());
-    check::<api::cluster::ha::groups::post::Endpoint>("POST", "/cluster/ha/groups", |c| c.cluster().ha().post_groups("", ""));
+    check::<api::cluster::ha::groups::post::Endpoint>("POST", "/cluster/ha/groups", |c| c.cluster().ha().post_groups("", Vec::<String>::new()));
     check::<api::cluster::ha::groups::group::get::Endpoint>("GET", "/cluster/ha/groups/{group}", |c| c.cluster().ha().groups("x").get());
     check::<api::cluster::ha::groups::group::put::Endpoint>("PUT", "/cluster/ha/groups/{group}", |c| c.cluster().ha().groups("x").put());
     check::<api::cluster::ha::groups::group::delete::Endpoint>("DELETE", "/cluster/ha/groups/{group}", |c| c.cluster().ha().groups("x").delete());
@@ -145,7 +145,7 @@ pub(crate) fn probe() {
     check::<api::cluster::ha::resources::sid::migrate::post::Endpoint>("POST", "/cluster/ha/resources/{sid}/migrate", |c| c.cluster().ha().resources("x").migrate().post(""));
     check::<api::cluster::ha::resources::sid::relocate::post::Endpoint>("POST", "/cluster/ha/resources/{sid}/relocate", |c| c.cluster().ha().resources("x").relocate().post(""));
     check::<api::cluster::ha::rules::get::Endpoint>("GET", "/cluster/ha/rules", |c| c.cluster().ha().get_rules());
-    check::<api::cluster::ha::rules::post::Endpoint>("POST", "/cluster/ha/rules", |c| c.cluster().ha().post_rules("", "", any()));
+    check::<api::cluster::ha::rules::post::Endpoint>("POST", "/cluster/ha/rules", |c| c.cluster().ha().post_rules(Vec::<String>::new(), "", any()));
     check::<api::cluster::ha::rules::rule::get::Endpoint>("GET", "/cluster/ha/rules/{rule}", |c| c.cluster().ha().rules("x").get());
     check::<api::cluster::ha::rules::rule::put::Endpoint>("PUT", "/cluster/ha/rules/{rule}", |c| c.cluster().ha().rules("x").put(any()));
     check::<api::cluster::ha::rules::rule::delete::Endpoint>("DELETE", "/cluster/ha/rules/{rule}", |c| c.cluster().ha().rules("x").delete());
@@ -396,7 +396,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::disks::smart::get::Endpoint>("GET", "/nodes/{node}/disks/smart", |c| c.nodes("x").disks().smart().get(""));
     check::<api::nodes::node::disks::wipedisk::put::Endpoint>("PUT", "/nodes/{node}/disks/wipedisk", |c| c.nodes("x").disks().wipedisk().put(""));
     check::<api::nodes::node::disks::zfs::get::Endpoint>("GET", "/nodes/{node}/disks/zfs", |c| c.nodes("x").disks().get_zfs());
-    check::<api::nodes::node::disks::zfs::post::Endpoint>("POST", "/nodes/{node}/disks/zfs", |c| c.nodes("x").disks().post_zfs("", "", any()));
+    check::<api::nodes::node::disks::zfs::post::Endpoint>("POST", "/nodes/{node}/disks/zfs", |c| c.nodes("x").disks().post_zfs(Vec::<String>::new(), "", any()));
     check::<api::nodes::node::disks::zfs::name::get::Endpoint>("GET", "/nodes/{node}/disks/zfs/{name}", |c| c.nodes("x").disks().zfs("x").get());
     check::<api::nodes::node::disks::zfs::name::delete::Endpoint>("DELETE", "/nodes/{node}/disks/zfs/{name}", |c| c.nodes("x").disks().zfs("x").delete());
     check::<api::nodes::node::dns::get::Endpoint>("GET", "/nodes/{node}/dns", |c| c.nodes("x").dns().get());
@@ -423,7 +423,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::lxc::post::Endpoint>("POST", "/nodes/{node}/lxc", |c| c.nodes("x").post_lxc("", any()));
     check::<api::nodes::node::lxc::vmid::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}", |c| c.nodes("x").lxc(1).get());
     check::<api::nodes::node::lxc::vmid::delete::Endpoint>("DELETE", "/nodes/{node}/lxc/{vmid}", |c| c.nodes("x").lxc(1).delete());
-    check::<api::nodes::node::lxc::vmid::clone::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/clone", |c| c.nodes("x").lxc(1).clone().post(any()));
+    check::<api::nodes::node::lxc::vmid::clone::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/clone", |c| c.nodes("x").lxc(1).clone_().post(any()));
     check::<api::nodes::node::lxc::vmid::config::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/config", |c| c.nodes("x").lxc(1).config().get());
     check::<api::nodes::node::lxc::vmid::config::put::Endpoint>("PUT", "/nodes/{node}/lxc/{vmid}/config", |c| c.nodes("x").lxc(1).config().put());
     check::<api::nodes::node::lxc::vmid::feature::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/feature", |c| c.nodes("x").lxc(1).feature().get(any()));
@@ -457,9 +457,9 @@ pub(crate) fn probe() {
     check::<api::nodes::node::lxc::vmid::mtunnel::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/mtunnel", |c| c.nodes("x").lxc(1).mtunnel().post());
     check::<api::nodes::node::lxc::vmid::mtunnelwebsocket::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/mtunnelwebsocket", |c| c.nodes("x").lxc(1).mtunnelwebsocket().get("", ""));
     check::<api::nodes::node::lxc::vmid::pending::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/pending", |c| c.nodes("x").lxc(1).pending().get());
-    check::<api::nodes::node::lxc::vmid::remote_migrate::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/remote_migrate", |c| c.nodes("x").lxc(1).remote_migrate().post("", "", ""));
+    check::<api::nodes::node::lxc::vmid::remote_migrate::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/remote_migrate", |c| c.nodes("x").lxc(1).remote_migrate().post(Vec::<String>::new(), any(), Vec::<String>::new()));
     check::<api::nodes::node::lxc::vmid::resize::put::Endpoint>("PUT", "/nodes/{node}/lxc/{vmid}/resize", |c| c.nodes("x").lxc(1).resize().put(any(), ""));
-    check::<api::nodes::node::lxc::vmid::rrd::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/rrd", |c| c.nodes("x").lxc(1).rrd().get("", any()));
+    check::<api::nodes::node::lxc::vmid::rrd::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/rrd", |c| c.nodes("x").lxc(1).rrd().get(Vec::<String>::new(), any()));
     check::<api::nodes::node::lxc::vmid::rrddata::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/rrddata", |c| c.nodes("x").lxc(1).rrddata().get(any()));
     check::<api::nodes::node::lxc::vmid::snapshot::get::Endpoint>("GET", "/nodes/{node}/lxc/{vmid}/snapshot", |c| c.nodes("x").lxc(1).get_snapshot());
     check::<api::nodes::node::lxc::vmid::snapshot::post::Endpoint>("POST", "/nodes/{node}/lxc/{vmid}/snapshot", |c| c.nodes("x").lxc(1).post_snapshot(""));
@@ -521,7 +521,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::qemu::vmid::agent::suspend_disk::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/agent/suspend-disk", |c| c.nodes("x").qemu(1).agent().suspend_disk().post());
     check::<api::nodes::node::qemu::vmid::agent::suspend_hybrid::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/agent/suspend-hybrid", |c| c.nodes("x").qemu(1).agent().suspend_hybrid().post());
     check::<api::nodes::node::qemu::vmid::agent::suspend_ram::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/agent/suspend-ram", |c| c.nodes("x").qemu(1).agent().suspend_ram().post());
-    check::<api::nodes::node::qemu::vmid::clone::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/clone", |c| c.nodes("x").qemu(1).clone().post(any()));
+    check::<api::nodes::node::qemu::vmid::clone::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/clone", |c| c.nodes("x").qemu(1).clone_().post(any()));
     check::<api::nodes::node::qemu::vmid::cloudinit::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/cloudinit", |c| c.nodes("x").qemu(1).cloudinit().get());
     check::<api::nodes::node::qemu::vmid::cloudinit::put::Endpoint>("PUT", "/nodes/{node}/qemu/{vmid}/cloudinit", |c| c.nodes("x").qemu(1).cloudinit().put());
     check::<api::nodes::node::qemu::vmid::cloudinit::dump::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/cloudinit/dump", |c| c.nodes("x").qemu(1).cloudinit().dump().get(any()));
@@ -560,9 +560,9 @@ pub(crate) fn probe() {
     check::<api::nodes::node::qemu::vmid::mtunnel::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/mtunnel", |c| c.nodes("x").qemu(1).mtunnel().post());
     check::<api::nodes::node::qemu::vmid::mtunnelwebsocket::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/mtunnelwebsocket", |c| c.nodes("x").qemu(1).mtunnelwebsocket().get("", ""));
     check::<api::nodes::node::qemu::vmid::pending::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/pending", |c| c.nodes("x").qemu(1).pending().get());
-    check::<api::nodes::node::qemu::vmid::remote_migrate::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/remote_migrate", |c| c.nodes("x").qemu(1).remote_migrate().post("", "", ""));
+    check::<api::nodes::node::qemu::vmid::remote_migrate::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/remote_migrate", |c| c.nodes("x").qemu(1).remote_migrate().post(Vec::<String>::new(), any(), Vec::<String>::new()));
     check::<api::nodes::node::qemu::vmid::resize::put::Endpoint>("PUT", "/nodes/{node}/qemu/{vmid}/resize", |c| c.nodes("x").qemu(1).resize().put(any(), ""));
-    check::<api::nodes::node::qemu::vmid::rrd::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/rrd", |c| c.nodes("x").qemu(1).rrd().get("", any()));
+    check::<api::nodes::node::qemu::vmid::rrd::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/rrd", |c| c.nodes("x").qemu(1).rrd().get(Vec::<String>::new(), any()));
     check::<api::nodes::node::qemu::vmid::rrddata::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/rrddata", |c| c.nodes("x").qemu(1).rrddata().get(any()));
     check::<api::nodes::node::qemu::vmid::sendkey::put::Endpoint>("PUT", "/nodes/{node}/qemu/{vmid}/sendkey", |c| c.nodes("x").qemu(1).sendkey().put(""));
     check::<api::nodes::node::qemu::vmid::snapshot::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/snapshot", |c| c.nodes("x").qemu(1).get_snapshot());
@@ -584,7 +584,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::qemu::vmid::status::suspend::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/status/suspend", |c| c.nodes("x").qemu(1).status().suspend().post());
     check::<api::nodes::node::qemu::vmid::template::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/template", |c| c.nodes("x").qemu(1).template().post());
     check::<api::nodes::node::qemu::vmid::termproxy::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/termproxy", |c| c.nodes("x").qemu(1).termproxy().post());
-    check::<api::nodes::node::qemu::vmid::unlink::put::Endpoint>("PUT", "/nodes/{node}/qemu/{vmid}/unlink", |c| c.nodes("x").qemu(1).unlink().put(""));
+    check::<api::nodes::node::qemu::vmid::unlink::put::Endpoint>("PUT", "/nodes/{node}/qemu/{vmid}/unlink", |c| c.nodes("x").qemu(1).unlink().put(Vec::<String>::new()));
     check::<api::nodes::node::qemu::vmid::vncproxy::post::Endpoint>("POST", "/nodes/{node}/qemu/{vmid}/vncproxy", |c| c.nodes("x").qemu(1).vncproxy().post());
     check::<api::nodes::node::qemu::vmid::vncwebsocket::get::Endpoint>("GET", "/nodes/{node}/qemu/{vmid}/vncwebsocket", |c| c.nodes("x").qemu(1).vncwebsocket().get(any(), ""));
     check::<api::nodes::node::query_oci_repo_tags::get::Endpoint>("GET", "/nodes/{node}/query-oci-repo-tags", |c| c.nodes("x").query_oci_repo_tags().get(""));
@@ -595,7 +595,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::replication::id::schedule_now::post::Endpoint>("POST", "/nodes/{node}/replication/{id}/schedule_now", |c| c.nodes("x").replication("x").schedule_now().post());
     check::<api::nodes::node::replication::id::status::get::Endpoint>("GET", "/nodes/{node}/replication/{id}/status", |c| c.nodes("x").replication("x").status().get());
     check::<api::nodes::node::report::get::Endpoint>("GET", "/nodes/{node}/report", |c| c.nodes("x").report().get());
-    check::<api::nodes::node::rrd::get::Endpoint>("GET", "/nodes/{node}/rrd", |c| c.nodes("x").rrd().get("", any()));
+    check::<api::nodes::node::rrd::get::Endpoint>("GET", "/nodes/{node}/rrd", |c| c.nodes("x").rrd().get(Vec::<String>::new(), any()));
     check::<api::nodes::node::rrddata::get::Endpoint>("GET", "/nodes/{node}/rrddata", |c| c.nodes("x").rrddata().get(any()));
     check::<api::nodes::node::scan::get::Endpoint>("GET", "/nodes/{node}/scan", |c| c.nodes("x").scan().get());
     check::<api::nodes::node::scan::cifs::get::Endpoint>("GET", "/nodes/{node}/scan/cifs", |c| c.nodes("x").scan().cifs().get(""));
@@ -645,7 +645,7 @@ pub(crate) fn probe() {
     check::<api::nodes::node::storage::storage::oci_registry_pull::post::Endpoint>("POST", "/nodes/{node}/storage/{storage}/oci-registry-pull", |c| c.nodes("x").storage("x").oci_registry_pull().post(""));
     check::<api::nodes::node::storage::storage::prunebackups::get::Endpoint>("GET", "/nodes/{node}/storage/{storage}/prunebackups", |c| c.nodes("x").storage("x").prunebackups().get());
     check::<api::nodes::node::storage::storage::prunebackups::delete::Endpoint>("DELETE", "/nodes/{node}/storage/{storage}/prunebackups", |c| c.nodes("x").storage("x").prunebackups().delete());
-    check::<api::nodes::node::storage::storage::rrd::get::Endpoint>("GET", "/nodes/{node}/storage/{storage}/rrd", |c| c.nodes("x").storage("x").rrd().get("", any()));
+    check::<api::nodes::node::storage::storage::rrd::get::Endpoint>("GET", "/nodes/{node}/storage/{storage}/rrd", |c| c.nodes("x").storage("x").rrd().get(Vec::<String>::new(), any()));
     check::<api::nodes::node::storage::storage::rrddata::get::Endpoint>("GET", "/nodes/{node}/storage/{storage}/rrddata", |c| c.nodes("x").storage("x").rrddata().get(any()));
     check::<api::nodes::node::storage::storage::status::get::Endpoint>("GET", "/nodes/{node}/storage/{storage}/status", |c| c.nodes("x").storage("x").status().get());
     check::<api::nodes::node::storage::storage::upload::post::Endpoint>("POST", "/nodes/{node}/storage/{storage}/upload", |c| c.nodes("x").storage("x").upload().post(any(), ""));
