@@ -12,6 +12,9 @@ use crate::props::FormatIr;
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it.
 pub const TOKEN_BUDGET: usize = 300_000;
 
+/// A module's contents and the paths split off inside them.
+type Emitted = (TokenStream, Vec<String>);
+
 /// How to write nested invocations for split-off modules.
 pub struct Emitter {
     /// The schema argument as the user wrote it.
@@ -60,7 +63,7 @@ impl Emitter {
         let own_count = count_tokens(&own);
         // A child module costs its body plus its wrapper: doc attribute, `pub mod name`, braces.
         const WRAPPER: usize = 12;
-        let mut children: Vec<(usize, Option<(TokenStream, Vec<String>)>, &ModIr)> = m
+        let mut children: Vec<(usize, Option<Emitted>, &ModIr)> = m
             .children
             .iter()
             .map(|c| {

@@ -58,11 +58,7 @@ fn ui() {
 }
 
 #[test]
-#[ignore = "BUG: with a path argument, errors about the schema file point at the path literal \
-            instead of the schema literal (lib.rs maps every generation error to the path's span); \
-            and a third argument is silently ignored instead of rejected (parse_args keeps only \
-            the first two strings)"]
-fn ui_macro_argument_bugs() {
+fn ui_macro_arguments() {
     write_fixtures();
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/api_missing_schema_with_path.rs");

@@ -202,17 +202,17 @@ impl PropFormat {
     }
 }
 
-/// Reads generated JSON once per text; text that does not parse gives `fallback` (nothing to
+/// A generated text (address, length) and the type read from it.
+type CacheKey = (usize, usize, std::any::TypeId);
+type Cache = Mutex<HashMap<CacheKey, &'static (dyn std::any::Any + Send + Sync)>>;
+
+/// Reads generated JSON once per text; text that does not parse reads as `null` (nothing to
 /// check), as the server still checks everything.
 fn cached<T: Send + Sync + 'static>(
     json: &'static str,
     read: impl FnOnce(&Value) -> T,
 ) -> &'static T {
-    static CACHE: OnceLock<
-        Mutex<
-            HashMap<(usize, usize, std::any::TypeId), &'static (dyn std::any::Any + Send + Sync)>,
-        >,
-    > = OnceLock::new();
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let key = (
         json.as_ptr() as usize,
         json.len(),

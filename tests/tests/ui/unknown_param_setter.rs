@@ -5,15 +5,15 @@ async fn rrd(client: proxmoxia::Client) {
     let _ = client
         .nodes("pve1")
         .rrd()
-        .get("cpu", Timeframe::Hour)
+        .get(["cpu"], Timeframe::Hour)
         .no_such_option(1)
         .await;
     // `ds` is required: it has no setter.
     let _ = client
         .nodes("pve1")
         .rrd()
-        .get("cpu", Timeframe::Hour)
-        .ds("mem")
+        .get(["cpu"], Timeframe::Hour)
+        .ds(["mem"])
         .await;
 }
 

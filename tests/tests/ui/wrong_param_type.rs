@@ -1,6 +1,6 @@
 // `timeframe` is an enum, not an integer.
 async fn rrd(client: proxmoxia::Client) {
-    let _ = client.nodes("pve1").rrd().get("cpu", 3600).await;
+    let _ = client.nodes("pve1").rrd().get(["cpu"], 3600).await;
 }
 
 // `vmid` is an integer, not a string.
