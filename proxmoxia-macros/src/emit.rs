@@ -367,8 +367,23 @@ pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
             #(#enums)*
         }
     });
+    let entries = formats.iter().map(|f| {
+        let ident = &f.ident;
+        let name = ident.to_string();
+        quote! {
+            crate::typed::propstring::FormatEntry {
+                name: #name,
+                format: <#ident as crate::typed::PropertyString>::format,
+                reprint: crate::typed::propstring::reprint::<#ident>,
+            }
+        }
+    });
     quote! {
         #[doc = "Property strings: one struct per distinct format of the schema (`QemuNet`, `LxcMp`, ...)."]
-        pub mod formats { #(#items)* }
+        pub mod formats {
+            #(#items)*
+            /// Every property-string type, in the order the schema first uses them.
+            pub static ALL: &[crate::typed::propstring::FormatEntry] = &[#(#entries),*];
+        }
     }
 }

@@ -336,6 +336,23 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     print(&pairs, T::format())
 }
 
+/// One generated property-string type, for code that goes over all of them
+/// (`crate::api::formats::ALL`): tests, documentation, tooling.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatEntry {
+    /// The Rust type's name (`QemuNet`).
+    pub name: &'static str,
+    /// Its format.
+    pub format: fn() -> &'static PropFormat,
+    /// Reads a text strictly and prints it back.
+    pub reprint: fn(&str) -> Result<String, PropError>,
+}
+
+/// Reads `text` as a `T` and prints it back: `parse` then `to_string`.
+pub fn reprint<T: PropertyString>(text: &str) -> Result<String, PropError> {
+    from_text::<T>(text).map(|value| to_text(&value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
