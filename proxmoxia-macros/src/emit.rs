@@ -387,3 +387,33 @@ pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
         }
     }
 }
+
+/// With the `mock` feature: the schema file and every method's full rules, for the embedded
+/// fake PVE (`crate::mock`).
+pub fn mock_module(root: &ModIr, file: &str) -> TokenStream {
+    fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
+        for method in &m.methods {
+            let verb = method.verb.upper();
+            let path = &method.path;
+            let rules = &method.all_rules;
+            out.push(quote! {
+                crate::mock::EndpointRules { method: #verb, path: #path, rules: #rules }
+            });
+        }
+        for child in &m.children {
+            walk(child, out);
+        }
+    }
+    let mut entries = Vec::new();
+    walk(root, &mut entries);
+    quote! {
+        #[cfg(feature = "mock")]
+        #[doc(hidden)]
+        pub mod __mock {
+            /// The schema the API was generated from.
+            pub static SCHEMA_JSON: &str = include_str!(#file);
+            /// Every method's parameter rules.
+            pub static ENDPOINTS: &[crate::mock::EndpointRules] = &[#(#entries),*];
+        }
+    }
+}

@@ -88,6 +88,7 @@ fn expand(
         None => {
             let body = emitter.module_contents(&built.root);
             let formats = crate::emit::formats_module(&built.reg.formats);
+            let mock = crate::emit::mock_module(&built.root, &file.to_string_lossy());
             let file = Literal::string(&file.to_string_lossy());
             Ok(quote! {
                 // A change of the schema file, or of the variable naming another one, must
@@ -96,6 +97,7 @@ fn expand(
                 const _: ::std::option::Option<&str> = option_env!("PROXMOXIA_APIDOC");
                 #body
                 #formats
+                #mock
             })
         }
         Some(path) => {

@@ -126,6 +126,8 @@ pub struct MethodIr {
     pub params_shared: Option<TokenStream>,
     /// The parameters' rules, as JSON for `crate::typed::rules::params`.
     pub rules: String,
+    /// Every parameter's rule (types, enums, path parameters), for the embedded fake.
+    pub all_rules: String,
     pub response: TokenStream,
     pub types: Vec<TypeIr>,
 }
@@ -618,27 +620,35 @@ fn build_method(
         }
         fields.push(field);
     }
+    // The client's rules: what its types do not already enforce. The embedded fake's: every
+    // parameter (path ones too), types and enums included, as PVE checks them.
     let mut rules = Vec::new();
+    let mut all_rules = Vec::new();
     for (wire, schema) in &method.params {
-        if in_path.contains(&wire.as_str()) {
-            continue;
-        }
         let (name, indexed) = match wire.strip_suffix("[n]") {
             Some(prefix) => (prefix, true),
             None => (wire.as_str(), false),
         };
-        let optional = indexed || schema.optional();
+        let in_path = in_path.contains(&wire.as_str());
+        // Path parameters are always given, whatever the schema says.
+        let optional = !in_path && (indexed || schema.optional());
         let site = crate::props::Site {
             path: &node.path,
             verb: method.verb.lower(),
             answer: false,
         };
+        let (rule, _) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, true)?;
+        all_rules.push(crate::rules::param_entry(name, indexed, rule));
+        if in_path {
+            continue;
+        }
         let (rule, nontrivial) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, false)?;
         if nontrivial {
             rules.push(crate::rules::param_entry(name, indexed, rule));
         }
     }
     let rules = crate::json::Value::Array(rules).to_string();
+    let all_rules = crate::json::Value::Array(all_rules).to_string();
     let params_shared = if fields.is_empty() {
         Some(quote!(crate::typed::NoParams))
     } else {
@@ -672,6 +682,7 @@ fn build_method(
         params,
         params_shared,
         rules,
+        all_rules,
         response,
         types,
     })

@@ -25,6 +25,8 @@ mod client;
 mod decode;
 mod encode;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod raw;
 mod task;
 mod tls;

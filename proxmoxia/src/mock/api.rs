@@ -1,0 +1,437 @@
+//! One request to the fake: authentication, validation with the generated rules, then a
+//! modelled handler or an answer shaped like the schema's `returns`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use super::handlers;
+use super::sample::sample;
+use super::schema::{self, MethodInfo};
+use super::state::{Fault, State, Ticket, unix_now};
+use crate::typed::rules::{self, ParamRule};
+
+/// An error answer: HTTP status, PVE's message, and per-parameter messages.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Failure {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) errors: Map<String, Value>,
+}
+
+impl Failure {
+    pub(crate) fn new(status: u16, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+            errors: Map::new(),
+        }
+    }
+
+    /// PVE's 400 for parameters.
+    pub(crate) fn params(errors: Map<String, Value>) -> Failure {
+        Failure {
+            status: 400,
+            message: "Parameter verification failed.".into(),
+            errors,
+        }
+    }
+
+    pub(crate) fn param(name: &str, message: impl Into<String>) -> Failure {
+        let mut errors = Map::new();
+        errors.insert(name.to_owned(), Value::String(message.into()));
+        Failure::params(errors)
+    }
+}
+
+/// What a handler gets to work with.
+pub(crate) struct Ctx<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) template: &'a str,
+    /// Path parameters, then query/body parameters (as sent: strings, arrays of strings).
+    pub(crate) params: Map<String, Value>,
+    /// The authenticated user (`user@realm` or `user@realm!token`).
+    pub(crate) user: String,
+    /// Uploaded file: name and size.
+    pub(crate) upload: Option<(String, u64)>,
+    pub(crate) info: &'a MethodInfo,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn str(&self, key: &str) -> Option<&str> {
+        self.params.get(key).and_then(Value::as_str)
+    }
+
+    pub(crate) fn node(&self) -> &str {
+        self.str("node").unwrap_or("pve1")
+    }
+
+    pub(crate) fn vmid(&self) -> Option<u32> {
+        self.str("vmid").and_then(|v| v.parse().ok())
+    }
+
+    pub(crate) fn flag(&self, key: &str) -> bool {
+        self.str(key)
+            .is_some_and(|v| matches!(v, "1" | "true" | "yes" | "on"))
+    }
+}
+
+/// An incoming request, already split up by the server.
+pub(crate) struct Incoming {
+    pub(crate) method: String,
+    /// The path under `/api2/json`, still escaped.
+    pub(crate) path: String,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) cookie_ticket: Option<String>,
+    pub(crate) csrf: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) upload: Option<(String, u64)>,
+}
+
+/// What to answer: data, an error, or a fault that is not an answer.
+pub(crate) enum Outcome {
+    Answer(Result<Value, Failure>),
+    Drop,
+    Delay(std::time::Duration),
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Answers a request, faults already applied (after a delay fault).
+pub(crate) fn answer_now(state: &mut State, req: Incoming) -> Result<Value, Failure> {
+    state.advance();
+    let segments = segments(&req.path);
+    answer(state, req, &segments, None)
+}
+
+pub(crate) fn handle(state: &mut State, req: Incoming) -> Outcome {
+    state.advance();
+    let segments = segments(&req.path);
+    let display_path = format!("/{}", segments.join("/"));
+    state
+        .requests
+        .push((req.method.clone(), display_path.clone()));
+    match state.take_fault(&req.method, &display_path) {
+        Some(Fault::Drop) => return Outcome::Drop,
+        Some(Fault::Delay(d)) => return Outcome::Delay(d),
+        Some(Fault::Status(status, message)) => {
+            return Outcome::Answer(Err(Failure::new(status, message)));
+        }
+        Some(Fault::TaskError(message)) => {
+            return Outcome::Answer(answer(state, req, &segments, Some(message)));
+        }
+        None => {}
+    }
+    Outcome::Answer(answer(state, req, &segments, None))
+}
+
+fn not_implemented(method: &str, path: &str) -> Failure {
+    Failure::new(501, format!("Method '{method} {path}' not implemented"))
+}
+
+fn answer(
+    state: &mut State,
+    req: Incoming,
+    segments: &[String],
+    task_error: Option<String>,
+) -> Result<Value, Failure> {
+    let path = format!("/{}", segments.join("/"));
+    let found = schema::resolve(schema::tree(), segments)
+        .ok_or_else(|| not_implemented(&req.method, &path))?;
+    let info = found
+        .node
+        .methods
+        .get(&req.method)
+        .ok_or_else(|| not_implemented(&req.method, &path))?;
+    let template = found.node.template.as_str();
+    let login = template == "/access/ticket" && req.method == "POST";
+    let user = if login || info.world {
+        String::new()
+    } else {
+        authenticate(state, &req, info)?
+    };
+    let mut params = collect(&req.params);
+    for (k, v) in &found.params {
+        params.insert(k.clone(), Value::String(v.clone()));
+    }
+    validate(&req.method, template, &params)?;
+    if let Some(node) = found.params.get("node") {
+        match state.nodes.get(node) {
+            None => {
+                return Err(Failure::new(
+                    500,
+                    format!(
+                        "hostname lookup '{node}' failed - failed to get address info for: {node}: Name or service not known"
+                    ),
+                ));
+            }
+            Some(false) => return Err(Failure::new(595, "No route to host")),
+            Some(true) => {}
+        }
+    }
+    if req.method != "GET" && !login && !state.quorate && !template.starts_with("/access") {
+        return Err(Failure::new(500, "cluster not ready - no quorum?"));
+    }
+    let ctx = Ctx {
+        method: &req.method,
+        template,
+        params,
+        user,
+        upload: req.upload,
+        info,
+    };
+    if let Some(message) = task_error {
+        let id = ctx
+            .str("vmid")
+            .or(ctx.str("storage"))
+            .unwrap_or("")
+            .to_owned();
+        let kind = task_type(template);
+        let upid = state.spawn_task(
+            ctx.node(),
+            &kind,
+            &id,
+            &ctx.user,
+            vec![],
+            Box::new(move |_| Err(message)),
+        );
+        return Ok(Value::String(upid));
+    }
+    if login {
+        return handlers::login(state, &ctx);
+    }
+    match handlers::route(state, &ctx) {
+        Some(result) => result,
+        None => Ok(generic(state, &ctx)),
+    }
+}
+
+/// Form/query pairs as PVE reads them: a repeated name is an array.
+fn collect(pairs: &[(String, String)]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in pairs {
+        match out.get_mut(k) {
+            Some(Value::Array(items)) => items.push(Value::String(v.clone())),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, Value::String(v.clone())]);
+            }
+            None => {
+                out.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The task type PVE uses for a path's worker (`qmstart`, `vzcreate`, ...), roughly.
+pub(crate) fn task_type(template: &str) -> String {
+    let last = template.rsplit('/').next().unwrap_or("task");
+    let guest = if template.contains("/lxc") {
+        "vz"
+    } else {
+        "qm"
+    };
+    match last {
+        "start" | "stop" | "shutdown" | "reboot" | "suspend" | "resume" | "reset" => {
+            format!("{guest}{last}")
+        }
+        "qemu" => "qmcreate".into(),
+        "lxc" => "vzcreate".into(),
+        "snapshot" => format!("{guest}snapshot"),
+        "{vmid}" => format!("{guest}destroy"),
+        other => other.replace(['-', '{', '}'], ""),
+    }
+}
+
+/// Checks the parameters with the generated rules, all at once, in PVE's words.
+fn validate(method: &str, template: &str, params: &Map<String, Value>) -> Result<(), Failure> {
+    let Some(entry) = crate::api::__mock::ENDPOINTS
+        .iter()
+        .find(|e| e.method == method && e.path == template)
+    else {
+        return Ok(());
+    };
+    let rules: &[ParamRule] = rules::params(entry.rules);
+    let mut errors = Map::new();
+    for key in params.keys() {
+        let known = rules.iter().any(|r| {
+            if r.indexed {
+                crate::typed::decode::family_index(key, &r.name).is_some()
+            } else {
+                r.name == *key
+            }
+        });
+        if !known {
+            errors.insert(
+                key.clone(),
+                json!("property is not defined in schema and the schema does not allow additional properties"),
+            );
+        }
+    }
+    for rule in rules {
+        let single = [rule.clone()];
+        let value = Value::Object(params.clone());
+        if let Err(crate::Error::Validation(e)) = crate::validate::params(&value, &single) {
+            let (top, message) = match e.param.split_once('.') {
+                Some((top, _)) => (
+                    top.to_owned(),
+                    format!("invalid format - format error\n{}: {}", e.param, e.message),
+                ),
+                None => (e.param.clone(), e.message.clone()),
+            };
+            errors.entry(top).or_insert(Value::String(message));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::params(errors))
+    }
+}
+
+fn authenticate(state: &mut State, req: &Incoming, info: &MethodInfo) -> Result<String, Failure> {
+    if let Some(header) = &req.token {
+        let (id, secret) = header.split_once('=').unwrap_or((header.as_str(), ""));
+        return match state.tokens.get(id) {
+            Some(token) if token.secret == secret => {
+                if !info.allowtoken {
+                    return Err(Failure::new(
+                        403,
+                        "Permission check failed (API token not allowed)",
+                    ));
+                }
+                Ok(id.to_owned())
+            }
+            _ => Err(Failure::new(401, "authentication failure")),
+        };
+    }
+    let ticket: Option<Ticket> = req
+        .cookie_ticket
+        .as_ref()
+        .and_then(|t| state.tickets.get(t))
+        .filter(|t| t.expires > Instant::now())
+        .cloned();
+    let Some(ticket) = ticket else {
+        return Err(Failure::new(401, "permission denied - invalid PVE ticket"));
+    };
+    if req.method != "GET" && req.csrf.as_deref() != Some(ticket.csrf.as_str()) {
+        return Err(Failure::new(401, "Permission denied - invalid csrf token"));
+    }
+    Ok(ticket.user)
+}
+
+/// A path the fake does not model: GETs answer a sample of the schema's `returns`; writes
+/// that answer a task id start a task that succeeds; other writes answer `null`.
+fn generic(state: &mut State, ctx: &Ctx<'_>) -> Value {
+    let returns = &ctx.info.returns;
+    let answers_task = returns.get("type").and_then(Value::as_str) == Some("string")
+        && ctx.method != "GET"
+        && returns
+            .get("description")
+            .and_then(Value::as_str)
+            .is_none_or(|d| {
+                let d = d.to_ascii_lowercase();
+                d.contains("task") || d.contains("upid")
+            });
+    if answers_task {
+        let id = ctx.str("vmid").unwrap_or("").to_owned();
+        let upid = state.spawn_task(
+            ctx.node(),
+            &task_type(ctx.template),
+            &id,
+            &ctx.user,
+            vec![],
+            Box::new(|_| Ok(Vec::new())),
+        );
+        return Value::String(upid);
+    }
+    sample(returns)
+}
+
+/// The `{"data": ...}` body of an answer, and the error body.
+pub(crate) fn body(result: &Result<Value, Failure>) -> (u16, String, Vec<u8>) {
+    match result {
+        Ok(data) => (
+            200,
+            "OK".into(),
+            json!({ "data": data }).to_string().into_bytes(),
+        ),
+        Err(f) => {
+            let mut body = json!({"data": null, "message": format!("{}\n", f.message)});
+            if !f.errors.is_empty() {
+                body["errors"] = Value::Object(f.errors.clone());
+            }
+            let reason = f
+                .message
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            (f.status, reason, body.to_string().into_bytes())
+        }
+    }
+}
+
+/// Unix time, for tickets.
+pub(crate) fn issue_ticket(state: &mut State, user: &str) -> (String, String) {
+    let now = unix_now();
+    let ticket = format!("PVE:{user}:{now:08X}::{}", state.random_hex(24));
+    let csrf = format!("{now:08X}:{}", state.random_hex(16));
+    let expires = Instant::now() + state.ticket_lifetime;
+    state.tickets.insert(
+        ticket.clone(),
+        Ticket {
+            user: user.to_owned(),
+            csrf: csrf.clone(),
+            expires,
+        },
+    );
+    (ticket, csrf)
+}
+
+/// The map of a guest's config for answers: values as PVE sends them.
+pub(crate) fn config_json(config: &BTreeMap<String, String>) -> Map<String, Value> {
+    config
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_become_arrays() {
+        let m = collect(&[
+            ("a".into(), "1".into()),
+            ("b".into(), "2".into()),
+            ("a".into(), "3".into()),
+        ]);
+        assert_eq!(Value::Object(m), json!({"a": ["1", "3"], "b": "2"}));
+    }
+
+    #[test]
+    fn task_types_follow_pve() {
+        assert_eq!(
+            task_type("/nodes/{node}/qemu/{vmid}/status/start"),
+            "qmstart"
+        );
+        assert_eq!(task_type("/nodes/{node}/lxc"), "vzcreate");
+        assert_eq!(task_type("/nodes/{node}/lxc/{vmid}/status/stop"), "vzstop");
+    }
+}

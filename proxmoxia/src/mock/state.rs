@@ -1,0 +1,530 @@
+//! The fake cluster's state: nodes, guests, storages, users, tickets, tasks, faults.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+/// A guest's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A QEMU virtual machine.
+    Qemu,
+    /// An LXC container.
+    Lxc,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Qemu => "qemu",
+            Kind::Lxc => "lxc",
+        }
+    }
+
+    /// The directory PVE keeps the guest's configuration in (for error messages).
+    pub(crate) fn config_dir(self) -> &'static str {
+        match self {
+            Kind::Qemu => "qemu-server",
+            Kind::Lxc => "lxc",
+        }
+    }
+}
+
+/// A guest (VM or container).
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub(crate) vmid: u32,
+    pub(crate) node: String,
+    pub(crate) kind: Kind,
+    pub(crate) running: bool,
+    pub(crate) paused: bool,
+    /// The configuration as PVE stores it: key -> text.
+    pub(crate) config: BTreeMap<String, String>,
+    /// Changes waiting for the next start: key -> new value (`None`: delete).
+    pub(crate) pending: BTreeMap<String, Option<String>>,
+    pub(crate) snapshots: BTreeMap<String, Snapshot>,
+    pub(crate) started_at: Option<Instant>,
+    /// The start task fails with this message (e.g. a missing disk).
+    pub(crate) start_error: Option<String>,
+}
+
+impl Guest {
+    pub(crate) fn name(&self) -> String {
+        self.config
+            .get(match self.kind {
+                Kind::Qemu => "name",
+                Kind::Lxc => "hostname",
+            })
+            .cloned()
+            .unwrap_or_else(|| {
+                format!(
+                    "{} {}",
+                    if self.kind == Kind::Qemu { "VM" } else { "CT" },
+                    self.vmid
+                )
+            })
+    }
+
+    pub(crate) fn lock(&self) -> Option<&str> {
+        self.config.get("lock").map(String::as_str)
+    }
+
+    pub(crate) fn status(&self) -> &'static str {
+        if self.running { "running" } else { "stopped" }
+    }
+
+    pub(crate) fn template(&self) -> bool {
+        self.config.get("template").is_some_and(|t| t == "1")
+    }
+
+    /// Applies pending changes (a start or reboot does this).
+    pub(crate) fn apply_pending(&mut self) {
+        for (key, value) in std::mem::take(&mut self.pending) {
+            match value {
+                Some(v) => {
+                    self.config.insert(key, v);
+                }
+                None => {
+                    self.config.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Memory in MiB, from `memory` (a number, or the `current=` property string).
+    pub(crate) fn memory_mib(&self) -> u64 {
+        let text = self
+            .config
+            .get("memory")
+            .map(String::as_str)
+            .unwrap_or("512");
+        let value = text
+            .split(',')
+            .find_map(|part| match part.split_once('=') {
+                Some(("current", v)) => Some(v),
+                Some(_) => None,
+                None => Some(part),
+            })
+            .unwrap_or("512");
+        value.trim().parse().unwrap_or(512)
+    }
+}
+
+/// A snapshot of a guest.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub(crate) config: BTreeMap<String, String>,
+    pub(crate) description: String,
+    pub(crate) snaptime: u64,
+    pub(crate) parent: Option<String>,
+    pub(crate) vmstate: bool,
+}
+
+/// A volume on a storage.
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub(crate) content: String,
+    pub(crate) size: u64,
+    pub(crate) format: String,
+    pub(crate) ctime: u64,
+    pub(crate) vmid: Option<u32>,
+    pub(crate) notes: Option<String>,
+    pub(crate) protected: bool,
+}
+
+/// A storage (one definition, available on every node).
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub(crate) kind: String,
+    pub(crate) content: Vec<String>,
+    pub(crate) options: BTreeMap<String, String>,
+    /// `volid` -> volume.
+    pub(crate) volumes: BTreeMap<String, Volume>,
+    pub(crate) total: u64,
+}
+
+impl Storage {
+    pub(crate) fn used(&self) -> u64 {
+        self.volumes.values().map(|v| v.size).sum()
+    }
+
+    pub(crate) fn file_based(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "dir" | "nfs" | "cifs" | "cephfs" | "glusterfs" | "btrfs"
+        )
+    }
+}
+
+/// A user account.
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    pub(crate) password: Option<String>,
+    pub(crate) attrs: BTreeMap<String, String>,
+    pub(crate) groups: Vec<String>,
+    /// A TOTP code that is accepted as the second factor, and recovery keys.
+    pub(crate) tfa: Option<Tfa>,
+}
+
+/// A user's second factor, as the fake checks it.
+#[derive(Debug, Clone)]
+pub struct Tfa {
+    pub(crate) totp: String,
+    pub(crate) recovery: Vec<String>,
+}
+
+/// An API token.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub(crate) secret: String,
+    pub(crate) attrs: BTreeMap<String, String>,
+}
+
+/// A login ticket.
+#[derive(Debug, Clone)]
+pub(crate) struct Ticket {
+    pub(crate) user: String,
+    pub(crate) csrf: String,
+    pub(crate) expires: Instant,
+}
+
+/// What a task does when it ends: log lines on success, or the error it fails with.
+pub(crate) type TaskWork = Box<dyn FnOnce(&mut State) -> Result<Vec<String>, String> + Send>;
+
+/// A worker task.
+pub(crate) struct Task {
+    pub(crate) upid: String,
+    pub(crate) node: String,
+    pub(crate) kind: String,
+    pub(crate) id: String,
+    pub(crate) user: String,
+    pub(crate) pid: u32,
+    pub(crate) pstart: u32,
+    pub(crate) starttime: u64,
+    pub(crate) ends_at: Instant,
+    pub(crate) log: Vec<String>,
+    pub(crate) exitstatus: Option<String>,
+    pub(crate) endtime: Option<u64>,
+    pub(crate) work: Option<TaskWork>,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("upid", &self.upid)
+            .field("exitstatus", &self.exitstatus)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fault to inject: what the next matching request gets.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// An HTTP error with PVE's envelope and this message (e.g. `500`, `"got timeout"`).
+    Status(u16, String),
+    /// The request is accepted and answers a task, which ends with `TASK ERROR: message`.
+    TaskError(String),
+    /// The connection is closed without an answer.
+    Drop,
+    /// The answer comes this much later.
+    Delay(Duration),
+}
+
+/// A registered fault.
+#[derive(Debug, Clone)]
+pub(crate) struct FaultRule {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) fault: Fault,
+    /// How many more requests it hits; `None` for every one.
+    pub(crate) remaining: Option<u32>,
+}
+
+/// The whole fake cluster.
+pub(crate) struct State {
+    pub(crate) cluster_name: String,
+    pub(crate) version: String,
+    pub(crate) release: String,
+    pub(crate) nodes: BTreeMap<String, bool>,
+    pub(crate) guests: BTreeMap<u32, Guest>,
+    pub(crate) storages: BTreeMap<String, Storage>,
+    pub(crate) users: BTreeMap<String, User>,
+    pub(crate) groups: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) tokens: BTreeMap<String, Token>,
+    pub(crate) tickets: HashMap<String, Ticket>,
+    /// Half-logged-in TFA tickets -> user.
+    pub(crate) tfa_tickets: HashMap<String, String>,
+    pub(crate) ticket_lifetime: Duration,
+    pub(crate) task_duration: Duration,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) next_pid: u32,
+    pub(crate) faults: Vec<FaultRule>,
+    pub(crate) requests: Vec<(String, String)>,
+    pub(crate) quorate: bool,
+    pub(crate) secret_seed: u64,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl State {
+    pub(crate) fn new(user: &str, password: &str) -> State {
+        let mut users = BTreeMap::new();
+        users.insert(
+            user.to_owned(),
+            User {
+                password: Some(password.to_owned()),
+                attrs: BTreeMap::from([("enable".into(), "1".into())]),
+                ..User::default()
+            },
+        );
+        let dir = Storage {
+            kind: "dir".into(),
+            content: ["iso", "vztmpl", "backup", "snippets", "import"]
+                .map(String::from)
+                .to_vec(),
+            options: BTreeMap::from([("path".into(), "/var/lib/vz".into())]),
+            volumes: BTreeMap::new(),
+            total: 100 << 30,
+        };
+        let lvm = Storage {
+            kind: "lvmthin".into(),
+            content: vec!["images".into(), "rootdir".into()],
+            options: BTreeMap::from([
+                ("vgname".into(), "pve".into()),
+                ("thinpool".into(), "data".into()),
+            ]),
+            volumes: BTreeMap::new(),
+            total: 200 << 30,
+        };
+        State {
+            cluster_name: "mockcluster".into(),
+            version: "9.2.0".into(),
+            release: "9.2".into(),
+            nodes: BTreeMap::from([("pve1".to_owned(), true)]),
+            guests: BTreeMap::new(),
+            storages: BTreeMap::from([("local".to_owned(), dir), ("local-lvm".to_owned(), lvm)]),
+            users,
+            groups: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            tickets: HashMap::new(),
+            tfa_tickets: HashMap::new(),
+            ticket_lifetime: crate::auth::TICKET_LIFETIME,
+            task_duration: Duration::ZERO,
+            tasks: Vec::new(),
+            next_pid: 4000,
+            faults: Vec::new(),
+            requests: Vec::new(),
+            quorate: true,
+            secret_seed: unix_now() ^ (std::process::id() as u64) << 32,
+        }
+    }
+
+    /// A hard-to-guess token (tickets, CSRF tokens, token secrets). Not cryptographic: this
+    /// is a test server on loopback.
+    pub(crate) fn random_hex(&mut self, bytes: usize) -> String {
+        let mut out = String::with_capacity(bytes * 2);
+        for _ in 0..bytes {
+            // xorshift64*
+            let mut x = self.secret_seed;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.secret_seed = x;
+            let byte = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8;
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out
+    }
+
+    /// Runs the work of tasks whose time is up.
+    pub(crate) fn advance(&mut self) {
+        let now = Instant::now();
+        loop {
+            let Some(i) = self
+                .tasks
+                .iter()
+                .position(|t| t.exitstatus.is_none() && t.ends_at <= now)
+            else {
+                return;
+            };
+            let work = self.tasks[i].work.take();
+            let outcome = match work {
+                Some(work) => work(self),
+                None => Ok(Vec::new()),
+            };
+            let task = &mut self.tasks[i];
+            match outcome {
+                Ok(lines) => {
+                    task.log.extend(lines);
+                    task.log.push("TASK OK".into());
+                    task.exitstatus = Some("OK".into());
+                }
+                Err(message) => {
+                    task.log.push(message.clone());
+                    task.log.push(format!("TASK ERROR: {message}"));
+                    task.exitstatus = Some(message);
+                }
+            }
+            task.endtime = Some(unix_now());
+        }
+    }
+
+    /// Starts a task; its work runs when its time is up (at once with the default duration).
+    pub(crate) fn spawn_task(
+        &mut self,
+        node: &str,
+        kind: &str,
+        id: &str,
+        user: &str,
+        first_log: Vec<String>,
+        work: TaskWork,
+    ) -> String {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let pstart = pid.wrapping_mul(7);
+        let starttime = unix_now();
+        let upid =
+            format!("UPID:{node}:{pid:08X}:{pstart:08X}:{starttime:08X}:{kind}:{id}:{user}:");
+        self.tasks.push(Task {
+            upid: upid.clone(),
+            node: node.to_owned(),
+            kind: kind.to_owned(),
+            id: id.to_owned(),
+            user: user.to_owned(),
+            pid,
+            pstart,
+            starttime,
+            ends_at: Instant::now() + self.task_duration,
+            log: first_log,
+            exitstatus: None,
+            endtime: None,
+            work: Some(work),
+        });
+        self.advance();
+        upid
+    }
+
+    pub(crate) fn task_json(task: &Task, listing: bool) -> Value {
+        let mut out = Map::new();
+        out.insert("upid".into(), json!(task.upid));
+        out.insert("node".into(), json!(task.node));
+        out.insert("pid".into(), json!(task.pid));
+        out.insert("pstart".into(), json!(task.pstart));
+        out.insert("starttime".into(), json!(task.starttime));
+        out.insert("type".into(), json!(task.kind));
+        out.insert("id".into(), json!(task.id));
+        out.insert("user".into(), json!(task.user));
+        if let Some((_, token)) = task.user.split_once('!') {
+            out.insert("tokenid".into(), json!(token));
+        }
+        match (&task.exitstatus, listing) {
+            (Some(exit), true) => {
+                out.insert("status".into(), json!(exit));
+                out.insert("endtime".into(), json!(task.endtime));
+            }
+            (Some(exit), false) => {
+                out.insert("status".into(), json!("stopped"));
+                out.insert("exitstatus".into(), json!(exit));
+            }
+            (None, _) => {
+                out.insert("status".into(), json!("running"));
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// The first fault registered for this request, consumed.
+    pub(crate) fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.method.eq_ignore_ascii_case(method) && path_matches(&f.path, path))?;
+        let fault = self.faults[i].fault.clone();
+        if let Some(remaining) = &mut self.faults[i].remaining {
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.faults.remove(i);
+            }
+        }
+        Some(fault)
+    }
+}
+
+/// `pattern` is a concrete path (`/nodes/pve1/qemu/100/status/start`) or a template with
+/// `{param}` segments matching any one segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let q: Vec<&str> = path.trim_matches('/').split('/').collect();
+    p.len() == q.len()
+        && p.iter()
+            .zip(&q)
+            .all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_patterns_match_templates_and_paths() {
+        assert!(path_matches(
+            "/nodes/{node}/qemu/{vmid}/status/start",
+            "/nodes/pve1/qemu/100/status/start"
+        ));
+        assert!(path_matches("nodes/pve1/qemu", "/nodes/pve1/qemu/"));
+        assert!(!path_matches("/nodes/{node}/qemu", "/nodes/pve1/lxc"));
+    }
+
+    #[test]
+    fn tasks_run_when_due_and_log_their_end() {
+        let mut state = State::new("root@pam", "secret");
+        let ok = state.spawn_task(
+            "pve1",
+            "qmstart",
+            "100",
+            "root@pam",
+            vec![],
+            Box::new(|_| Ok(vec!["started".into()])),
+        );
+        let failed = state.spawn_task(
+            "pve1",
+            "qmstart",
+            "101",
+            "root@pam",
+            vec![],
+            Box::new(|_| Err("boom".into())),
+        );
+        state.task_duration = Duration::from_secs(3600);
+        let slow = state.spawn_task(
+            "pve1",
+            "qmstop",
+            "100",
+            "root@pam",
+            vec![],
+            Box::new(|_| Ok(vec![])),
+        );
+        let find = |s: &State, upid: &str| {
+            s.tasks
+                .iter()
+                .find(|t| t.upid == upid)
+                .map(|t| (t.exitstatus.clone(), t.log.clone()))
+        };
+        assert_eq!(
+            find(&state, &ok),
+            Some((Some("OK".into()), vec!["started".into(), "TASK OK".into()]))
+        );
+        assert_eq!(
+            find(&state, &failed).unwrap().1.last().unwrap(),
+            "TASK ERROR: boom"
+        );
+        assert_eq!(find(&state, &slow).unwrap().0, None);
+        assert!(crate::Upid::parse(&ok).is_ok());
+    }
+}
