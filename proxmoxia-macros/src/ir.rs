@@ -345,15 +345,10 @@ pub fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
     let literal = matches!(node.segment, Segment::Literal(_));
     // A literal collection (`/nodes`) has no handle: its methods hang on the parent.
     let own_handle = !(literal && is_collection);
-    let mut children = Vec::new();
-    for child in &node.children {
-        children.push(build_module(child, reg)?);
-    }
+    // Own methods first: a type shared with a sub-path is named after the first, shorter
+    // path (`POST /nodes/{node}/qemu` names `QemuNet` before `/qemu/{vmid}/config` uses it).
     let mut methods = Vec::new();
     let mut types_scope = Scope::new(format!("module of {}", node.path));
-    for child in &children {
-        types_scope.claim(&child.ident.to_string(), &format!("path {}", child.path))?;
-    }
     for method in &node.methods {
         let handle_ty = if own_handle {
             let p = module_path(&node.path);
@@ -367,6 +362,12 @@ pub fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
             &format!("{} {}", method.verb.upper(), node.path),
         )?;
         methods.push(m);
+    }
+    let mut children = Vec::new();
+    for child in &node.children {
+        let module = build_module(child, reg)?;
+        types_scope.claim(&module.ident.to_string(), &format!("path {}", module.path))?;
+        children.push(module);
     }
     let handle = if own_handle {
         Some(build_handle(node, &methods, &children)?)

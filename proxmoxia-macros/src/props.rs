@@ -103,18 +103,33 @@ pub fn prop_type(
     format: &Map,
     schema: &Schema,
 ) -> Result<(TokenStream, Value), String> {
-    let shape = Value::Object(format.clone()).to_string();
+    // Formats that differ only in prose are one type (the first use's docs).
+    let shape = without_text(&Value::Object(format.clone()));
+    let shape = match shape {
+        Value::Object(keys) => Value::Object(
+            keys.iter()
+                .map(|(k, v)| (k.clone(), without_text(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+    .to_string();
     let index = match reg.format_index.get(&shape) {
         Some(i) => *i,
         None if reg.recording => {
             let names = candidate_names(site, param);
             let taken = |name: &str| reg.formats.iter().position(|f| f.ident == name);
-            // An answer may be read with a format that has more keys (the writable ones).
+            // An answer may be read with a format that has more keys (the writable ones) and
+            // other descriptions: then it shares the parameter's type, so what is read
+            // back compares equal to what was sent.
             let superset = taken(&names[0]).filter(|i| {
                 site.answer
-                    && format
-                        .iter()
-                        .all(|(k, v)| reg.formats[*i].source.get(k) == Some(v))
+                    && format.iter().all(|(k, v)| {
+                        reg.formats[*i]
+                            .source
+                            .get(k)
+                            .is_some_and(|w| without_text(w) == without_text(v))
+                    })
             });
             let i = match superset {
                 Some(i) => i,
@@ -145,6 +160,24 @@ pub fn prop_type(
     let ir = &reg.formats[index];
     let ident = &ir.ident;
     Ok((quote!(crate::api::formats::#ident), ir.json.clone()))
+}
+
+/// A key's schema without its prose (descriptions differ between a parameter and an answer).
+fn without_text(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "description" | "verbose_description" | "format_description" | "typetext"
+                    )
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn build(
