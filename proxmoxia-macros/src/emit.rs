@@ -213,6 +213,7 @@ fn method_module(m: &MethodIr) -> TokenStream {
     let suffix = &m.suffix;
     let handle = &m.handle_ty;
     let response = &m.response;
+    let path_rules = &m.path_rules;
     let endpoint_doc = doc(&m.doc);
     let module_doc = doc(&format!(
         "`{} {}` (`{}`): types of this method.",
@@ -234,7 +235,7 @@ fn method_module(m: &MethodIr) -> TokenStream {
         pub mod #ident {
             crate::typed::pve_endpoint! {
                 #endpoint_doc
-                #verb #path #name suffix #suffix
+                #verb #path #name suffix #suffix path_rules #path_rules
                 handle #handle, params Params, response #response
             }
             #params

@@ -61,11 +61,42 @@ pub fn infer_type(schema: &Schema) -> &str {
 
 /// PVE's patterns are Perl regexes, some stringified (`(?^:...)`, `(?^i:...)`, `(?^u:...)`).
 /// The Rust dialect: `(?^flags:` becomes `(?flags:` without `u` (always Unicode), `\0`
-/// becomes `\x00`. The runtime anchors the result (`^(?:...)$`) as PVE does.
+/// becomes `\x00`, and `{,n}` (Perl 5.34+: at most n) becomes `{0,n}`. The runtime anchors
+/// the result (`^(?:...)$`) as PVE does.
 pub fn rust_pattern(perl: &str) -> String {
     let mut out = String::with_capacity(perl.len());
     let mut rest = perl;
+    // Inside `[...]`, where `{,` is two literal characters.
+    let mut in_class = false;
     while !rest.is_empty() {
+        if !in_class {
+            if let Some(after) = rest.strip_prefix("{,") {
+                let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && after[digits..].starts_with('}') {
+                    out.push_str("{0,");
+                    rest = after;
+                    continue;
+                }
+            }
+            if let Some(after) = rest.strip_prefix('[') {
+                in_class = true;
+                out.push('[');
+                // A `]` (or `^]`) right after the opening bracket is a member, not the end.
+                let lead = if after.starts_with("^]") {
+                    2
+                } else {
+                    usize::from(after.starts_with(']'))
+                };
+                out.push_str(&after[..lead]);
+                rest = &after[lead..];
+                continue;
+            }
+        } else if let Some(after) = rest.strip_prefix(']') {
+            in_class = false;
+            out.push(']');
+            rest = after;
+            continue;
+        }
         if let Some(after) = rest.strip_prefix("(?^") {
             let flags_end = after.find(':').unwrap_or(0);
             let flags: String = after[..flags_end].chars().filter(|c| *c != 'u').collect();
@@ -88,6 +119,11 @@ pub fn rust_pattern(perl: &str) -> String {
     out
 }
 
+/// Named formats whose definition the schema spells out elsewhere, as the object format of
+/// a parameter: `(format, parameter)`. `cdrom` (typetext `<volume>`) is an alias of `ide2`,
+/// and PVE parses it with the `ide[n]` format.
+pub const NAMED_FORMAT_SOURCES: &[(&str, &str)] = &[("pve-qm-ide", "ide[n]")];
+
 /// Named formats that are property strings, but whose keys the schema does not list (only
 /// their `typetext`, e.g. `[gw=<GatewayIPv4>] [,gw6=<GatewayIPv6>] ...`). Their keys are read
 /// from that text by [`typetext_format`]; this table adds what the text cannot say (a key's
@@ -106,6 +142,11 @@ pub const NAMED_PROPERTY_OVERRIDES: &[(&str, &str, &str)] = &[
         r#"{"format": "ipv6", "requires": "ip6"}"#,
     ),
     ("pve-qm-boot", "legacy", r#"{"pattern": "[acdn]{1,4}"}"#),
+    (
+        "pve-qm-watchdog",
+        "action",
+        r#"{"enum": ["reset", "shutdown", "poweroff", "pause", "debug", "none"]}"#,
+    ),
     ("pve-startup-order", "order", r#"{"minimum": 0}"#),
     ("pve-startup-order", "up", r#"{"minimum": 0}"#),
     ("pve-startup-order", "down", r#"{"minimum": 0}"#),
@@ -275,6 +316,13 @@ mod tests {
         assert_eq!(rust_pattern("(?^u:(?^u:x))"), "(?:(?:x))");
         assert_eq!(rust_pattern("a\\0b"), "a\\x00b");
         assert_eq!(rust_pattern("a\\\\0b"), "a\\\\0b");
+        assert_eq!(
+            rust_pattern("[A-Za-z0-9\\-_\\s]{,16}"),
+            "[A-Za-z0-9\\-_\\s]{0,16}"
+        );
+        assert_eq!(rust_pattern("[{,1}]a{,2}"), "[{,1}]a{0,2}");
+        assert_eq!(rust_pattern("[]{,1}]"), "[]{,1}]");
+        assert_eq!(rust_pattern("a{,}"), "a{,}");
     }
 
     #[test]

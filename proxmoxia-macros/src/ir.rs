@@ -128,6 +128,8 @@ pub struct MethodIr {
     pub rules: String,
     /// Every parameter's rule (types, enums, path parameters), for the embedded fake.
     pub all_rules: String,
+    /// The path parameters' rules (types included): the handles take any value.
+    pub path_rules: String,
     pub response: TokenStream,
     pub types: Vec<TypeIr>,
 }
@@ -278,6 +280,37 @@ pub struct Registry {
     /// The typetext of each named format, from the parameters that give one: answers name
     /// formats (`backup-fleecing`) without it.
     pub(crate) typetexts: std::collections::HashMap<String, String>,
+    /// The format objects of named formats that [`fixups::NAMED_FORMAT_SOURCES`] defines
+    /// by a parameter's spelled-out format (`pve-qm-ide` is `ide[n]`'s).
+    pub(crate) sourced_formats: std::collections::HashMap<String, crate::json::Map>,
+}
+
+/// The format objects of [`fixups::NAMED_FORMAT_SOURCES`], from the first parameter of that
+/// name with an object format.
+fn sourced_formats(
+    tree: &crate::schema::Tree,
+) -> std::collections::HashMap<String, crate::json::Map> {
+    fn walk(nodes: &[Node], out: &mut std::collections::HashMap<String, crate::json::Map>) {
+        for node in nodes {
+            for m in &node.methods {
+                for (param, schema) in &m.params {
+                    let Some(crate::schema::Format::Object(object)) = schema.format() else {
+                        continue;
+                    };
+                    for (format, source) in fixups::NAMED_FORMAT_SOURCES {
+                        if source == param {
+                            out.entry((*format).to_owned())
+                                .or_insert_with(|| object.clone());
+                        }
+                    }
+                }
+            }
+            walk(&node.children, out);
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    walk(&tree.roots, &mut out);
+    out
 }
 
 /// Named format -> typetext, from every parameter of the schema that has both.
@@ -311,9 +344,23 @@ impl Registry {
             ..Registry::default()
         };
         reg.typetexts = named_typetexts(tree);
+        reg.sourced_formats = sourced_formats(tree);
         let root = build_root(tree, &mut reg)?;
         reg.recording = false;
         Ok((reg, root))
+    }
+
+    /// The format object (apidoc's shape) of the named format `name` as `schema` uses it:
+    /// a parameter's spelled-out format where the fix-ups name one, else read from the
+    /// typetext (the parameter's, or another parameter's of the same format).
+    pub(crate) fn named_format(&self, name: &str, schema: &Schema) -> Option<crate::json::Map> {
+        if let Some(object) = self.sourced_formats.get(name) {
+            return Some(object.clone());
+        }
+        let typetext = schema
+            .str("typetext")
+            .or_else(|| self.typetexts.get(name).map(String::as_str))?;
+        fixups::typetext_format(name, typetext)
     }
 
     /// Where the type with this shape is defined, if not at (`module`, `name`).
@@ -625,6 +672,7 @@ fn build_method(
     // parameter (path ones too), types and enums included, as PVE checks them.
     let mut rules = Vec::new();
     let mut all_rules = Vec::new();
+    let mut path_rules = Vec::new();
     for (wire, schema) in &method.params {
         let (name, indexed) = match wire.strip_suffix("[n]") {
             Some(prefix) => (prefix, true),
@@ -639,7 +687,11 @@ fn build_method(
             answer: false,
         };
         let (rule, _) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, true)?;
-        all_rules.push(crate::rules::param_entry(name, indexed, rule));
+        let entry = crate::rules::param_entry(name, indexed, rule);
+        if in_path {
+            path_rules.push(entry.clone());
+        }
+        all_rules.push(entry);
         if in_path {
             continue;
         }
@@ -650,6 +702,7 @@ fn build_method(
     }
     let rules = crate::json::Value::Array(rules).to_string();
     let all_rules = crate::json::Value::Array(all_rules).to_string();
+    let path_rules = crate::json::Value::Array(path_rules).to_string();
     let params_shared = if fields.is_empty() {
         Some(quote!(crate::typed::NoParams))
     } else {
@@ -684,6 +737,7 @@ fn build_method(
         params_shared,
         rules,
         all_rules,
+        path_rules,
         response,
         types,
     })
@@ -846,18 +900,11 @@ fn formatted_type(
         Some(crate::schema::Format::Object(format)) => {
             Some(crate::props::prop_type(ctx.reg, &site, name, format, schema)?.0)
         }
-        Some(crate::schema::Format::Named(format)) => {
-            let typetext = schema
-                .str("typetext")
-                .or_else(|| ctx.reg.typetexts.get(format).map(String::as_str));
-            match typetext.and_then(|t| fixups::typetext_format(format, t)) {
-                Some(object) => {
-                    Some(crate::props::prop_type(ctx.reg, &site, name, &object, schema)?.0)
-                }
-                None if format.ends_with("-list") => Some(list_type(format)),
-                None => None,
-            }
-        }
+        Some(crate::schema::Format::Named(format)) => match ctx.reg.named_format(format, schema) {
+            Some(object) => Some(crate::props::prop_type(ctx.reg, &site, name, &object, schema)?.0),
+            None if format.ends_with("-list") => Some(list_type(format)),
+            None => None,
+        },
         None => None,
     })
 }

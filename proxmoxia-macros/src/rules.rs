@@ -93,10 +93,7 @@ pub fn rule(
             nontrivial = true;
         }
         Some(Format::Named(name)) => {
-            let typetext = schema
-                .str("typetext")
-                .or_else(|| reg.typetexts.get(name).map(String::as_str));
-            if let Some(format) = typetext.and_then(|t| fixups::typetext_format(name, t)) {
+            if let Some(format) = reg.named_format(name, &schema) {
                 let (_, json) = props::prop_type(reg, site, param, &format, &schema)?;
                 rule.insert("prop".into(), json);
             } else if let Some(item) = name.strip_suffix("-list") {

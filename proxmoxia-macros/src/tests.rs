@@ -368,11 +368,12 @@ fn a_collection_hangs_its_methods_on_the_parent() {
     // The endpoint knows it is called on the parent (Client) with a suffix.
     assert_has(
         &out,
-        r#"Post "/items" "create" suffix "items" handle crate::Client, params Params"#,
+        r#"Post "/items" "create" suffix "items" path_rules "[]" handle crate::Client, params Params"#,
     );
     assert_has(
         &out,
-        r#"Get "/items/{id}" "read" suffix "" handle crate::api::items::id::Handle, params Params"#,
+        r#"Get "/items/{id}" "read" suffix "" path_rules "[{\"n\":\"id\",\"r\":{\"t\":\"i\"}}]"
+           handle crate::api::items::id::Handle, params Params"#,
     );
 }
 
@@ -421,7 +422,9 @@ fn a_param_under_a_param_is_an_accessor_on_the_parent_item() {
     // Both path parameters are left out of the parameters.
     assert_has(
         &out,
-        r#"Get "/groups/{group}/{pos}" "read" suffix "" handle crate::api::groups::group::pos::Handle,
+        r#"Get "/groups/{group}/{pos}" "read" suffix ""
+           path_rules "[{\"n\":\"group\",\"r\":{\"t\":\"s\"}},{\"n\":\"pos\",\"r\":{\"t\":\"i\"}}]"
+           handle crate::api::groups::group::pos::Handle,
            params Params, response Response }
            #[doc = "This method takes no parameters."] pub type Params = crate::typed::NoParams;"#,
     );

@@ -408,6 +408,7 @@ macro_rules! pve_endpoint {
     (
         $(#[$meta:meta])*
         $method:ident $path:literal $name:literal suffix $suffix:literal
+        path_rules $path_rules:literal
         handle $handle:ty, params $params:ty, response $response:ty
     ) => {
         $(#[$meta])*
@@ -419,6 +420,7 @@ macro_rules! pve_endpoint {
             const PATH: &'static str = $path;
             const NAME: &'static str = $name;
             const SUFFIX: &'static str = $suffix;
+            const PATH_RULES: &'static str = $path_rules;
             type Handle = $handle;
             type Params = $params;
             type Response = $response;

@@ -103,7 +103,11 @@ impl PathHandle {
     /// The child named by a path parameter's value (escaped, `/` included).
     #[doc(hidden)]
     pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
-        self.join(&encode_segment(&value.to_string()))
+        // An empty value still takes its segment, so that validation names it.
+        PathHandle {
+            client: self.client.clone(),
+            path: format!("{}/{}", self.path, encode_segment(&value.to_string())),
+        }
     }
 
     fn join(&self, escaped: &str) -> PathHandle {
@@ -240,6 +244,10 @@ pub trait Endpoint: 'static {
     const NAME: &'static str;
     /// Path segment added to the handle's path (`qemu` for `node.post_qemu(..)`), or `""`.
     const SUFFIX: &'static str;
+    /// The rules of the path parameters, as JSON (the generator's format); the handles take
+    /// any value, so requests check them before sending.
+    #[doc(hidden)]
+    const PATH_RULES: &'static str = "[]";
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
@@ -315,14 +323,15 @@ impl<E: Endpoint> Request<E> {
         &self.target.path
     }
 
-    /// Checks the parameters against the schema; nothing is sent.
+    /// Checks the path and body parameters against the schema; nothing is sent.
     pub fn validate(&self) -> Result<()> {
+        crate::validate::path_params(E::PATH, &self.target.path, E::PATH_RULES)?;
         self.params.validate()
     }
 
     /// The wire form: what would be sent (after validation).
     pub fn to_form(&self) -> Result<Form> {
-        self.params.validate()?;
+        self.validate()?;
         let mut form = Form::from_value(self.params.encode())?;
         for (k, v) in self.extra.pairs() {
             form.push(k.clone(), v.clone());

@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::firewall;
+
 /// The message for `value` breaking `format`, or `None` when it fits (or the format is not
 /// one this client checks). Messages use PVE's wording.
 pub fn check(format: &str, value: &str) -> Option<String> {
@@ -67,10 +69,14 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             is_cidr(value, None),
             "value does not look like a valid CIDR network",
         ),
-        "IPorCIDR" => ok(
-            value.parse::<IpAddr>().is_ok() || is_cidr(value, None),
-            "value does not look like a valid IP address or CIDR network",
-        ),
+        "IPorCIDR" => ip_or_cidr(value),
+        "IPorCIDRorAlias" => {
+            if firewall::is_alias(value) {
+                None
+            } else {
+                ip_or_cidr(value)
+            }
+        }
         "pve-ipv4-config" => ok(
             matches!(value, "dhcp" | "manual") || is_cidr(value, Some(false)),
             "value does not look like a valid ipv4 network configuration",
@@ -83,9 +89,13 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             is_dns_name(value),
             "value does not look like a valid DNS name",
         ),
-        "address" | "pve-storage-server" => ok(
+        "address" => ok(
             value.parse::<IpAddr>().is_ok() || is_dns_name(value),
-            "value does not look like a valid address",
+            &format!("value does not look like a valid address: {value}"),
+        ),
+        "pve-storage-server" => ok(
+            value.parse::<IpAddr>().is_ok() || is_dns_name(value),
+            "value does not look like a valid server name or IP address",
         ),
         "email" => ok(
             is_email(value),
@@ -99,18 +109,15 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             is_iface(value),
             &format!("invalid network interface name '{value}'"),
         ),
-        "pve-userid" => ok(
-            is_userid(value),
-            "value does not look like a valid user name",
-        ),
+        "pve-userid" => userid(value),
         "pve-tokenid" => ok(
             value
                 .split_once('!')
-                .is_some_and(|(user, token)| is_userid(user) && is_realm(token)),
-            "value does not look like a valid token ID",
+                .is_some_and(|(user, token)| userid(user).is_none() && is_realm(token)),
+            &format!("value '{value}' does not look like a valid token ID"),
         ),
         "pve-realm" => ok(is_realm(value), "value does not look like a valid realm"),
-        "pve-poolid" => ok(is_poolid(value), &format!("invalid pool ID '{value}'")),
+        "pve-poolid" => poolid(value),
         "pve-groupid" => ok(
             is_word(value, b".-_"),
             &format!("group name '{value}' contains invalid characters"),
@@ -145,9 +152,11 @@ pub fn check(format: &str, value: &str) -> Option<String> {
         ),
         "disk-size" => ok(
             is_disk_size(value),
-            &format!("unable to parse size '{value}'"),
+            &format!("value does not look like a valid disk size: {value}"),
         ),
-        "pve-startup-order" => ok(is_startup_order(value), "invalid startup order"),
+        "pve-startup-order" => ok(is_startup_order(value), "unable to parse startup options"),
+        // `1` is PVE's default set and `0` none, besides the list.
+        "pve-hotplug-features" if matches!(value, "0" | "1") => None,
         "pve-hotplug-features" => split_list(value)
             .find(|f| {
                 !matches!(
@@ -160,6 +169,16 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             !value.contains(['\n', '\r']),
             "comment must not contain a line feed",
         ),
+        "pve-vlan-id-or-range" => vlan_id_or_range(value),
+        "ldap-simple-attr" => ok(
+            !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric()),
+            &format!("value '{value}' does not look like a simple ldap attribute name"),
+        ),
+        "pve-fw-addr-spec" => firewall::address_list(value).err(),
+        "pve-fw-dport-spec" => firewall::ports(value, true).err(),
+        "pve-fw-sport-spec" => firewall::ports(value, false).err(),
+        "pve-fw-protocol-spec" => firewall::protocol(value).err(),
+        "pve-fw-icmp-type-spec" => firewall::icmp_type(value).err(),
         "urlencoded" => ok(
             value
                 .bytes()
@@ -230,39 +249,66 @@ fn is_ipv4_mask(v: &str) -> bool {
     })
 }
 
-/// `addr/len`; `v6` `Some(true)` for IPv6 only, `Some(false)` for IPv4 only.
+/// `addr/len` split into the address and a prefix length within its family's width.
+pub(super) fn prefix(v: &str) -> Option<(IpAddr, u8)> {
+    let (addr, len) = v.split_once('/')?;
+    if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let len = len.parse::<u8>().ok()?;
+    let addr = addr.parse::<IpAddr>().ok()?;
+    let width = if addr.is_ipv4() { 32 } else { 128 };
+    (len <= width).then_some((addr, len))
+}
+
+/// PVE's CIDR formats: the prefix must be longer than 7 (`pve_verify_cidrv4`: `$2 > 7`).
+/// `v6` is `Some(true)` for IPv6 only, `Some(false)` for IPv4 only.
 fn is_cidr(v: &str, v6: Option<bool>) -> bool {
-    let Some((addr, len)) = v.split_once('/') else {
-        return false;
+    prefix(v).is_some_and(|(addr, len)| len > 7 && v6.is_none_or(|v6| addr.is_ipv6() == v6))
+}
+
+/// Whether the bits of `addr` past `len` are all zero, as `Net::IP` requires of a prefix.
+pub(super) fn is_network(addr: IpAddr, len: u8) -> bool {
+    let (bits, width) = match addr {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), 32u32),
+        IpAddr::V6(a) => (u128::from(a), 128),
     };
-    let Ok(len) = len.parse::<u8>() else {
-        return false;
-    };
-    match addr.parse::<IpAddr>() {
-        Ok(IpAddr::V4(_)) => v6 != Some(true) && len <= 32,
-        Ok(IpAddr::V6(_)) => v6 != Some(false) && len <= 128,
-        Err(_) => false,
+    let host_bits = width - u32::from(len);
+    host_bits == 0 || bits & (u128::MAX >> (128 - host_bits)) == 0
+}
+
+/// `IPorCIDR`: an address, or a network whose host bits are zero (PVE hands it to `Net::IP`).
+fn ip_or_cidr(v: &str) -> Option<String> {
+    if v.parse::<IpAddr>().is_ok() {
+        return None;
+    }
+    match prefix(v) {
+        Some((addr, len)) if is_network(addr, len) => None,
+        Some(_) => Some(format!("Invalid prefix {v}")),
+        None => Some("value does not look like a valid IP address or CIDR network".into()),
     }
 }
 
+/// `(label\.)*label`: no empty label, so no trailing dot.
 fn is_dns_name(v: &str) -> bool {
-    !v.is_empty() && v.len() <= 253 && v.trim_end_matches('.').split('.').all(is_hostname_label)
+    v.split('.').all(is_hostname_label)
 }
 
+/// PVE's `EMAIL_USER_RE`: `[\w+\-~]+(\.[\w+\-~]+)*` (ASCII word characters).
 fn is_user_part(v: &str) -> bool {
-    !v.is_empty()
-        && v.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '+' || c == '-' || c == '~')
-        })
+    v.split('.').all(|part| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+-~".contains(&b))
+    })
 }
 
+/// PVE's `EMAIL_RE`: user part `@` `[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*`; a domain without
+/// a dot (`root@localhost`) is valid.
 fn is_email(v: &str) -> bool {
-    v.rsplit_once('@').is_some_and(|(user, domain)| {
+    v.split_once('@').is_some_and(|(user, domain)| {
         is_user_part(user)
-            && domain.contains('.')
             && domain
                 .split('.')
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
@@ -280,32 +326,76 @@ fn is_iface(v: &str) -> bool {
         && suffix.is_none_or(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `[A-Za-z][A-Za-z0-9._-]+`; the format has no length limit (the `realm` parameter has its
+/// own `maxLength`).
 fn is_realm(v: &str) -> bool {
     v.len() >= 2
-        && v.len() <= 32
         && v.starts_with(|c: char| c.is_ascii_alphabetic())
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
-fn is_userid(v: &str) -> bool {
-    v.len() <= 64
-        && v.rsplit_once('@').is_some_and(|(user, realm)| {
-            !user.is_empty()
-                && !user.contains(|c: char| c == ':' || c == '/' || c.is_whitespace())
-                && is_realm(realm)
-        })
+/// `user@realm`, at most 64 characters in all; the user part has no white space, `:` or `/`.
+fn userid(v: &str) -> Option<String> {
+    if v.len() < 3 {
+        return Some(format!("user name '{v}' is too short"));
+    }
+    if v.len() > 64 {
+        return Some(format!("user name '{v}' is too long ({} > 64)", v.len()));
+    }
+    let fits = v.rsplit_once('@').is_some_and(|(user, realm)| {
+        !user.is_empty()
+            && !user.contains(|c: char| c == ':' || c == '/' || c.is_whitespace())
+            && is_realm(realm)
+    });
+    (!fits).then(|| format!("value '{v}' does not look like a valid user name"))
 }
 
-fn is_poolid(v: &str) -> bool {
-    !v.is_empty()
-        && v.split('/').count() <= 3
-        && v.split('/').all(|p| {
-            !p.is_empty()
-                && p.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-        })
+/// Up to three `/`-separated levels of `[A-Za-z0-9._-]+`.
+fn poolid(v: &str) -> Option<String> {
+    if v.split('/').count() > 3 {
+        return Some(format!(
+            "pool name '{v}' nested too deeply (max levels = 3)"
+        ));
+    }
+    let fits = v.split('/').all(|level| {
+        !level.is_empty()
+            && level
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    });
+    (!fits).then(|| format!("pool name '{v}' contains invalid characters"))
+}
+
+/// `tag` or `start-end`, tags 2..=4094, a range going upwards (an end of `0` is no range,
+/// as PVE reads it).
+fn vlan_id_or_range(v: &str) -> Option<String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (start, end) = match v.split_once('-') {
+        Some((start, end)) => (start, Some(end)),
+        None => (v, None),
+    };
+    if !digits(start) || end.is_some_and(|e| !digits(e)) {
+        return Some(format!("invalid VLAN configuration '{v}'"));
+    }
+    // Digits only, so a failed parse means a number too large for any tag.
+    let tag = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
+    let out_of_range = |s: &str| !(2..=4094).contains(&tag(s));
+    if out_of_range(start) {
+        return Some(format!("invalid VLAN tag '{start}'"));
+    }
+    match end {
+        Some(end) if tag(end) != 0 => {
+            if out_of_range(end) {
+                Some(format!("invalid VLAN tag '{end}'"))
+            } else if tag(start) >= tag(end) {
+                Some(format!("VLAN range must go from lower to higher tag '{v}'"))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
 }
 
 fn is_word(v: &str, extra: &[u8]) -> bool {
@@ -325,8 +415,13 @@ fn is_volume_id(v: &str) -> bool {
         .is_some_and(|(storage, name)| is_storage_id(storage) && !name.is_empty())
 }
 
+/// A decimal number with an optional unit; the binary spellings (`GiB`) are taken too, so a
+/// newer PVE that accepts them is not refused.
 fn is_disk_size(v: &str) -> bool {
-    let digits = v.strip_suffix(['K', 'M', 'G', 'T']).unwrap_or(v);
+    let digits = ["KiB", "MiB", "GiB", "TiB", "K", "M", "G", "T"]
+        .iter()
+        .find_map(|unit| v.strip_suffix(unit))
+        .unwrap_or(v);
     let mut parts = digits.splitn(2, '.');
     let whole = parts.next().unwrap_or("");
     let frac = parts.next();
@@ -364,6 +459,18 @@ mod tests {
             ("pve-ipv4-config", "10.0.0.5/24"),
             ("dns-name", "pve.example.com"),
             ("email", "root@example.com"),
+            ("email", "root@localhost"),
+            ("pve-hotplug-features", "0"),
+            ("pve-hotplug-features", "network,disk"),
+            ("pve-poolid", "dev/team.a/_x"),
+            ("pve-userid", &format!("u@r{}", "e".repeat(40))),
+            ("IPorCIDR", "192.0.2.0/24"),
+            ("IPorCIDR", "0.0.0.0/0"),
+            ("IPorCIDRorAlias", "dc/servers"),
+            ("pve-vlan-id-or-range", "100-200"),
+            ("pve-vlan-id-or-range", "100-0"),
+            ("ldap-simple-attr", "memberOf"),
+            ("pve-fw-protocol-spec", "tcp"),
             ("pve-userid", "root@pam"),
             ("pve-configid-list", "net1, scsi1;ide2"),
             ("disk-size", "32G"),
@@ -390,6 +497,16 @@ mod tests {
             ("CIDR", "10.0.0.0/33"),
             ("pve-ipv4-config", "auto"),
             ("dns-name", "a..b"),
+            ("dns-name", "host.example.org."),
+            ("CIDRv4", "10.0.0.0/7"),
+            ("pve-ipv6-config", "fd00::/7"),
+            ("IPorCIDR", "192.0.2.7/24"),
+            ("pve-poolid", "a/b/c/d"),
+            ("pve-vlan-id-or-range", "1"),
+            ("pve-vlan-id-or-range", "200-100"),
+            ("ldap-simple-attr", "a-b"),
+            ("pve-fw-dport-spec", "80:22"),
+            ("pve-fw-addr-spec", "192.0.2.0/33"),
             ("email", "root"),
             ("pve-userid", "root"),
             ("pve-configid-list", "net1,1bad"),

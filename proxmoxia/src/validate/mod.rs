@@ -4,6 +4,7 @@
 //! generator wrote from the schema, in PVE's order: format, pattern, length, range,
 //! enumeration. Property strings are parsed and each key checked the same way.
 
+mod firewall;
 pub mod formats;
 mod pattern;
 
@@ -42,6 +43,25 @@ fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
         rule: rule.to_owned(),
         message: message.into(),
     }))
+}
+
+/// Checks the path parameters of `path` (escaped segments, as the handles build it) against
+/// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
+pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
+    let rules = rules::params(rules_json);
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let mut values = Map::new();
+    let names = template.trim_start_matches('/').split('/');
+    let given = path.trim_start_matches('/').split('/');
+    for (name, value) in names.zip(given) {
+        if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            values.insert(name.to_owned(), Value::String(value.into_owned()));
+        }
+    }
+    params(&Value::Object(values), rules)
 }
 
 /// Checks an endpoint's encoded parameters against the rules the generator wrote as JSON.
