@@ -43,7 +43,14 @@ impl Encode for i64 {
 
 impl Encode for f64 {
     fn encode(&self) -> Value {
-        Number::from_f64(*self).map_or(Value::Null, Value::Number)
+        // PVE writes whole numbers without a fraction (`rate=10`, `cpulimit=2`); so do we, as
+        // far as an f64 holds integers exactly (2^53).
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if self.fract() == 0.0 && self.abs() <= EXACT {
+            return Value::Number((*self as i64).into());
+        }
+        // Not finite: sent as text, so validation refuses it by name instead of dropping it.
+        Number::from_f64(*self).map_or_else(|| Value::String(self.to_string()), Value::Number)
     }
 }
 
@@ -116,5 +123,21 @@ pub fn indexed<T: Encode>(
 ) {
     for (index, value) in values {
         field(out, &format!("{prefix}{index}"), value, redact);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Encode;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_encode_without_a_fraction() {
+        assert_eq!(2.0f64.encode(), json!(2));
+        assert_eq!((-3.0f64).encode(), json!(-3));
+        assert_eq!(0.5f64.encode(), json!(0.5));
+        assert_eq!(1e300f64.encode(), json!(1e300));
+        assert_eq!(f64::NAN.encode(), json!("NaN"));
+        assert_eq!(f64::INFINITY.encode(), json!("inf"));
     }
 }

@@ -283,14 +283,41 @@ pub fn from_text<T: PropertyString>(text: &str) -> Result<T, PropError> {
     Ok(value)
 }
 
+/// A scalar as property-string text (`true` is `1`).
+fn scalar_text(value: Value) -> String {
+    match value {
+        Value::String(s) => s,
+        Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The text of a property string PVE answered as a JSON object (`/cluster/options` does):
+/// read the same way as the text form, so unknown keys are kept and a bad value is kept as
+/// [`Unparsed`] rather than failing the answer.
+fn object_text(map: Map<String, Value>, format: &PropFormat) -> String {
+    let mut pairs = Pairs::default();
+    for (key, value) in map {
+        if value.is_null() {
+            continue;
+        }
+        let side = if format.key(&key).is_some() {
+            &mut pairs.known
+        } else {
+            &mut pairs.unknown
+        };
+        side.insert(key, scalar_text(value));
+    }
+    print(&pairs, format)
+}
+
 /// Decodes an answer's property string leniently: what cannot be read is kept as text
 /// ([`PropertyString::unparsed`]) instead of failing the whole answer.
 pub fn decode<T: PropertyString>(value: Value, at: &Location<'_>) -> Result<T, DecodeFailure> {
     let text = match value {
         Value::String(s) => s,
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
-        Value::Object(mut map) => return T::take_keys(&mut map, at),
+        Value::Number(_) | Value::Bool(_) => scalar_text(value),
+        Value::Object(map) => object_text(map, T::format()),
         other => {
             return Err(DecodeFailure::new(
                 at,
@@ -318,17 +345,7 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     }
     let mut map = Map::new();
     value.put_keys(&mut map);
-    let known = map
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s,
-                Value::Bool(b) => if b { "1" } else { "0" }.to_owned(),
-                other => other.to_string(),
-            };
-            (k, text)
-        })
-        .collect();
+    let known = map.into_iter().map(|(k, v)| (k, scalar_text(v))).collect();
     let pairs = Pairs {
         known,
         unknown: value.extra().clone(),
