@@ -81,6 +81,21 @@ def apply(pve, scenario, info):
         raise SystemExit('unknown scenario {0!r}; known: {1}'.format(scenario, ', '.join(SCENARIOS)))
 
 
+def jsonable(value):
+    """value as JSON can hold it: bytes as text, tuples and sets as lists, objects as repr."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    if isinstance(value, dict):
+        return dict((str(k), jsonable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=repr)
+    return repr(value)
+
+
 async def run_command(pve, line):
     cmd = json.loads(line)
     if 'set' in cmd:
@@ -89,7 +104,7 @@ async def run_command(pve, line):
     result = getattr(pve, cmd['call'])(*cmd.get('args', []), **cmd.get('kwargs', {}))
     if inspect.isawaitable(result):
         result = await result
-    return result if isinstance(result, (str, int, float, bool, list, dict, type(None))) else repr(result)
+    return jsonable(result)
 
 
 async def main():

@@ -1,10 +1,13 @@
-//! Test harness for Proxmoxia's integration tests: the fakepve peer, test certificates, and
-//! a TLS front for wire-level mock servers.
+//! Test harness for Proxmoxia's integration tests: the two test peers (fakepve and the
+//! embedded fake) behind one API, test certificates, and a TLS front for wire-level mock
+//! servers.
 
 pub mod certs;
 pub mod fakepve;
+pub mod peer;
 pub mod tls_front;
 
 pub use certs::TestCert;
 pub use fakepve::{CertKind, FakePve, Options, Scenario};
+pub use peer::{Peer, PeerKind, PeerVersion, Recorded};
 pub use tls_front::TlsFront;

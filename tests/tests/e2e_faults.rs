@@ -1,11 +1,12 @@
-//! End to end: every fault fakepve can stage comes back as the right typed error.
+//! End to end: every fault the peers can stage comes back as the right typed error. Every
+//! test runs against fakepve (`fakepve::name`) and the embedded fake (`mock::name`).
 
 use std::time::{Duration, Instant};
 
 use proxmoxia::{
     ApiError, AuthError, Client, Error, TaskOutcome, TransportErrorKind, Upid, UploadContent,
 };
-use proxmoxia_tests::{FakePve, Options, Scenario};
+use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, peer_tests};
 use serde_json::{Value, json};
 
 fn with(scenarios: Vec<Scenario>) -> Options {
@@ -60,10 +61,9 @@ async fn vm_status(client: &Client, vmid: u32) -> Value {
 
 // ------------------------------------------------------------------------ task failures
 
-#[tokio::test]
-async fn starting_a_locked_vm_ends_in_a_task_error() {
-    let pve = FakePve::start_with(with(vec![Scenario::LockedVm])).await;
-    assert_eq!(pve.info["locked_vmid"], 102);
+async fn starting_a_locked_vm_ends_in_a_task_error(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::LockedVm])).await;
+    assert_eq!(pve.locked_vmid(), 102);
     let client = pve.login().await;
     assert_eq!(vm_status(&client, 102).await["lock"], "backup");
 
@@ -91,11 +91,10 @@ async fn starting_a_locked_vm_ends_in_a_task_error() {
     assert_eq!(vm_status(&client, 102).await["status"], "stopped");
 }
 
-#[tokio::test]
-async fn a_failing_start_task_reports_pves_exit_status() {
-    let pve = FakePve::start_with(with(vec![Scenario::TaskError])).await;
-    let vmid = u32::try_from(pve.info["failing_vmid"].as_u64().unwrap()).unwrap();
-    let expected = pve.info["failing_error"].as_str().unwrap().to_owned();
+async fn a_failing_start_task_reports_pves_exit_status(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::TaskError])).await;
+    let (vmid, expected) = pve.failing_vm();
+    let expected = expected.to_owned();
     assert_eq!(vmid, 103);
     assert_eq!(
         expected,
@@ -114,12 +113,12 @@ async fn a_failing_start_task_reports_pves_exit_status() {
     assert_eq!(vm_status(&client, vmid).await["status"], "stopped");
 }
 
-#[tokio::test]
-async fn a_held_config_lock_fails_the_start_task_and_a_config_write() {
-    let pve = FakePve::start().await;
+async fn a_held_config_lock_fails_the_start_task_and_a_config_write(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
-    // Another task holds VM 101's config lock; at time scale 0 nobody waits for it.
-    pve.call("hold_config_lock", json!([101, null])).await;
+    // Another task holds VM 101's config lock; nobody waits for it (fakepve at time scale 0,
+    // the mock's default lock wait).
+    pve.hold_config_lock(101, None).await;
     let lock_timeout = "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout";
 
     let upid = start_vm(&client, 101).await;
@@ -137,7 +136,7 @@ async fn a_held_config_lock_fails_the_start_task_and_a_config_write() {
     assert_eq!(api_error(err).message, lock_timeout);
 
     // Released: both work.
-    pve.call("release_config_lock", json!([101])).await;
+    pve.release_config_lock(101).await;
     let upid = start_vm(&client, 101).await;
     assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
     assert_eq!(vm_status(&client, 101).await["status"], "running");
@@ -147,9 +146,8 @@ async fn a_held_config_lock_fails_the_start_task_and_a_config_write() {
 
 const BAD_QEMU_NET0: &str = "invalid format - format error\nnet0.model: value 'bogus' does not have a value in the enumeration 'e1000, e1000-82540em, e1000-82544gc, e1000-82545em, e1000e, i82551, i82557b, i82559er, ne2k_isa, ne2k_pci, pcnet, rtl8139, virtio, vmxnet3'";
 
-#[tokio::test]
-async fn a_bad_net0_is_a_400_naming_net0() {
-    let pve = FakePve::start().await;
+async fn a_bad_net0_is_a_400_naming_net0(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let config = client.raw("nodes/pve1/qemu/101/config");
 
@@ -212,9 +210,8 @@ async fn a_bad_net0_is_a_400_naming_net0() {
 
 // ------------------------------------------------------------------ missing objects
 
-#[tokio::test]
-async fn a_missing_guest_is_a_500_that_is_not_found() {
-    let pve = FakePve::start().await;
+async fn a_missing_guest_is_a_500_that_is_not_found(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let err = client
@@ -262,10 +259,9 @@ async fn a_missing_guest_is_a_500_that_is_not_found() {
 
 // ------------------------------------------------------------------ cluster trouble
 
-#[tokio::test]
-async fn an_offline_node_answers_595() {
-    let pve = FakePve::start_with(with(vec![Scenario::OfflineNode])).await;
-    assert_eq!(pve.info["offline_node"], "pve2");
+async fn an_offline_node_answers_595(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::OfflineNode])).await;
+    assert_eq!(pve.offline_node(), "pve2");
     let client = pve.login().await;
 
     let nodes = client.raw("nodes").get(()).await.unwrap();
@@ -302,9 +298,8 @@ async fn an_offline_node_answers_595() {
     assert_eq!(vm_status(&client, 100).await["status"], "running");
 }
 
-#[tokio::test]
-async fn writes_without_quorum_fail_and_reads_work() {
-    let pve = FakePve::start_with(with(vec![Scenario::NoQuorum])).await;
+async fn writes_without_quorum_fail_and_reads_work(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::NoQuorum])).await;
     let client = pve.login().await;
 
     let status = client.raw("cluster/status").get(()).await.unwrap();
@@ -345,9 +340,8 @@ async fn writes_without_quorum_fail_and_reads_work() {
 
 // ------------------------------------------------------------------- authentication
 
-#[tokio::test]
-async fn a_wrong_password_is_rejected() {
-    let pve = FakePve::start().await;
+async fn a_wrong_password_is_rejected(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.client();
     let err = client
         .login(pve.user(), "not-the-password")
@@ -370,13 +364,12 @@ async fn a_wrong_password_is_rejected() {
     client.login(pve.user(), pve.password()).await.unwrap();
     assert_eq!(
         client.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 }
 
-#[tokio::test]
-async fn a_wrong_token_secret_is_rejected() {
-    let pve = FakePve::start_with(with(vec![Scenario::ApiToken])).await;
+async fn a_wrong_token_secret_is_rejected(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::ApiToken])).await;
     let (id, secret) = pve.token();
     let wrong = "00000000-0000-0000-0000-000000000000";
     assert_ne!(secret, wrong);
@@ -401,13 +394,12 @@ async fn a_wrong_token_secret_is_rejected() {
     let good = pve.builder().api_token(id, secret).build().unwrap();
     assert_eq!(
         good.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 }
 
-#[tokio::test]
-async fn a_request_before_login_is_not_logged_in() {
-    let pve = FakePve::start().await;
+async fn a_request_before_login_is_not_logged_in(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.client();
     for answer in [
         client.raw("nodes").get(()).await,
@@ -434,9 +426,8 @@ async fn a_request_before_login_is_not_logged_in() {
 /// Longer than the ExpiredTicket scenario's one-second ticket lifetime.
 const PAST_EXPIRY: Duration = Duration::from_millis(1500);
 
-#[tokio::test]
-async fn an_expired_ticket_is_replaced_with_the_kept_password() {
-    let pve = FakePve::start_with(with(vec![Scenario::ExpiredTicket])).await;
+async fn an_expired_ticket_is_replaced_with_the_kept_password(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
     // Two clients, to see a read and a write each be the first request after the expiry.
     let reader = pve.login().await;
     let writer = pve.login().await;
@@ -445,7 +436,7 @@ async fn an_expired_ticket_is_replaced_with_the_kept_password() {
 
     tokio::time::sleep(PAST_EXPIRY).await;
     let version = reader.raw("version").get(()).await.unwrap();
-    assert_eq!(version["version"], "9.0.10");
+    assert_eq!(version["version"], pve.version().version);
     assert_ne!(
         reader.session().unwrap().ticket(),
         &reader_ticket,
@@ -468,15 +459,14 @@ async fn an_expired_ticket_is_replaced_with_the_kept_password() {
     assert_eq!(config["description"], "after the expiry");
 }
 
-#[tokio::test]
-async fn an_expired_ticket_without_a_password_is_ticket_expired() {
-    let pve = FakePve::start_with(with(vec![Scenario::ExpiredTicket])).await;
+async fn an_expired_ticket_without_a_password_is_ticket_expired(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
     let client = pve.login().await;
     client.forget_password();
     // Still good for now.
     assert_eq!(
         client.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 
     tokio::time::sleep(PAST_EXPIRY).await;
@@ -492,24 +482,23 @@ async fn an_expired_ticket_without_a_password_is_ticket_expired() {
     client.login(pve.user(), pve.password()).await.unwrap();
     assert_eq!(
         client.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 }
 
-#[tokio::test]
-async fn revoked_tickets_are_replaced_transparently_once_for_all_callers() {
-    let pve = FakePve::start().await;
+async fn revoked_tickets_are_replaced_transparently_once_for_all_callers(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     assert_eq!(vm_status(&client, 100).await["status"], "running");
     let before = client.session().unwrap();
 
-    pve.call("revoke_tickets", json!([])).await;
+    pve.revoke_tickets().await;
     assert_eq!(vm_status(&client, 100).await["status"], "running");
     let after = client.session().unwrap();
     assert_ne!(after.ticket(), before.ticket());
 
     // Again, with a write as the first request after the revocation.
-    pve.call("revoke_tickets", json!([])).await;
+    pve.revoke_tickets().await;
     let answer = client
         .raw("nodes/pve1/qemu/101/config")
         .put(json!({"description": "after a revocation"}))
@@ -518,7 +507,8 @@ async fn revoked_tickets_are_replaced_transparently_once_for_all_callers() {
     assert_eq!(answer, Value::Null);
 
     // Many requests at once after a revocation: all succeed, and one login serves them all.
-    pve.call("revoke_tickets", json!([])).await;
+    pve.revoke_tickets().await;
+    let seen = pve.requests().await.len();
     let mut requests = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let client = client.clone();
@@ -528,18 +518,25 @@ async fn revoked_tickets_are_replaced_transparently_once_for_all_callers() {
         let guests = done.unwrap().unwrap();
         assert_eq!(guests.as_array().unwrap().len(), 2);
     }
-    // fakepve's ticket table (tickets are forgotten by revoke_tickets): exactly one new login.
-    let tickets = pve.call("__getattribute__", json!(["tickets"])).await;
-    let tickets = tickets.as_object().expect("the ticket table");
-    assert_eq!(tickets.len(), 1, "one login after the revocation");
-    assert!(tickets.contains_key(client.session().unwrap().ticket().expose()));
+    let logins = pve.requests().await[seen..]
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/access/ticket")
+        .count();
+    assert_eq!(logins, 1, "one login after the revocation");
+    // fakepve's ticket table too (tickets are forgotten by revoke_tickets): one new ticket.
+    if let Some(fake) = pve.fakepve() {
+        let tickets = fake.call("__getattribute__", json!(["tickets"])).await;
+        let tickets = tickets.as_object().expect("the ticket table");
+        assert_eq!(tickets.len(), 1, "one login after the revocation");
+        assert!(tickets.contains_key(client.session().unwrap().ticket().expose()));
+    }
 }
 
-#[tokio::test]
-async fn a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket() {
+async fn a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket(kind: PeerKind) {
     // fakepve does not renew tickets (PVE takes a valid ticket as the password; fakepve only
-    // the password): the client must cope with a refused renewal.
-    let pve = FakePve::start().await;
+    // the password): the client must cope with a refused renewal. The mock renews, as PVE
+    // does, so there each renewal below is refused by a scripted 401.
+    let pve = Peer::start(kind).await;
     let client = pve
         .builder()
         .ticket_renew_after(Duration::ZERO)
@@ -548,19 +545,33 @@ async fn a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket()
     client.login(pve.user(), pve.password()).await.unwrap();
     let first = client.session().unwrap();
     // Renewal is due at once; refused; the kept password gets a new ticket.
+    pve.refuse_next_ticket_renewal().await;
     assert_eq!(vm_status(&client, 100).await["status"], "running");
     let second = client.session().unwrap();
     assert_ne!(second.ticket(), first.ticket());
 
     // Without the password the still-valid ticket is used as it is.
     client.forget_password();
+    pve.refuse_next_ticket_renewal().await;
     assert_eq!(vm_status(&client, 100).await["status"], "running");
     assert_eq!(client.session().unwrap().ticket(), second.ticket());
+
+    match kind {
+        // Every renewal is refused: the ticket stays.
+        PeerKind::FakePve => {
+            assert_eq!(vm_status(&client, 100).await["status"], "running");
+            assert_eq!(client.session().unwrap().ticket(), second.ticket());
+        }
+        // Not refused, the renewal gives a new ticket without the password, as on PVE.
+        PeerKind::Mock => {
+            assert_eq!(vm_status(&client, 100).await["status"], "running");
+            assert_ne!(client.session().unwrap().ticket(), second.ticket());
+        }
+    }
 }
 
-#[tokio::test]
-async fn an_upload_after_the_ticket_expired_recovers() {
-    let pve = FakePve::start_with(with(vec![Scenario::ExpiredTicket])).await;
+async fn an_upload_after_the_ticket_expired_recovers(kind: PeerKind) {
+    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
     let client = pve.login().await;
     tokio::time::sleep(PAST_EXPIRY).await;
 
@@ -584,24 +595,27 @@ async fn an_upload_after_the_ticket_expired_recovers() {
 
 // ---------------------------------------------------------------------- slow tasks
 
-/// A fake where PVE time runs at 1/20 of real time: a 20 s config lock is held 1 s.
-async fn slow_pve() -> FakePve {
-    let pve = FakePve::start_with(Options {
-        time_scale: 0.05,
-        ..Options::default()
-    })
+/// A peer where fakepve's PVE time runs at 1/20 of real time (a 20 s config lock is held
+/// 1 s), and tasks wait up to 50 s (1000 PVE seconds) for a held config lock instead of 10.
+async fn slow_pve(kind: PeerKind) -> Peer {
+    let pve = Peer::start_with(
+        kind,
+        Options {
+            time_scale: 0.05,
+            ..Options::default()
+        },
+    )
     .await;
-    // Tasks wait up to 1000 PVE seconds (50 s) for a held config lock instead of 10.
-    pve.set("lock_wait", json!(1000)).await;
+    pve.set_lock_wait(Duration::from_secs(50)).await;
     pve
 }
 
-#[tokio::test]
-async fn a_running_task_is_visible_before_wait_returns() {
-    let pve = slow_pve().await;
+async fn a_running_task_is_visible_before_wait_returns(kind: PeerKind) {
+    let pve = slow_pve(kind).await;
     let client = pve.login().await;
     // Another task holds VM 101's config lock for 20 PVE seconds (1 s): the start task waits.
-    pve.call("hold_config_lock", json!([101, 20])).await;
+    pve.hold_config_lock(101, Some(Duration::from_secs(1)))
+        .await;
 
     let started = Instant::now();
     let upid = start_vm(&client, 101).await;
@@ -616,7 +630,7 @@ async fn a_running_task_is_visible_before_wait_returns() {
     assert_eq!(vm_status(&client, 101).await["status"], "stopped");
 
     // Tickets revoked while waiting: the polls log in again and carry on.
-    pve.call("revoke_tickets", json!([])).await;
+    pve.revoke_tickets().await;
     assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);
     assert!(
         started.elapsed() >= Duration::from_millis(500),
@@ -629,12 +643,11 @@ async fn a_running_task_is_visible_before_wait_returns() {
     assert_eq!(vm_status(&client, 101).await["status"], "running");
 }
 
-#[tokio::test]
-async fn waiting_longer_than_the_timeout_is_task_timeout() {
-    let pve = slow_pve().await;
+async fn waiting_longer_than_the_timeout_is_task_timeout(kind: PeerKind) {
+    let pve = slow_pve(kind).await;
     let client = pve.login().await;
     // Held until released.
-    pve.call("hold_config_lock", json!([101, null])).await;
+    pve.hold_config_lock(101, None).await;
 
     let upid = start_vm(&client, 101).await;
     let limit = Duration::from_millis(300);
@@ -662,7 +675,7 @@ async fn waiting_longer_than_the_timeout_is_task_timeout() {
 
     // The task goes on: still running, and it finishes once the lock is released.
     assert!(task.status().await.unwrap().is_running());
-    pve.call("release_config_lock", json!([101])).await;
+    pve.release_config_lock(101).await;
     let unlimited = client.task(&upid).poll_interval(Duration::from_millis(50));
     assert_eq!(unlimited.wait().await.unwrap(), TaskOutcome::Ok);
     assert_eq!(vm_status(&client, 101).await["status"], "running");
@@ -670,27 +683,16 @@ async fn waiting_longer_than_the_timeout_is_task_timeout() {
 
 // ------------------------------------------------------ flaky answers while waiting
 
-#[tokio::test]
-async fn wait_rides_out_five_failed_polls_but_not_six() {
-    let pve = FakePve::start().await;
+async fn wait_rides_out_five_failed_polls_but_not_six(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     for (failures, ok) in [(5, true), (6, false)] {
         let upid = start_vm(&client, 101).await;
         // The next `failures` task status polls answer 503.
-        pve.call(
-            "fail",
-            json!([
-                "GET",
-                "/status",
-                503,
-                "Service Unavailable",
-                false,
-                null,
-                failures
-            ]),
-        )
-        .await;
+        let polls = "/nodes/{node}/tasks/{upid}/status";
+        pve.fail("GET", polls, 503, "Service Unavailable", failures)
+            .await;
         let answer = client
             .task(&upid)
             .poll_interval(Duration::from_millis(10))
@@ -715,23 +717,11 @@ async fn wait_rides_out_five_failed_polls_but_not_six() {
     }
 }
 
-#[tokio::test]
-async fn a_proxy_error_page_is_an_api_error_with_the_reason() {
-    let pve = FakePve::start().await;
+async fn a_proxy_error_page_is_an_api_error_with_the_reason(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
-    pve.call(
-        "fail",
-        json!([
-            "GET",
-            "/version",
-            502,
-            "<html><body>bad gateway</body></html>",
-            true,
-            null,
-            1
-        ]),
-    )
-    .await;
+    let page = "<html><body>bad gateway</body></html>";
+    pve.fail_with_page("GET", "/version", 502, page, 1).await;
 
     let err = client.raw("version").get(()).await.unwrap_err();
     assert!(err.is_retry_safe());
@@ -743,20 +733,19 @@ async fn a_proxy_error_page_is_an_api_error_with_the_reason() {
     // Only once.
     assert_eq!(
         client.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 }
 
 // ------------------------------------------------------ errors on the client's side
 
-#[tokio::test]
-async fn answers_of_the_wrong_shape_are_decode_errors() {
+async fn answers_of_the_wrong_shape_are_decode_errors(kind: PeerKind) {
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
     struct Version {
         version: u32,
     }
-    let pve = FakePve::start().await;
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let err = client
         .raw("version")
@@ -768,12 +757,12 @@ async fn answers_of_the_wrong_shape_are_decode_errors() {
         panic!("expected Error::Decode, got {err:?}")
     };
     assert_eq!(e.path, "data.version");
-    assert!(e.body.contains("\"9.0.10\""), "{}", e.body);
+    let version = format!("\"{}\"", pve.version().version);
+    assert!(e.body.contains(&version), "{}", e.body);
 }
 
-#[tokio::test]
-async fn nested_parameters_are_refused_before_sending() {
-    let pve = FakePve::start().await;
+async fn nested_parameters_are_refused_before_sending(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let err = client
         .raw("nodes/pve1/qemu/101/config")
@@ -786,9 +775,8 @@ async fn nested_parameters_are_refused_before_sending() {
     }
 }
 
-#[tokio::test]
-async fn an_upload_to_a_block_storage_is_refused() {
-    let pve = FakePve::start().await;
+async fn an_upload_to_a_block_storage_is_refused(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let err = client
         .upload("pve1", "local-lvm", UploadContent::Iso)
@@ -801,6 +789,69 @@ async fn an_upload_to_a_block_storage_is_refused() {
     assert_eq!(e.path, "nodes/pve1/storage/local-lvm/upload");
 }
 
+async fn a_slow_answer_is_a_timeout_retry_safe_only_for_reads(kind: PeerKind) {
+    let pve = Peer::start_with(
+        kind,
+        Options {
+            time_scale: 1.0,
+            ..Options::default()
+        },
+    )
+    .await;
+    let client = pve
+        .builder()
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    client.login(pve.user(), pve.password()).await.unwrap();
+    // Every answer now takes 5 s.
+    pve.slow_network(Duration::from_secs(5)).await;
+
+    for (answer, read) in [
+        (client.raw("version").get(()).await, true),
+        (
+            client
+                .raw("nodes/pve1/qemu/101/config")
+                .put(json!({"description": "late"}))
+                .await,
+            false,
+        ),
+    ] {
+        let Error::Transport(t) = answer.unwrap_err() else {
+            panic!("expected Error::Transport")
+        };
+        assert_eq!(t.kind, TransportErrorKind::Timeout);
+        assert_eq!(t.retry_safe, read, "{t}");
+    }
+}
+
+peer_tests!(
+    starting_a_locked_vm_ends_in_a_task_error,
+    a_failing_start_task_reports_pves_exit_status,
+    a_held_config_lock_fails_the_start_task_and_a_config_write,
+    a_bad_net0_is_a_400_naming_net0,
+    a_missing_guest_is_a_500_that_is_not_found,
+    an_offline_node_answers_595,
+    writes_without_quorum_fail_and_reads_work,
+    a_wrong_password_is_rejected,
+    a_wrong_token_secret_is_rejected,
+    a_request_before_login_is_not_logged_in,
+    an_expired_ticket_is_replaced_with_the_kept_password,
+    an_expired_ticket_without_a_password_is_ticket_expired,
+    revoked_tickets_are_replaced_transparently_once_for_all_callers,
+    a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket,
+    an_upload_after_the_ticket_expired_recovers,
+    a_running_task_is_visible_before_wait_returns,
+    waiting_longer_than_the_timeout_is_task_timeout,
+    wait_rides_out_five_failed_polls_but_not_six,
+    a_proxy_error_page_is_an_api_error_with_the_reason,
+    answers_of_the_wrong_shape_are_decode_errors,
+    nested_parameters_are_refused_before_sending,
+    an_upload_to_a_block_storage_is_refused,
+    a_slow_answer_is_a_timeout_retry_safe_only_for_reads,
+);
+
+// No peer: nothing listens on the port.
 #[tokio::test]
 async fn a_closed_port_is_a_retry_safe_connect_error() {
     let port = {
@@ -822,38 +873,4 @@ async fn a_closed_port_is_a_retry_safe_connect_error() {
         t.url,
         format!("https://127.0.0.1:{port}/api2/json/access/ticket")
     );
-}
-
-#[tokio::test]
-async fn a_slow_answer_is_a_timeout_retry_safe_only_for_reads() {
-    let pve = FakePve::start_with(Options {
-        time_scale: 1.0,
-        ..Options::default()
-    })
-    .await;
-    let client = pve
-        .builder()
-        .timeout(Some(Duration::from_millis(300)))
-        .build()
-        .unwrap();
-    client.login(pve.user(), pve.password()).await.unwrap();
-    // Every answer now takes 5 s.
-    pve.call("slow_network", json!([5.0])).await;
-
-    for (answer, read) in [
-        (client.raw("version").get(()).await, true),
-        (
-            client
-                .raw("nodes/pve1/qemu/101/config")
-                .put(json!({"description": "late"}))
-                .await,
-            false,
-        ),
-    ] {
-        let Error::Transport(t) = answer.unwrap_err() else {
-            panic!("expected Error::Transport")
-        };
-        assert_eq!(t.kind, TransportErrorKind::Timeout);
-        assert_eq!(t.retry_safe, read, "{t}");
-    }
 }

@@ -1,11 +1,12 @@
 //! End to end: the seed library's (proxmoxer-style) walkthrough, ported to PVE 9 through
-//! `client.raw(...)`, against a fresh fakepve per test.
+//! `client.raw(...)`, against a fresh peer per test: every test runs against fakepve
+//! (`fakepve::name`) and the embedded fake (`mock::name`).
 //!
 //! Seed: node `pve1`; VM 100 `web` running, VM 101 `db` stopped, CT 200 `dns` running; storage
 //! `local` (dir: iso, vztmpl, backup; empty) and `local-lvm` (lvmthin: images, rootdir).
 
 use proxmoxia::{Client, Error, Session, TaskLogLine, TaskOutcome, Upid, UploadContent};
-use proxmoxia_tests::{FakePve, Options, Scenario};
+use proxmoxia_tests::{Options, Peer, PeerKind, PeerVersion, Scenario, peer_tests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -66,12 +67,12 @@ struct VmStatus {
 }
 
 /// The read-only part of the walkthrough; the same for a ticket and an API token.
-async fn read_only_walkthrough(client: &Client) {
+async fn read_only_walkthrough(client: &Client, expected: PeerVersion) {
     assert_eq!(guest_lines(client).await, seed_lines());
 
     let version: Version = client.raw("version").get(()).decode().await.unwrap();
-    assert_eq!(version.version, "9.0.10");
-    assert_eq!(version.release, "9.0");
+    assert_eq!(version.version, expected.version);
+    assert_eq!(version.release, expected.release);
 
     let config = client.raw("cluster/config").get(()).await.unwrap();
     assert_cluster_config_index(&config);
@@ -134,9 +135,8 @@ fn api_error(err: Error) -> Box<proxmoxia::ApiError> {
 
 // ------------------------------------------------------------------------------------- 1
 
-#[tokio::test]
-async fn login_lists_every_guest_of_every_node() {
-    let pve = FakePve::start().await;
+async fn login_lists_every_guest_of_every_node(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.client();
     let info = client.login(pve.user(), pve.password()).await.unwrap();
     assert_eq!(info.user, "root@pam");
@@ -156,29 +156,29 @@ async fn login_lists_every_guest_of_every_node() {
 
 // ------------------------------------------------------------------------------------- 2
 
-#[tokio::test]
-async fn cluster_config_and_version_answer() {
-    let pve = FakePve::start().await;
+async fn cluster_config_and_version_answer(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let config = client.raw("cluster/config").get(()).await.unwrap();
     assert_cluster_config_index(&config);
 
+    // Each fake claims its own PVE (fakepve 9.0.10, the mock the schema's 9.2.0).
+    let expected = pve.version();
     let version = client.raw("version").get(()).await.unwrap();
-    assert_eq!(version["version"], "9.0.10");
-    assert_eq!(version["release"], "9.0");
-    assert_eq!(version["repoid"], "fakepve");
+    assert_eq!(version["version"], expected.version);
+    assert_eq!(version["release"], expected.release);
+    assert_eq!(version["repoid"], expected.repoid);
     // The typed form of the same answer.
     let typed: Version = client.raw("version").get(()).decode().await.unwrap();
-    assert_eq!(typed.version, "9.0.10");
+    assert_eq!(typed.version, expected.version);
     assert!(typed.version.starts_with(&typed.release));
 }
 
 // ------------------------------------------------------------------------------------- 3
 
-#[tokio::test]
-async fn node_rrd_answers_and_a_bad_timeframe_is_a_400_naming_it() {
-    let pve = FakePve::start().await;
+async fn node_rrd_answers_and_a_bad_timeframe_is_a_400_naming_it(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let rrd = client
@@ -222,9 +222,8 @@ async fn node_rrd_answers_and_a_bad_timeframe_is_a_400_naming_it() {
 
 // ------------------------------------------------------------------------------------- 4
 
-#[tokio::test]
-async fn vm_status_current_shows_the_running_web_vm() {
-    let pve = FakePve::start().await;
+async fn vm_status_current_shows_the_running_web_vm(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let status = client
@@ -258,9 +257,8 @@ async fn vm_status_current_shows_the_running_web_vm() {
 
 // ------------------------------------------------------------------------------------- 5
 
-#[tokio::test]
-async fn uploaded_template_is_listed_and_its_volume_can_be_read() {
-    let pve = FakePve::start().await;
+async fn uploaded_template_is_listed_and_its_volume_can_be_read(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let content = client.raw("nodes/pve1/storage/local/content");
@@ -309,9 +307,8 @@ async fn uploaded_template_is_listed_and_its_volume_can_be_read() {
 
 // ------------------------------------------------------------------------------------- 6
 
-#[tokio::test]
-async fn container_is_created_from_the_template_and_started() {
-    let pve = FakePve::start().await;
+async fn container_is_created_from_the_template_and_started(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     upload_template(&client, b"not really a tarball".to_vec()).await;
 
@@ -420,9 +417,8 @@ async fn container_is_created_from_the_template_and_started() {
 
 // ------------------------------------------------------------------------------------- 7
 
-#[tokio::test]
-async fn users_are_listed_and_a_missing_one_is_created() {
-    let pve = FakePve::start().await;
+async fn users_are_listed_and_a_missing_one_is_created(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let users = client.raw("access/users").get(()).await.unwrap();
@@ -458,12 +454,14 @@ async fn users_are_listed_and_a_missing_one_is_created() {
 
 // ------------------------------------------------------------------------------------- 8
 
-#[tokio::test]
-async fn the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf() {
-    let pve = FakePve::start_with(Options {
-        scenarios: vec![Scenario::ApiToken],
-        ..Options::default()
-    })
+async fn the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf(kind: PeerKind) {
+    let pve = Peer::start_with(
+        kind,
+        Options {
+            scenarios: vec![Scenario::ApiToken],
+            ..Options::default()
+        },
+    )
     .await;
     let (id, secret) = pve.token();
     assert_eq!(id, "root@pam!ci");
@@ -473,7 +471,7 @@ async fn the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf() {
     assert!(shown.contains("token root@pam!ci"), "{shown}");
     assert!(!shown.contains(&secret), "{shown}");
 
-    read_only_walkthrough(&client).await;
+    read_only_walkthrough(&client, pve.version()).await;
 
     // A write: the client sends no CSRF token with an API token, and PVE wants none.
     let config = client.raw("nodes/pve1/qemu/101/config");
@@ -521,9 +519,8 @@ async fn the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf() {
 
 // ------------------------------------------------------------------------------------- 9
 
-#[tokio::test]
-async fn an_exported_session_lets_a_fresh_client_work() {
-    let pve = FakePve::start().await;
+async fn an_exported_session_lets_a_fresh_client_work(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let session = client.session().expect("a ticket login has a session");
@@ -558,7 +555,7 @@ async fn an_exported_session_lets_a_fresh_client_work() {
 
     // The restored client holds no password: once the ticket is gone it cannot log in again,
     // while the original client can.
-    pve.call("revoke_tickets", json!([])).await;
+    pve.revoke_tickets().await;
     let err = fresh.raw("version").get(()).await.unwrap_err();
     match err {
         Error::Auth(proxmoxia::AuthError::TicketExpired { user, message }) => {
@@ -569,6 +566,18 @@ async fn an_exported_session_lets_a_fresh_client_work() {
     }
     assert_eq!(
         client.raw("version").get(()).await.unwrap()["version"],
-        "9.0.10"
+        pve.version().version
     );
 }
+
+peer_tests!(
+    login_lists_every_guest_of_every_node,
+    cluster_config_and_version_answer,
+    node_rrd_answers_and_a_bad_timeframe_is_a_400_naming_it,
+    vm_status_current_shows_the_running_web_vm,
+    uploaded_template_is_listed_and_its_volume_can_be_read,
+    container_is_created_from_the_template_and_started,
+    users_are_listed_and_a_missing_one_is_created,
+    the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf,
+    an_exported_session_lets_a_fresh_client_work,
+);

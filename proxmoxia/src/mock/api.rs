@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::handlers;
 use super::sample::sample;
-use super::schema::{self, MethodInfo};
+use super::schema::{self, MethodInfo, PathNode};
 use super::state::{Fault, State, Ticket, unix_now};
 use crate::typed::rules::{self, ParamRule};
 
@@ -18,6 +18,8 @@ pub(crate) struct Failure {
     pub(crate) status: u16,
     pub(crate) message: String,
     pub(crate) errors: Map<String, Value>,
+    /// Not an answer yet: the request waits for a held config lock and is tried again.
+    pub(crate) wait: bool,
 }
 
 impl Failure {
@@ -26,6 +28,7 @@ impl Failure {
             status,
             message: message.into(),
             errors: Map::new(),
+            wait: false,
         }
     }
 
@@ -35,6 +38,15 @@ impl Failure {
             status: 400,
             message: "Parameter verification failed.".into(),
             errors,
+            wait: false,
+        }
+    }
+
+    /// The request waits for a held config lock (see [`Outcome::Wait`]).
+    pub(crate) fn lock_wait() -> Failure {
+        Failure {
+            wait: true,
+            ..Failure::new(500, "waiting for the config lock")
         }
     }
 
@@ -56,6 +68,10 @@ pub(crate) struct Ctx<'a> {
     /// Uploaded file: name and size.
     pub(crate) upload: Option<(String, u64)>,
     pub(crate) info: &'a MethodInfo,
+    /// The schema's node of the path (for directory indexes).
+    pub(crate) node: &'a PathNode,
+    /// When the request came in (a lock wait counts from here).
+    pub(crate) since: Instant,
 }
 
 impl Ctx<'_> {
@@ -87,6 +103,8 @@ pub(crate) struct Incoming {
     pub(crate) csrf: Option<String>,
     pub(crate) token: Option<String>,
     pub(crate) upload: Option<(String, u64)>,
+    /// When it came in.
+    pub(crate) since: Instant,
 }
 
 /// What to answer: data, an error, or a fault that is not an answer.
@@ -94,6 +112,19 @@ pub(crate) enum Outcome {
     Answer(Result<Value, Failure>),
     Drop,
     Delay(std::time::Duration),
+    /// A `text/html` error page.
+    Page(u16, String),
+    /// Waiting for a held config lock: ask again a little later ([`answer_now`]).
+    Wait,
+}
+
+impl From<Result<Value, Failure>> for Outcome {
+    fn from(result: Result<Value, Failure>) -> Outcome {
+        match result {
+            Err(f) if f.wait => Outcome::Wait,
+            other => Outcome::Answer(other),
+        }
+    }
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -108,11 +139,12 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Answers a request, faults already applied (after a delay fault).
-pub(crate) fn answer_now(state: &mut State, req: Incoming) -> Result<Value, Failure> {
+/// Answers a request, faults already applied (after a delay fault, or again while it
+/// waits for a lock).
+pub(crate) fn answer_now(state: &mut State, req: Incoming) -> Outcome {
     state.advance();
     let segments = segments(&req.path);
-    answer(state, req, &segments, None)
+    answer(state, req, &segments, None).into()
 }
 
 pub(crate) fn handle(state: &mut State, req: Incoming) -> Outcome {
@@ -128,12 +160,13 @@ pub(crate) fn handle(state: &mut State, req: Incoming) -> Outcome {
         Some(Fault::Status(status, message)) => {
             return Outcome::Answer(Err(Failure::new(status, message)));
         }
+        Some(Fault::Page(status, page)) => return Outcome::Page(status, page),
         Some(Fault::TaskError(message)) => {
-            return Outcome::Answer(answer(state, req, &segments, Some(message)));
+            return answer(state, req, &segments, Some(message)).into();
         }
         None => {}
     }
-    Outcome::Answer(answer(state, req, &segments, None))
+    answer(state, req, &segments, None).into()
 }
 
 fn not_implemented(method: &str, path: &str) -> Failure {
@@ -165,7 +198,7 @@ fn answer(
     for (k, v) in &found.params {
         params.insert(k.clone(), Value::String(v.clone()));
     }
-    validate(&req.method, template, &params)?;
+    validate(&req.method, template, &params, info.extra_params)?;
     if let Some(node) = found.params.get("node") {
         match state.nodes.get(node) {
             None => {
@@ -190,6 +223,8 @@ fn answer(
         user,
         upload: req.upload,
         info,
+        node: found.node,
+        since: req.since,
     };
     if let Some(message) = task_error {
         let id = ctx
@@ -256,7 +291,12 @@ pub(crate) fn task_type(template: &str) -> String {
 }
 
 /// Checks the parameters with the generated rules, all at once, in PVE's words.
-fn validate(method: &str, template: &str, params: &Map<String, Value>) -> Result<(), Failure> {
+fn validate(
+    method: &str,
+    template: &str,
+    params: &Map<String, Value>,
+    extra_params: bool,
+) -> Result<(), Failure> {
     let Some(entry) = crate::api::__mock::ENDPOINTS
         .iter()
         .find(|e| e.method == method && e.path == template)
@@ -265,7 +305,7 @@ fn validate(method: &str, template: &str, params: &Map<String, Value>) -> Result
     };
     let rules: &[ParamRule] = rules::params(entry.rules);
     let mut errors = Map::new();
-    for key in params.keys() {
+    for key in params.keys().filter(|_| !extra_params) {
         let known = rules.iter().any(|r| {
             if r.indexed {
                 crate::typed::decode::family_index(key, &r.name).is_some()
@@ -357,7 +397,34 @@ fn generic(state: &mut State, ctx: &Ctx<'_>) -> Value {
         );
         return Value::String(upid);
     }
+    if let Some(index) = directory_index(ctx) {
+        return index;
+    }
     sample(returns)
+}
+
+/// A directory index (`GET /cluster/config`, `/nodes/{node}`, ...): PVE answers one object
+/// per sub-path, named by the key of the schema's `links` (`{name}`, `{subdir}`, ...).
+fn directory_index(ctx: &Ctx<'_>) -> Option<Value> {
+    let returns = &ctx.info.returns;
+    let items = returns.get("items")?;
+    let bare = items
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_none_or(Map::is_empty);
+    if ctx.method != "GET" || returns.get("type").and_then(Value::as_str) != Some("array") || !bare
+    {
+        return None;
+    }
+    let href = returns.get("links")?.get(0)?.get("href")?.as_str()?;
+    let key = href.strip_prefix('{')?.strip_suffix('}')?;
+    Some(Value::Array(
+        ctx.node
+            .literals
+            .keys()
+            .map(|child| json!({ key: child }))
+            .collect(),
+    ))
 }
 
 /// The `{"data": ...}` body of an answer, and the error body.

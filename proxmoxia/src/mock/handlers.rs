@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use super::api::{Ctx, Failure, config_json, issue_ticket};
-use super::state::{Guest, Kind, Snapshot, State, Volume, unix_now};
+use super::state::{Guest, Kind, LockState, Snapshot, State, Volume, unix_now};
 
 type Answer = Result<Value, Failure>;
 
@@ -767,7 +767,7 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
         let text = if is_disk_key(kind, key) {
             allocate_disk(state, kind, vmid, text)?
         } else {
-            text.to_owned()
+            normalise(state, kind, key, text)
         };
         config.insert(key.clone(), text);
     }
@@ -856,20 +856,9 @@ fn guest_call(
         ),
         ("DELETE", "/{vmid}") => destroy(state, ctx, kind, vmid),
         ("GET", "/{vmid}/config") => Ok(config(state, vmid, ctx.flag("current"))),
-        ("PUT", "/{vmid}/config") => change_config(state, ctx, kind, vmid).map(|()| Value::Null),
-        ("POST", "/{vmid}/config") => {
-            // The asynchronous form: a task that applies the change.
-            change_config(state, ctx, kind, vmid).map(|()| {
-                json!(state.spawn_task(
-                    ctx.node(),
-                    "qmconfig",
-                    &vmid.to_string(),
-                    &ctx.user,
-                    vec![],
-                    Box::new(|_| Ok(vec![]))
-                ))
-            })
-        }
+        ("PUT", "/{vmid}/config") => put_config(state, ctx, kind, vmid),
+        // The asynchronous form: a task applies the change.
+        ("POST", "/{vmid}/config") => post_config(state, ctx, kind, vmid),
         ("GET", "/{vmid}/pending") => Ok(pending(state, vmid)),
         ("GET", "/{vmid}/status/current") => Ok(status_current(state, vmid)),
         ("POST", action) if action.starts_with("/{vmid}/status/") => power(
@@ -942,7 +931,20 @@ fn config(state: &State, vmid: u32, current: bool) -> Value {
     Value::Object(out)
 }
 
-fn change_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Result<(), Failure> {
+/// A checked config change: keys to delete and to set (disks already allocated).
+struct ConfigChange {
+    deletes: Vec<String>,
+    updates: Vec<(String, String)>,
+}
+
+/// Checks a config change as PVE does before it writes (digest, lock) and allocates its
+/// new disks.
+fn plan_config(
+    state: &mut State,
+    ctx: &Ctx<'_>,
+    kind: Kind,
+    vmid: u32,
+) -> Result<ConfigChange, Failure> {
     let current = digest(&state.guests[&vmid].config);
     if ctx.str("digest").is_some_and(|d| d != current) {
         return Err(Failure::new(
@@ -970,15 +972,20 @@ fn change_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Res
         let text = if is_disk_key(kind, key) {
             allocate_disk(state, kind, vmid, text)?
         } else {
-            text.to_owned()
+            normalise(state, kind, key, text)
         };
         updates.push((key.clone(), text));
     }
+    Ok(ConfigChange { deletes, updates })
+}
+
+/// Writes a planned change: at once, or as pending for what a running guest cannot take.
+fn apply_config(state: &mut State, vmid: u32, change: ConfigChange) {
     let Some(g) = state.guests.get_mut(&vmid) else {
-        return Ok(());
+        return;
     };
     let running = g.running;
-    for key in deletes {
+    for key in change.deletes {
         if running && !HOTPLUG.contains(&key.as_str()) {
             g.pending.insert(key, None);
         } else {
@@ -986,7 +993,7 @@ fn change_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Res
             g.pending.remove(&key);
         }
     }
-    for (key, value) in updates {
+    for (key, value) in change.updates {
         if running && !HOTPLUG.contains(&key.as_str()) {
             g.pending.insert(key, Some(value));
         } else {
@@ -994,7 +1001,70 @@ fn change_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Res
             g.pending.remove(&key);
         }
     }
-    Ok(())
+}
+
+/// `PUT .../config`: the change is written within the request, once the guest's config lock
+/// is free (a held one is waited for up to the lock wait, as PVE waits 10 s).
+fn put_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
+    match state.request_lock(vmid, kind, ctx.since) {
+        LockState::Free => {}
+        LockState::Waiting => return Err(Failure::lock_wait()),
+        LockState::TimedOut(message) => return Err(Failure::new(500, message)),
+    }
+    let change = plan_config(state, ctx, kind, vmid)?;
+    apply_config(state, vmid, change);
+    Ok(Value::Null)
+}
+
+/// `POST .../config`: checked at once, written by a task that takes the config lock.
+fn post_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
+    let change = plan_config(state, ctx, kind, vmid)?;
+    let task = if kind == Kind::Qemu {
+        "qmconfig"
+    } else {
+        "vzconfig"
+    };
+    Ok(json!(state.spawn_guest_task(
+        ctx.node(),
+        task,
+        (vmid, kind),
+        &ctx.user,
+        vec![],
+        Box::new(move |s: &mut State| {
+            apply_config(s, vmid, change);
+            Ok(vec![])
+        })
+    )))
+}
+
+/// A config value as PVE writes it back: a container's `netN` gets its MAC address and
+/// `type=veth`, with `name` first and the other keys sorted.
+fn normalise(state: &mut State, kind: Kind, key: &str, value: &str) -> String {
+    let is_net = key
+        .strip_prefix("net")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if kind != Kind::Lxc || !is_net {
+        return value.to_owned();
+    }
+    let mut props: BTreeMap<String, String> = BTreeMap::new();
+    for part in value.split(',').filter(|p| !p.is_empty()) {
+        let Some((k, v)) = part.split_once('=') else {
+            return value.to_owned();
+        };
+        props.insert(k.to_owned(), v.to_owned());
+    }
+    if !props.contains_key("hwaddr") {
+        let hex = state.random_hex(3).to_ascii_uppercase();
+        let mac = format!("BC:24:11:{}:{}:{}", &hex[0..2], &hex[2..4], &hex[4..6]);
+        props.insert("hwaddr".into(), mac);
+    }
+    props.insert("type".into(), "veth".into());
+    let name = props.remove("name");
+    name.map(|n| format!("name={n}"))
+        .into_iter()
+        .chain(props.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn pending(state: &State, vmid: u32) -> Value {
@@ -1080,10 +1150,10 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
     let skiplock = ctx.flag("skiplock");
     let action = action.to_owned();
     let task_kind = format!("{prefix}{action}");
-    let upid = state.spawn_task(
+    let upid = state.spawn_guest_task(
         ctx.node(),
         &task_kind,
-        &vmid.to_string(),
+        (vmid, kind),
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
@@ -1138,9 +1208,13 @@ fn destroy(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let g = &state.guests[&vmid];
     let what = if kind == Kind::Qemu { "VM" } else { "CT" };
     if g.running {
+        // qemu-server's and pve-container's own wordings.
         return Err(Failure::new(
             500,
-            format!("{what} {vmid} is running - destroy failed"),
+            match kind {
+                Kind::Qemu => format!("{what} {vmid} is running - destroy failed"),
+                Kind::Lxc => format!("unable to destroy CT {vmid} - container is running"),
+            },
         ));
     }
     if let Some(lock) = g.lock() {
@@ -1151,10 +1225,10 @@ fn destroy(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     } else {
         "vzdestroy"
     };
-    let upid = state.spawn_task(
+    let upid = state.spawn_guest_task(
         ctx.node(),
         task,
-        &vmid.to_string(),
+        (vmid, kind),
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
@@ -1219,10 +1293,10 @@ fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     } else {
         "vzsnapshot"
     };
-    let upid = state.spawn_task(
+    let upid = state.spawn_guest_task(
         ctx.node(),
         task,
-        &vmid.to_string(),
+        (vmid, kind),
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
@@ -1261,10 +1335,10 @@ fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> A
     } else {
         "vzdelsnapshot"
     };
-    let upid = state.spawn_task(
+    let upid = state.spawn_guest_task(
         ctx.node(),
         task,
-        &vmid.to_string(),
+        (vmid, kind),
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
@@ -1291,10 +1365,10 @@ fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     } else {
         "vzrollback"
     };
-    let upid = state.spawn_task(
+    let upid = state.spawn_guest_task(
         ctx.node(),
         task,
-        &vmid.to_string(),
+        (vmid, kind),
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
@@ -1523,6 +1597,27 @@ fn allocate(state: &mut State, ctx: &Ctx<'_>) -> Answer {
     Ok(json!(volid))
 }
 
+/// Where PVE keeps a volume: a dir storage's content directories (`template/iso`,
+/// `template/cache`, `dump`, `images/<vmid>`, ...), an LVM volume group's device.
+fn volume_path(s: &super::state::Storage, volid: &str) -> String {
+    let name = volid.split_once(':').map_or(volid, |(_, n)| n);
+    let Some(root) = s.options.get("path").filter(|_| s.file_based()) else {
+        let vg = s.options.get("vgname").map_or("pve", String::as_str);
+        return format!("/dev/{vg}/{name}");
+    };
+    let Some((first, rest)) = name.split_once('/') else {
+        return format!("{root}/{name}");
+    };
+    let dir = match first {
+        "iso" => "template/iso".to_owned(),
+        "vztmpl" => "template/cache".to_owned(),
+        "backup" => "dump".to_owned(),
+        vmid if vmid.bytes().all(|b| b.is_ascii_digit()) => format!("images/{vmid}"),
+        other => other.to_owned(),
+    };
+    format!("{root}/{dir}/{rest}")
+}
+
 fn volume(state: &mut State, ctx: &Ctx<'_>) -> Answer {
     let name = ctx.str("storage").unwrap_or_default().to_owned();
     let raw = ctx.str("volume").unwrap_or_default();
@@ -1540,11 +1635,7 @@ fn volume(state: &mut State, ctx: &Ctx<'_>) -> Answer {
     match ctx.method {
         "GET" => {
             let v = s.volumes.get(&volid).ok_or_else(missing)?;
-            let path = format!(
-                "{}/{}",
-                s.options.get("path").map_or("/dev/pve", String::as_str),
-                volid.split_once(':').map_or("", |(_, p)| p)
-            );
+            let path = volume_path(s, &volid);
             Ok(
                 json!({"path": path, "size": v.size, "used": v.size, "format": v.format,
                       "notes": v.notes, "protected": u8::from(v.protected)}),

@@ -18,8 +18,9 @@
 //!
 //! What it models, and what it does not:
 //!
-//! * It serves HTTPS on 127.0.0.1 (a free port) with a certificate made at start; clients
-//!   trust its CA ([`MockPve::client_builder`]), no insecure mode needed. It stops on drop.
+//! * It serves HTTPS on 127.0.0.1 (a free port) with a certificate made at start (or one you
+//!   give, [`MockPveBuilder::certificate`]); clients trust its CA or pin its fingerprint
+//!   ([`MockPve::client_builder`]), no insecure mode needed. It stops on drop.
 //! * Every path and method of the vendored schema answers. Parameters are checked with the
 //!   same generated rules and checker the client uses (PVE's 400 with per-parameter
 //!   `errors`); unknown paths get PVE's 501; a missing guest, user, storage or volume gets
@@ -29,8 +30,15 @@
 //!   resume/reset, delete, snapshots and rollback); tasks (real UPIDs, logs, a configurable
 //!   duration, failures); storages and their content (allocation, upload, delete); users,
 //!   groups and API tokens; tickets (expiry, renewal, CSRF) and the TFA second step.
-//! * Everything else answers data shaped like the schema's `returns` (writes that answer a
+//! * Guest tasks take the guest's config lock as PVE's workers do: while it is held
+//!   ([`MockPve::hold_config_lock`]) they wait up to [`MockPve::set_lock_wait`], then fail
+//!   with PVE's "can't lock file ... got timeout"; a config `PUT` waits the same way.
+//! * Directory indexes (`GET /cluster/config`, `/nodes/{node}`) list the schema's sub-paths;
+//!   everything else answers data shaped like the schema's `returns` (writes that answer a
 //!   task start one that succeeds) and changes nothing.
+//! * Trouble to stage: scripted faults per request ([`Fault`]: errors, task errors, proxy
+//!   error pages, dropped connections, delays), a slow network ([`MockPve::set_latency`]),
+//!   offline nodes, lost quorum, revoked or short-lived tickets.
 //! * Not modelled: permissions and ACLs (every user may do everything), HA, clustering
 //!   (migration between nodes), firewall, SDN, Ceph, backups, pools' members, consoles and
 //!   websockets. Ticket and token checks are real, but there is no real security: it is a
@@ -188,6 +196,8 @@ pub struct MockPveBuilder {
     user: String,
     password: String,
     seed: bool,
+    /// Certificate chain and key (PEM) to serve instead of generated ones.
+    identity: Option<(String, String)>,
 }
 
 impl MockPveBuilder {
@@ -210,6 +220,15 @@ impl MockPveBuilder {
         self
     }
 
+    /// Serve this certificate (PEM: the server's first, then any intermediates) and private
+    /// key (PEM) instead of ones signed by a CA made at start: e.g. a self-signed one, as a
+    /// fresh PVE node has. [`MockPve::ca_pem`] is then empty and
+    /// [`MockPve::client_builder`] pins the certificate's fingerprint.
+    pub fn certificate(mut self, cert_pem: &str, key_pem: &str) -> MockPveBuilder {
+        self.identity = Some((cert_pem.to_owned(), key_pem.to_owned()));
+        self
+    }
+
     /// Starts the server.
     pub async fn start(self) -> Result<MockPve> {
         MockPve::start_with(self).await
@@ -220,6 +239,7 @@ impl MockPveBuilder {
 pub struct MockPve {
     url: String,
     ca_pem: String,
+    cert_pem: String,
     fingerprint: Fingerprint,
     user: String,
     password: String,
@@ -259,23 +279,41 @@ impl MockPve {
             user: "root@pam".into(),
             password: "secret".into(),
             seed: true,
+            identity: None,
         }
     }
 
     async fn start_with(options: MockPveBuilder) -> Result<MockPve> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
         let setup = |e: &dyn std::fmt::Display| Error::Config(format!("mock PVE set-up: {e}"));
-        let (ca_pem, cert_der, key_der) = certificate().map_err(|e| setup(&e))?;
-        let fingerprint = Fingerprint::of_der(&cert_der);
+        let (ca_pem, cert_pem, chain, key) = match &options.identity {
+            None => {
+                let (ca_pem, cert_pem, cert_der, key_der) = certificate().map_err(|e| setup(&e))?;
+                let key = PrivateKeyDer::Pkcs8(key_der.into());
+                (ca_pem, cert_pem, vec![CertificateDer::from(cert_der)], key)
+            }
+            Some((cert_pem, key_pem)) => {
+                let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| setup(&e))?;
+                let key =
+                    PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| setup(&e))?;
+                (String::new(), cert_pem.clone(), chain, key)
+            }
+        };
+        let leaf = chain
+            .first()
+            .ok_or_else(|| setup(&"no certificate in the PEM"))?;
+        let fingerprint = Fingerprint::of_der(leaf);
         let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map_err(|e| setup(&e))?
         .with_no_client_auth()
-        .with_single_cert(
-            vec![rustls::pki_types::CertificateDer::from(cert_der)],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into()),
-        )
+        .with_single_cert(chain, key)
         .map_err(|e| setup(&e))?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -293,6 +331,7 @@ impl MockPve {
         let pve = MockPve {
             url: format!("https://127.0.0.1:{port}"),
             ca_pem,
+            cert_pem,
             fingerprint,
             user: options.user,
             password: options.password,
@@ -329,9 +368,15 @@ impl MockPve {
         &self.url
     }
 
-    /// The CA certificate (PEM) that signed the server's certificate.
+    /// The CA certificate (PEM) that signed the server's certificate; empty for a certificate
+    /// given with [`MockPveBuilder::certificate`].
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// The server's certificate (PEM).
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
     }
 
     /// The SHA-256 fingerprint of the server's certificate.
@@ -349,11 +394,17 @@ impl MockPve {
         &self.password
     }
 
-    /// A client builder for this server, trusting its CA.
+    /// A client builder for this server, trusting its CA (only), or pinning its certificate's
+    /// fingerprint when it was given with [`MockPveBuilder::certificate`].
     pub fn client_builder(&self) -> ClientBuilder {
-        Client::builder(&self.url)
-            .add_ca_pem(self.ca_pem.as_bytes())
-            .builtin_roots(false)
+        let builder = Client::builder(&self.url);
+        if self.ca_pem.is_empty() {
+            builder.fingerprint(&self.fingerprint.to_string())
+        } else {
+            builder
+                .add_ca_pem(self.ca_pem.as_bytes())
+                .builtin_roots(false)
+        }
     }
 
     /// A client for this server, not logged in.
@@ -395,6 +446,12 @@ impl MockPve {
     /// it ends.
     pub fn set_task_duration(&self, duration: Duration) {
         self.state().task_duration = duration;
+    }
+
+    /// Every answer from now on comes this much later, logins included (a slow network or an
+    /// overloaded node). Default: none.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
     }
 
     // -------------------------------------------------------------------- guests
@@ -460,6 +517,47 @@ impl MockPve {
                 None => g.config.remove("lock"),
             };
         }
+    }
+
+    /// Another task holds a guest's config lock (PVE's `lock-<vmid>.conf` flock, not the
+    /// `lock` config key), for `duration` or, with `None`, until
+    /// [`release_config_lock`](MockPve::release_config_lock). Meanwhile the guest's tasks
+    /// (start, stop, config, snapshot, destroy, ...) and config `PUT`s wait for it up to the
+    /// [lock wait](MockPve::set_lock_wait), then fail with PVE's
+    /// `can't lock file '/var/lock/qemu-server/lock-<vmid>.conf' - got timeout` (a task
+    /// error, or a 500 for the `PUT`). Holding a held lock again changes only its end.
+    pub fn hold_config_lock(&self, vmid: u32, duration: Option<Duration>) {
+        let mut state = self.state();
+        state.advance();
+        let now = std::time::Instant::now();
+        let until = duration.map(|d| now + d);
+        match state.config_locks.get_mut(&vmid) {
+            Some(lock) if lock.held_at(now) => lock.until = until,
+            // Tasks that waited for an earlier hold are settled by `advance`.
+            _ => {
+                state
+                    .config_locks
+                    .insert(vmid, state::ConfigLock { since: now, until });
+            }
+        }
+    }
+
+    /// Releases a lock taken by [`hold_config_lock`](MockPve::hold_config_lock): a waiting
+    /// task or request gets it now.
+    pub fn release_config_lock(&self, vmid: u32) {
+        let mut state = self.state();
+        state.advance();
+        let now = std::time::Instant::now();
+        if let Some(lock) = state.config_locks.get_mut(&vmid).filter(|l| l.held_at(now)) {
+            lock.until = Some(now);
+        }
+    }
+
+    /// How long a task or a config write waits for a held config lock before it fails (PVE:
+    /// 10 s). Default: not at all, as the fake's tasks end at once; tasks started from now
+    /// on use the new wait.
+    pub fn set_lock_wait(&self, wait: Duration) {
+        self.state().lock_wait = wait;
     }
 
     /// Makes a guest's start tasks fail with `message` (or succeed again with `None`).
@@ -617,8 +715,9 @@ impl MockPve {
     }
 }
 
-/// A CA and a certificate for 127.0.0.1 and localhost it signed: (CA PEM, cert DER, key DER).
-fn certificate() -> std::result::Result<(String, Vec<u8>, Vec<u8>), rcgen::Error> {
+/// A CA and a certificate for 127.0.0.1 and localhost it signed: (CA PEM, cert PEM, cert DER,
+/// key DER).
+fn certificate() -> std::result::Result<(String, String, Vec<u8>, Vec<u8>), rcgen::Error> {
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
         KeyUsagePurpose,
@@ -634,5 +733,10 @@ fn certificate() -> std::result::Result<(String, Vec<u8>, Vec<u8>), rcgen::Error
     params.distinguished_name.push(DnType::CommonName, "pve1");
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &ca)?;
-    Ok((ca.pem(), cert.der().to_vec(), key.serialize_der()))
+    Ok((
+        ca.pem(),
+        cert.pem(),
+        cert.der().to_vec(),
+        key.serialize_der(),
+    ))
 }

@@ -15,6 +15,9 @@ pub(crate) struct MethodInfo {
     /// `permissions.user == "world"`: no login needed.
     pub(crate) world: bool,
     pub(crate) allowtoken: bool,
+    /// Parameters the schema does not list are accepted: PVE refuses them only where the
+    /// method says `additionalProperties: 0` (most do).
+    pub(crate) extra_params: bool,
 }
 
 /// A node of the path tree.
@@ -75,6 +78,10 @@ fn insert(parent: &mut PathNode, node: &Value) {
                     world: perms.and_then(|p| p.get("user")).and_then(Value::as_str)
                         == Some("world"),
                     allowtoken: m.get("allowtoken").and_then(Value::as_u64) != Some(0),
+                    extra_params: m
+                        .get("parameters")
+                        .and_then(|p| p.get("additionalProperties"))
+                        .is_none_or(|a| a.as_u64() != Some(0) && a.as_bool() != Some(false)),
                 },
             );
         }

@@ -2,6 +2,7 @@
 //! the request body as PVE reads it (query, form, JSON, multipart upload).
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -52,10 +53,18 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// How often a request waiting for a held config lock looks again.
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
 async fn respond(
     state: Arc<Mutex<State>>,
     req: Request<Body>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
+    // A slow network delays everything, before the fake sees the request.
+    let latency = state.lock().unwrap_or_else(|e| e.into_inner()).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let incoming = match read(req).await {
         Ok(incoming) => incoming,
         Err(failure) => return Ok(response(&Err(failure))),
@@ -66,19 +75,34 @@ async fn respond(
             return Ok(response(&Err(Failure::new(404, "Not Found"))));
         }
     };
-    let outcome = {
+    let mut outcome = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         api::handle(&mut state, incoming.clone_for_retry())
     };
-    match outcome {
-        Outcome::Answer(result) => Ok(response(&result)),
-        Outcome::Drop => Err(Dropped),
-        Outcome::Delay(d) => {
-            tokio::time::sleep(d).await;
-            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-            Ok(response(&api::answer_now(&mut state, incoming)))
-        }
+    loop {
+        let pause = match outcome {
+            Outcome::Answer(result) => return Ok(response(&result)),
+            Outcome::Page(status, page) => return Ok(page_response(status, page)),
+            Outcome::Drop => return Err(Dropped),
+            Outcome::Delay(d) => d,
+            Outcome::Wait => LOCK_POLL,
+        };
+        tokio::time::sleep(pause).await;
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        outcome = api::answer_now(&mut state, incoming.clone_for_retry());
     }
+}
+
+/// An HTML error page with the status's standard reason, as a proxy sends it.
+fn page_response(status: u16, page: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(page)));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 fn response(result: &Result<serde_json::Value, Failure>) -> Response<Full<Bytes>> {
@@ -172,6 +196,7 @@ async fn read(req: Request<Body>) -> Result<Option<Incoming>, Failure> {
         csrf,
         token,
         upload,
+        since: Instant::now(),
     }))
 }
 
@@ -226,7 +251,11 @@ fn multipart(body: &[u8], boundary: &str) -> Option<Parts> {
         };
         let name = attr("name")?;
         match attr("filename") {
-            Some(filename) => file = Some((filename, data.len() as u64)),
+            // PVE takes the file part's name as the parameter of that name (`filename`).
+            Some(filename) => {
+                fields.push((name, filename.clone()));
+                file = Some((filename, data.len() as u64));
+            }
             None => fields.push((name, String::from_utf8_lossy(data).into_owned())),
         }
     }
@@ -247,6 +276,7 @@ impl Incoming {
             csrf: self.csrf.clone(),
             token: self.token.clone(),
             upload: self.upload.clone(),
+            since: self.since,
         }
     }
 }
@@ -259,7 +289,13 @@ mod tests {
     fn multipart_bodies_are_split() {
         let body = b"--XX\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\nvztmpl\r\n--XX\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"t.tar.zst\"\r\nContent-Type: application/octet-stream\r\n\r\nabcdef\r\n--XX--\r\n";
         let (fields, file) = multipart(body, "XX").unwrap();
-        assert_eq!(fields, [("content".to_owned(), "vztmpl".to_owned())]);
+        assert_eq!(
+            fields,
+            [
+                ("content".to_owned(), "vztmpl".to_owned()),
+                ("filename".to_owned(), "t.tar.zst".to_owned())
+            ]
+        );
         assert_eq!(file, Some(("t.tar.zst".to_owned(), 6)));
         assert!(multipart(b"garbage", "XX").is_none());
     }

@@ -207,6 +207,8 @@ pub(crate) struct Task {
     pub(crate) exitstatus: Option<String>,
     pub(crate) endtime: Option<u64>,
     pub(crate) work: Option<TaskWork>,
+    /// The guest whose config lock the work takes, and how long it waits for a held one.
+    pub(crate) lock: Option<(u32, Kind, Duration)>,
 }
 
 impl std::fmt::Debug for Task {
@@ -230,6 +232,9 @@ pub enum Fault {
     Drop,
     /// The answer comes this much later.
     Delay(Duration),
+    /// An HTTP error whose body is this `text/html` page instead of PVE's JSON, with the
+    /// status's standard reason (a reverse proxy or load balancer in front of PVE).
+    Page(u16, String),
 }
 
 /// A registered fault.
@@ -240,6 +245,39 @@ pub(crate) struct FaultRule {
     pub(crate) fault: Fault,
     /// How many more requests it hits; `None` for every one.
     pub(crate) remaining: Option<u32>,
+}
+
+/// A guest's config lock held from outside (as another task or `qm` on the node would).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConfigLock {
+    pub(crate) since: Instant,
+    /// When it is released; `None` until `release_config_lock`.
+    pub(crate) until: Option<Instant>,
+}
+
+impl ConfigLock {
+    pub(crate) fn held_at(&self, at: Instant) -> bool {
+        self.since <= at && self.until.is_none_or(|u| u > at)
+    }
+}
+
+/// Whether a guest's config lock can be taken.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LockState {
+    Free,
+    /// Held; the taker is still waiting.
+    Waiting,
+    /// Held past the taker's wait: PVE's "got timeout" message.
+    TimedOut(String),
+}
+
+/// PVE's message when a guest's config lock was not obtained in time.
+pub(crate) fn lock_timeout(vmid: u32, kind: Kind) -> String {
+    let file = match kind {
+        Kind::Qemu => format!("/var/lock/qemu-server/lock-{vmid}.conf"),
+        Kind::Lxc => format!("/run/lock/lxc/pve-config-{vmid}.lock"),
+    };
+    format!("can't lock file '{file}' - got timeout")
 }
 
 /// The whole fake cluster.
@@ -264,6 +302,12 @@ pub(crate) struct State {
     pub(crate) requests: Vec<(String, String)>,
     pub(crate) quorate: bool,
     pub(crate) secret_seed: u64,
+    /// Config locks held from outside, by vmid.
+    pub(crate) config_locks: BTreeMap<u32, ConfigLock>,
+    /// How long a task or a config write waits for a held config lock.
+    pub(crate) lock_wait: Duration,
+    /// Added to every answer (a slow network).
+    pub(crate) latency: Duration,
 }
 
 pub(crate) fn unix_now() -> u64 {
@@ -323,6 +367,9 @@ impl State {
             requests: Vec::new(),
             quorate: true,
             secret_seed: unix_now() ^ (std::process::id() as u64) << 32,
+            config_locks: BTreeMap::new(),
+            lock_wait: Duration::ZERO,
+            latency: Duration::ZERO,
         }
     }
 
@@ -343,21 +390,28 @@ impl State {
         out
     }
 
-    /// Runs the work of tasks whose time is up.
+    /// Runs the work of tasks whose time is up (and whose guest's config lock is free).
     pub(crate) fn advance(&mut self) {
         let now = Instant::now();
         loop {
-            let Some(i) = self
-                .tasks
-                .iter()
-                .position(|t| t.exitstatus.is_none() && t.ends_at <= now)
-            else {
+            let next = self.tasks.iter().enumerate().find_map(|(i, t)| {
+                if t.exitstatus.is_some() || t.ends_at > now {
+                    return None;
+                }
+                match self.task_lock(t, now) {
+                    LockState::Free => Some((i, None)),
+                    LockState::Waiting => None,
+                    LockState::TimedOut(message) => Some((i, Some(message))),
+                }
+            });
+            let Some((i, timed_out)) = next else {
                 return;
             };
             let work = self.tasks[i].work.take();
-            let outcome = match work {
-                Some(work) => work(self),
-                None => Ok(Vec::new()),
+            let outcome = match (timed_out, work) {
+                (Some(message), _) => Err(message),
+                (None, Some(work)) => work(self),
+                (None, None) => Ok(Vec::new()),
             };
             let task = &mut self.tasks[i];
             match outcome {
@@ -376,6 +430,32 @@ impl State {
         }
     }
 
+    /// Whether a due task can take its guest's config lock now. It wants it when its time is
+    /// up; if it is held then, it waits for the release up to its `lock_wait`.
+    fn task_lock(&self, task: &Task, now: Instant) -> LockState {
+        let Some((vmid, kind, wait)) = task.lock else {
+            return LockState::Free;
+        };
+        match self.config_locks.get(&vmid) {
+            Some(lock) if lock.held_at(task.ends_at) => {
+                lock_state(lock, vmid, kind, task.ends_at + wait, now)
+            }
+            _ => LockState::Free,
+        }
+    }
+
+    /// Whether a request that came in at `since` may take the config lock now (waiting up to
+    /// `lock_wait`).
+    pub(crate) fn request_lock(&self, vmid: u32, kind: Kind, since: Instant) -> LockState {
+        let now = Instant::now();
+        match self.config_locks.get(&vmid) {
+            Some(lock) if lock.held_at(now) => {
+                lock_state(lock, vmid, kind, since + self.lock_wait, now)
+            }
+            _ => LockState::Free,
+        }
+    }
+
     /// Starts a task; its work runs when its time is up (at once with the default duration).
     pub(crate) fn spawn_task(
         &mut self,
@@ -385,6 +465,36 @@ impl State {
         user: &str,
         first_log: Vec<String>,
         work: TaskWork,
+    ) -> String {
+        self.spawn(node, kind, id, user, first_log, work, None)
+    }
+
+    /// Starts a task on a guest that takes its config lock before its work runs (as PVE's
+    /// workers do): while the lock is held the task waits, up to `lock_wait`, then fails.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn spawn_guest_task(
+        &mut self,
+        node: &str,
+        kind: &str,
+        (vmid, guest): (u32, Kind),
+        user: &str,
+        first_log: Vec<String>,
+        work: TaskWork,
+    ) -> String {
+        let lock = Some((vmid, guest, self.lock_wait));
+        self.spawn(node, kind, &vmid.to_string(), user, first_log, work, lock)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spawn(
+        &mut self,
+        node: &str,
+        kind: &str,
+        id: &str,
+        user: &str,
+        first_log: Vec<String>,
+        work: TaskWork,
+        lock: Option<(u32, Kind, Duration)>,
     ) -> String {
         let pid = self.next_pid;
         self.next_pid += 1;
@@ -406,6 +516,7 @@ impl State {
             exitstatus: None,
             endtime: None,
             work: Some(work),
+            lock,
         });
         self.advance();
         upid
@@ -454,6 +565,28 @@ impl State {
             }
         }
         Some(fault)
+    }
+}
+
+/// A held lock for a taker who gives up at `deadline`.
+fn lock_state(
+    lock: &ConfigLock,
+    vmid: u32,
+    kind: Kind,
+    deadline: Instant,
+    now: Instant,
+) -> LockState {
+    match lock.until {
+        // Released in time: the taker gets it then.
+        Some(until) if until <= deadline => {
+            if until <= now {
+                LockState::Free
+            } else {
+                LockState::Waiting
+            }
+        }
+        _ if deadline <= now => LockState::TimedOut(lock_timeout(vmid, kind)),
+        _ => LockState::Waiting,
     }
 }
 
@@ -526,5 +659,106 @@ mod tests {
         );
         assert_eq!(find(&state, &slow).unwrap().0, None);
         assert!(crate::Upid::parse(&ok).is_ok());
+    }
+
+    fn exitstatus(state: &State, upid: &str) -> Option<String> {
+        state
+            .tasks
+            .iter()
+            .find(|t| t.upid == upid)
+            .and_then(|t| t.exitstatus.clone())
+    }
+
+    fn start_101(state: &mut State) -> String {
+        state.spawn_guest_task(
+            "pve1",
+            "qmstart",
+            (101, Kind::Qemu),
+            "root@pam",
+            vec![],
+            Box::new(|_| Ok(vec![])),
+        )
+    }
+
+    #[test]
+    fn a_held_config_lock_fails_a_task_that_does_not_wait() {
+        let mut state = State::new("root@pam", "secret");
+        let now = Instant::now();
+        state.config_locks.insert(
+            101,
+            ConfigLock {
+                since: now,
+                until: None,
+            },
+        );
+        let upid = start_101(&mut state);
+        assert_eq!(
+            exitstatus(&state, &upid).as_deref(),
+            Some("can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout")
+        );
+        assert_eq!(
+            lock_timeout(200, Kind::Lxc),
+            "can't lock file '/run/lock/lxc/pve-config-200.lock' - got timeout"
+        );
+    }
+
+    #[test]
+    fn a_waiting_task_runs_when_the_lock_is_released_in_time() {
+        let mut state = State::new("root@pam", "secret");
+        state.lock_wait = Duration::from_secs(3600);
+        let now = Instant::now();
+        state.config_locks.insert(
+            101,
+            ConfigLock {
+                since: now,
+                until: None,
+            },
+        );
+        let upid = start_101(&mut state);
+        assert_eq!(exitstatus(&state, &upid), None, "waits for the lock");
+        state.advance();
+        assert_eq!(exitstatus(&state, &upid), None, "still waits");
+        assert_eq!(state.request_lock(101, Kind::Qemu, now), LockState::Waiting);
+        if let Some(lock) = state.config_locks.get_mut(&101) {
+            lock.until = Some(Instant::now());
+        }
+        state.advance();
+        assert_eq!(exitstatus(&state, &upid).as_deref(), Some("OK"));
+        assert_eq!(state.request_lock(101, Kind::Qemu, now), LockState::Free);
+        // A task of another guest never waited.
+        let other = state.spawn_task(
+            "pve1",
+            "qmstart",
+            "100",
+            "root@pam",
+            vec![],
+            Box::new(|_| Ok(vec![])),
+        );
+        assert_eq!(exitstatus(&state, &other).as_deref(), Some("OK"));
+    }
+
+    #[test]
+    fn a_lock_released_after_the_wait_fails_the_waiter() {
+        let lock = ConfigLock {
+            since: Instant::now(),
+            until: Some(Instant::now() + Duration::from_secs(60)),
+        };
+        let now = Instant::now();
+        // Gives up before the release: still waiting until the deadline, then timed out.
+        let deadline = now + Duration::from_secs(1);
+        assert_eq!(
+            lock_state(&lock, 101, Kind::Qemu, deadline, now),
+            LockState::Waiting
+        );
+        assert!(matches!(
+            lock_state(&lock, 101, Kind::Qemu, now, now),
+            LockState::TimedOut(_)
+        ));
+        // Released within the wait: waiting until then.
+        let patient = now + Duration::from_secs(120);
+        assert_eq!(
+            lock_state(&lock, 101, Kind::Qemu, patient, now),
+            LockState::Waiting
+        );
     }
 }
