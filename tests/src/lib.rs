@@ -5,9 +5,11 @@
 pub mod certs;
 pub mod fakepve;
 pub mod peer;
+pub mod seed;
 pub mod tls_front;
 
 pub use certs::TestCert;
 pub use fakepve::{CertKind, FakePve, Options, Scenario};
 pub use peer::{Peer, PeerKind, PeerVersion, Recorded};
+pub use seed::{TEMPLATE, TEMPLATE_VOLID, seed_lines};
 pub use tls_front::TlsFront;

@@ -6,23 +6,12 @@
 //! `local` (dir: iso, vztmpl, backup; empty) and `local-lvm` (lvmthin: images, rootdir).
 
 use proxmoxia::{Client, Error, Session, TaskLogLine, TaskOutcome, Upid, UploadContent};
-use proxmoxia_tests::{Options, Peer, PeerKind, PeerVersion, Scenario, peer_tests};
+use proxmoxia_tests::{
+    Options, Peer, PeerKind, PeerVersion, Scenario, TEMPLATE, TEMPLATE_VOLID, peer_tests,
+    seed_lines,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The container template every upload in this file stores.
-const TEMPLATE: &str = "debian-12-standard_12.7-1_amd64.tar.zst";
-/// Its volume id on `local`.
-const TEMPLATE_VOLID: &str = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
-
-/// The guest lines the seed's examples print, for the seed cluster.
-fn seed_lines() -> Vec<String> {
-    vec![
-        "100. web => running".to_owned(),
-        "101. db => stopped".to_owned(),
-        "200. dns => running".to_owned(),
-    ]
-}
 
 /// `for node in nodes: for vm in node.qemu + node.lxc: print("{vmid}. {name} => {status}")`,
 /// sorted.

@@ -1,12 +1,13 @@
 //! End to end through the TYPED API (`proxmoxia::api`): the seed library's walkthrough of
 //! `e2e_raw.rs` again, plus the issue-4 VM workflow with typed property strings, against a
-//! fresh fakepve per test. No `client.raw(..)` here: every call is a generated method, every
+//! fresh peer per test: every test runs against fakepve (`fakepve::name`) and the embedded
+//! fake (`mock::name`). No `client.raw(..)` here: every call is a generated method, every
 //! answer a generated type (the upload is the runtime's `client.upload` helper).
 //!
 //! Seed: node `pve1`; VM 100 `web` running, VM 101 `db` stopped, CT 200 `dns` running; storage
 //! `local` (dir: iso, vztmpl, backup; empty) and `local-lvm` (lvmthin: images, rootdir).
 //!
-//! What fakepve (like PVE) rewrites in what it stores, and how the tests compare:
+//! What both fakes (like PVE) rewrite in what it stores, and how the tests compare:
 //! * a disk given as `STORAGE:SIZE` (`local-lvm:32`) is allocated: the stored value names the
 //!   new volume (`local-lvm:vm-110-disk-0`) and gains `size=32G`; options are kept;
 //! * a VM NIC without a MAC gets one (`virtio=BC:24:11:..`); a container NIC gets `hwaddr`
@@ -15,7 +16,8 @@
 //!   `ostype`, `swap` and `unprivileged` (PVE adds them too);
 //! * everything else the tests set is stored as sent, and reads back as an equal typed value.
 //!
-//! fakepve serves `/access/users` from the schema: a created user is accepted, not stored.
+//! fakepve serves `/access/users` from the schema: a created user is accepted, not stored;
+//! the embedded fake stores it.
 
 use proxmoxia::api::formats::{
     LxcMp, LxcNet, LxcNetType, LxcRootfs, LxcStartup, QemuAgent, QemuCpu, QemuIpconfig, QemuMemory,
@@ -23,22 +25,10 @@ use proxmoxia::api::formats::{
 };
 use proxmoxia::api::nodes::node::{rrd, rrddata};
 use proxmoxia::{Client, Error, TaskOutcome, UploadContent};
-use proxmoxia_tests::{FakePve, Options, Scenario};
+use proxmoxia_tests::{
+    Options, Peer, PeerKind, Scenario, TEMPLATE, TEMPLATE_VOLID, peer_tests, seed_lines,
+};
 use serde_json::{Value, json};
-
-/// The container template every upload in this file stores.
-const TEMPLATE: &str = "debian-12-standard_12.7-1_amd64.tar.zst";
-/// Its volume id on `local`.
-const TEMPLATE_VOLID: &str = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
-
-/// The guest lines the seed's examples print, for the seed cluster.
-fn seed_lines() -> Vec<String> {
-    vec![
-        "100. web => running".to_owned(),
-        "101. db => stopped".to_owned(),
-        "200. dns => running".to_owned(),
-    ]
-}
 
 /// `for node in nodes: for vm in node.qemu + node.lxc: print("{vmid}. {name} => {status}")`,
 /// sorted; typed all the way.
@@ -90,26 +80,10 @@ fn validation_error(err: Error) -> Box<proxmoxia::ValidationError> {
     }
 }
 
-/// The requests fakepve recorded since [`forget_requests`] (`[method, path, body]` each).
-///
-/// The launcher answers with JSON, and a recorded body is bytes it cannot print: when a
-/// request did reach fakepve this call panics ("fakepve closed its output") instead of
-/// returning it, which fails the test just as well.
-async fn recorded_requests(pve: &FakePve) -> Vec<Value> {
-    let requests = pve.call("__getattribute__", json!(["requests"])).await;
-    requests.as_array().expect("a list").clone()
-}
-
-/// Empties fakepve's request log.
-async fn forget_requests(pve: &FakePve) {
-    pve.set("requests", json!([])).await;
-}
-
 // ------------------------------------------------------------------------------------- 1
 
-#[tokio::test]
-async fn nodes_and_guests_are_listed_with_typed_fields() {
-    let pve = FakePve::start().await;
+async fn nodes_and_guests_are_listed_with_typed_fields(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let nodes = client.get_nodes().await.unwrap();
@@ -137,9 +111,8 @@ async fn nodes_and_guests_are_listed_with_typed_fields() {
 
 // ------------------------------------------------------------------------------------- 2
 
-#[tokio::test]
-async fn vm_status_current_is_typed() {
-    let pve = FakePve::start().await;
+async fn vm_status_current_is_typed(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
 
     let web = client
@@ -175,9 +148,8 @@ async fn vm_status_current_is_typed() {
 
 // ------------------------------------------------------------------------------------- 3
 
-#[tokio::test]
-async fn node_rrd_and_rrddata_are_typed() {
-    let pve = FakePve::start().await;
+async fn node_rrd_and_rrddata_are_typed(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let node = client.nodes("pve1");
 
@@ -217,9 +189,8 @@ async fn node_rrd_and_rrddata_are_typed() {
 
 // ------------------------------------------------------------------------------------- 4
 
-#[tokio::test]
-async fn uploaded_template_is_listed_and_its_volume_read_through_typed_paths() {
-    let pve = FakePve::start().await;
+async fn uploaded_template_is_listed_and_its_volume_read_through_typed_paths(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let local = client.nodes("pve1").storage("local");
 
@@ -255,9 +226,8 @@ async fn uploaded_template_is_listed_and_its_volume_read_through_typed_paths() {
 
 // ------------------------------------------------------------------------------------- 5
 
-#[tokio::test]
-async fn container_is_created_with_typed_property_strings_and_reads_back_equal() {
-    let pve = FakePve::start().await;
+async fn container_is_created_with_typed_property_strings_and_reads_back_equal(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     upload_template(&client, b"not really a tarball".to_vec()).await;
 
@@ -367,9 +337,8 @@ async fn container_is_created_with_typed_property_strings_and_reads_back_equal()
 
 // ------------------------------------------------------------------------------------- 6
 
-#[tokio::test]
-async fn users_are_listed_and_a_missing_one_is_created() {
-    let pve = FakePve::start().await;
+async fn users_are_listed_and_a_missing_one_is_created(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let access = client.access();
 
@@ -392,9 +361,11 @@ async fn users_are_listed_and_a_missing_one_is_created() {
             .unwrap();
     }
     // fakepve serves /access/users from the schema (generic): it accepts the new user but
-    // does not store it, so the list stays the synthesised one. It still decodes.
+    // does not store it, so the list stays the synthesised one. The embedded fake stores it.
     let users = access.get_users().await.unwrap();
     assert!(ids(&users).contains(&"root@pam".to_owned()), "{users:?}");
+    let stored = ids(&users).contains(&"ci@pve".to_owned());
+    assert_eq!(stored, pve.kind() == PeerKind::Mock, "{users:?}");
 
     // A user id that breaks the `pve-userid` format is refused before anything is sent.
     let err = access.post_users("ci").await.unwrap_err();
@@ -405,9 +376,8 @@ async fn users_are_listed_and_a_missing_one_is_created() {
 
 // ------------------------------------------------------------------------------------- 7
 
-#[tokio::test]
-async fn vm_is_created_with_typed_property_strings_changed_and_a_nic_removed() {
-    let pve = FakePve::start().await;
+async fn vm_is_created_with_typed_property_strings_changed_and_a_nic_removed(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let node = client.nodes("pve1");
     let vmid = 110;
@@ -529,12 +499,11 @@ async fn vm_is_created_with_typed_property_strings_changed_and_a_nic_removed() {
 
 // ------------------------------------------------------------------------------------- 8
 
-#[tokio::test]
-async fn bad_typed_values_are_refused_before_anything_is_sent() {
-    let pve = FakePve::start().await;
+async fn bad_typed_values_are_refused_before_anything_is_sent(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     let node = client.nodes("pve1");
-    forget_requests(&pve).await;
+    let seen_before = pve.requests().await.len();
 
     let cases: Vec<(&str, &str, Error)> = vec![
         (
@@ -622,8 +591,8 @@ async fn bad_typed_values_are_refused_before_anything_is_sent() {
     let e = validation_error(bad.await.unwrap_err());
     assert_eq!(e.message, "value must have a maximum value of 4094");
 
-    // Nothing reached fakepve...
-    assert_eq!(recorded_requests(&pve).await, Vec::<Value>::new());
+    // Nothing reached the peer...
+    assert_eq!(pve.requests().await.len(), seen_before);
     // ...and no VM was made.
     let mut vmids: Vec<i64> = node
         .get_qemu()
@@ -638,12 +607,14 @@ async fn bad_typed_values_are_refused_before_anything_is_sent() {
 
 // ------------------------------------------------------------------------------------- 9
 
-#[tokio::test]
-async fn the_read_only_typed_calls_work_with_an_api_token() {
-    let pve = FakePve::start_with(Options {
-        scenarios: vec![Scenario::ApiToken],
-        ..Options::default()
-    })
+async fn the_read_only_typed_calls_work_with_an_api_token(kind: PeerKind) {
+    let pve = Peer::start_with(
+        kind,
+        Options {
+            scenarios: vec![Scenario::ApiToken],
+            ..Options::default()
+        },
+    )
     .await;
     let (id, secret) = pve.token();
     let client = pve.builder().api_token(&id, &secret).build().unwrap();
@@ -652,8 +623,8 @@ async fn the_read_only_typed_calls_work_with_an_api_token() {
     assert_eq!(guest_lines(&client).await, seed_lines());
 
     let version = client.version().get().await.unwrap();
-    assert_eq!(version.version, "9.0.10");
-    assert_eq!(version.release, "9.0");
+    assert_eq!(version.version, pve.version().version);
+    assert_eq!(version.release, pve.version().release);
 
     let node = client.nodes("pve1");
     let status = node.qemu(100).status().current().get().await.unwrap();
@@ -692,3 +663,15 @@ async fn the_read_only_typed_calls_work_with_an_api_token() {
     let content = node.storage("local").get_content().await.unwrap();
     assert!(content.is_empty(), "{content:?}");
 }
+
+peer_tests!(
+    nodes_and_guests_are_listed_with_typed_fields,
+    vm_status_current_is_typed,
+    node_rrd_and_rrddata_are_typed,
+    uploaded_template_is_listed_and_its_volume_read_through_typed_paths,
+    container_is_created_with_typed_property_strings_and_reads_back_equal,
+    users_are_listed_and_a_missing_one_is_created,
+    vm_is_created_with_typed_property_strings_changed_and_a_nic_removed,
+    bad_typed_values_are_refused_before_anything_is_sent,
+    the_read_only_typed_calls_work_with_an_api_token,
+);

@@ -7,9 +7,8 @@
 //! `web` running (net0, scsi0 `local-lvm:vm-100-disk-0,size=32G`, ostype `l26`, 2048 MiB,
 //! 2 cores), VM 101 `db` stopped (net0, 4096 MiB, 2 cores), CT 200 `dns` running; storages
 //! `local` (dir: iso, vztmpl, backup, snippets, import; holding `MockPve::SEED_TEMPLATE`) and
-//! `local-lvm` (lvmthin: images, rootdir); user `root@pam` / `secret`.
-//!
-//! Tests marked `#[ignore = "BUG: ..."]` state what PVE does and fail against the fake today.
+//! `local-lvm` (lvmthin: images, rootdir, holding VM 100's and CT 200's disks); user
+//! `root@pam` / `secret`.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -118,9 +117,6 @@ async fn the_fake_listens_on_loopback_and_a_client_to_a_dropped_one_cannot_conne
 }
 
 #[tokio::test]
-#[ignore = "BUG: MockPve::drop only aborts the accept loop (mock/mod.rs `impl Drop`): connection \
-            tasks spawned by server::serve keep running, so a client with a pooled keep-alive \
-            connection is still answered after the fake was dropped"]
 async fn a_client_connected_before_the_drop_cannot_use_the_fake_after_it() {
     let pve = MockPve::start().await.unwrap();
     let url = pve.url().to_owned();
@@ -339,8 +335,8 @@ async fn sweep_call<E: Endpoint>(
     }
 }
 
-/// GETs of the schema the fake cannot answer today (see the ignored test for each): the
-/// sweep expects exactly this failure, and fails when one is fixed.
+/// GETs of the schema the fake cannot answer today (each with a test of its own): the sweep
+/// expects exactly this failure, and fails when one is fixed.
 const KNOWN_SWEEP_BUGS: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,12 +357,11 @@ async fn every_get_of_the_schema_decodes_into_its_typed_response() {
     ] {
         wait_ok(&snapshot).await;
     }
-    let volid = node
-        .storage("local-lvm")
-        .post_content("vm-100-disk-0", "32G", 100)
-        .await
-        .unwrap();
-    assert_eq!(volid, "local-lvm:vm-100-disk-0");
+    // `.../content/{volume}` reads VM 100's seeded disk.
+    assert!(
+        pve.volumes("local-lvm")
+            .contains(&"local-lvm:vm-100-disk-0".to_owned())
+    );
     let task = node.qemu(101).status().start().post().task().await.unwrap();
     wait_ok(&task).await;
     let made = Made {
@@ -485,8 +480,10 @@ async fn bad_parameters_get_a_400_naming_each_and_change_nothing() {
         "value 'dos' does not have a value in the enumeration 'other, wxp, w2k, w2k3, w2k8, \
          wvista, win7, win8, win10, win11, l24, l26, solaris'"
     );
-    // (The exact text for net0 is the subject of the ignored test below.)
-    assert!(e.errors["net0"].starts_with("invalid format - "), "{e:?}");
+    assert_eq!(
+        e.errors["net0"],
+        "invalid format - invalid key in comma-separated list property: foo"
+    );
 
     // A key with a bad value inside a property string, and a missing required parameter.
     let e = api_err(
@@ -554,10 +551,6 @@ async fn bad_parameters_get_a_400_naming_each_and_change_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: api.rs `validate` wraps the client checker's message for an unknown key of a \
-            property string again: `invalid format - format error\\nnet0.foo: invalid format - \
-            invalid key in comma-separated list property: foo`; PVE (and fakepve) answer \
-            `invalid format - invalid key in comma-separated list property: foo`"]
 async fn an_unknown_property_string_key_has_pves_wording() {
     let (_pve, client) = fake().await;
     let e = api_err(
@@ -573,9 +566,6 @@ async fn an_unknown_property_string_key_has_pves_wording() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: api.rs `validate` runs `validate::params` once per rule, and that stops at \
-            the first bad member of an indexed family: of net0, net1 and net99 only net0 is \
-            named. PVE names each (net99, beyond net31: `property is not defined in schema ...`)"]
 async fn every_bad_member_of_an_indexed_family_is_named() {
     let (_pve, client) = fake().await;
     let e = api_err(
@@ -777,7 +767,10 @@ async fn a_vm_created_with_typed_parameters_reads_back_equal() {
     assert_eq!(cfg.cores, Some(2));
     assert_eq!(cfg.memory, Some(memory));
     assert_eq!(cfg.nets.len(), 1);
-    assert_eq!(cfg.nets[&0], net0);
+    // PVE gives a new NIC a MAC address from its OUI.
+    let mac = cfg.nets[&0].macaddr.clone().expect("a MAC address");
+    assert!(mac.starts_with("BC:24:11:"), "{mac}");
+    assert_eq!(cfg.nets[&0], net0.clone().macaddr(mac.clone()));
     assert_eq!(cfg.scsis.len(), 1);
     // `local-lvm:32` allocated the VM's first disk, its size added, its options kept.
     assert_eq!(
@@ -788,20 +781,42 @@ async fn a_vm_created_with_typed_parameters_reads_back_equal() {
             .size("32G")
     );
     assert_eq!(cfg.digest.len(), 40);
-    let stored = pve.guest(150).unwrap();
+    let mut stored = pve.guest(150).unwrap();
     assert!(!stored.running);
+    // What qemu-server adds to a new VM: creation metadata, an SMBIOS UUID, a generation id.
+    let meta = stored.config.remove("meta").expect("meta");
+    assert!(meta.starts_with("creation-qemu="), "{meta}");
+    assert!(meta.contains(",ctime="), "{meta}");
+    let smbios1 = stored.config.remove("smbios1").expect("smbios1");
+    assert_eq!(smbios1.len(), "uuid=".len() + 36, "{smbios1}");
+    let vmgenid = stored.config.remove("vmgenid").expect("vmgenid");
+    assert_eq!(vmgenid.len(), 36, "{vmgenid}");
     assert_eq!(
         stored.config,
         config_map(&[
+            ("boot", "order=scsi0;net0"),
             ("cores", "2"),
             ("memory", "1024"),
             ("name", "ci-vm"),
-            ("net0", "virtio,bridge=vmbr0,firewall=1"),
+            ("net0", &format!("virtio={mac},bridge=vmbr0,firewall=1")),
             ("scsi0", "local-lvm:vm-150-disk-0,ssd=1,size=32G"),
         ])
     );
-    assert_eq!(pve.volumes("local-lvm"), ["local-lvm:vm-150-disk-0"]);
-    let content = node.storage("local-lvm").get_content().await.unwrap();
+    // Beside the seeded guests' disks.
+    assert_eq!(
+        pve.volumes("local-lvm"),
+        [
+            "local-lvm:vm-100-disk-0",
+            "local-lvm:vm-150-disk-0",
+            "local-lvm:vm-200-disk-0"
+        ]
+    );
+    let content = node
+        .storage("local-lvm")
+        .get_content()
+        .vmid(150)
+        .await
+        .unwrap();
     let listed: Vec<(&str, Option<i64>, Option<i64>, &str)> = content
         .iter()
         .map(|v| (v.volid.as_str(), v.size, v.vmid, v.format.as_str()))
@@ -821,10 +836,6 @@ async fn a_vm_created_with_typed_parameters_reads_back_equal() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `create_guest` says `VM {vmid} already exists on node ...` with \
-            the kind being created; PVE says `unable to create VM 200 - CT 200 already exists \
-            on node 'pve1'` (create_and_lock_config's error behind the `unable to create VM N -` \
-            prefix, naming the kind of the guest that holds the id)"]
 async fn creating_a_vm_with_a_taken_id_has_pves_wording() {
     let (_pve, client) = fake().await;
     assert_api(
@@ -832,13 +843,19 @@ async fn creating_a_vm_with_a_taken_id_has_pves_wording() {
         500,
         "unable to create VM 200 - CT 200 already exists on node 'pve1'",
     );
+    // pve-container checks the id before its `unable to create CT <vmid> -` step.
+    assert_api(
+        client
+            .nodes("pve1")
+            .post_lxc(SEED_TEMPLATE, 100)
+            .send()
+            .await,
+        500,
+        "VM 100 already exists on node 'pve1'",
+    );
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `create_guest` adds the guest only when its task ends, so while a \
-            create task runs a second create of the same id is accepted: both allocate a disk \
-            (vm-160-disk-0 and vm-160-disk-1) and the second config wins. PVE writes the \
-            config (lock `create`) before the task starts and refuses the second"]
 async fn a_second_create_of_the_same_id_is_refused_while_the_first_runs() {
     let (pve, client) = fake().await;
     pve.set_task_duration(Duration::from_millis(300));
@@ -860,7 +877,15 @@ async fn a_second_create_of_the_same_id_is_refused_while_the_first_runs() {
         500,
         "unable to create VM 160 - VM 160 already exists on node 'pve1'",
     );
-    assert_eq!(pve.volumes("local-lvm"), ["local-lvm:vm-160-disk-0"]);
+    // Beside the seeded guests' disks.
+    assert_eq!(
+        pve.volumes("local-lvm"),
+        [
+            "local-lvm:vm-100-disk-0",
+            "local-lvm:vm-160-disk-0",
+            "local-lvm:vm-200-disk-0"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -1089,8 +1114,6 @@ async fn a_change_with_a_stale_digest_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `change_config` uses pve-container's wording for VMs too; \
-            qemu-server's update_vm_api says `checksum mismatch (file change by other user?)`"]
 async fn a_stale_digest_of_a_vm_has_qemu_servers_wording() {
     let (_pve, client) = fake().await;
     assert_api(
@@ -1202,15 +1225,21 @@ async fn a_locked_vm_does_not_start_until_unlocked() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `power`/`change_config`/`destroy`/`snapshot` always say `VM is \
-            locked (..)`; for containers PVE (AbstractConfig::check_lock with guest_type) says \
-            `CT is locked (backup)`"]
 async fn a_locked_container_is_a_ct_in_the_message() {
     let (pve, client) = fake().await;
     pve.add_guest(GuestSpec::lxc(250).locked("backup"));
     let ct = client.nodes("pve1").lxc(250);
     let task = ct.status().start().post().task().await.unwrap();
     assert_eq!(wait_failed(task).await, "CT is locked (backup)");
+    assert_api(
+        ct.config().put().memory(1024).await,
+        500,
+        "CT is locked (backup)",
+    );
+    // A snapshot's worker checks the lock.
+    let task = ct.post_snapshot("s1").task().await.unwrap();
+    assert_eq!(wait_failed(task).await, "CT is locked (backup)");
+    assert!(pve.guest(250).unwrap().snapshots.is_empty());
 }
 
 #[tokio::test]
@@ -1233,12 +1262,16 @@ async fn only_a_stopped_vm_can_be_deleted_and_its_disks_go_with_it() {
             .unwrap(),
     )
     .await;
-    assert_eq!(pve.volumes("local-lvm"), ["local-lvm:vm-150-disk-0"]);
+    let seeded = ["local-lvm:vm-100-disk-0", "local-lvm:vm-200-disk-0"];
+    assert_eq!(
+        pve.volumes("local-lvm"),
+        [seeded[0], "local-lvm:vm-150-disk-0", seeded[1]]
+    );
     let task = node.qemu(150).delete().task().await.unwrap();
     assert_eq!(task.upid().task_type(), "qmdestroy");
     wait_ok(&task).await;
     assert_eq!(pve.guest(150), None);
-    assert!(pve.volumes("local-lvm").is_empty());
+    assert_eq!(pve.volumes("local-lvm"), seeded);
     assert_eq!(pve.guest_ids(), [100, 101, 200]);
     assert_api(
         node.qemu(150).config().get().await,
@@ -1259,9 +1292,6 @@ async fn deleting_a_running_container_has_pve_containers_wording() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `power` accepts a start of a running container and fails its task \
-            with `VM 200 already running`; pve-container refuses it before any task: 500 `CT \
-            200 already running`"]
 async fn starting_a_running_container_is_refused_at_once() {
     let (_pve, client) = fake().await;
     assert_api(
@@ -1358,10 +1388,6 @@ async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `snapshots` makes the newest snapshot by `snaptime` (whole seconds, \
-            ties broken by name) the parent of `current`; PVE tracks the parent: after taking \
-            `zeta` then `alpha` in the same second it is `alpha`, after a rollback to `zeta` it \
-            is `zeta`"]
 async fn current_follows_the_last_snapshot_taken_or_rolled_back_to() {
     let (_pve, client) = fake().await;
     let vm = client.nodes("pve1").qemu(101);
@@ -1377,12 +1403,17 @@ async fn current_follows_the_last_snapshot_taken_or_rolled_back_to() {
     assert_eq!(parent_of_current().await.as_deref(), Some("alpha"));
     wait_ok(&vm.snapshot("zeta").rollback().post().task().await.unwrap()).await;
     assert_eq!(parent_of_current().await.as_deref(), Some("zeta"));
+    // Deleting a snapshot moves its children, and `current`, up to its parent.
+    wait_ok(&vm.snapshot("zeta").delete().task().await.unwrap()).await;
+    let list = vm.get_snapshot().await.unwrap();
+    let parents: Vec<(&str, Option<&str>)> = list
+        .iter()
+        .map(|s| (s.name.as_str(), s.parent.as_deref()))
+        .collect();
+    assert_eq!(parents, [("alpha", None), ("current", None)]);
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `snapshot`, `delete_snapshot` and `rollback` answer 500 before any \
-            task for a taken or missing name; PVE checks inside the worker (qmsnapshot, \
-            qmdelsnapshot, qmrollback): a UPID whose task fails with that message"]
 async fn snapshot_name_errors_are_task_errors() {
     let (_pve, client) = fake().await;
     let vm = client.nodes("pve1").qemu(101);
@@ -1402,8 +1433,6 @@ async fn snapshot_name_errors_are_task_errors() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: handlers.rs `snapshot` accepts the name `current`, which then appears twice in \
-            the listing; PVE answers 500 `unable to use snapshot name 'current' (reserved name)`"]
 async fn the_snapshot_name_current_is_reserved() {
     let (pve, client) = fake().await;
     assert_api(
@@ -1514,9 +1543,6 @@ async fn a_container_needs_an_existing_template() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: MockPve::add_guest (mock/mod.rs) puts the seed's disks in the guests' configs \
-            only: `local-lvm` lists no `vm-100-disk-0` (VM 100's scsi0) or `vm-200-disk-0` \
-            (CT 200's rootfs), and reading either volume answers `does not exist`"]
 async fn the_seeded_guests_disks_are_on_their_storage() {
     let (pve, client) = fake().await;
     assert_eq!(
@@ -1589,11 +1615,18 @@ async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
     let lvm = client.nodes("pve1").storage("local-lvm");
     let volid = lvm.post_content("vm-101-disk-1", "4G", 101).await.unwrap();
     assert_eq!(volid, "local-lvm:vm-101-disk-1");
-    assert_eq!(pve.volumes("local-lvm"), [volid.as_str()]);
-    let listed = lvm.get_content().content("images").await.unwrap();
-    assert_eq!(listed.len(), 1);
+    // Beside the seeded guests' disks.
+    let seeded = ["local-lvm:vm-100-disk-0", "local-lvm:vm-200-disk-0"];
     assert_eq!(
-        (listed[0].size, listed[0].vmid, listed[0].format.as_str()),
+        pve.volumes("local-lvm"),
+        [seeded[0], volid.as_str(), seeded[1]]
+    );
+    // VM 100's disk and this one are `images`; CT 200's is `rootdir`.
+    let listed = lvm.get_content().content("images").await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|v| v.volid.as_str()).collect();
+    assert_eq!(ids, [seeded[0], volid.as_str()]);
+    assert_eq!(
+        (listed[1].size, listed[1].vmid, listed[1].format.as_str()),
         (Some(4 << 30), Some(101), "raw")
     );
     assert_api(
@@ -1615,7 +1648,8 @@ async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
         volume.get().await.unwrap().notes.as_deref(),
         Some("scratch disk")
     );
-    let listed = lvm.get_content().await.unwrap();
+    let listed = lvm.get_content().vmid(101).await.unwrap();
+    assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].notes.as_deref(), Some("scratch disk"));
     // The volume can be named without its storage.
     assert_eq!(
@@ -1636,7 +1670,7 @@ async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
         .expect("a deletion task");
     assert_eq!(task.upid().task_type(), "imgdel");
     wait_ok(&task).await;
-    assert!(pve.volumes("local-lvm").is_empty());
+    assert_eq!(pve.volumes("local-lvm"), seeded);
     let e = api_err(volume.get().await);
     assert_eq!(
         (e.status, e.message.as_str()),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::handlers;
 use super::sample::sample;
 use super::schema::{self, MethodInfo, PathNode};
-use super::state::{Fault, State, Ticket, unix_now};
+use super::state::{Fault, State, Ticket, display_path, unix_now};
 use crate::typed::rules::{self, ParamRule};
 
 /// An error answer: HTTP status, PVE's message, and per-parameter messages.
@@ -150,7 +150,7 @@ pub(crate) fn answer_now(state: &mut State, req: Incoming) -> Outcome {
 pub(crate) fn handle(state: &mut State, req: Incoming) -> Outcome {
     state.advance();
     let segments = segments(&req.path);
-    let display_path = format!("/{}", segments.join("/"));
+    let display_path = display_path(&segments);
     state
         .requests
         .push((req.method.clone(), display_path.clone()));
@@ -167,6 +167,33 @@ pub(crate) fn handle(state: &mut State, req: Incoming) -> Outcome {
         None => {}
     }
     answer(state, req, &segments, None).into()
+}
+
+/// PVE's answer to a write without quorum (only the login works). Guest, storage and node
+/// calls check quorum first (`check_cfs_quorum`: `cluster not ready - no quorum?`); the
+/// user, group and token calls instead fail to take the lock of `user.cfg` on pmxcfs
+/// (`cfs_lock_file`: `cfs-lock 'file-user_cfg' error: no quorum!`, after PVE's 10 s lock
+/// timeout, at once here) behind the call's own prefix (`create user failed: ...`). The
+/// other `/access` writes (ACLs, roles, realms, TFA, passwords) answer the check's message,
+/// a simplification.
+fn no_quorum(method: &str, template: &str) -> String {
+    const CHECK: &str = "cluster not ready - no quorum?";
+    let Some(rest) = template.strip_prefix("/access") else {
+        return CHECK.to_owned();
+    };
+    let user_cfg = |what: &str| format!("{what}: cfs-lock 'file-user_cfg' error: no quorum!");
+    match (method, rest) {
+        ("POST", "/users") => user_cfg("create user failed"),
+        ("PUT", "/users/{userid}") => user_cfg("update user failed"),
+        ("DELETE", "/users/{userid}") => user_cfg("delete user failed"),
+        ("POST", "/users/{userid}/token/{tokenid}") => user_cfg("generating token failed"),
+        ("PUT", "/users/{userid}/token/{tokenid}") => user_cfg("updating token info failed"),
+        ("DELETE", "/users/{userid}/token/{tokenid}") => user_cfg("deleting token failed"),
+        ("POST", "/groups") => user_cfg("create group failed"),
+        ("PUT", "/groups/{groupid}") => user_cfg("update group failed"),
+        ("DELETE", "/groups/{groupid}") => user_cfg("delete group failed"),
+        _ => CHECK.to_owned(),
+    }
 }
 
 fn not_implemented(method: &str, path: &str) -> Failure {
@@ -213,8 +240,8 @@ fn answer(
             Some(true) => {}
         }
     }
-    if req.method != "GET" && !login && !state.quorate && !template.starts_with("/access") {
-        return Err(Failure::new(500, "cluster not ready - no quorum?"));
+    if req.method != "GET" && !login && !state.quorate {
+        return Err(Failure::new(500, no_quorum(&req.method, template)));
     }
     let ctx = Ctx {
         method: &req.method,
@@ -305,6 +332,12 @@ fn validate(
     };
     let rules: &[ParamRule] = rules::params(entry.rules);
     let mut errors = Map::new();
+    let unknown = |errors: &mut Map<String, Value>, key: &str| {
+        errors.insert(
+            key.to_owned(),
+            json!("property is not defined in schema and the schema does not allow additional properties"),
+        );
+    };
     for key in params.keys().filter(|_| !extra_params) {
         let known = rules.iter().any(|r| {
             if r.indexed {
@@ -314,24 +347,44 @@ fn validate(
             }
         });
         if !known {
-            errors.insert(
-                key.clone(),
-                json!("property is not defined in schema and the schema does not allow additional properties"),
-            );
+            unknown(&mut errors, key);
         }
     }
     for rule in rules {
+        if rule.indexed {
+            // Each member on its own, so that every bad one is named (PVE collects them all).
+            let max = crate::validate::max_index(&rule.name);
+            for (key, value) in params {
+                let Some(index) = crate::typed::decode::family_index(key, &rule.name) else {
+                    continue;
+                };
+                if max.is_some_and(|max| index >= max) {
+                    // PVE's schema lists `net0` to `net31` only: `net99` is unknown.
+                    if !extra_params {
+                        unknown(&mut errors, key);
+                    }
+                    continue;
+                }
+                if let Err(crate::Error::Validation(e)) =
+                    crate::validate::value_rule(key, value, &rule.rule)
+                {
+                    errors
+                        .entry(key.clone())
+                        .or_insert(Value::String(pve_message(&e)));
+                }
+            }
+            continue;
+        }
         let single = [rule.clone()];
         let value = Value::Object(params.clone());
         if let Err(crate::Error::Validation(e)) = crate::validate::params(&value, &single) {
-            let (top, message) = match e.param.split_once('.') {
-                Some((top, _)) => (
-                    top.to_owned(),
-                    format!("invalid format - format error\n{}: {}", e.param, e.message),
-                ),
-                None => (e.param.clone(), e.message.clone()),
-            };
-            errors.entry(top).or_insert(Value::String(message));
+            let top = e
+                .param
+                .split_once('.')
+                .map_or(e.param.as_str(), |(top, _)| top);
+            errors
+                .entry(top.to_owned())
+                .or_insert(Value::String(pve_message(&e)));
         }
     }
     if errors.is_empty() {
@@ -341,11 +394,32 @@ fn validate(
     }
 }
 
+/// The message PVE gives for a parameter the client's checker refused: the checker's own,
+/// except that a bad key inside a property string is reported under PVE's `format error`
+/// heading (`invalid format - format error\nnet0.tag: value must have ...`). An unknown key
+/// or a string that does not parse is PVE's single line (`invalid format - invalid key in
+/// comma-separated list property: foo`), as the checker words it.
+fn pve_message(e: &crate::ValidationError) -> String {
+    let parse_error = matches!(e.rule.as_str(), "property string" | "property string key");
+    match e.param.split_once('.') {
+        Some(_) if !parse_error => {
+            format!("invalid format - format error\n{}: {}", e.param, e.message)
+        }
+        _ => e.message.clone(),
+    }
+}
+
 fn authenticate(state: &mut State, req: &Incoming, info: &MethodInfo) -> Result<String, Failure> {
     if let Some(header) = &req.token {
         let (id, secret) = header.split_once('=').unwrap_or((header.as_str(), ""));
+        // PVE's verify_token: the user must exist and be enabled, the token must exist and
+        // not be expired, and the secret must match.
+        let user_enabled = id
+            .split_once('!')
+            .and_then(|(user, _)| state.users.get(user))
+            .is_some_and(|u| u.attrs.get("enable").is_none_or(|e| e != "0"));
         return match state.tokens.get(id) {
-            Some(token) if token.secret == secret => {
+            Some(token) if user_enabled && !token.expired() && token.secret == secret => {
                 if !info.allowtoken {
                     return Err(Failure::new(
                         403,

@@ -426,12 +426,7 @@ fn user(state: &State, ctx: &Ctx<'_>) -> Answer {
     let u = state.users.get(id).ok_or_else(|| user_missing(id))?;
     let tokens: Map<String, Value> = user_tokens(state, id)
         .into_iter()
-        .map(|(name, t)| {
-            (
-                name,
-                json!({"comment": t.attrs.get("comment"), "expire": 0, "privsep": 1}),
-            )
-        })
+        .map(|(name, t)| (name, token_info(t)))
         .collect();
     let mut v = user_json(id, u, Some(Value::Object(tokens)));
     if let Some(o) = v.as_object_mut() {
@@ -472,10 +467,39 @@ fn delete_user(state: &mut State, ctx: &Ctx<'_>) -> Answer {
     Ok(Value::Null)
 }
 
+/// A token's info as PVE stores it: `privsep` (default 1), and `expire` and `comment` where
+/// given.
+fn token_info(t: &super::state::Token) -> Value {
+    let number = |key: &str| t.attrs.get(key).and_then(|v| v.parse::<u64>().ok());
+    let mut info = Map::new();
+    info.insert("privsep".into(), json!(number("privsep").unwrap_or(1)));
+    if let Some(expire) = number("expire") {
+        info.insert("expire".into(), json!(expire));
+    }
+    if let Some(comment) = t.attrs.get("comment") {
+        info.insert("comment".into(), json!(comment));
+    }
+    Value::Object(info)
+}
+
+/// A token's attributes from a `POST`/`PUT`: `comment`, `expire`, `privsep`.
+fn set_token_attrs(attrs: &mut BTreeMap<String, String>, ctx: &Ctx<'_>) {
+    for key in ["comment", "expire", "privsep"] {
+        if let Some(value) = ctx.str(key) {
+            let value = match (key, value) {
+                ("privsep", "true" | "yes" | "on") => "1",
+                ("privsep", "false" | "no" | "off") => "0",
+                (_, v) => v,
+            };
+            attrs.insert(key.into(), value.into());
+        }
+    }
+}
+
 fn token_json(name: &str, t: &super::state::Token) -> Value {
-    let mut v = json!({"tokenid": name, "privsep": 1, "expire": 0});
-    if let (Some(o), Some(c)) = (v.as_object_mut(), t.attrs.get("comment")) {
-        o.insert("comment".into(), json!(c));
+    let mut v = token_info(t);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("tokenid".into(), json!(name));
     }
     v
 }
@@ -500,7 +524,7 @@ fn token(state: &mut State, ctx: &Ctx<'_>) -> Answer {
     match ctx.method {
         "GET" => {
             let t = state.tokens.get(&full).ok_or_else(missing)?;
-            Ok(json!({"privsep": 1, "expire": 0, "comment": t.attrs.get("comment")}))
+            Ok(token_info(t))
         }
         "POST" => {
             if state.tokens.contains_key(&full) {
@@ -516,24 +540,19 @@ fn token(state: &mut State, ctx: &Ctx<'_>) -> Answer {
                 &secret[20..32]
             );
             let mut attrs = BTreeMap::new();
-            if let Some(c) = ctx.str("comment") {
-                attrs.insert("comment".into(), c.into());
-            }
-            state.tokens.insert(
-                full.clone(),
-                super::state::Token {
-                    secret: secret.clone(),
-                    attrs,
-                },
-            );
-            Ok(json!({"full-tokenid": full, "value": secret, "info": {"privsep": 1, "expire": 0}}))
+            set_token_attrs(&mut attrs, ctx);
+            let token = super::state::Token {
+                secret: secret.clone(),
+                attrs,
+            };
+            let info = token_info(&token);
+            state.tokens.insert(full.clone(), token);
+            Ok(json!({"full-tokenid": full, "value": secret, "info": info}))
         }
         "PUT" => {
             let t = state.tokens.get_mut(&full).ok_or_else(missing)?;
-            if let Some(c) = ctx.str("comment") {
-                t.attrs.insert("comment".into(), c.into());
-            }
-            Ok(json!({"privsep": 1, "expire": 0}))
+            set_token_attrs(&mut t.attrs, ctx);
+            Ok(token_info(t))
         }
         _ => {
             state.tokens.remove(&full).ok_or_else(missing)?;
@@ -646,7 +665,7 @@ fn guests(state: &State, node: &str, kind: Kind) -> Value {
     )
 }
 
-fn is_disk_key(kind: Kind, key: &str) -> bool {
+pub(crate) fn is_disk_key(kind: Kind, key: &str) -> bool {
     let base = key.trim_end_matches(|c: char| c.is_ascii_digit());
     match kind {
         Kind::Qemu => {
@@ -658,6 +677,82 @@ fn is_disk_key(kind: Kind, key: &str) -> bool {
         }
         Kind::Lxc => key == "rootfs" || (base == "mp" && base != key),
     }
+}
+
+/// Puts a guest's disks on their storage where missing (a guest added from Rust): each disk
+/// key naming a volume of one of the fake's storages (`local-lvm:vm-100-disk-0,size=32G`),
+/// with its `size` (`32G`; none: 0), owned by the guest. CD-ROMs and paths are not volumes.
+pub(crate) fn register_disks(
+    state: &mut State,
+    kind: Kind,
+    vmid: u32,
+    config: &BTreeMap<String, String>,
+) {
+    for (_, value) in config.iter().filter(|(k, _)| is_disk_key(kind, k)) {
+        let mut parts = value.split(',');
+        let volume = parts.next().unwrap_or_default();
+        let volume = volume
+            .strip_prefix("file=")
+            .or_else(|| volume.strip_prefix("volume="))
+            .unwrap_or(volume);
+        let options: Vec<(&str, &str)> = parts.filter_map(|p| p.split_once('=')).collect();
+        if options.contains(&("media", "cdrom")) {
+            continue;
+        }
+        let Some((storage, name)) = volume.split_once(':') else {
+            continue;
+        };
+        let Some(store) = state.storages.get_mut(storage) else {
+            continue;
+        };
+        if name.is_empty() || store.volumes.contains_key(volume) {
+            continue;
+        }
+        let size = options
+            .iter()
+            .find(|(k, _)| *k == "size")
+            .and_then(|(_, v)| size_bytes(v))
+            .unwrap_or(0);
+        let format = match name.rsplit_once('.') {
+            Some((_, ext)) if store.file_based() => ext.to_owned(),
+            _ => "raw".to_owned(),
+        };
+        store.volumes.insert(
+            volume.to_owned(),
+            Volume {
+                content: if kind == Kind::Qemu {
+                    "images"
+                } else {
+                    "rootdir"
+                }
+                .into(),
+                size,
+                format,
+                ctime: unix_now(),
+                vmid: Some(vmid),
+                notes: None,
+                protected: false,
+            },
+        );
+    }
+}
+
+/// A disk size as PVE writes it (`32G`, `512M`, `4T`, `100K`, bytes without a unit).
+fn size_bytes(text: &str) -> Option<u64> {
+    let (number, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return None,
+    };
+    let value: f64 = number.parse().ok()?;
+    Some((value * (1u64 << shift) as f64) as u64)
 }
 
 /// `STORAGE:SIZE` on a disk key allocates a volume, as PVE does: the value becomes
@@ -735,14 +830,21 @@ fn allocate_disk(state: &mut State, kind: Kind, vmid: u32, value: &str) -> Resul
 
 fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
     let vmid = ctx.vmid().unwrap_or(0);
-    if state.guests.contains_key(&vmid) {
-        let what = if kind == Kind::Qemu { "VM" } else { "CT" };
+    if let Some(holder) = state.guests.get(&vmid) {
+        // PVE's check_vmid_unused names the kind holding the id; qemu-server says it from
+        // create_and_lock_config, behind its `unable to create VM <vmid> -`, pve-container
+        // before that.
+        let taken = format!(
+            "{} {vmid} already exists on node '{}'",
+            holder.kind.what(),
+            holder.node
+        );
         return Err(Failure::new(
             500,
-            format!(
-                "{what} {vmid} already exists on node '{}'",
-                state.guests[&vmid].node
-            ),
+            match kind {
+                Kind::Qemu => format!("unable to create VM {vmid} - {taken}"),
+                Kind::Lxc => taken,
+            },
         ));
     }
     if kind == Kind::Lxc {
@@ -759,17 +861,36 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
         }
     }
     let mut config = BTreeMap::new();
+    let mut disks = Vec::new();
     for (key, value) in &ctx.params {
         if NOT_CONFIG.contains(&key.as_str()) || (kind == Kind::Lxc && key == "ostemplate") {
             continue;
         }
         let Some(text) = value.as_str() else { continue };
-        let text = if is_disk_key(kind, key) {
-            allocate_disk(state, kind, vmid, text)?
+        if is_disk_key(kind, key) {
+            disks.push((key.clone(), text));
         } else {
-            normalise(state, kind, key, text)
-        };
-        config.insert(key.clone(), text);
+            let text = normalise(state, kind, key, text);
+            config.insert(key.clone(), text);
+        }
+    }
+    // Disks are allocated in PVE's volume order: a container's rootfs first, then its mount
+    // points by index (`vm-<vmid>-disk-0` is the rootfs).
+    disks.sort_by_key(|(key, _)| {
+        let index = key
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .parse::<u32>()
+            .ok();
+        (
+            key != "rootfs",
+            key.trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_owned(),
+            index,
+        )
+    });
+    for (key, text) in disks {
+        let volume = allocate_disk(state, kind, vmid, text)?;
+        config.insert(key, volume);
     }
     if kind == Kind::Lxc {
         if !config.contains_key("rootfs") {
@@ -783,7 +904,15 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
             .or_insert_with(|| ostype(template).into());
         config
             .entry("arch".into())
-            .or_insert_with(|| "amd64".into());
+            .or_insert_with(|| arch(template).into());
+        // pve-container's defaults for a new container (`unprivileged`: "for creation, the
+        // default is 1").
+        config
+            .entry("unprivileged".into())
+            .or_insert_with(|| "1".into());
+        config.entry("swap".into()).or_insert_with(|| "512".into());
+    } else {
+        qemu_create_defaults(state, &mut config);
     }
     let start = ctx.flag("start");
     let node = ctx.node().to_owned();
@@ -792,6 +921,24 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
     } else {
         "vzcreate"
     };
+    // As PVE's create_and_lock_config: the id is taken now, by a config holding only the
+    // `create` lock; the task writes the configuration.
+    state.guests.insert(
+        vmid,
+        Guest {
+            vmid,
+            node: node.clone(),
+            kind,
+            running: false,
+            paused: false,
+            config: BTreeMap::from([("lock".to_owned(), "create".to_owned())]),
+            pending: BTreeMap::new(),
+            snapshots: BTreeMap::new(),
+            parent: None,
+            started_at: None,
+            start_error: None,
+        },
+    );
     let guest_node = node.clone();
     let upid = state.spawn_task(
         &node,
@@ -800,25 +947,44 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
-            s.guests.insert(
+            let guest = s.guests.entry(vmid).or_insert_with(|| Guest {
                 vmid,
-                Guest {
-                    vmid,
-                    node: guest_node,
-                    kind,
-                    running: start,
-                    paused: false,
-                    config,
-                    pending: BTreeMap::new(),
-                    snapshots: BTreeMap::new(),
-                    started_at: start.then(Instant::now),
-                    start_error: None,
-                },
-            );
+                node: guest_node,
+                kind,
+                running: false,
+                paused: false,
+                config: BTreeMap::new(),
+                pending: BTreeMap::new(),
+                snapshots: BTreeMap::new(),
+                parent: None,
+                started_at: None,
+                start_error: None,
+            });
+            guest.config = config;
+            guest.running = start;
+            guest.started_at = start.then(Instant::now);
             Ok(vec![format!("created {} {vmid}", kind.as_str())])
         }),
     );
     Ok(json!(upid))
+}
+
+/// The architecture a template's name states (`..._arm64.tar.zst`), else `amd64`.
+fn arch(template: &str) -> &'static str {
+    let name = template.rsplit('/').next().unwrap_or(template);
+    ["arm64", "armhf", "riscv64", "i386"]
+        .into_iter()
+        .find(|arch| {
+            name.match_indices(arch).any(|(i, _)| {
+                let before = name[..i].ends_with(['_', '-']);
+                let after = name[i + arch.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric());
+                before && after
+            })
+        })
+        .unwrap_or("amd64")
 }
 
 fn ostype(template: &str) -> &'static str {
@@ -878,7 +1044,7 @@ fn guest_call(
                 .snapshots
                 .get(name)
                 .map(|s| Value::Object(config_json(&s.config)))
-                .ok_or_else(|| Failure::new(500, format!("snapshot '{name}' does not exist")))
+                .ok_or_else(|| Failure::new(500, snapshot_missing(name)))
         }
         ("PUT", "/{vmid}/snapshot/{snapname}/config") => {
             let name = ctx.str("snapname").unwrap_or_default().to_owned();
@@ -894,10 +1060,7 @@ fn guest_call(
                     }
                     Ok(Value::Null)
                 }
-                None => Err(Failure::new(
-                    500,
-                    format!("snapshot '{name}' does not exist"),
-                )),
+                None => Err(Failure::new(500, snapshot_missing(&name))),
             }
         }
         _ => return None,
@@ -947,13 +1110,22 @@ fn plan_config(
 ) -> Result<ConfigChange, Failure> {
     let current = digest(&state.guests[&vmid].config);
     if ctx.str("digest").is_some_and(|d| d != current) {
+        // qemu-server's update_vm_api and pve-container's own wordings.
         return Err(Failure::new(
             500,
-            "detected modified configuration - file changed by other user? Try again.",
+            match kind {
+                Kind::Qemu => "checksum mismatch (file change by other user?)",
+                Kind::Lxc => {
+                    "detected modified configuration - file changed by other user? Try again."
+                }
+            },
         ));
     }
-    if let Some(lock) = state.guests[&vmid].lock().filter(|_| !ctx.flag("skiplock")) {
-        return Err(Failure::new(500, format!("VM is locked ({lock})")));
+    if let Some(locked) = state.guests[&vmid]
+        .locked()
+        .filter(|_| !ctx.flag("skiplock"))
+    {
+        return Err(Failure::new(500, locked));
     }
     let deletes: Vec<String> = ctx
         .str("delete")
@@ -1037,14 +1209,88 @@ fn post_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answe
     )))
 }
 
-/// A config value as PVE writes it back: a container's `netN` gets its MAC address and
-/// `type=veth`, with `name` first and the other keys sorted.
+/// A MAC address from PVE's OUI (`BC:24:11`), as PVE assigns to new NICs.
+fn random_mac(state: &mut State) -> String {
+    let hex = state.random_hex(3).to_ascii_uppercase();
+    format!("BC:24:11:{}:{}:{}", &hex[0..2], &hex[2..4], &hex[4..6])
+}
+
+/// A random (version 4) UUID, as PVE writes into `smbios1` and `vmgenid`.
+fn random_uuid(state: &mut State) -> String {
+    let hex = state.random_hex(16);
+    let variant = ["8", "9", "a", "b"][usize::from(hex.as_bytes()[16] % 4)];
+    format!(
+        "{}-{}-4{}-{variant}{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+/// What qemu-server adds to a new VM's configuration: creation metadata, a default boot
+/// order (first disk, first CD-ROM, first NIC), an SMBIOS UUID and a VM generation id.
+fn qemu_create_defaults(state: &mut State, config: &mut BTreeMap<String, String>) {
+    config.insert(
+        "meta".into(),
+        format!("creation-qemu={QEMU_VERSION},ctime={}", unix_now()),
+    );
+    if !config.contains_key("boot") {
+        let indexed = |prefix: &str, key: &str| {
+            key.strip_prefix(prefix)
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some()
+        };
+        let first = |cdrom: bool| {
+            ["ide", "sata", "scsi", "virtio"].iter().find_map(|bus| {
+                config
+                    .iter()
+                    .filter(|(k, _)| indexed(bus, k))
+                    .find(|(_, v)| v.contains("media=cdrom") == cdrom)
+                    .map(|(k, _)| k.clone())
+            })
+        };
+        let net = config.keys().find(|k| indexed("net", k)).cloned();
+        let order: Vec<String> = [first(false), first(true), net]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !order.is_empty() {
+            config.insert("boot".into(), format!("order={}", order.join(";")));
+        }
+    }
+    if !config.contains_key("smbios1") {
+        let uuid = random_uuid(state);
+        config.insert("smbios1".into(), format!("uuid={uuid}"));
+    }
+    if config.get("vmgenid").is_none_or(|v| v == "1") {
+        let uuid = random_uuid(state);
+        config.insert("vmgenid".into(), uuid);
+    }
+}
+
+/// The QEMU version a new VM's `meta` names (PVE 9.2's).
+const QEMU_VERSION: &str = "10.0.2";
+
+/// A config value as PVE writes it back: a VM's `netN` gets a MAC address if it has none
+/// (written `model=MAC`); a container's gets its MAC address and `type=veth`, with `name`
+/// first and the other keys sorted.
 fn normalise(state: &mut State, kind: Kind, key: &str, value: &str) -> String {
     let is_net = key
         .strip_prefix("net")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if kind != Kind::Lxc || !is_net {
+    if !is_net {
         return value.to_owned();
+    }
+    if kind == Kind::Qemu {
+        return match crate::api::formats::QemuNet::parse(value) {
+            Ok(mut net) if net.macaddr.is_none() => {
+                net.macaddr = Some(random_mac(state));
+                net.to_string()
+            }
+            _ => value.to_owned(),
+        };
     }
     let mut props: BTreeMap<String, String> = BTreeMap::new();
     for part in value.split(',').filter(|p| !p.is_empty()) {
@@ -1054,8 +1300,7 @@ fn normalise(state: &mut State, kind: Kind, key: &str, value: &str) -> String {
         props.insert(k.to_owned(), v.to_owned());
     }
     if !props.contains_key("hwaddr") {
-        let hex = state.random_hex(3).to_ascii_uppercase();
-        let mac = format!("BC:24:11:{}:{}:{}", &hex[0..2], &hex[2..4], &hex[4..6]);
+        let mac = random_mac(state);
         props.insert("hwaddr".into(), mac);
     }
     props.insert("type".into(), "veth".into());
@@ -1128,10 +1373,14 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
     if needs_running && !g.running {
         return Err(Failure::new(500, format!("{what} {vmid} not running")));
     }
-    let locked = g.lock().map(str::to_owned);
+    // pve-container refuses to start a running container before any task; qemu-server's
+    // start task fails.
+    if kind == Kind::Lxc && action == "start" && g.running {
+        return Err(Failure::new(500, format!("CT {vmid} already running")));
+    }
     if action != "start" && action != "stop" {
-        if let Some(lock) = &locked {
-            return Err(Failure::new(500, format!("VM is locked ({lock})")));
+        if let Some(locked) = g.locked() {
+            return Err(Failure::new(500, locked));
         }
     }
     if !matches!(
@@ -1164,10 +1413,10 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
                         return Err("you can't start a vm if it's a template".into());
                     }
                     if let Some(lock) = g.lock().filter(|l| *l != "suspended") {
-                        return Err(format!("VM is locked ({lock})"));
+                        return Err(kind.locked(lock));
                     }
                     if g.running {
-                        return Err(format!("VM {vmid} already running"));
+                        return Err(format!("{} {vmid} already running", kind.what()));
                     }
                     if let Some(e) = g.start_error.clone() {
                         return Err(e);
@@ -1179,7 +1428,7 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
                 }
                 "stop" => {
                     if let Some(lock) = g.lock().filter(|_| !skiplock) {
-                        return Err(format!("VM is locked ({lock})"));
+                        return Err(kind.locked(lock));
                     }
                     g.running = false;
                     g.paused = false;
@@ -1217,8 +1466,8 @@ fn destroy(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
             },
         ));
     }
-    if let Some(lock) = g.lock() {
-        return Err(Failure::new(500, format!("VM is locked ({lock})")));
+    if let Some(locked) = g.locked() {
+        return Err(Failure::new(500, locked));
     }
     let task = if kind == Kind::Qemu {
         "qmdestroy"
@@ -1260,31 +1509,29 @@ fn snapshots(state: &State, vmid: u32) -> Value {
             v
         })
         .collect();
-    let latest = g
-        .snapshots
-        .iter()
-        .max_by_key(|(_, s)| s.snaptime)
-        .map(|(n, _)| n.clone());
     let mut current =
         json!({"name": "current", "description": "You are here!", "running": u8::from(g.running)});
-    if let (Some(o), Some(p)) = (current.as_object_mut(), latest) {
+    if let (Some(o), Some(p)) = (current.as_object_mut(), &g.parent) {
         o.insert("parent".into(), json!(p));
     }
     out.push(current);
     Value::Array(out)
 }
 
+fn snapshot_missing(name: &str) -> String {
+    format!("snapshot '{name}' does not exist")
+}
+
+/// `POST .../snapshot`: a reserved name is refused at once; the rest (the lock, a taken
+/// name) is checked by the task, as PVE's `qmsnapshot`/`vzsnapshot` worker does.
 fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let name = ctx.str("snapname").unwrap_or_default().to_owned();
-    let g = &state.guests[&vmid];
-    if g.snapshots.contains_key(&name) {
+    // qemu-server and pve-container reserve `current`; pve-container `vzdump` too.
+    if name == "current" || (kind == Kind::Lxc && name == "vzdump") {
         return Err(Failure::new(
             500,
-            format!("snapshot name '{name}' already used"),
+            format!("unable to use snapshot name '{name}' (reserved name)"),
         ));
-    }
-    if let Some(lock) = g.lock() {
-        return Err(Failure::new(500, format!("VM is locked ({lock})")));
     }
     let description = ctx.str("description").unwrap_or_default().to_owned();
     let vmstate = ctx.flag("vmstate");
@@ -1301,11 +1548,14 @@ fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
         vec![],
         Box::new(move |s: &mut State| {
             let g = s.guests.get_mut(&vmid).ok_or("the guest was removed")?;
-            let parent = g
-                .snapshots
-                .iter()
-                .max_by_key(|(_, s)| s.snaptime)
-                .map(|(n, _)| n.clone());
+            if let Some(locked) = g.locked() {
+                return Err(locked);
+            }
+            if g.snapshots.contains_key(&name) {
+                return Err(format!("snapshot name '{name}' already used"));
+            }
+            // The new snapshot hangs below the current state's parent and becomes it.
+            let parent = g.parent.replace(name.clone());
             g.snapshots.insert(
                 name.clone(),
                 Snapshot {
@@ -1322,14 +1572,10 @@ fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     Ok(json!(upid))
 }
 
+/// `DELETE .../snapshot/{snapname}`: a task, which fails for a missing snapshot (PVE's
+/// `qmdelsnapshot`/`vzdelsnapshot` worker).
 fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let name = ctx.str("snapname").unwrap_or_default().to_owned();
-    if !state.guests[&vmid].snapshots.contains_key(&name) {
-        return Err(Failure::new(
-            500,
-            format!("snapshot '{name}' does not exist"),
-        ));
-    }
     let task = if kind == Kind::Qemu {
         "qmdelsnapshot"
     } else {
@@ -1342,8 +1588,19 @@ fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> A
         &ctx.user,
         vec![],
         Box::new(move |s: &mut State| {
-            if let Some(g) = s.guests.get_mut(&vmid) {
-                g.snapshots.remove(&name);
+            let g = s.guests.get_mut(&vmid).ok_or("the guest was removed")?;
+            let removed = g
+                .snapshots
+                .remove(&name)
+                .ok_or_else(|| snapshot_missing(&name))?;
+            // Its children, and the current state, move up to its parent.
+            for snap in g.snapshots.values_mut() {
+                if snap.parent.as_deref() == Some(name.as_str()) {
+                    snap.parent.clone_from(&removed.parent);
+                }
+            }
+            if g.parent.as_deref() == Some(name.as_str()) {
+                g.parent = removed.parent;
             }
             Ok(vec![])
         }),
@@ -1351,14 +1608,10 @@ fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> A
     Ok(json!(upid))
 }
 
+/// `POST .../snapshot/{snapname}/rollback`: a task, which fails for a missing snapshot (PVE's
+/// `qmrollback`/`vzrollback` worker); the snapshot becomes the current state's parent.
 fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let name = ctx.str("snapname").unwrap_or_default().to_owned();
-    if !state.guests[&vmid].snapshots.contains_key(&name) {
-        return Err(Failure::new(
-            500,
-            format!("snapshot '{name}' does not exist"),
-        ));
-    }
     let start = ctx.flag("start");
     let task = if kind == Kind::Qemu {
         "qmrollback"
@@ -1373,10 +1626,14 @@ fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
         vec![],
         Box::new(move |s: &mut State| {
             let g = s.guests.get_mut(&vmid).ok_or("the guest was removed")?;
-            let snap = g.snapshots.get(&name).ok_or("snapshot vanished")?;
+            let snap = g
+                .snapshots
+                .get(&name)
+                .ok_or_else(|| snapshot_missing(&name))?;
             g.config = snap.config.clone();
-            g.pending.clear();
             g.running = start || snap.vmstate;
+            g.pending.clear();
+            g.parent = Some(name);
             Ok(vec![])
         }),
     );

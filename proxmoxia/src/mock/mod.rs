@@ -20,16 +20,21 @@
 //!
 //! * It serves HTTPS on 127.0.0.1 (a free port) with a certificate made at start (or one you
 //!   give, [`MockPveBuilder::certificate`]); clients trust its CA or pin its fingerprint
-//!   ([`MockPve::client_builder`]), no insecure mode needed. It stops on drop.
+//!   ([`MockPve::client_builder`]), no insecure mode needed. It stops on drop: its open
+//!   connections (a client's pooled keep-alive ones too) are closed, and nothing answers.
 //! * Every path and method of the vendored schema answers. Parameters are checked with the
 //!   same generated rules and checker the client uses (PVE's 400 with per-parameter
 //!   `errors`); unknown paths get PVE's 501; a missing guest, user, storage or volume gets
 //!   PVE's 500 "does not exist" form; an unknown node, PVE's hostname lookup error.
-//! * State is kept for: nodes; QEMU and LXC guests (create with disk allocation, config
-//!   get/put with pending changes and `delete`, status, start/stop/shutdown/reboot/suspend/
-//!   resume/reset, delete, snapshots and rollback); tasks (real UPIDs, logs, a configurable
-//!   duration, failures); storages and their content (allocation, upload, delete); users,
-//!   groups and API tokens; tickets (expiry, renewal, CSRF) and the TFA second step.
+//! * State is kept for: nodes; QEMU and LXC guests (create with disk allocation, the id
+//!   taken from the request on, config get/put with pending changes and `delete`, status,
+//!   start/stop/shutdown/reboot/suspend/resume/reset, delete, snapshots with their tree and
+//!   rollback); tasks (real UPIDs, logs, a configurable duration, failures); storages and
+//!   their content (allocation, upload, delete; the guests' disks are on their storage);
+//!   users, groups and API tokens (expiry, disabled users); tickets (expiry, renewal, CSRF)
+//!   and the TFA second step.
+//! * A request that has arrived is handled to the end, as PVE does, even if the client gives
+//!   up waiting (a timeout during a [`Fault::Delay`]): a write still happens.
 //! * Guest tasks take the guest's config lock as PVE's workers do: while it is held
 //!   ([`MockPve::hold_config_lock`]) they wait up to [`MockPve::set_lock_wait`], then fail
 //!   with PVE's "can't lock file ... got timeout"; a config `PUT` waits the same way.
@@ -145,7 +150,8 @@ impl GuestSpec {
         self
     }
 
-    /// Locked (`backup`, `migrate`, `snapshot`, ...): its starts fail with "VM is locked".
+    /// Locked (`backup`, `migrate`, `snapshot`, ...): its starts fail with "VM is locked
+    /// (backup)" ("CT is locked (backup)" for a container).
     pub fn locked(self, lock: &str) -> GuestSpec {
         self.config("lock", lock)
     }
@@ -245,6 +251,9 @@ pub struct MockPve {
     password: String,
     state: Arc<Mutex<state::State>>,
     server: tokio::task::JoinHandle<()>,
+    /// Dropped with the fake: every connection, and every request still being worked on,
+    /// stops.
+    _stop: tokio::sync::watch::Sender<()>,
 }
 
 impl std::fmt::Debug for MockPve {
@@ -258,6 +267,8 @@ impl std::fmt::Debug for MockPve {
 
 impl Drop for MockPve {
     fn drop(&mut self) {
+        // The accept loop; the connections (keep-alive ones included) and requests in work
+        // stop when `_stop` is dropped.
         self.server.abort();
     }
 }
@@ -323,10 +334,12 @@ impl MockPve {
             &options.user,
             &options.password,
         )));
+        let (stop, stopped) = tokio::sync::watch::channel(());
         let server = tokio::spawn(server::serve(
             listener,
             tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
             state.clone(),
+            stopped,
         ));
         let pve = MockPve {
             url: format!("https://127.0.0.1:{port}"),
@@ -337,6 +350,7 @@ impl MockPve {
             password: options.password,
             state,
             server,
+            _stop: stop,
         };
         if options.seed {
             pve.add_guest(
@@ -431,7 +445,9 @@ impl MockPve {
         self.state().nodes.insert(node.to_owned(), online);
     }
 
-    /// The cluster loses quorum: writes fail with "cluster not ready - no quorum?".
+    /// The cluster loses quorum: every write but the login fails, with "cluster not ready - no
+    /// quorum?" (guests, storage, nodes) or, for users, groups and tokens, the failed lock of
+    /// `user.cfg` ("create user failed: cfs-lock 'file-user_cfg' error: no quorum!").
     pub fn lose_quorum(&self) {
         self.state().quorate = false;
     }
@@ -442,8 +458,9 @@ impl MockPve {
     }
 
     /// How long tasks take from now on (default: they end at once). While a task runs its
-    /// status is `running`; its effect (a VM starting, a container created) happens when
-    /// it ends.
+    /// status is `running`; its effect (a VM starting, a snapshot taken) happens when it
+    /// ends. A guest being created holds its id from the request on, with only the `create`
+    /// lock in its config (as PVE's), and gets its configuration when the task ends.
     pub fn set_task_duration(&self, duration: Duration) {
         self.state().task_duration = duration;
     }
@@ -456,10 +473,14 @@ impl MockPve {
 
     // -------------------------------------------------------------------- guests
 
-    /// Adds a guest (replacing one with the same id).
+    /// Adds a guest (replacing one with the same id). Its disks (`scsi0`, `rootfs`, ...
+    /// naming a volume on one of the fake's storages, e.g.
+    /// `local-lvm:vm-100-disk-0,size=32G`) are put on their storage if missing, with the
+    /// `size` given.
     pub fn add_guest(&self, spec: GuestSpec) {
         let mut state = self.state();
         state.nodes.entry(spec.node.clone()).or_insert(true);
+        handlers::register_disks(&mut state, spec.kind, spec.vmid, &spec.config);
         state.guests.insert(
             spec.vmid,
             state::Guest {
@@ -471,6 +492,7 @@ impl MockPve {
                 config: spec.config,
                 pending: BTreeMap::new(),
                 snapshots: BTreeMap::new(),
+                parent: None,
                 started_at: spec.running.then(std::time::Instant::now),
                 start_error: spec.start_error,
             },
@@ -624,7 +646,8 @@ impl MockPve {
         self.state().users.keys().cloned().collect()
     }
 
-    /// Adds an API token (`user@realm!name`) and returns its secret.
+    /// Adds an API token (`user@realm!name`, no expiry) and returns its secret. It
+    /// authenticates while its user exists and is enabled.
     pub fn add_token(&self, tokenid: &str) -> String {
         let mut state = self.state();
         let secret = state.random_hex(16);
@@ -662,13 +685,18 @@ impl MockPve {
     // -------------------------------------------------------------------- faults
 
     /// The next request matching `method` and `path` gets `fault`. `path` is concrete
-    /// (`/nodes/pve1/qemu/100/status/start`) or a schema template (`{vmid}` matches any).
+    /// (`/nodes/pve1/qemu/100/status/start`) or a schema template (`{vmid}` matches any
+    /// one segment, a volume id with a `/` included). In a concrete path, write a `/`
+    /// inside a segment as `%2F`, as [`requests`](MockPve::requests) shows it.
     pub fn fail_next(&self, method: &str, path: &str, fault: Fault) {
         self.fail_times(method, path, fault, 1);
     }
 
-    /// The next `times` matching requests get `fault`.
+    /// The next `times` matching requests get `fault` (none for `0`).
     pub fn fail_times(&self, method: &str, path: &str, fault: Fault, times: u32) {
+        if times == 0 {
+            return;
+        }
         self.state().faults.push(state::FaultRule {
             method: method.to_owned(),
             path: path.to_owned(),
@@ -694,7 +722,9 @@ impl MockPve {
 
     // ------------------------------------------------------------------- inspect
 
-    /// Every request received, oldest first: (method, path under `/api2/json`).
+    /// Every request received, oldest first: (method, path under `/api2/json`), the path
+    /// unescaped but for a `/` inside a segment, which stays `%2F`
+    /// (`/nodes/pve1/storage/local/content/local:iso%2Fdebian.iso`).
     pub fn requests(&self) -> Vec<(String, String)> {
         self.state().requests.clone()
     }

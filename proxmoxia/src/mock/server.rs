@@ -10,6 +10,7 @@ use hyper::body::Incoming as Body;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::api::{self, Failure, Incoming, Outcome};
@@ -18,25 +19,40 @@ use super::state::State;
 /// Largest request body accepted (uploads are kept in memory).
 const MAX_BODY: usize = 256 << 20;
 
-pub(crate) async fn serve(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<Mutex<State>>) {
+/// Accepts connections until the fake is dropped; `stopped` ends (its sender is dropped)
+/// then, and with it every connection, keep-alive ones included, and every request still in
+/// work.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<Mutex<State>>,
+    stopped: watch::Receiver<()>,
+) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
         };
         let acceptor = acceptor.clone();
         let state = state.clone();
+        let connection_stopped = stopped.clone();
+        let mut until_stopped = stopped.clone();
         tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
+            let connection = async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req| {
+                    respond(state.clone(), req, connection_stopped.clone())
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
             };
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { respond(state, req).await }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+            tokio::select! {
+                () = connection => {}
+                _ = until_stopped.changed() => {}
+            }
         });
     }
 }
@@ -59,6 +75,7 @@ const LOCK_POLL: Duration = Duration::from_millis(20);
 async fn respond(
     state: Arc<Mutex<State>>,
     req: Request<Body>,
+    mut stopped: watch::Receiver<()>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     // A slow network delays everything, before the fake sees the request.
     let latency = state.lock().unwrap_or_else(|e| e.into_inner()).latency;
@@ -75,6 +92,27 @@ async fn respond(
             return Ok(response(&Err(Failure::new(404, "Not Found"))));
         }
     };
+    // The request has arrived: as PVE does, the fake handles it to the end (a delay, a wait
+    // for a config lock) even if the client gives up and closes the connection, which drops
+    // this future, not the spawned work.
+    let work = tokio::spawn(async move {
+        tokio::select! {
+            outcome = process(state, incoming) => Some(outcome),
+            _ = stopped.changed() => None,
+        }
+    });
+    match work.await {
+        Ok(Some(outcome)) => outcome,
+        _ => Err(Dropped),
+    }
+}
+
+/// Handles a request: faults, then the answer (after a delay fault, or once a held config
+/// lock is free).
+async fn process(
+    state: Arc<Mutex<State>>,
+    incoming: Incoming,
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let mut outcome = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         api::handle(&mut state, incoming.clone_for_retry())

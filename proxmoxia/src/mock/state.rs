@@ -22,6 +22,19 @@ impl Kind {
         }
     }
 
+    /// `VM` or `CT`, as PVE's messages name the kind (`guest_type`).
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Kind::Qemu => "VM",
+            Kind::Lxc => "CT",
+        }
+    }
+
+    /// PVE's refusal for a guest locked with `lock`.
+    pub(crate) fn locked(self, lock: &str) -> String {
+        format!("{} is locked ({lock})", self.what())
+    }
+
     /// The directory PVE keeps the guest's configuration in (for error messages).
     pub(crate) fn config_dir(self) -> &'static str {
         match self {
@@ -44,6 +57,9 @@ pub struct Guest {
     /// Changes waiting for the next start: key -> new value (`None`: delete).
     pub(crate) pending: BTreeMap<String, Option<String>>,
     pub(crate) snapshots: BTreeMap<String, Snapshot>,
+    /// The parent of the current state (`current` in the snapshot list): the snapshot taken
+    /// or rolled back to last (PVE's `parent` config key).
+    pub(crate) parent: Option<String>,
     pub(crate) started_at: Option<Instant>,
     /// The start task fails with this message (e.g. a missing disk).
     pub(crate) start_error: Option<String>,
@@ -68,6 +84,12 @@ impl Guest {
 
     pub(crate) fn lock(&self) -> Option<&str> {
         self.config.get("lock").map(String::as_str)
+    }
+
+    /// PVE's refusal for a locked guest (`AbstractConfig::check_lock`): `VM is locked
+    /// (backup)`, `CT is locked (backup)`.
+    pub(crate) fn locked(&self) -> Option<String> {
+        self.lock().map(|lock| self.kind.locked(lock))
     }
 
     pub(crate) fn status(&self) -> &'static str {
@@ -178,7 +200,18 @@ pub struct Tfa {
 #[derive(Debug, Clone)]
 pub struct Token {
     pub(crate) secret: String,
+    /// `comment`, `expire` (Unix time, `0`: never) and `privsep`, as given.
     pub(crate) attrs: BTreeMap<String, String>,
+}
+
+impl Token {
+    /// Whether its `expire` has passed (PVE's `verify_token`).
+    pub(crate) fn expired(&self) -> bool {
+        self.attrs
+            .get("expire")
+            .and_then(|e| e.parse::<u64>().ok())
+            .is_some_and(|e| e != 0 && e < unix_now())
+    }
 }
 
 /// A login ticket.
@@ -230,7 +263,8 @@ pub enum Fault {
     TaskError(String),
     /// The connection is closed without an answer.
     Drop,
-    /// The answer comes this much later.
+    /// The request is handled, and answered, this much later. A client that gives up
+    /// meanwhile does not stop it: as on PVE, a write still happens.
     Delay(Duration),
     /// An HTTP error whose body is this `text/html` page instead of PVE's JSON, with the
     /// status's standard reason (a reverse proxy or load balancer in front of PVE).
@@ -553,13 +587,15 @@ impl State {
 
     /// The first fault registered for this request, consumed.
     pub(crate) fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        // A rule with no hits left (`fail_times(.., 0)`) fails nothing.
+        self.faults.retain(|f| f.remaining != Some(0));
         let i = self
             .faults
             .iter()
             .position(|f| f.method.eq_ignore_ascii_case(method) && path_matches(&f.path, path))?;
         let fault = self.faults[i].fault.clone();
         if let Some(remaining) = &mut self.faults[i].remaining {
-            *remaining -= 1;
+            *remaining = remaining.saturating_sub(1);
             if *remaining == 0 {
                 self.faults.remove(i);
             }
@@ -591,14 +627,31 @@ fn lock_state(
 }
 
 /// `pattern` is a concrete path (`/nodes/pve1/qemu/100/status/start`) or a template with
-/// `{param}` segments matching any one segment.
+/// `{param}` segments matching any one segment. `path` is the request's path as
+/// [`display_path`] writes it: a `/` inside a segment (a volume id) stays escaped, so it is
+/// one segment, as the template says.
 fn path_matches(pattern: &str, path: &str) -> bool {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let p: Vec<&str> = pattern.trim_matches('/').split('/').collect();
     let q: Vec<&str> = path.trim_matches('/').split('/').collect();
     p.len() == q.len()
-        && p.iter()
-            .zip(&q)
-            .all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}')))
+        && p.iter().zip(&q).all(|(a, b)| {
+            a == b || (a.starts_with('{') && a.ends_with('}')) || decode(a) == decode(b)
+        })
+}
+
+/// A request path from its decoded segments, for the request log and fault matching: `/`
+/// joins the segments, and a `/` inside one is written `%2F`
+/// (`/nodes/pve1/storage/local/content/local:iso%2Fx.iso`).
+pub(crate) fn display_path(segments: &[String]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("/{}", s.replace('/', "%2F")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -613,6 +666,40 @@ mod tests {
         ));
         assert!(path_matches("nodes/pve1/qemu", "/nodes/pve1/qemu/"));
         assert!(!path_matches("/nodes/{node}/qemu", "/nodes/pve1/lxc"));
+        // A volume id with a `/` is one segment.
+        let volume = display_path(&[
+            "nodes".into(),
+            "pve1".into(),
+            "storage".into(),
+            "local".into(),
+            "content".into(),
+            "local:iso/x.iso".into(),
+        ]);
+        assert_eq!(
+            volume,
+            "/nodes/pve1/storage/local/content/local:iso%2Fx.iso"
+        );
+        assert!(path_matches(
+            "/nodes/{node}/storage/{storage}/content/{volume}",
+            &volume
+        ));
+        assert!(path_matches(
+            "/nodes/pve1/storage/local/content/local:iso%2fx.iso",
+            &volume
+        ));
+    }
+
+    #[test]
+    fn a_fault_for_zero_requests_fails_none() {
+        let mut state = State::new("root@pam", "secret");
+        state.faults.push(FaultRule {
+            method: "GET".into(),
+            path: "/version".into(),
+            fault: Fault::Drop,
+            remaining: Some(0),
+        });
+        assert_eq!(state.take_fault("GET", "/version"), None);
+        assert!(state.faults.is_empty());
     }
 
     #[test]

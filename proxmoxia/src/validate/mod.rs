@@ -37,6 +37,14 @@ const MAX_INDEX: &[(&str, u32)] = &[
     ("acmedomain", 5),
 ];
 
+/// The highest index (exclusive) of an indexed family, where PVE has one (`32` for `net`).
+pub(crate) fn max_index(family: &str) -> Option<u32> {
+    MAX_INDEX
+        .iter()
+        .find(|(name, _)| *name == family)
+        .map(|(_, max)| *max)
+}
+
 fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
     Error::Validation(Box::new(ValidationError {
         param: param.to_owned(),
@@ -75,10 +83,7 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
     let map = encoded.as_object().unwrap_or(&empty);
     for param in rules {
         if param.indexed {
-            let max = MAX_INDEX
-                .iter()
-                .find(|(name, _)| *name == param.name)
-                .map(|(_, max)| *max);
+            let max = max_index(&param.name);
             for (key, value) in map {
                 let Some(index) = family_index(key, &param.name) else {
                     continue;
