@@ -130,12 +130,7 @@ fn handle_tokens(h: &HandleIr, root: bool) -> TokenStream {
     }
     let d = doc(&h.doc);
     quote! {
-        #d
-        #[derive(Debug, Clone)]
-        pub struct Handle(pub(crate) crate::typed::PathHandle);
-        impl crate::typed::AsPathHandle for Handle {
-            #[inline] fn path_handle(&self) -> crate::typed::PathHandle { self.0.clone() }
-        }
+        crate::typed::pve_handle!(#d Handle);
         impl Handle { #(#fns)* }
     }
 }
@@ -384,7 +379,7 @@ pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
         pub mod formats {
             #(#items)*
             /// Every property-string type, in the order the schema first uses them.
-            pub static ALL: &[crate::typed::propstring::FormatEntry] = &[#(#entries),*];
+            pub const ALL: &[crate::typed::propstring::FormatEntry] = &[#(#entries),*];
         }
     }
 }

@@ -1518,7 +1518,7 @@ fn over_budget_the_largest_child_becomes_a_nested_invocation() {
         r#"#[doc = "`/a`"] pub mod a { ::proxmoxia_macros::api!("schema.json", "/a"); }"#,
     );
     assert_lacks(&text, r#"api!("schema.json", "/small")"#);
-    assert_has(&text, "pub mod small { #[doc =");
+    assert_has(&text, "pub mod small { crate::typed::pve_handle!(");
     assert_eq!(*e.split.borrow(), ["/a"]);
     assert!(count_tokens(&out) <= budget);
     // The nested invocation, generated as `api!(schema, "/a")` would, fits: no further split.

@@ -1,6 +1,10 @@
 //! `macro_rules!` that turn the generator's compact descriptions into types. Keeping the
 //! boilerplate here keeps the proc macro's output small (rust-analyzer has a per-expansion
 //! token limit) and writes each behaviour once.
+//!
+//! Every method here is `#[inline]`, `Debug` included (written out rather than derived): an
+//! inline method is compiled where it is used, so the thousands of generated types cost a
+//! user's build only type checking, not code generation, until they are used.
 
 /// A struct of an answer: lenient decoding, unknown fields kept in `extra`.
 ///
@@ -14,12 +18,22 @@ macro_rules! pve_response_struct {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
             /// Fields PVE sent that the schema does not list.
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $( .field(stringify!($field), &self.$field) )*
+                    .field("extra", &self.extra)
+                    .finish()
+            }
         }
 
         impl $crate::typed::Decode for $name {
@@ -142,12 +156,23 @@ macro_rules! pve_property_string {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Clone, Default, PartialEq)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: ::std::option::Option<$ty>, )*
             /// Keys the schema does not list, kept and written back.
             pub extra: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
             unparsed: ::std::option::Option<$crate::typed::Unparsed>,
+        }
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $( .field(stringify!($field), &self.$field) )*
+                    .field("extra", &self.extra)
+                    .field("unparsed", &self.unparsed)
+                    .finish()
+            }
         }
 
         impl $name {
@@ -287,9 +312,16 @@ macro_rules! pve_closed_enum {
         $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $( #[doc = concat!("`", $wire, "`")] $variant, )*
+        }
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(match self { $( $name::$variant => stringify!($variant), )* })
+            }
         }
 
         impl $name {
@@ -349,12 +381,22 @@ macro_rules! pve_open_enum {
         $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name {
             $( #[doc = concat!("`", $wire, "`")] $variant, )*
             /// A value this schema does not list (from a newer PVE).
             Unrecognized(::std::string::String),
+        }
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    $( $name::$variant => f.write_str(stringify!($variant)), )*
+                    $name::Unrecognized(value) => f.debug_tuple("Unrecognized").field(value).finish(),
+                }
+            }
         }
 
         impl $name {
@@ -403,6 +445,29 @@ macro_rules! pve_open_enum {
     };
 }
 
+/// The handle of one API path (a `PathHandle` under a name of its own).
+macro_rules! pve_handle {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name(pub(crate) $crate::typed::PathHandle);
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.0).finish()
+            }
+        }
+
+        impl $crate::typed::AsPathHandle for $name {
+            #[inline]
+            fn path_handle(&self) -> $crate::typed::PathHandle {
+                self.0.clone()
+            }
+        }
+    };
+}
+
 /// The marker of one endpoint and its `Endpoint` impl.
 macro_rules! pve_endpoint {
     (
@@ -411,16 +476,19 @@ macro_rules! pve_endpoint {
         path_rules $path_rules:literal
         handle $handle:ty, params $params:ty, response $response:ty
     ) => {
+        // A marker type, never a value: no derives (each would be code to check).
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy)]
+        #[allow(missing_debug_implementations)]
         pub struct Endpoint;
 
         impl $crate::typed::Endpoint for Endpoint {
-            const METHOD: $crate::typed::HttpMethod = $crate::typed::HttpMethod::$method;
-            const PATH: &'static str = $path;
-            const NAME: &'static str = $name;
-            const SUFFIX: &'static str = $suffix;
-            const PATH_RULES: &'static str = $path_rules;
+            const INFO: $crate::typed::EndpointInfo = $crate::typed::EndpointInfo {
+                method: $crate::typed::HttpMethod::$method,
+                path: $path,
+                name: $name,
+                suffix: $suffix,
+                path_rules: $path_rules,
+            };
             type Handle = $handle;
             type Params = $params;
             type Response = $response;
@@ -429,6 +497,6 @@ macro_rules! pve_endpoint {
 }
 
 pub(crate) use {
-    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_property_string,
-    pve_response_struct, pve_serde,
+    pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
+    pve_property_string, pve_response_struct, pve_serde,
 };

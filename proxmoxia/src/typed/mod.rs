@@ -21,8 +21,8 @@ pub use decode::{Decode, DecodeFailure, Location};
 pub use encode::Encode;
 pub use list::List;
 pub(crate) use macros::{
-    pve_closed_enum, pve_endpoint, pve_open_enum, pve_params_struct, pve_property_string,
-    pve_response_struct, pve_serde,
+    pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
+    pve_property_string, pve_response_struct, pve_serde,
 };
 pub use propstring::{PropError, PropertyString, Unparsed};
 
@@ -191,6 +191,17 @@ pub trait Validate {
     }
 }
 
+/// The facts of one endpoint ([`Endpoint::INFO`]).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointInfo {
+    pub method: HttpMethod,
+    pub path: &'static str,
+    pub name: &'static str,
+    pub suffix: &'static str,
+    pub path_rules: &'static str,
+}
+
 /// The parameters of an endpoint that takes none (beyond its path).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoParams;
@@ -236,18 +247,22 @@ impl<'de> serde_core::Deserialize<'de> for NoParams {
 /// One method of one API path, as the schema describes it. Implemented by a marker type in
 /// each generated method module (`api::nodes::node::rrd::get::Endpoint`).
 pub trait Endpoint: 'static {
+    /// What the schema says of the method, in one constant (one item per endpoint for the
+    /// compiler, where five would cost five).
+    #[doc(hidden)]
+    const INFO: EndpointInfo;
     /// The HTTP method.
-    const METHOD: HttpMethod;
+    const METHOD: HttpMethod = Self::INFO.method;
     /// The path template as the API viewer shows it (`/nodes/{node}/rrd`).
-    const PATH: &'static str;
+    const PATH: &'static str = Self::INFO.path;
     /// The method's name in PVE's schema (`rrd`, `vm_status`, `create_vm`).
-    const NAME: &'static str;
+    const NAME: &'static str = Self::INFO.name;
     /// Path segment added to the handle's path (`qemu` for `node.post_qemu(..)`), or `""`.
-    const SUFFIX: &'static str;
+    const SUFFIX: &'static str = Self::INFO.suffix;
     /// The rules of the path parameters, as JSON (the generator's format); the handles take
     /// any value, so requests check them before sending.
     #[doc(hidden)]
-    const PATH_RULES: &'static str = "[]";
+    const PATH_RULES: &'static str = Self::INFO.path_rules;
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
