@@ -95,20 +95,24 @@ build() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -A clean_s clean_kib incr_s
-for project in baseline proxmoxia; do
-    c_s=(); c_k=(); i_s=()
-    for _ in $(seq "$runs"); do
+# The two projects take turns, run after run, so a machine that slows down or speeds up
+# during the bench weighs on both alike.
+declare -A c_s c_k i_s clean_s clean_kib incr_s
+for run in $(seq "$runs"); do
+    for project in baseline proxmoxia; do
         rm -rf "$work/$project/target"
         read -r s k < <(build "$work/$project")
-        c_s+=("$s"); c_k+=("$k")
+        c_s[$project]+="$s "; c_k[$project]+="$k "
         echo "// edit $(date +%s%N)" >> "$work/$project/src/main.rs"
         read -r s _ < <(build "$work/$project")
-        i_s+=("$s")
+        i_s[$project]+="$s "
+        echo "run $run $project: clean $(echo "${c_s[$project]}" | awk '{print $NF}')s, incremental ${s}s" >&2
     done
-    clean_s[$project]=$(printf '%s\n' "${c_s[@]}" | median)
-    clean_kib[$project]=$(printf '%s\n' "${c_k[@]}" | median)
-    incr_s[$project]=$(printf '%s\n' "${i_s[@]}" | median)
+done
+for project in baseline proxmoxia; do
+    clean_s[$project]=$(printf '%s\n' ${c_s[$project]} | median)
+    clean_kib[$project]=$(printf '%s\n' ${c_k[$project]} | median)
+    incr_s[$project]=$(printf '%s\n' ${i_s[$project]} | median)
 done
 
 gib() { awk -v k="$1" 'BEGIN {printf "%.2f", k / 1048576}'; }

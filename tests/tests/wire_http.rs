@@ -285,6 +285,31 @@ async fn get_without_parameters_sends_no_query() {
 }
 
 #[tokio::test]
+async fn requests_carry_the_user_agent() {
+    let pve = Pve::start().await;
+    pve.mount_data("version", json!({})).await;
+
+    pve.client().raw("version").get(()).await.expect("GET");
+    let custom = pve.front.builder().user_agent("provisioner/2.1").build();
+    custom
+        .expect("client")
+        .raw("version")
+        .get(())
+        .await
+        .expect("GET");
+
+    let agents: Vec<String> = pve
+        .requests()
+        .await
+        .iter()
+        .map(|r| header(r, "user-agent").unwrap_or_default().to_owned())
+        .collect();
+    // The tests crate shares the workspace version with proxmoxia.
+    let default = format!("proxmoxia/{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(agents, [default.as_str(), "provisioner/2.1"]);
+}
+
+#[tokio::test]
 async fn post_puts_parameters_in_a_form_body() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu", json!("UPID")).await;
