@@ -301,6 +301,59 @@ pub fn indexed<T: Decode>(
     Ok(out)
 }
 
+/// The fields of one object, taken one by one into a generated struct.
+///
+/// Each field comes out as an `Option` (`None` after a failure, the first failure kept), so
+/// a generated decoder is straight-line code that checks once at the end instead of
+/// returning early after every field: the same result, far cheaper to compile for the
+/// hundreds of generated structs.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    map: &'a mut Map<String, Value>,
+    at: &'a Location<'a>,
+    failure: Option<DecodeFailure>,
+}
+
+impl<'a> Fields<'a> {
+    /// Takes fields out of `map`, the object at `at`.
+    #[inline]
+    pub fn new(map: &'a mut Map<String, Value>, at: &'a Location<'a>) -> Fields<'a> {
+        Fields {
+            map,
+            at,
+            failure: None,
+        }
+    }
+
+    /// Field `key` (see [`field`]).
+    pub fn field<T: Decode>(&mut self, key: &str) -> Option<T> {
+        let taken = field(self.map, key, self.at);
+        self.keep(taken)
+    }
+
+    /// The family `prefix0`, `prefix1`, ... (see [`indexed`]).
+    pub fn indexed<T: Decode>(&mut self, prefix: &str) -> Option<BTreeMap<u32, T>> {
+        let taken = indexed(self.map, prefix, self.at);
+        self.keep(taken)
+    }
+
+    fn keep<T>(&mut self, taken: Result<T, DecodeFailure>) -> Option<T> {
+        match taken {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                self.failure.get_or_insert(failure);
+                None
+            }
+        }
+    }
+
+    /// The first failure, once a field came out as `None`.
+    pub fn into_failure(self) -> DecodeFailure {
+        self.failure
+            .unwrap_or_else(|| DecodeFailure::new(self.at, "a field could not be read"))
+    }
+}
+
 /// The index of `key` in the family `prefix` (`net3` -> 3), if it belongs to it.
 pub fn family_index(key: &str, prefix: &str) -> Option<u32> {
     let digits = key.strip_prefix(prefix)?;
@@ -336,6 +389,23 @@ mod tests {
 
     fn d<T: Decode>(v: Value) -> Result<T, DecodeFailure> {
         decode_data(v)
+    }
+
+    #[test]
+    fn fields_keep_the_first_failure_and_read_on() {
+        let mut map = json!({"a": "x", "b": 2, "c": "y"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let at = Location::root("data");
+        let mut fields = Fields::new(&mut map, &at);
+        assert_eq!(fields.field::<i64>("a"), None);
+        assert_eq!(fields.field::<i64>("b"), Some(2));
+        assert_eq!(fields.field::<i64>("c"), None);
+        assert_eq!(fields.field::<Option<i64>>("absent"), Some(None));
+        let failure = fields.into_failure();
+        assert_eq!(failure.path, "data.a");
+        assert!(map.is_empty(), "every field was taken: {map:?}");
     }
 
     #[test]

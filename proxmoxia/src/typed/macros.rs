@@ -29,10 +29,10 @@ macro_rules! pve_response_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    $( .field(stringify!($field), &self.$field) )*
-                    .field("extra", &self.extra)
-                    .finish()
+                $crate::typed::debug_struct(f, stringify!($name), &[
+                    $( (stringify!($field), &self.$field), )*
+                    ("extra", &self.extra),
+                ])
             }
         }
 
@@ -42,12 +42,16 @@ macro_rules! pve_response_struct {
                 value: ::serde_json::Value,
                 at: &$crate::typed::Location<'_>,
             ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                #[allow(unused_mut)]
                 let mut map = $crate::typed::decode::object(value, at)?;
-                Ok($name {
-                    $( $field: $crate::typed::decode::$how(&mut map, $wire, at)?, )*
-                    extra: map,
-                })
+                let mut fields = $crate::typed::decode::Fields::new(&mut map, at);
+                $( let $field = fields.$how($wire); )*
+                #[allow(unreachable_patterns)]
+                match ($( $field, )*) {
+                    ($( ::std::option::Option::Some($field), )*) => {
+                        ::std::result::Result::Ok($name { $( $field, )* extra: map })
+                    }
+                    _ => ::std::result::Result::Err(fields.into_failure()),
+                }
             }
         }
 
@@ -90,17 +94,22 @@ macro_rules! pve_params_struct {
                 value: ::serde_json::Value,
                 at: &$crate::typed::Location<'_>,
             ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                #[allow(unused_mut)]
                 let mut map = match value {
                     ::serde_json::Value::Null => ::serde_json::Map::new(),
                     other => $crate::typed::decode::object(other, at)?,
                 };
-                let params = $name {
-                    $( $rfield: $crate::typed::decode::$rhow(&mut map, $rwire, at)?, )*
-                    $( $ofield: $crate::typed::decode::$ohow(&mut map, $owire, at)?, )*
+                let mut fields = $crate::typed::decode::Fields::new(&mut map, at);
+                $( let $rfield = fields.$rhow($rwire); )*
+                $( let $ofield = fields.$ohow($owire); )*
+                #[allow(unreachable_patterns)]
+                let params = match ($( $rfield, )* $( $ofield, )*) {
+                    ($( ::std::option::Option::Some($rfield), )* $( ::std::option::Option::Some($ofield), )*) => {
+                        $name { $( $rfield, )* $( $ofield, )* }
+                    }
+                    _ => return ::std::result::Result::Err(fields.into_failure()),
                 };
                 $crate::typed::decode::no_unknown_fields(map, at)?;
-                Ok(params)
+                ::std::result::Result::Ok(params)
             }
         }
 
@@ -167,11 +176,11 @@ macro_rules! pve_property_string {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    $( .field(stringify!($field), &self.$field) )*
-                    .field("extra", &self.extra)
-                    .field("unparsed", &self.unparsed)
-                    .finish()
+                $crate::typed::debug_struct(f, stringify!($name), &[
+                    $( (stringify!($field), &self.$field), )*
+                    ("extra", &self.extra),
+                    ("unparsed", &self.unparsed),
+                ])
             }
         }
 
@@ -215,11 +224,17 @@ macro_rules! pve_property_string {
                 map: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 at: &$crate::typed::Location<'_>,
             ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                ::std::result::Result::Ok($name {
-                    $( $field: $crate::typed::decode::field(map, $wire, at)?, )*
-                    extra: ::std::default::Default::default(),
-                    unparsed: ::std::option::Option::None,
-                })
+                let mut fields = $crate::typed::decode::Fields::new(map, at);
+                $( let $field = fields.field($wire); )*
+                #[allow(unreachable_patterns)]
+                match ($( $field, )*) {
+                    ($( ::std::option::Option::Some($field), )*) => ::std::result::Result::Ok($name {
+                        $( $field, )*
+                        extra: ::std::default::Default::default(),
+                        unparsed: ::std::option::Option::None,
+                    }),
+                    _ => ::std::result::Result::Err(fields.into_failure()),
+                }
             }
 
             #[inline]

@@ -430,3 +430,18 @@ pub mod serde_support {
         T::decode(value, &Location::root("value")).map_err(serde_core::de::Error::custom)
     }
 }
+
+/// `Debug` of a generated struct: one call with a slice of fields, cheaper to compile than
+/// a chain of `.field(..)` calls per type.
+#[doc(hidden)]
+pub fn debug_struct(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn std::fmt::Debug)],
+) -> std::fmt::Result {
+    let mut out = f.debug_struct(name);
+    for (field, value) in fields {
+        out.field(field, value);
+    }
+    out.finish()
+}
