@@ -139,7 +139,7 @@ macro_rules! pve_params_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{} {}", stringify!($name), $crate::typed::Encode::encode_redacted(self))
+                $crate::typed::debug_params(f, stringify!($name), self)
             }
         }
 
@@ -327,10 +327,13 @@ macro_rules! pve_closed_enum {
         $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, PartialEq, Hash)]
         pub enum $name {
             $( #[doc = concat!("`", $wire, "`")] $variant, )*
         }
+
+        // Written out: the derive adds a method per type that is compiled to machine code.
+        impl ::std::cmp::Eq for $name {}
 
         impl ::std::fmt::Debug for $name {
             #[inline]
@@ -396,13 +399,16 @@ macro_rules! pve_open_enum {
         $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash)]
+        #[derive(Clone, PartialEq, Hash)]
         #[non_exhaustive]
         pub enum $name {
             $( #[doc = concat!("`", $wire, "`")] $variant, )*
             /// A value this schema does not list (from a newer PVE).
             Unrecognized(::std::string::String),
         }
+
+        // Written out: the derive adds a method per type that is compiled to machine code.
+        impl ::std::cmp::Eq for $name {}
 
         impl ::std::fmt::Debug for $name {
             #[inline]

@@ -445,3 +445,14 @@ pub fn debug_struct(
     }
     out.finish()
 }
+
+/// `Debug` of a generated params struct: its name and the parameters as they would be sent,
+/// secrets hidden.
+#[doc(hidden)]
+pub fn debug_params<P: Encode>(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    params: &P,
+) -> std::fmt::Result {
+    write!(f, "{name} {}", params.encode_redacted())
+}
