@@ -6,10 +6,12 @@ pub mod certs;
 pub mod fakepve;
 pub mod peer;
 pub mod seed;
+pub mod support;
 pub mod tls_front;
 
 pub use certs::TestCert;
 pub use fakepve::{CertKind, FakePve, Options, Scenario};
 pub use peer::{Peer, PeerKind, PeerVersion, Recorded};
 pub use seed::{TEMPLATE, TEMPLATE_VOLID, seed_lines};
+pub use support::{api_err, api_error, fake_with_root, upload_template};
 pub use tls_front::TlsFront;

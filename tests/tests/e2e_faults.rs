@@ -3,24 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use proxmoxia::{
-    ApiError, AuthError, Client, Error, TaskOutcome, TransportErrorKind, Upid, UploadContent,
-};
-use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, peer_tests};
+use proxmoxia::{AuthError, Client, Error, TaskOutcome, TransportErrorKind, Upid, UploadContent};
+use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, api_error, peer_tests};
 use serde_json::{Value, json};
 
 fn with(scenarios: Vec<Scenario>) -> Options {
     Options {
         scenarios,
         ..Options::default()
-    }
-}
-
-/// The `Error::Api` inside an error, or a panic naming what it was instead.
-fn api_error(err: Error) -> Box<ApiError> {
-    match err {
-        Error::Api(e) => e,
-        other => panic!("expected Error::Api, got {other:?}"),
     }
 }
 

@@ -7,8 +7,8 @@
 
 use proxmoxia::{Client, Error, Session, TaskLogLine, TaskOutcome, Upid, UploadContent};
 use proxmoxia_tests::{
-    Options, Peer, PeerKind, PeerVersion, Scenario, TEMPLATE, TEMPLATE_VOLID, peer_tests,
-    seed_lines,
+    Options, Peer, PeerKind, PeerVersion, Scenario, TEMPLATE, TEMPLATE_VOLID, api_error,
+    peer_tests, seed_lines, upload_template,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -97,29 +97,6 @@ fn assert_cluster_config_index(config: &Value) {
         entries.iter().any(|e| e["name"] == "apiversion"),
         "no apiversion entry: {config}"
     );
-}
-
-/// Uploads a small container template to `local` and waits for the copy task.
-async fn upload_template(client: &Client, bytes: Vec<u8>) -> Upid {
-    let upid = client
-        .upload("pve1", "local", UploadContent::Vztmpl)
-        .from_bytes(TEMPLATE, bytes)
-        .await
-        .unwrap();
-    assert_eq!(
-        client.task(&upid).wait().await.unwrap(),
-        TaskOutcome::Ok,
-        "imgcopy of the template"
-    );
-    upid
-}
-
-/// The `Error::Api` inside an error, or a panic naming what it was instead.
-fn api_error(err: Error) -> Box<proxmoxia::ApiError> {
-    match err {
-        Error::Api(e) => e,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
 }
 
 // ------------------------------------------------------------------------------------- 1

@@ -24,9 +24,9 @@ use proxmoxia::api::formats::{
     QemuNet, QemuNetModel, QemuScsi, QemuScsiCache, QemuScsiDiscard,
 };
 use proxmoxia::api::nodes::node::{rrd, rrddata};
-use proxmoxia::{Client, Error, TaskOutcome, UploadContent};
+use proxmoxia::{Client, Error, TaskOutcome};
 use proxmoxia_tests::{
-    Options, Peer, PeerKind, Scenario, TEMPLATE, TEMPLATE_VOLID, peer_tests, seed_lines,
+    Options, Peer, PeerKind, Scenario, TEMPLATE_VOLID, peer_tests, seed_lines, upload_template,
 };
 use serde_json::{Value, json};
 
@@ -47,21 +47,6 @@ async fn guest_lines(client: &Client) -> Vec<String> {
     }
     lines.sort();
     lines
-}
-
-/// Uploads a small container template to `local` and waits for the copy task.
-async fn upload_template(client: &Client, bytes: Vec<u8>) {
-    let upid = client
-        .upload("pve1", "local", UploadContent::Vztmpl)
-        .from_bytes(TEMPLATE, bytes)
-        .await
-        .unwrap();
-    assert_eq!(upid.task_type(), "imgcopy");
-    assert_eq!(
-        client.task(&upid).wait().await.unwrap(),
-        TaskOutcome::Ok,
-        "imgcopy of the template"
-    );
 }
 
 /// The value of `key` in a request's wire form.

@@ -1,5 +1,5 @@
 //! The embedded fake PVE (`proxmoxia::mock::MockPve`) through the client: starting and
-//! dropping it, TLS, every GET of the schema, PVE's error forms (501, 400 with `errors`, 500
+//! dropping it, TLS, PVE's error forms (501, 400 with `errors`, 500
 //! "does not exist", hostname lookup, 595), and the state it keeps for guests, storage,
 //! tasks, users, groups, tokens and the cluster.
 //!
@@ -10,39 +10,18 @@
 //! `local-lvm` (lvmthin: images, rootdir, holding VM 100's and CT 200's disks); user
 //! `root@pam` / `secret`.
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use proxmoxia::api::formats::{LxcRootfs, QemuMemory, QemuNet, QemuScsi};
 use proxmoxia::mock::{GuestSpec, MockPve, SEED_TEMPLATE};
-use proxmoxia::typed::{Decode, Endpoint, Location, PathHandle, Request};
 use proxmoxia::{
     ApiError, AuthError, Client, Error, TaskHandle, TaskOutcome, TransportErrorKind, UploadContent,
 };
-use serde_json::{Map, Value, json};
-
-#[path = "coverage/sweep.rs"]
-mod endpoints;
+use proxmoxia_tests::{api_err, fake_with_root};
+use serde_json::json;
 
 // ------------------------------------------------------------------------------------------
 // Helpers.
-
-/// A fake with the default seed and a client logged in as `root@pam`.
-async fn fake() -> (MockPve, Client) {
-    let pve = MockPve::start().await.expect("mock PVE starts");
-    let client = pve.login().await.expect("login to the mock");
-    (pve, client)
-}
-
-/// The `Error::Api` of a result that must be one.
-fn api_err<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> Box<ApiError> {
-    match result {
-        Err(Error::Api(e)) => e,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
-}
 
 /// Asserts an `Error::Api` with exactly this status and message (and no `errors`).
 fn assert_api<T: std::fmt::Debug>(result: proxmoxia::Result<T>, status: u16, message: &str) {
@@ -192,213 +171,11 @@ async fn clients_trust_the_fake_by_its_ca_or_its_fingerprint_and_no_other_way() 
 }
 
 // ------------------------------------------------------------------------------------------
-// The GET sweep.
-
-/// What the sweep made that some paths name.
-#[derive(Debug, Clone)]
-struct Made {
-    upid: String,
-}
-
-/// The value of path parameter `name` of `template`: objects the sweep made where the fake
-/// models the path, plausible names elsewhere (other paths answer whatever the name).
-fn path_value(template: &str, name: &str, made: &Made) -> String {
-    let value = match name {
-        "node" => "pve1",
-        "vmid" if template.contains("/lxc/") => "200",
-        "vmid" => "100",
-        "storage" if template.ends_with("/content/{volume}") => "local-lvm",
-        "storage" => "local",
-        "volume" => "local-lvm:vm-100-disk-0",
-        "upid" => return made.upid.clone(),
-        "userid" => "root@pam",
-        "tokenid" => "ci",
-        "groupid" => "sweep",
-        "snapname" => "sweep",
-        "iface" => "vmbr0",
-        "service" => "pveproxy",
-        "realm" => "pam",
-        "roleid" => "Administrator",
-        "cidr" => "192.0.2.10",
-        "pos" | "osdid" | "order" | "url_seq" => "0",
-        "pci-id-or-mapping" => "0000:00:02.0",
-        "flag" => "noout",
-        "id" if template.contains("/replication/") => "100-0",
-        _ => "sweep",
-    };
-    value.to_owned()
-}
-
-/// The value of a required (non-path) parameter `name` of the GET at `template`.
-fn param_value(template: &str, name: &str) -> Option<Value> {
-    Some(match name {
-        "timeframe" => json!("hour"),
-        "ds" => json!("cpu"),
-        "feature" => json!("snapshot"),
-        "type" => json!("user"),
-        "service" => json!("osd"),
-        "id" => json!("0"),
-        "action" => json!("stop"),
-        "config-keys" => json!("global:fsid"),
-        "disk" => json!("/dev/sda"),
-        "vg" => json!("pve"),
-        "file" => json!("/etc/hostname"),
-        "pid" => json!(1),
-        "filepath" => json!("/"),
-        "volume" if template.ends_with("/import-metadata") => json!("local:import/sweep.ova"),
-        "volume" => json!("local:backup/vzdump-qemu-100-2026_01_01-00_00_00.vma.zst"),
-        "name" => json!("pve-manager"),
-        "node" => json!("pve1"),
-        "server" | "portal" => json!("192.0.2.20"),
-        "username" => json!("root@pam"),
-        "password" => json!("secret"),
-        "port" => json!(5900),
-        "vncticket" => json!("PVEVNC:sweep"),
-        "socket" => json!("/run/sweep.mtunnel"),
-        "ticket" => json!("sweep"),
-        "reference" => json!("docker.io/library/debian"),
-        "url" => json!("https://example.org/sweep.iso"),
-        "schedule" => json!("sat 02:00"),
-        _ => return None,
-    })
-}
-
-/// `E`'s parameters, the required ones filled from [`param_value`]: decoding `{}` names the
-/// first missing one, which is added until they decode.
-fn sweep_params<E: Endpoint>(template: &str) -> Result<E::Params, String> {
-    let mut given = Map::new();
-    loop {
-        let failure = match <E::Params as Decode>::decode(
-            Value::Object(given.clone()),
-            &Location::root("params"),
-        ) {
-            Ok(params) => return Ok(params),
-            Err(failure) => failure,
-        };
-        let name = failure
-            .path
-            .strip_prefix("params.")
-            .filter(|name| !given.contains_key(*name))
-            .ok_or_else(|| format!("parameters do not decode: {failure}"))?
-            .to_owned();
-        let value = param_value(template, &name)
-            .ok_or_else(|| format!("no value for required parameter `{name}` ({failure})"))?;
-        given.insert(name, value);
-    }
-}
-
-type Run = fn(Client, &'static str, Made) -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
-
-/// One GET endpoint of `coverage/sweep.rs`.
-struct Target {
-    template: &'static str,
-    endpoint_path: &'static str,
-    run: Run,
-}
-
-thread_local! {
-    static TARGETS: RefCell<Vec<Target>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Registers GET endpoint `E` of path `template` (called by `coverage/sweep.rs`).
-fn sweep<E: Endpoint>(template: &'static str) {
-    TARGETS.with(|t| {
-        t.borrow_mut().push(Target {
-            template,
-            endpoint_path: E::PATH,
-            run: |client, template, made| Box::pin(sweep_call::<E>(client, template, made)),
-        })
-    });
-}
-
-/// Calls `E` at `template`: `Ok` when the answer decoded into `E::Response`, else why not.
-async fn sweep_call<E: Endpoint>(
-    client: Client,
-    template: &'static str,
-    made: Made,
-) -> Result<(), String> {
-    let mut handle = PathHandle::root(&client);
-    for segment in template.split('/').filter(|s| !s.is_empty()) {
-        handle = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => handle.param(&path_value(template, name, &made)),
-            None => handle.child(segment),
-        };
-    }
-    let params = sweep_params::<E>(template)?;
-    match Request::<E>::new(handle, params).send().await {
-        Ok(_) => Ok(()),
-        Err(Error::Decode(e)) => Err(format!(
-            "decode error at {}: {}\n    body: {}",
-            e.path, e.message, e.body
-        )),
-        Err(other) => Err(other.to_string()),
-    }
-}
-
-/// GETs of the schema the fake cannot answer today (each with a test of its own): the sweep
-/// expects exactly this failure, and fails when one is fixed.
-const KNOWN_SWEEP_BUGS: &[(&str, &str)] = &[];
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_get_of_the_schema_decodes_into_its_typed_response() {
-    TARGETS.with(|t| t.borrow_mut().clear());
-    endpoints::all();
-    let targets = TARGETS.with(|t| std::mem::take(&mut *t.borrow_mut()));
-    assert_eq!(targets.len(), 340, "GET endpoints of the schema");
-
-    let (pve, client) = fake().await;
-    // What the modelled paths need to exist.
-    pve.add_token("root@pam!ci");
-    client.access().post_groups("sweep").await.unwrap();
-    let node = client.nodes("pve1");
-    for snapshot in [
-        node.qemu(100).post_snapshot("sweep").task().await.unwrap(),
-        node.lxc(200).post_snapshot("sweep").task().await.unwrap(),
-    ] {
-        wait_ok(&snapshot).await;
-    }
-    // `.../content/{volume}` reads VM 100's seeded disk.
-    assert!(
-        pve.volumes("local-lvm")
-            .contains(&"local-lvm:vm-100-disk-0".to_owned())
-    );
-    let task = node.qemu(101).status().start().post().task().await.unwrap();
-    wait_ok(&task).await;
-    let made = Made {
-        upid: task.upid().to_string(),
-    };
-
-    let mut failures = Vec::new();
-    let mut ok = 0;
-    for t in &targets {
-        assert_eq!(t.template, t.endpoint_path, "sweep.rs is out of date");
-        let known = KNOWN_SWEEP_BUGS.iter().find(|(p, _)| *p == t.template);
-        match (
-            (t.run)(client.clone(), t.template, made.clone()).await,
-            known,
-        ) {
-            (Ok(()), None) => ok += 1,
-            (Ok(()), Some(_)) => failures.push(format!(
-                "FIXED GET {}: decodes now, remove it from KNOWN_SWEEP_BUGS",
-                t.template
-            )),
-            (Err(why), Some((_, expected))) if why == *expected => {}
-            (Err(why), _) => failures.push(format!("GET {}: {why}", t.template)),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} GETs failed ({ok} decoded):\n{}",
-        failures.len(),
-        targets.len(),
-        failures.join("\n")
-    );
-    assert_eq!(ok, 340 - KNOWN_SWEEP_BUGS.len());
-}
+// Paths. (That every GET of the schema answers and decodes is `typed_sweep::mock::*`.)
 
 #[tokio::test]
 async fn a_path_parameter_the_schema_does_not_list_is_not_an_unknown_parameter() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let entry = client
         .raw("cluster/sdn/prefix-lists/sweep/entries/0")
         .get(())
@@ -413,7 +190,7 @@ async fn a_path_parameter_the_schema_does_not_list_is_not_an_unknown_parameter()
 
 #[tokio::test]
 async fn unknown_paths_and_methods_get_pves_501() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let cases = [
         (
             client.raw("nodes/pve1/nonexistent").get(()),
@@ -445,7 +222,7 @@ async fn unknown_paths_and_methods_get_pves_501() {
 
 #[tokio::test]
 async fn bad_parameters_get_a_400_naming_each_and_change_nothing() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let volumes = pve.volumes("local-lvm");
     let e = api_err(
         client
@@ -552,7 +329,7 @@ async fn bad_parameters_get_a_400_naming_each_and_change_nothing() {
 
 #[tokio::test]
 async fn an_unknown_property_string_key_has_pves_wording() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let e = api_err(
         client
             .raw("nodes/pve1/qemu/101/config")
@@ -567,7 +344,7 @@ async fn an_unknown_property_string_key_has_pves_wording() {
 
 #[tokio::test]
 async fn every_bad_member_of_an_indexed_family_is_named() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let e = api_err(
         client
             .raw("nodes/pve1/qemu/101/config")
@@ -604,7 +381,7 @@ async fn every_bad_member_of_an_indexed_family_is_named() {
 
 #[tokio::test]
 async fn missing_objects_get_pves_500_does_not_exist_forms() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     let cases: Vec<(ApiError, &str)> = vec![
         (
@@ -666,7 +443,7 @@ async fn missing_objects_get_pves_500_does_not_exist_forms() {
 
 #[tokio::test]
 async fn an_unknown_node_is_pves_hostname_lookup_error_and_an_offline_node_595() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let e = api_err(client.nodes("pve9").get_qemu().await);
     assert_eq!(e.status, 500);
     assert_eq!(
@@ -697,7 +474,7 @@ async fn an_unknown_node_is_pves_hostname_lookup_error_and_an_offline_node_595()
 
 #[tokio::test]
 async fn guests_are_listed_with_typed_fields() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     let vms = node.get_qemu().await.unwrap();
     type Row<'a> = (i64, Option<&'a str>, &'a str, Option<i64>, Option<f64>);
@@ -741,7 +518,7 @@ async fn guests_are_listed_with_typed_fields() {
 
 #[tokio::test]
 async fn a_vm_created_with_typed_parameters_reads_back_equal() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     let net0 = QemuNet::virtio().bridge("vmbr0").firewall(true);
     let memory = QemuMemory::new().current(1024);
@@ -837,7 +614,7 @@ async fn a_vm_created_with_typed_parameters_reads_back_equal() {
 
 #[tokio::test]
 async fn creating_a_vm_with_a_taken_id_has_pves_wording() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     assert_api(
         client.nodes("pve1").post_qemu(200).send().await,
         500,
@@ -857,7 +634,7 @@ async fn creating_a_vm_with_a_taken_id_has_pves_wording() {
 
 #[tokio::test]
 async fn a_second_create_of_the_same_id_is_refused_while_the_first_runs() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.set_task_duration(Duration::from_millis(300));
     let node = client.nodes("pve1");
     let first = node
@@ -890,7 +667,7 @@ async fn a_second_create_of_the_same_id_is_refused_while_the_first_runs() {
 
 #[tokio::test]
 async fn a_config_change_of_a_stopped_vm_applies_at_once() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     let () = vm
         .config()
@@ -943,7 +720,7 @@ async fn node_maxmem(client: &Client, vmid: i64) -> Option<i64> {
 
 #[tokio::test]
 async fn a_config_change_of_a_running_vm_waits_in_pending_until_a_reboot() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(100);
     vm.config().put().cores(4).name("web2").await.unwrap();
 
@@ -995,7 +772,7 @@ async fn a_config_change_of_a_running_vm_waits_in_pending_until_a_reboot() {
 
 #[tokio::test]
 async fn a_pending_change_survives_a_stop_and_applies_on_start() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(100);
     vm.config()
         .put()
@@ -1020,7 +797,7 @@ async fn a_pending_change_survives_a_stop_and_applies_on_start() {
 
 #[tokio::test]
 async fn the_delete_list_removes_keys_at_once_or_on_the_next_start() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     // Stopped VM: gone at once.
     node.qemu(101)
@@ -1084,7 +861,7 @@ async fn the_delete_list_removes_keys_at_once_or_on_the_next_start() {
 
 #[tokio::test]
 async fn a_change_with_a_stale_digest_is_refused_and_changes_nothing() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     let digest = vm.config().get().await.unwrap().digest;
     // The current digest is accepted.
@@ -1115,7 +892,7 @@ async fn a_change_with_a_stale_digest_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_stale_digest_of_a_vm_has_qemu_servers_wording() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     assert_api(
         client
             .nodes("pve1")
@@ -1132,7 +909,7 @@ async fn a_stale_digest_of_a_vm_has_qemu_servers_wording() {
 
 #[tokio::test]
 async fn power_actions_move_a_vm_through_its_states_and_refuse_what_pve_refuses() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     let state = || async {
         let s = vm.status().current().get().await.unwrap();
@@ -1194,7 +971,7 @@ async fn power_actions_move_a_vm_through_its_states_and_refuse_what_pve_refuses(
 
 #[tokio::test]
 async fn a_locked_vm_does_not_start_until_unlocked() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.add_guest(GuestSpec::qemu(150).name("busy").locked("backup"));
     let vm = client.nodes("pve1").qemu(150);
     let cfg = vm.config().get().await.unwrap();
@@ -1226,7 +1003,7 @@ async fn a_locked_vm_does_not_start_until_unlocked() {
 
 #[tokio::test]
 async fn a_locked_container_is_a_ct_in_the_message() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.add_guest(GuestSpec::lxc(250).locked("backup"));
     let ct = client.nodes("pve1").lxc(250);
     let task = ct.status().start().post().task().await.unwrap();
@@ -1244,7 +1021,7 @@ async fn a_locked_container_is_a_ct_in_the_message() {
 
 #[tokio::test]
 async fn only_a_stopped_vm_can_be_deleted_and_its_disks_go_with_it() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     assert_api(
         node.qemu(100).delete().send().await,
@@ -1282,7 +1059,7 @@ async fn only_a_stopped_vm_can_be_deleted_and_its_disks_go_with_it() {
 
 #[tokio::test]
 async fn deleting_a_running_container_has_pve_containers_wording() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     assert_api(
         client.nodes("pve1").lxc(200).delete().send().await,
         500,
@@ -1293,7 +1070,7 @@ async fn deleting_a_running_container_has_pve_containers_wording() {
 
 #[tokio::test]
 async fn starting_a_running_container_is_refused_at_once() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     assert_api(
         client
             .nodes("pve1")
@@ -1310,7 +1087,7 @@ async fn starting_a_running_container_is_refused_at_once() {
 
 #[tokio::test]
 async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     let task = vm
         .post_snapshot("before")
@@ -1389,7 +1166,7 @@ async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
 
 #[tokio::test]
 async fn current_follows_the_last_snapshot_taken_or_rolled_back_to() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     let parent_of_current = || async {
         let list = vm.get_snapshot().await.unwrap();
@@ -1415,7 +1192,7 @@ async fn current_follows_the_last_snapshot_taken_or_rolled_back_to() {
 
 #[tokio::test]
 async fn snapshot_name_errors_are_task_errors() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let vm = client.nodes("pve1").qemu(101);
     wait_ok(&vm.post_snapshot("s1").task().await.unwrap()).await;
     let taken = vm.post_snapshot("s1").task().await.expect("a task");
@@ -1434,7 +1211,7 @@ async fn snapshot_name_errors_are_task_errors() {
 
 #[tokio::test]
 async fn the_snapshot_name_current_is_reserved() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     assert_api(
         client
             .nodes("pve1")
@@ -1450,7 +1227,7 @@ async fn the_snapshot_name_current_is_reserved() {
 
 #[tokio::test]
 async fn a_container_is_created_from_the_seeded_template_and_started() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     assert_eq!(pve.volumes("local"), [SEED_TEMPLATE]);
     let node = client.nodes("pve1");
     let task = node
@@ -1511,7 +1288,7 @@ async fn a_container_is_created_from_the_seeded_template_and_started() {
 
 #[tokio::test]
 async fn a_container_needs_an_existing_template() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let volumes = pve.volumes("local-lvm");
     assert_api(
         client
@@ -1544,7 +1321,7 @@ async fn a_container_needs_an_existing_template() {
 
 #[tokio::test]
 async fn the_seeded_guests_disks_are_on_their_storage() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     assert_eq!(
         pve.volumes("local-lvm"),
         ["local-lvm:vm-100-disk-0", "local-lvm:vm-200-disk-0"]
@@ -1564,7 +1341,7 @@ async fn the_seeded_guests_disks_are_on_their_storage() {
 
 #[tokio::test]
 async fn storage_content_is_listed_and_filtered_by_content_type() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.store_file("local:iso/debian-12.iso", 600 << 20);
     let local = client.nodes("pve1").storage("local");
     let ids =
@@ -1611,7 +1388,7 @@ async fn storage_content_is_listed_and_filtered_by_content_type() {
 
 #[tokio::test]
 async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let lvm = client.nodes("pve1").storage("local-lvm");
     let volid = lvm.post_content("vm-101-disk-1", "4G", 101).await.unwrap();
     assert_eq!(volid, "local-lvm:vm-101-disk-1");
@@ -1686,7 +1463,7 @@ async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
 
 #[tokio::test]
 async fn a_volume_path_on_a_dir_storage_is_pves() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.store_file("local:iso/debian-12.iso", 1 << 20);
     let local = client.nodes("pve1").storage("local");
     assert_eq!(
@@ -1706,7 +1483,7 @@ async fn a_volume_path_on_a_dir_storage_is_pves() {
 
 #[tokio::test]
 async fn uploads_are_stored_by_a_task_from_bytes_and_from_a_file() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let upid = client
         .upload("pve1", "local", UploadContent::Iso)
@@ -1792,7 +1569,7 @@ async fn uploads_are_stored_by_a_task_from_bytes_and_from_a_file() {
 
 #[tokio::test]
 async fn uploads_are_refused_where_pve_refuses_them() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let before_lvm = pve.volumes("local-lvm");
     assert_api(
         client
@@ -1841,7 +1618,7 @@ async fn uploads_are_refused_where_pve_refuses_them() {
 
 #[tokio::test]
 async fn a_task_runs_for_the_set_duration_and_its_effect_shows_only_after() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.set_task_duration(Duration::from_millis(300));
     let vm = client.nodes("pve1").qemu(101);
     let started = Instant::now();
@@ -1883,7 +1660,7 @@ async fn a_task_runs_for_the_set_duration_and_its_effect_shows_only_after() {
 
 #[tokio::test]
 async fn the_task_list_is_newest_first_and_filtered_by_vmid_and_limit() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     let start = node.qemu(101).status().start().post().task().await.unwrap();
     wait_ok(&start).await;
@@ -1925,7 +1702,7 @@ async fn the_task_list_is_newest_first_and_filtered_by_vmid_and_limit() {
 
 #[tokio::test]
 async fn a_task_log_is_read_in_pages() {
-    let (_pve, client) = fake().await;
+    let (_pve, client) = fake_with_root().await;
     let task = client.nodes("pve1").post_qemu(150).task().await.unwrap();
     wait_ok(&task).await;
     let lines = |page: Vec<proxmoxia::TaskLogLine>| -> Vec<(i64, String)> {
@@ -1968,7 +1745,7 @@ async fn a_task_log_is_read_in_pages() {
 
 #[tokio::test]
 async fn stopping_a_running_task_ends_it_with_an_error_and_without_its_effect() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.set_task_duration(Duration::from_secs(30));
     let node = client.nodes("pve1");
     let task = node.qemu(101).status().start().post().task().await.unwrap();
@@ -2000,7 +1777,7 @@ async fn stopping_a_running_task_ends_it_with_an_error_and_without_its_effect() 
 
 #[tokio::test]
 async fn users_are_created_read_changed_and_deleted() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let access = client.access();
     access
         .post_groups("ops")
@@ -2089,7 +1866,7 @@ async fn users_are_created_read_changed_and_deleted() {
 
 #[tokio::test]
 async fn groups_are_created_listed_changed_and_deleted() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let access = client.access();
     pve.add_user("bob@pve", "builder");
     access
@@ -2140,7 +1917,7 @@ async fn groups_are_created_listed_changed_and_deleted() {
 
 #[tokio::test]
 async fn a_created_token_authenticates_until_it_is_deleted() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let tokens = client.access().users("root@pam");
     let made = tokens.token("ci").post().comment("for CI").await.unwrap();
     assert_eq!(made.full_tokenid, "root@pam!ci");
@@ -2220,7 +1997,7 @@ async fn a_created_token_authenticates_until_it_is_deleted() {
 
 #[tokio::test]
 async fn the_cluster_resources_status_nextid_and_version() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let resources = client.cluster().resources().get().await.unwrap();
     let ids: Vec<&str> = resources.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(

@@ -7,23 +7,9 @@
 use std::time::{Duration, Instant};
 
 use proxmoxia::mock::{Fault, GuestSpec, MockPve};
-use proxmoxia::{ApiError, Client, Error, TaskHandle, TaskOutcome, TransportErrorKind};
+use proxmoxia::{Client, Error, TaskHandle, TaskOutcome, TransportErrorKind};
+use proxmoxia_tests::{api_err, fake_with_root};
 use serde_json::json;
-
-/// A fake with the default seed and a client logged in as `root@pam`.
-async fn fake() -> (MockPve, Client) {
-    let pve = MockPve::start().await.expect("mock PVE starts");
-    let client = pve.login().await.expect("login to the mock");
-    (pve, client)
-}
-
-/// The `Error::Api` of a result that must be one.
-fn api_err<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> Box<ApiError> {
-    match result {
-        Err(Error::Api(e)) => e,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
-}
 
 /// Asserts an `Error::Api` with exactly this status and message.
 fn assert_api<T: std::fmt::Debug>(result: proxmoxia::Result<T>, status: u16, message: &str) {
@@ -62,7 +48,7 @@ async fn start_101(client: &Client) -> proxmoxia::Result<TaskHandle> {
 
 #[tokio::test]
 async fn fail_next_answers_one_request_with_pves_error_envelope() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_next("GET", "/version", Fault::Status(500, "got timeout".into()));
     let e = api_err(client.version().get().await);
     assert_eq!(
@@ -100,7 +86,7 @@ async fn fail_next_answers_one_request_with_pves_error_envelope() {
 
 #[tokio::test]
 async fn fail_times_hits_that_many_requests_and_fail_always_until_cleared() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_times(
         "GET",
         "/version",
@@ -140,7 +126,7 @@ async fn fail_times_hits_that_many_requests_and_fail_always_until_cleared() {
 
 #[tokio::test]
 async fn fault_paths_are_concrete_or_schema_templates() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.add_guest(GuestSpec::qemu(150).name("extra"));
     let node = client.nodes("pve1");
     pve.fail_always(
@@ -194,14 +180,14 @@ async fn wait(client: &Client, upid: String) -> TaskOutcome {
 
 #[tokio::test]
 async fn fail_times_zero_fails_nothing() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_times("GET", "/version", Fault::Status(500, "x".into()), 0);
     assert_eq!(client.version().get().await.unwrap().version, "9.2.0");
 }
 
 #[tokio::test]
 async fn a_template_fault_matches_a_volume_id_with_a_slash() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.store_file("local:iso/x.iso", 10);
     pve.fail_next(
         "GET",
@@ -225,7 +211,7 @@ async fn a_template_fault_matches_a_volume_id_with_a_slash() {
 
 #[tokio::test]
 async fn a_task_error_fault_answers_a_upid_whose_task_fails_with_the_message() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_next(
         "POST",
         "/nodes/{node}/qemu/{vmid}/status/start",
@@ -274,7 +260,7 @@ async fn a_task_error_fault_answers_a_upid_whose_task_fails_with_the_message() {
 
 #[tokio::test]
 async fn a_failed_create_task_creates_nothing() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_next(
         "POST",
         "/nodes/{node}/qemu",
@@ -312,7 +298,7 @@ async fn a_failed_create_task_creates_nothing() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_a_transport_error_retry_safe_for_reads_only() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_next("GET", "/version", Fault::Drop);
     assert_eq!(
         transport(client.version().get().await),
@@ -398,7 +384,7 @@ async fn a_delayed_write_happens_even_if_the_client_gave_up() {
 
 #[tokio::test]
 async fn without_quorum_writes_fail_and_reads_work() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     let node = client.nodes("pve1");
     pve.lose_quorum();
     let quorum = "cluster not ready - no quorum?";
@@ -436,7 +422,7 @@ async fn without_quorum_writes_fail_and_reads_work() {
 /// `check_cfs_quorum`'s, which the guest calls run first; the user calls do not.)
 #[tokio::test]
 async fn without_quorum_user_changes_fail_too() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.lose_quorum();
     assert_api(
         client.access().post_users("alice@pve").await,
@@ -450,7 +436,7 @@ async fn without_quorum_user_changes_fail_too() {
 
 #[tokio::test]
 async fn an_offline_node_answers_595_until_it_is_back() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.set_node_online("pve1", false);
     let node = client.nodes("pve1");
     let e = api_err(node.get_qemu().await);
@@ -475,7 +461,7 @@ async fn an_offline_node_answers_595_until_it_is_back() {
 
 #[tokio::test]
 async fn set_start_error_makes_start_tasks_fail_until_cleared() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.set_start_error(
         101,
         Some("kvm: -drive: Could not open '/dev/pve/vm-101-disk-0'"),
@@ -573,7 +559,7 @@ async fn requests_records_method_and_path_of_every_request_oldest_first() {
 
 #[tokio::test]
 async fn a_task_wait_rides_out_dropped_status_polls() {
-    let (pve, client) = fake().await;
+    let (pve, client) = fake_with_root().await;
     pve.fail_times("GET", "/nodes/{node}/tasks/{upid}/status", Fault::Drop, 2);
     let task = start_101(&client).await.unwrap();
     assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);

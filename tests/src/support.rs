@@ -1,0 +1,46 @@
+//! Small helpers the test files share: picking an error apart, seeding a template, starting
+//! the embedded fake with a logged-in client.
+
+use proxmoxia::mock::MockPve;
+use proxmoxia::{ApiError, Client, Error, TaskOutcome, Upid, UploadContent};
+
+use crate::seed::TEMPLATE;
+
+/// The `ApiError` inside an error, or a panic naming what it was instead.
+pub fn api_error(err: Error) -> Box<ApiError> {
+    match err {
+        Error::Api(e) => e,
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+}
+
+/// The `ApiError` of a result that must be one.
+pub fn api_err<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> Box<ApiError> {
+    match result {
+        Err(err) => api_error(err),
+        Ok(value) => panic!("expected Error::Api, got Ok({value:?})"),
+    }
+}
+
+/// Uploads a small container template to `local` on `pve1` and waits for the copy task.
+pub async fn upload_template(client: &Client, bytes: Vec<u8>) -> Upid {
+    let upid = client
+        .upload("pve1", "local", UploadContent::Vztmpl)
+        .from_bytes(TEMPLATE, bytes)
+        .await
+        .expect("upload of the template");
+    assert_eq!(upid.task_type(), "imgcopy");
+    assert_eq!(
+        client.task(&upid).wait().await.expect("wait for the copy"),
+        TaskOutcome::Ok,
+        "imgcopy of the template"
+    );
+    upid
+}
+
+/// The embedded fake with its default seed, and a client logged in as `root@pam`.
+pub async fn fake_with_root() -> (MockPve, Client) {
+    let pve = MockPve::start().await.expect("mock PVE starts");
+    let client = pve.login().await.expect("login to the mock");
+    (pve, client)
+}
