@@ -916,11 +916,7 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
     }
     let start = ctx.flag("start");
     let node = ctx.node().to_owned();
-    let kind_name = if kind == Kind::Qemu {
-        "qmcreate"
-    } else {
-        "vzcreate"
-    };
+    let kind_name = kind.worker("create");
     // As PVE's create_and_lock_config: the id is taken now, by a config holding only the
     // `create` lock; the task writes the configuration.
     state.guests.insert(
@@ -942,7 +938,7 @@ fn create_guest(state: &mut State, ctx: &Ctx<'_>, kind: Kind) -> Answer {
     let guest_node = node.clone();
     let upid = state.spawn_task(
         &node,
-        kind_name,
+        &kind_name,
         &vmid.to_string(),
         &ctx.user,
         vec![],
@@ -1191,14 +1187,10 @@ fn put_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer
 /// `POST .../config`: checked at once, written by a task that takes the config lock.
 fn post_config(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let change = plan_config(state, ctx, kind, vmid)?;
-    let task = if kind == Kind::Qemu {
-        "qmconfig"
-    } else {
-        "vzconfig"
-    };
+    let task = kind.worker("config");
     Ok(json!(state.spawn_guest_task(
         ctx.node(),
-        task,
+        &task,
         (vmid, kind),
         &ctx.user,
         vec![],
@@ -1364,8 +1356,7 @@ fn status_current(state: &State, vmid: u32) -> Value {
 
 fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) -> Answer {
     let g = &state.guests[&vmid];
-    let prefix = if kind == Kind::Qemu { "qm" } else { "vz" };
-    let what = if kind == Kind::Qemu { "VM" } else { "CT" };
+    let what = kind.what();
     let needs_running = matches!(
         action,
         "shutdown" | "reboot" | "suspend" | "reset" | "resume"
@@ -1398,7 +1389,7 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
     }
     let skiplock = ctx.flag("skiplock");
     let action = action.to_owned();
-    let task_kind = format!("{prefix}{action}");
+    let task_kind = kind.worker(&action);
     let upid = state.spawn_guest_task(
         ctx.node(),
         &task_kind,
@@ -1455,7 +1446,7 @@ fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) 
 
 fn destroy(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let g = &state.guests[&vmid];
-    let what = if kind == Kind::Qemu { "VM" } else { "CT" };
+    let what = kind.what();
     if g.running {
         // qemu-server's and pve-container's own wordings.
         return Err(Failure::new(
@@ -1469,14 +1460,10 @@ fn destroy(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     if let Some(locked) = g.locked() {
         return Err(Failure::new(500, locked));
     }
-    let task = if kind == Kind::Qemu {
-        "qmdestroy"
-    } else {
-        "vzdestroy"
-    };
+    let task = kind.worker("destroy");
     let upid = state.spawn_guest_task(
         ctx.node(),
-        task,
+        &task,
         (vmid, kind),
         &ctx.user,
         vec![],
@@ -1535,14 +1522,10 @@ fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     }
     let description = ctx.str("description").unwrap_or_default().to_owned();
     let vmstate = ctx.flag("vmstate");
-    let task = if kind == Kind::Qemu {
-        "qmsnapshot"
-    } else {
-        "vzsnapshot"
-    };
+    let task = kind.worker("snapshot");
     let upid = state.spawn_guest_task(
         ctx.node(),
-        task,
+        &task,
         (vmid, kind),
         &ctx.user,
         vec![],
@@ -1576,14 +1559,10 @@ fn snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
 /// `qmdelsnapshot`/`vzdelsnapshot` worker).
 fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let name = ctx.str("snapname").unwrap_or_default().to_owned();
-    let task = if kind == Kind::Qemu {
-        "qmdelsnapshot"
-    } else {
-        "vzdelsnapshot"
-    };
+    let task = kind.worker("delsnapshot");
     let upid = state.spawn_guest_task(
         ctx.node(),
-        task,
+        &task,
         (vmid, kind),
         &ctx.user,
         vec![],
@@ -1613,14 +1592,10 @@ fn delete_snapshot(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> A
 fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
     let name = ctx.str("snapname").unwrap_or_default().to_owned();
     let start = ctx.flag("start");
-    let task = if kind == Kind::Qemu {
-        "qmrollback"
-    } else {
-        "vzrollback"
-    };
+    let task = kind.worker("rollback");
     let upid = state.spawn_guest_task(
         ctx.node(),
-        task,
+        &task,
         (vmid, kind),
         &ctx.user,
         vec![],

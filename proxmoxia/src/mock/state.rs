@@ -30,6 +30,15 @@ impl Kind {
         }
     }
 
+    /// The name of PVE's task doing `action` to a guest of this kind (`qmstart`, `vzstart`).
+    pub(crate) fn worker(self, action: &str) -> String {
+        let prefix = match self {
+            Kind::Qemu => "qm",
+            Kind::Lxc => "vz",
+        };
+        format!("{prefix}{action}")
+    }
+
     /// PVE's refusal for a guest locked with `lock`.
     pub(crate) fn locked(self, lock: &str) -> String {
         format!("{} is locked ({lock})", self.what())
@@ -73,13 +82,7 @@ impl Guest {
                 Kind::Lxc => "hostname",
             })
             .cloned()
-            .unwrap_or_else(|| {
-                format!(
-                    "{} {}",
-                    if self.kind == Kind::Qemu { "VM" } else { "CT" },
-                    self.vmid
-                )
-            })
+            .unwrap_or_else(|| format!("{} {}", self.kind.what(), self.vmid))
     }
 
     pub(crate) fn lock(&self) -> Option<&str> {
