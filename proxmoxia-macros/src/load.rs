@@ -6,32 +6,68 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::schema::{self, Tree};
+use crate::versions::Label;
 
 /// Overrides the schema file the crate is built against (absolute, or relative to the
 /// crate's manifest directory).
 pub const ENV_OVERRIDE: &str = "PROXMOXIA_APIDOC";
 
-/// The schema file to read: `PROXMOXIA_APIDOC` if set, else `relative` under the crate.
-pub fn locate(relative: &str) -> Result<PathBuf, String> {
+/// The schema files to read: the one `PROXMOXIA_APIDOC` names if it is set, else `relative`
+/// (under the crate), each with its index in `relative` (for error spans; `None` for the
+/// variable's).
+pub fn locate_all(
+    relative: &[String],
+) -> Result<Vec<(PathBuf, Option<usize>)>, (Option<usize>, String)> {
+    match std::env::var_os(ENV_OVERRIDE) {
+        Some(path) if !path.is_empty() => {
+            let path = PathBuf::from(path);
+            let found = locate(&path).map_err(|e| (None, e))?;
+            Ok(vec![(found, None)])
+        }
+        _ => relative
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Ok((locate(Path::new(r)).map_err(|e| (Some(i), e))?, Some(i))))
+            .collect(),
+    }
+}
+
+/// `chosen`, absolute or under the crate's manifest directory, if it is a file.
+fn locate(chosen: &Path) -> Result<PathBuf, String> {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .ok_or("CARGO_MANIFEST_DIR is not set: the macro must run under cargo")?;
-    let chosen = match std::env::var_os(ENV_OVERRIDE) {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => PathBuf::from(relative),
-    };
     let path = if chosen.is_absolute() {
-        chosen
+        chosen.to_path_buf()
     } else {
         manifest.join(chosen)
     };
     if !path.is_file() {
         return Err(format!(
-            "PVE API schema not found at {} (set {ENV_OVERRIDE} to use another file)",
+            "PVE API schema not found at {} ({ENV_OVERRIDE} selects another file)",
             path.display()
         ));
     }
     Ok(path)
+}
+
+/// The version a schema file is of, from its name: `pve-8.4.17.json` is 8.4.17. A build
+/// of one schema may name it otherwise (its stem is the label).
+pub fn label(path: &Path, only: bool) -> Result<Label, String> {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if let Some(label) = stem.strip_prefix("pve-").and_then(Label::parse) {
+        return Ok(label);
+    }
+    if only {
+        return Ok(Label::custom(stem));
+    }
+    Err(format!(
+        "{}: with several schemas each must be named pve-<version>.json (pve-9.2.json)",
+        path.display()
+    ))
 }
 
 type Key = (PathBuf, u64, Option<SystemTime>);

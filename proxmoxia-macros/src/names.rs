@@ -104,20 +104,56 @@ pub fn family(name: &str) -> String {
     }
 }
 
-/// An identifier from already-cased text, raw or suffixed when it is a keyword.
-pub fn ident(text: &str) -> Ident {
-    if NOT_RAW.contains(&text) {
-        Ident::new(&format!("{text}_"), Span::call_site())
-    } else if KEYWORDS.contains(&text) {
-        Ident::new_raw(text, Span::call_site())
-    } else {
-        Ident::new(text, Span::call_site())
+/// A Rust identifier as generated code spells it (`qemu`, `r#type`, `self_`): plain data
+/// for the IR, made into a token only when emitting.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(String);
+
+impl Name {
+    /// The identifier for already-cased text, raw or suffixed when it is a keyword.
+    pub fn new(text: &str) -> Name {
+        if NOT_RAW.contains(&text) {
+            Name(format!("{text}_"))
+        } else if KEYWORDS.contains(&text) {
+            Name(format!("r#{text}"))
+        } else {
+            Name(text.to_owned())
+        }
+    }
+
+    /// The snake_case identifier of a PVE name.
+    pub fn snake(pve: &str) -> Name {
+        Name::new(&snake(pve))
+    }
+
+    /// The name as written in source (`r#type`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name without a raw prefix (`type`), as it reads in docs and messages.
+    pub fn bare(&self) -> &str {
+        self.0.strip_prefix("r#").unwrap_or(&self.0)
+    }
+
+    /// The token.
+    pub fn ident(&self) -> Ident {
+        match self.0.strip_prefix("r#") {
+            Some(raw) => Ident::new_raw(raw, Span::call_site()),
+            None => Ident::new(&self.0, Span::call_site()),
+        }
     }
 }
 
-/// A snake_case identifier for a PVE name.
-pub fn snake_ident(name: &str) -> Ident {
-    ident(&snake(name))
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An identifier from already-cased text, raw or suffixed when it is a keyword.
+pub fn ident(text: &str) -> Ident {
+    Name::new(text).ident()
 }
 
 /// Names taken in one Rust namespace (a struct's fields, a module's types, ...). Adding a
@@ -183,8 +219,9 @@ mod tests {
 
     #[test]
     fn keywords_become_raw_or_suffixed() {
-        assert_eq!(snake_ident("type").to_string(), "r#type");
-        assert_eq!(snake_ident("in").to_string(), "r#in");
+        assert_eq!(Name::snake("type").ident().to_string(), "r#type");
+        assert_eq!(Name::snake("in").as_str(), "r#in");
+        assert_eq!(Name::snake("in").bare(), "in");
         assert_eq!(ident("self").to_string(), "self_");
         assert_eq!(ident(&pascal("self")).to_string(), "Self_");
     }

@@ -1,45 +1,32 @@
 //! Property-string formats -> typed structs in `crate::api::formats`.
 //!
-//! One struct per distinct format (identical formats shared), named after the first place
-//! it is used (see [`candidate_names`]): `net[n]` of `/nodes/{node}/qemu` is `QemuNet`,
-//! `rootfs` of `/nodes/{node}/lxc` is `LxcRootfs`, `bwlimit` of `/cluster/options` is
-//! `ClusterOptionsBwlimit`. The format itself (keys, aliases, rules) goes to the runtime as
-//! JSON; the struct only names the keys and their Rust types.
+//! Every place a property string is used (a parameter, an answer field, an array's items) is
+//! a *site*, and each site's type is named by one rule, [`format_name`]: the path's literal
+//! segments up to its first parameter (without a leading `nodes/{node}`) and the parameter
+//! (without `[n]` or a trailing number). `net[n]` of `/nodes/{node}/qemu` and of
+//! `/nodes/{node}/qemu/{vmid}/config` are both `QemuNet`; `rootfs` of `/nodes/{node}/lxc`
+//! is `LxcRootfs`. The name depends only on the site, never on which versions are vendored or
+//! in which order the schema is walked.
+//!
+//! All sites of one name share one struct, the union of their formats (every key, widened as
+//! versions are). Names whose structs come out identical are one type: the alphabetically
+//! first defines it and the others are re-exports of it. Each site keeps its own rules for
+//! validation (a key only one site accepts is refused at the others).
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::docs;
-use crate::ir::{ArgKind, FieldIr, How, Registry, TypeIr};
+use crate::fixups;
+use crate::ir::{EnumIr, FieldIr, How, Ty, VariantIr};
 use crate::json::{Map, Value};
-use crate::names::{self, Scope};
-use crate::rules;
-use crate::schema::Schema;
-
-/// A property-string type to generate.
-pub struct FormatIr {
-    /// The schema's format object it was made from.
-    pub source: Map,
-    pub ident: Ident,
-    pub doc: String,
-    /// The format as the runtime reads it (`crate::typed::rules::PropFormat`).
-    pub json: Value,
-    pub fields: Vec<FieldIr>,
-    pub enums: Vec<TypeIr>,
-    pub constructors: Vec<Constructor>,
-}
-
-/// `QemuNet::virtio()`: a value with the key-alias field set (`model` = `virtio`).
-pub struct Constructor {
-    pub ident: Ident,
-    pub field: Ident,
-    pub value: TokenStream,
-    pub doc: String,
-}
+use crate::merge;
+use crate::names::{self, Name, Scope};
+use crate::rules::{self, PropFormatIr, PropKeyIr};
+use crate::schema::{Format, Node, Schema};
 
 /// Methods every property-string type has. A key with one of these names gets a trailing
 /// `_` on its field and setter (`clone` of a bandwidth limit is `clone_`), like keywords.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "new",
     "parse",
     "unparsed",
@@ -55,266 +42,382 @@ const RESERVED: &[&str] = &[
     "hash",
 ];
 
-/// Where a property string is used.
-pub struct Site<'a> {
-    pub path: &'a str,
-    pub verb: &'a str,
-    /// In an answer (which may reuse a format with more keys).
-    pub answer: bool,
-}
-
-/// Candidate names of a format used for `param` at `site`, in order of preference: the
-/// path's segments up to its first parameter (without a leading `nodes/{node}`) and the
-/// parameter (without `[n]` or a trailing number); then all the path's segments; then those
-/// and the method. `net[n]` of `/nodes/{node}/qemu` is `QemuNet`.
-fn candidate_names(site: &Site<'_>, param: &str) -> [String; 3] {
-    let mut segments: Vec<&str> = site.path.split('/').filter(|s| !s.is_empty()).collect();
+/// The type name of the property string of `param` at `path` (see the module docs).
+pub fn format_name(path: &str, param: &str) -> String {
+    let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments.starts_with(&["nodes", "{node}"]) {
         segments.drain(..2);
     }
-    let param = names::pascal(
-        param
-            .trim_end_matches("[n]")
-            .trim_end_matches(|c: char| c.is_ascii_digit()),
-    );
-    let pascal = |segs: &[&str]| -> String {
-        segs.iter()
-            .map(|s| names::pascal(s.trim_start_matches('{').trim_end_matches('}')))
-            .collect()
-    };
-    let literal_prefix: Vec<&str> = segments
+    let prefix: String = segments
         .iter()
         .take_while(|s| !s.starts_with('{'))
-        .copied()
+        .map(|s| names::pascal(s))
         .collect();
-    [
-        format!("{}{param}", pascal(&literal_prefix)),
-        format!("{}{param}", pascal(&segments)),
-        format!("{}{}{param}", pascal(&segments), names::pascal(site.verb)),
-    ]
+    let param = param
+        .trim_end_matches("[n]")
+        .trim_end_matches(|c: char| c.is_ascii_digit());
+    format!("{prefix}{}", names::pascal(param))
 }
 
-/// The type and runtime format (JSON) of `format`, used for `param` at `site` (`schema` is
-/// the parameter's, for documentation). The first use defines the struct; later uses find it.
-pub fn prop_type(
-    reg: &mut Registry,
-    site: &Site<'_>,
-    param: &str,
-    format: &Map,
-    schema: &Schema,
-) -> Result<(TokenStream, Value), String> {
-    // Formats that differ only in prose are one type (the first use's docs).
-    let shape = without_text(&Value::Object(format.clone()));
-    let shape = match shape {
-        Value::Object(keys) => Value::Object(
-            keys.iter()
-                .map(|(k, v)| (k.clone(), without_text(v)))
-                .collect(),
-        ),
-        other => other,
+/// One use of a property string.
+struct Site {
+    /// `net[n] of POST /nodes/{node}/qemu`, for docs and messages.
+    label: String,
+    /// The format object (merged over versions).
+    format: Map,
+    /// The parameter's or field's schema, for docs.
+    schema: Schema,
+}
+
+/// `QemuNet::virtio()`: a value with the key-alias field set (`model` = `virtio`).
+#[derive(Debug, Clone)]
+pub struct Constructor {
+    pub name: Name,
+    pub field: Name,
+    /// The alias key (`virtio`), the value the field gets.
+    pub key: String,
+    /// The field's enum type in `api::formats`, if it is one (else a string).
+    pub enum_type: Option<String>,
+    pub doc: String,
+}
+
+/// One property-string struct, and the names it goes by.
+#[derive(Debug, Clone)]
+pub struct FormatDef {
+    /// The names of the sites whose union this is; the first defines it.
+    pub names: BTreeSet<String>,
+    pub doc: String,
+    /// The format the type parses and prints with (named after the first name).
+    pub runtime: PropFormatIr,
+    /// One field per key (aliases excepted).
+    pub fields: Vec<FieldIr>,
+    /// Enums of keys, by the suffix after the struct's name (`Model` of `QemuNetModel`).
+    pub enums: Vec<(String, EnumIr)>,
+    pub constructors: Vec<Constructor>,
+}
+
+impl FormatDef {
+    /// The name that defines the struct.
+    pub fn canonical(&self) -> &str {
+        self.names.first().map(String::as_str).unwrap_or_default()
     }
-    .to_string();
-    let index = match reg.format_index.get(&shape) {
-        Some(i) => *i,
-        None if reg.recording => {
-            let names = candidate_names(site, param);
-            let taken = |name: &str| reg.formats.iter().position(|f| f.ident == name);
-            // An answer may be read with a format that has more keys (the writable ones) and
-            // other descriptions: then it shares the parameter's type, so what is read
-            // back compares equal to what was sent.
-            let superset = taken(&names[0]).filter(|i| {
-                site.answer
-                    && format.iter().all(|(k, v)| {
-                        reg.formats[*i]
-                            .source
-                            .get(k)
-                            .is_some_and(|w| without_text(w) == without_text(v))
-                    })
-            });
-            let i = match superset {
-                Some(i) => i,
+}
+
+/// Every property-string type of the API.
+#[derive(Debug, Default)]
+pub struct Formats {
+    pub defs: Vec<FormatDef>,
+    /// Type name -> its struct in `defs`.
+    pub by_name: BTreeMap<String, usize>,
+}
+
+impl Formats {
+    /// The property strings of every site of `tree` (merged over versions).
+    pub fn of(roots: &[Node]) -> Result<Formats, String> {
+        let mut sites: BTreeMap<String, Vec<Site>> = BTreeMap::new();
+        collect(roots, &mut sites);
+        let mut built: Vec<(String, FormatDef, String)> = Vec::new();
+        for (name, sites) in &sites {
+            let formats: Vec<&Map> = sites.iter().map(|s| &s.format).collect();
+            let union = merge::union_formats(&formats);
+            let def = build(name, &union, sites)?;
+            let shape = def_shape(&def);
+            built.push((name.clone(), def, shape));
+        }
+        // Identical structs are one type, defined under the first name.
+        let mut formats = Formats::default();
+        let mut by_shape: BTreeMap<String, usize> = BTreeMap::new();
+        let mut scope = Scope::new("the module api::formats");
+        for (name, def, shape) in built {
+            scope.claim(&name, &format!("the property string {name}"))?;
+            for (suffix, _) in &def.enums {
+                scope.claim(
+                    &format!("{name}{suffix}"),
+                    &format!("the enum of a key of {name}"),
+                )?;
+            }
+            let index = match by_shape.get(&shape) {
+                Some(i) => {
+                    let existing = &mut formats.defs[*i];
+                    existing.names.insert(name.clone());
+                    existing.doc.push_str(&format!("\n\nAlso named `{name}`."));
+                    *i
+                }
                 None => {
-                    let name = names.iter().find(|n| taken(n).is_none()).ok_or_else(|| {
-                        format!(
-                            "name collision in the module api::formats: {} (for `{param}` at {} {}) are all taken",
-                            names.join(", "),
-                            site.verb,
-                            site.path
-                        )
-                    })?;
-                    let ir = build(reg, &name.clone(), site.path, param, format, schema)?;
-                    reg.formats.push(ir);
-                    reg.formats.len() - 1
+                    formats.defs.push(def);
+                    by_shape.insert(shape, formats.defs.len() - 1);
+                    formats.defs.len() - 1
                 }
             };
-            reg.format_index.insert(shape, i);
-            i
+            formats.by_name.insert(name, index);
         }
-        None => {
-            return Err(format!(
-                "internal: format of {param} at {} was not registered",
-                site.path
-            ));
-        }
-    };
-    let ir = &reg.formats[index];
-    let ident = &ir.ident;
-    Ok((quote!(crate::api::formats::#ident), ir.json.clone()))
-}
+        Ok(formats)
+    }
 
-/// A key's schema without its prose (descriptions differ between a parameter and an answer).
-fn without_text(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| {
-                    !matches!(
-                        k.as_str(),
-                        "description" | "verbose_description" | "format_description" | "typetext"
-                    )
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
+    /// The runtime format of one site: its own keys and rules, named after its type.
+    pub fn site_rule(&self, name: &str, format: &Map) -> Result<PropFormatIr, String> {
+        if !self.by_name.contains_key(name) {
+            return Err(format!("internal: no property-string type {name}"));
+        }
+        runtime_format(name, format)
     }
 }
 
-fn build(
-    reg: &mut Registry,
-    name: &str,
+/// Collects every site of every path under `nodes`.
+fn collect(nodes: &[Node], out: &mut BTreeMap<String, Vec<Site>>) {
+    for node in nodes {
+        for m in &node.methods {
+            let at = format!("{} {}", m.verb.upper(), node.path);
+            for (param, schema) in &m.params {
+                site(
+                    &node.path,
+                    param,
+                    &format!("`{param}` of {at}"),
+                    schema,
+                    out,
+                );
+            }
+            if let Some(returns) = &m.returns {
+                answer_sites(&node.path, "", &at, returns, out);
+            }
+        }
+        collect(&node.children, out);
+    }
+}
+
+/// A parameter or field `param` whose schema is `schema`: a site if it (or its array's
+/// items) is a property string.
+fn site(
     path: &str,
     param: &str,
-    format: &Map,
+    label: &str,
     schema: &Schema,
-) -> Result<FormatIr, String> {
-    let origin = format!("the property string of `{param}` at {path}");
-    reg.format_scope.claim(name, &origin)?;
-    let mut fields = Vec::new();
-    let mut keys = Vec::new();
-    let mut enums = Vec::new();
-    let mut aliases: Vec<(String, String, Option<String>)> = Vec::new();
-    let mut members = Scope::new(format!("methods of {name}"));
-    for reserved in RESERVED {
-        members.claim(reserved, "a generated method")?;
+    out: &mut BTreeMap<String, Vec<Site>>,
+) {
+    let value = match (fixups::infer_type(schema), schema.items()) {
+        ("array", Some(items)) => items,
+        _ => schema.clone(),
+    };
+    if fixups::infer_type(&value) != "string" {
+        return;
     }
+    if let Some(Format::Object(format)) = value.format() {
+        out.entry(format_name(path, param)).or_default().push(Site {
+            label: label.to_owned(),
+            format: format.clone(),
+            schema: schema.clone(),
+        });
+    }
+}
+
+/// The sites inside an answer: each field is named by its own name; array items and map
+/// values by the field that holds them.
+fn answer_sites(
+    path: &str,
+    field: &str,
+    at: &str,
+    schema: &Schema,
+    out: &mut BTreeMap<String, Vec<Site>>,
+) {
+    let label = format!("answer field `{field}` of {at}");
+    if !field.is_empty() {
+        site(path, field, &label, schema, out);
+    }
+    for (name, inner) in schema.properties().unwrap_or_default() {
+        answer_sites(path, &name, at, &inner, out);
+    }
+    if let Some(items) = schema.items() {
+        if items.properties().is_some() {
+            answer_sites(path, "", at, &items, out);
+        }
+    }
+    if let Some(values) = schema.additional_schema() {
+        if values.properties().is_some() {
+            answer_sites(path, "", at, &values, out);
+        } else if !field.is_empty() {
+            site(path, field, &label, &values, out);
+        }
+    }
+}
+
+/// The runtime format of `format` under the type name `name`.
+fn runtime_format(name: &str, format: &Map) -> Result<PropFormatIr, String> {
+    let mut keys = Vec::new();
     let mut default_key = None;
     for (key, value) in format {
         let key_schema = Schema::from_value(value);
-        let mut entry = Map::new();
-        entry.insert("k".into(), Value::String(key.clone()));
         if let Some(target) = key_schema.str("alias") {
-            entry.insert("a".into(), Value::String(target.to_owned()));
-            let key_alias = key_schema.str("keyAlias").map(str::to_owned);
-            if let Some(ka) = &key_alias {
-                entry.insert("ka".into(), Value::String(ka.clone()));
-            }
-            keys.push(Value::Object(entry));
-            aliases.push((key.clone(), target.to_owned(), key_alias));
+            keys.push(PropKeyIr::Alias {
+                key: key.clone(),
+                target: target.to_owned(),
+                key_alias: key_schema.str("keyAlias").map(str::to_owned),
+            });
             continue;
         }
         if crate::schema::truthy(key_schema.get("default_key")) {
             default_key = Some(key.clone());
         }
+        let rule = rules::rule(&key_schema, key_schema.optional(), &mut |_| {
+            Err(format!("{name}: key `{key}` is a property string itself"))
+        })?;
+        keys.push(PropKeyIr::Key {
+            key: key.clone(),
+            rule,
+            versions: key_schema.versions(),
+        });
+    }
+    Ok(PropFormatIr {
+        name: name.to_owned(),
+        default_key,
+        keys,
+    })
+}
+
+/// The struct of the union `format` of `sites`, all named `name`.
+fn build(name: &str, format: &Map, sites: &[Site]) -> Result<FormatDef, String> {
+    let runtime = runtime_format(name, format)?;
+    let mut fields = Vec::new();
+    let mut enums = Vec::new();
+    let mut members = Scope::new(format!("methods of {name}"));
+    for reserved in RESERVED {
+        members.claim(reserved, "a generated method")?;
+    }
+    for (key, value) in format {
+        let key_schema = Schema::from_value(value);
+        if key_schema.str("alias").is_some() {
+            continue;
+        }
         let snake = names::snake(key);
-        let ident = if RESERVED.contains(&snake.as_str()) {
-            names::ident(&format!("{snake}_"))
+        let field = if RESERVED.contains(&snake.as_str()) {
+            Name::new(&format!("{snake}_"))
         } else {
-            names::ident(&snake)
+            Name::new(&snake)
         };
-        members.claim(&ident.to_string(), &format!("key `{key}`"))?;
-        let key_site = Site {
-            path,
-            verb: "",
-            answer: false,
-        };
-        let (rule, _) = rules::rule(
-            reg,
-            &key_site,
-            key,
-            &key_schema,
-            key_schema.optional(),
-            true,
-        )?;
-        entry.insert("r".into(), Value::Object(rule));
-        keys.push(Value::Object(entry));
-        let value_ty = match crate::fixups::infer_type(&key_schema) {
-            "boolean" => quote!(bool),
-            "integer" => quote!(i64),
-            "number" => quote!(f64),
+        members.claim(field.as_str(), &format!("key `{key}`"))?;
+        let ty = match fixups::infer_type(&key_schema) {
+            "boolean" => Ty::Bool,
+            "integer" => Ty::I64,
+            "number" => Ty::F64,
             "string" => match key_schema.enum_values() {
                 Some(values) => {
-                    let enum_name = format!("{name}{}", names::pascal(key));
-                    reg.format_scope
-                        .claim(&enum_name, &format!("the enum of key `{key}` of {name}"))?;
-                    enums.push(enum_ir(&enum_name, key, &values, &key_schema)?);
-                    let ident = names::ident(&enum_name);
-                    quote!(#ident)
+                    let suffix = names::pascal(key);
+                    let versions = key_schema.enum_versions();
+                    let enum_ir = crate::ir::enum_ir(
+                        &format!("{name}{suffix}"),
+                        key,
+                        &rules::dedup(values),
+                        &versions,
+                        true,
+                        &key_schema,
+                    )?;
+                    enums.push((suffix.clone(), enum_ir));
+                    Ty::Format(format!("{name}{suffix}"))
                 }
-                None => quote!(::std::string::String),
+                None => Ty::String,
             },
-            _ => quote!(::std::string::String),
+            _ => Ty::String,
         };
         fields.push(FieldIr {
             wire: key.clone(),
-            ident,
+            name: field,
             how: How::Field,
-            doc: key_doc(key, &key_schema),
             optional: true,
-            value_ty,
-            arg: ArgKind::Plain,
+            ty,
+            doc: key_doc(key, &key_schema),
+            versions: key_schema.versions(),
         });
     }
     // `virtio=MAC` keys: a constructor per value of the key-alias field.
     let mut constructors = Vec::new();
-    for (key, target, key_alias) in &aliases {
-        let Some(field) = key_alias
-            .as_ref()
-            .and_then(|ka| fields.iter().find(|f| &f.wire == ka))
+    for key in &runtime.keys {
+        let PropKeyIr::Alias {
+            key,
+            target,
+            key_alias: Some(ka),
+        } = key
         else {
+            continue;
+        };
+        let Some(field) = fields.iter().find(|f| &f.wire == ka) else {
             continue;
         };
         let ctor = names::snake(key);
         members.claim(&ctor, &format!("the constructor for `{key}`"))?;
-        let ty = &field.value_ty;
-        let value = if ty.to_string().contains("String") {
-            quote!(#key)
-        } else {
-            quote!(<#ty>::from(#key))
-        };
         constructors.push(Constructor {
-            ident: names::ident(&ctor),
-            field: field.ident.clone(),
-            value,
+            name: Name::new(&ctor),
+            field: field.name.clone(),
+            key: key.clone(),
+            enum_type: match &field.ty {
+                Ty::Format(e) => Some(e.clone()),
+                _ => None,
+            },
             doc: format!(
                 "A value with `{}` set to `{key}` (written `{key}=<{target}>`).",
                 field.wire
             ),
         });
     }
-    let mut doc = schema
-        .description()
-        .map(docs::escape)
-        .unwrap_or_else(|| format!("The property string of `{param}`."));
-    doc.push_str(&format!("\n\nFirst used by `{param}` of `{path}`."));
-    if let Some(t) = schema.str("typetext") {
-        doc.push_str(&format!(" Written as {}.", docs::code(t.trim())));
-    }
-    let mut json = Map::new();
-    json.insert("name".into(), Value::String(name.to_owned()));
-    if let Some(dk) = default_key {
-        json.insert("dk".into(), Value::String(dk));
-    }
-    json.insert("k".into(), Value::Array(keys));
-    Ok(FormatIr {
-        source: format.clone(),
-        ident: format_ident!("{}", name),
-        doc,
-        json: Value::Object(json),
+    Ok(FormatDef {
+        names: BTreeSet::from([name.to_owned()]),
+        doc: format_doc(name, sites),
+        runtime,
         fields,
         enums,
         constructors,
     })
+}
+
+/// What makes two structs one type: keys, types, rules, aliases (not the docs or names).
+fn def_shape(def: &FormatDef) -> String {
+    let mut runtime = def.runtime.clone();
+    runtime.name.clear();
+    let fields: Vec<String> = def
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = match &f.ty {
+                // Enums of keys are compared by their values.
+                Ty::Format(_) => "enum".to_owned(),
+                other => format!("{other:?}"),
+            };
+            format!("{} {} {ty} {:?}", f.wire, f.name, f.versions)
+        })
+        .collect();
+    let enums: Vec<String> = def
+        .enums
+        .iter()
+        .map(|(suffix, e)| format!("{suffix} {:?}", e.values))
+        .collect();
+    format!(
+        "{} | {} | {}",
+        runtime.to_json(),
+        fields.join(";"),
+        enums.join(";")
+    )
+}
+
+fn format_doc(name: &str, sites: &[Site]) -> String {
+    let first = &sites[0];
+    let mut doc = first
+        .schema
+        .description()
+        .map(docs::escape)
+        .unwrap_or_else(|| format!("The property string `{name}`."));
+    let typetext = first.schema.str("typetext").map(str::to_owned).or_else(|| {
+        first
+            .schema
+            .items()
+            .and_then(|i| i.str("typetext").map(str::to_owned))
+    });
+    if let Some(t) = typetext {
+        doc.push_str(&format!("\n\nWritten as {}.", docs::code(t.trim())));
+    }
+    if let Some(named) = first.schema.str(merge::FORMAT_NAME) {
+        doc.push_str(&format!(" PVE's format `{named}`."));
+    }
+    let used: Vec<&str> = sites.iter().map(|s| s.label.as_str()).collect();
+    doc.push_str(&format!("\n\nUsed by {}.", used.join(", ")));
+    doc
 }
 
 fn key_doc(key: &str, schema: &Schema) -> String {
@@ -332,26 +435,36 @@ fn key_doc(key: &str, schema: &Schema) -> String {
     doc
 }
 
-fn enum_ir(name: &str, key: &str, values: &[String], schema: &Schema) -> Result<TypeIr, String> {
-    let mut variants = Scope::new(format!("variants of {name}"));
-    variants.claim("Unrecognized", "the catch-all variant")?;
-    let mut out: Vec<(Ident, String)> = Vec::new();
-    for v in values {
-        if out.iter().any(|(_, w)| w == v) {
-            continue;
-        }
-        let variant = names::pascal(v);
-        variants.claim(&variant, &format!("value {v:?}"))?;
-        out.push((names::ident(&variant), v.clone()));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_site() {
+        assert_eq!(format_name("/nodes/{node}/qemu", "net[n]"), "QemuNet");
+        assert_eq!(
+            format_name("/nodes/{node}/qemu/{vmid}/config", "net[n]"),
+            "QemuNet"
+        );
+        assert_eq!(format_name("/nodes/{node}/lxc", "rootfs"), "LxcRootfs");
+        assert_eq!(
+            format_name("/cluster/options", "bwlimit"),
+            "ClusterOptionsBwlimit"
+        );
+        assert_eq!(
+            format_name(
+                "/nodes/{node}/qemu/{vmid}/remote_migrate",
+                "target-endpoint"
+            ),
+            "QemuTargetEndpoint"
+        );
+        assert_eq!(
+            format_name("/nodes/{node}/lxc/{vmid}/remote_migrate", "target-endpoint"),
+            "LxcTargetEndpoint"
+        );
+        assert_eq!(
+            format_name("/cluster/mapping/dir", "map"),
+            "ClusterMappingDirMap"
+        );
     }
-    let doc = schema
-        .description()
-        .map(docs::escape)
-        .unwrap_or_else(|| format!("Values of `{key}`."));
-    Ok(TypeIr::Enum {
-        ident: names::ident(name),
-        doc,
-        values: out,
-        open: true,
-    })
 }

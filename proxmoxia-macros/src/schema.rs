@@ -5,6 +5,7 @@
 //! `"1"` or `true`; numbers written as strings).
 
 use crate::json::{Map, Value};
+use crate::versions::Mask;
 
 /// The whole API.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct Node {
     pub methods: Vec<Method>,
     /// Sub-paths.
     pub children: Vec<Node>,
+    /// The versions that have this path (see `merge`); 1 in a schema read from one file.
+    pub versions: Mask,
 }
 
 /// A path segment.
@@ -106,6 +109,8 @@ pub struct Method {
     /// The `permissions` object, if any.
     pub permissions: Option<Value>,
     pub allowtoken: bool,
+    /// The versions that have this method (see `merge`); 1 in a schema read from one file.
+    pub versions: Mask,
 }
 
 /// A JSON-schema fragment of PVE's dialect.
@@ -264,6 +269,7 @@ fn parse_node(value: &Value) -> Result<Node, String> {
         segment,
         methods,
         children,
+        versions: 1,
     })
 }
 
@@ -291,6 +297,7 @@ fn parse_method(verb: Verb, value: &Value) -> Result<Method, String> {
         returns: obj.get("returns").map(Schema::from_value),
         permissions: obj.get("permissions").cloned(),
         allowtoken: truthy(obj.get("allowtoken")),
+        versions: 1,
     })
 }
 

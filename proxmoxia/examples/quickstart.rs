@@ -11,6 +11,7 @@
 use std::process::ExitCode;
 
 use proxmoxia::api::formats::{LxcNet, LxcRootfs};
+use proxmoxia::api::nodes::node::lxc;
 use proxmoxia::mock::MockPve;
 use proxmoxia::{ApiToken, Client};
 
@@ -98,7 +99,10 @@ async fn create_container(client: &Client) -> proxmoxia::Result<()> {
 
     let vmid = client.cluster().nextid().get().await?;
     let task = node
-        .post_lxc(template, vmid)
+        .post_lxc(lxc::post::Required {
+            ostemplate: template,
+            vmid,
+        })
         .hostname("quickstart")
         .rootfs(LxcRootfs::new().volume("local-lvm:8"))
         .nets(0, LxcNet::new().name("eth0").bridge("vmbr0").ip("dhcp"))

@@ -47,6 +47,10 @@ pub enum Error {
         /// How long the client waited.
         waited: Duration,
     },
+    /// The call uses a method, parameter, value or key that the cluster's PVE version lacks;
+    /// nothing was sent. See [`Unsupported`].
+    #[error(transparent)]
+    Unsupported(Box<Unsupported>),
     /// The client was configured with something unusable (bad URL, CA file, fingerprint, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -100,6 +104,26 @@ impl Error {
             body: body.into(),
         }))
     }
+}
+
+/// Something a typed call uses that the cluster's PVE version does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{item} is not in PVE {cluster} (the cluster's version, checked against the schema of PVE {checked_against}); PVE {} {} it. Nothing was sent.",
+    versions.join(", "),
+    if versions.len() == 1 { "has" } else { "have" }
+)]
+#[non_exhaustive]
+pub struct Unsupported {
+    /// What is missing: `POST /cluster/bulk-action/guest/start`, `` parameter `audiences` of
+    /// POST /access/domains ``, `` value `x` of parameter `y` of ... ``.
+    pub item: String,
+    /// The vendored versions that have it.
+    pub versions: Vec<String>,
+    /// The cluster's version.
+    pub cluster: String,
+    /// The vendored version whose schema the cluster's was checked against.
+    pub checked_against: String,
 }
 
 /// An HTTP error answer from PVE.

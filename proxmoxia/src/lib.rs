@@ -33,6 +33,7 @@ mod tls;
 pub mod typed;
 mod upload;
 pub mod validate;
+mod version;
 
 pub use auth::{
     ApiToken, LoginInfo, LoginStep, Secret, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge,
@@ -41,9 +42,10 @@ pub use client::{Client, ClientBuilder, DEFAULT_PORT};
 pub use encode::{Form, encode_segment};
 pub use error::{
     ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,
-    TransportErrorKind, ValidationError,
+    TransportErrorKind, Unsupported, ValidationError,
 };
 pub use raw::{RawPath, RawRequest};
 pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus, Upid};
 pub use tls::Fingerprint;
 pub use upload::{Upload, UploadContent};
+pub use version::PveVersion;

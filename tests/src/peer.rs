@@ -21,16 +21,24 @@ use crate::fakepve::{CertKind, FakePve, Options, Scenario};
 pub enum PeerKind {
     /// fakepve 0.5.0, the third-party fake (follows PVE closely).
     FakePve,
-    /// `proxmoxia::mock::MockPve`, the embedded fake.
+    /// `proxmoxia::mock::MockPve`, the embedded fake, playing PVE 9.2 (its default).
     Mock,
+    /// The embedded fake playing PVE 8.4.17: the oldest vendored schema.
+    Mock84,
 }
 
 impl PeerKind {
-    /// `fakepve` or `mock`.
+    /// The embedded fake, whatever version it plays.
+    pub fn is_mock(self) -> bool {
+        matches!(self, PeerKind::Mock | PeerKind::Mock84)
+    }
+
+    /// `fakepve`, `mock` or `mock-84`.
     pub fn name(self) -> &'static str {
         match self {
             PeerKind::FakePve => "fakepve",
             PeerKind::Mock => "mock",
+            PeerKind::Mock84 => "mock-84",
         }
     }
 }
@@ -67,7 +75,7 @@ struct Facts {
 #[derive(Debug)]
 enum Inner {
     FakePve(Box<FakePve>),
-    Mock(MockPve),
+    Mock(MockPve, PeerKind),
 }
 
 /// A running fake PVE of either kind.
@@ -117,13 +125,19 @@ impl Peer {
                     facts,
                 }
             }
-            PeerKind::Mock => {
+            PeerKind::Mock | PeerKind::Mock84 => {
                 let cert = match options.cert {
                     CertKind::CaSigned => TestCert::ca_signed(),
                     CertKind::SelfSigned => TestCert::self_signed(),
                 };
+                let version = if kind == PeerKind::Mock84 {
+                    "8.4.17"
+                } else {
+                    "9.2"
+                };
                 let pve = MockPve::builder()
                     .empty()
+                    .pve_version(version)
                     .certificate(&cert.cert_pem, &cert.key_pem)
                     .start()
                     .await
@@ -134,7 +148,7 @@ impl Peer {
                     apply(&pve, *scenario, &mut facts);
                 }
                 Peer {
-                    inner: Inner::Mock(pve),
+                    inner: Inner::Mock(pve, kind),
                     cert,
                     time_scale: options.time_scale,
                     facts,
@@ -147,7 +161,7 @@ impl Peer {
     pub fn kind(&self) -> PeerKind {
         match self.inner {
             Inner::FakePve(_) => PeerKind::FakePve,
-            Inner::Mock(_) => PeerKind::Mock,
+            Inner::Mock(_, kind) => kind,
         }
     }
 
@@ -155,7 +169,7 @@ impl Peer {
     pub fn fakepve(&self) -> Option<&FakePve> {
         match &self.inner {
             Inner::FakePve(pve) => Some(pve),
-            Inner::Mock(_) => None,
+            Inner::Mock(..) => None,
         }
     }
 
@@ -163,7 +177,7 @@ impl Peer {
     pub fn mock(&self) -> Option<&MockPve> {
         match &self.inner {
             Inner::FakePve(_) => None,
-            Inner::Mock(pve) => Some(pve),
+            Inner::Mock(pve, _) => Some(pve),
         }
     }
 
@@ -171,7 +185,7 @@ impl Peer {
     pub fn url(&self) -> &str {
         match &self.inner {
             Inner::FakePve(pve) => &pve.url,
-            Inner::Mock(pve) => pve.url(),
+            Inner::Mock(pve, _) => pve.url(),
         }
     }
 
@@ -181,8 +195,14 @@ impl Peer {
     }
 
     /// A client builder that trusts the peer's CA (or pins its fingerprint when self-signed).
+    /// fakepve answers `9.0.10` from `/version` but implements a PVE 9 schema newer than 9.2
+    /// (see `apidoc/README.md`): its clients are told it is 9.2.
     pub fn builder(&self) -> ClientBuilder {
         let builder = Client::builder(self.url());
+        let builder = match self.kind() {
+            PeerKind::FakePve => builder.pve_version("9.2"),
+            PeerKind::Mock | PeerKind::Mock84 => builder,
+        };
         match &self.cert.ca_pem {
             Some(ca) => builder.add_ca_pem(ca.as_bytes()),
             None => builder.fingerprint(&self.cert.fingerprint.to_string()),
@@ -251,6 +271,11 @@ impl Peer {
                 release: "9.2",
                 repoid: "proxmoxia-mock",
             },
+            PeerKind::Mock84 => PeerVersion {
+                version: "8.4.17",
+                release: "8.4",
+                repoid: "proxmoxia-mock",
+            },
         }
     }
 
@@ -262,7 +287,7 @@ impl Peer {
             Inner::FakePve(pve) => {
                 pve.call("revoke_tickets", json!([])).await;
             }
-            Inner::Mock(pve) => pve.revoke_tickets(),
+            Inner::Mock(pve, _) => pve.revoke_tickets(),
         }
     }
 
@@ -270,7 +295,7 @@ impl Peer {
     pub async fn set_ticket_lifetime(&self, lifetime: Duration) {
         match &self.inner {
             Inner::FakePve(pve) => pve.set("ticket_ttl", json!(lifetime.as_secs_f64())).await,
-            Inner::Mock(pve) => pve.set_ticket_lifetime(lifetime),
+            Inner::Mock(pve, _) => pve.set_ticket_lifetime(lifetime),
         }
     }
 
@@ -282,7 +307,7 @@ impl Peer {
                 let secs = duration.map(|d| self.pve_seconds(d));
                 pve.call("hold_config_lock", json!([vmid, secs])).await;
             }
-            Inner::Mock(pve) => pve.hold_config_lock(vmid, duration),
+            Inner::Mock(pve, _) => pve.hold_config_lock(vmid, duration),
         }
     }
 
@@ -292,7 +317,7 @@ impl Peer {
             Inner::FakePve(pve) => {
                 pve.call("release_config_lock", json!([vmid])).await;
             }
-            Inner::Mock(pve) => pve.release_config_lock(vmid),
+            Inner::Mock(pve, _) => pve.release_config_lock(vmid),
         }
     }
 
@@ -301,7 +326,7 @@ impl Peer {
     pub async fn set_lock_wait(&self, wait: Duration) {
         match &self.inner {
             Inner::FakePve(pve) => pve.set("lock_wait", json!(self.pve_seconds(wait))).await,
-            Inner::Mock(pve) => pve.set_lock_wait(wait),
+            Inner::Mock(pve, _) => pve.set_lock_wait(wait),
         }
     }
 
@@ -312,7 +337,7 @@ impl Peer {
                 pve.call("slow_network", json!([self.pve_seconds(latency)]))
                     .await;
             }
-            Inner::Mock(pve) => pve.set_latency(latency),
+            Inner::Mock(pve, _) => pve.set_latency(latency),
         }
     }
 
@@ -324,7 +349,7 @@ impl Peer {
                 let args = json!([method, template, status, message, false, null, times]);
                 pve.call("fail", args).await;
             }
-            Inner::Mock(pve) => pve.fail_times(
+            Inner::Mock(pve, _) => pve.fail_times(
                 method,
                 template,
                 Fault::Status(status, message.to_owned()),
@@ -347,7 +372,7 @@ impl Peer {
                 let args = json!([method, template, status, page, true, null, times]);
                 pve.call("fail", args).await;
             }
-            Inner::Mock(pve) => pve.fail_times(
+            Inner::Mock(pve, _) => pve.fail_times(
                 method,
                 template,
                 Fault::Page(status, page.to_owned()),
@@ -360,7 +385,7 @@ impl Peer {
     /// with PVE's 401. fakepve refuses every renewal anyway (it takes only the password); the
     /// mock, like PVE, renews, so the refusal is scripted there.
     pub async fn refuse_next_ticket_renewal(&self) {
-        if let Inner::Mock(pve) = &self.inner {
+        if let Inner::Mock(pve, _) = &self.inner {
             let refused = Fault::Status(401, "authentication failure".to_owned());
             pve.fail_next("POST", "/access/ticket", refused);
         }
@@ -380,7 +405,7 @@ impl Peer {
                     })
                     .collect()
             }
-            Inner::Mock(pve) => pve
+            Inner::Mock(pve, _) => pve
                 .requests()
                 .into_iter()
                 .map(|(method, path)| Recorded { method, path })
@@ -482,9 +507,9 @@ fn apply(pve: &MockPve, scenario: Scenario, facts: &mut Facts) {
 /// peer_tests!(name, other_name);
 /// ```
 ///
-/// it defines the tests `fakepve::name` and `mock::name`, which call it with
-/// [`PeerKind::FakePve`] and [`PeerKind::Mock`]. Attributes before a name (`#[ignore]`) go on
-/// both tests. A test function left out of the list is dead code, which the lints catch.
+/// it defines the tests `fakepve::name`, `mock::name` and `mock_84::name`, which call it with
+/// [`PeerKind::FakePve`], [`PeerKind::Mock`] and [`PeerKind::Mock84`]. Attributes before a
+/// name (`#[ignore]`) go on every one. A test function left out of the list is dead code, which the lints catch.
 #[macro_export]
 macro_rules! peer_tests {
     ($( $(#[$attr:meta])* $name:ident ),* $(,)?) => {
@@ -499,13 +524,24 @@ macro_rules! peer_tests {
             )*
         }
 
-        /// The tests against the embedded fake.
+        /// The tests against the embedded fake (PVE 9.2).
         mod mock {
             $(
                 $(#[$attr])*
                 #[tokio::test]
                 async fn $name() {
                     super::$name($crate::PeerKind::Mock).await
+                }
+            )*
+        }
+
+        /// The tests against the embedded fake playing PVE 8.4.17.
+        mod mock_84 {
+            $(
+                $(#[$attr])*
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::PeerKind::Mock84).await
                 }
             )*
         }

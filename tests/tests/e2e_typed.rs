@@ -23,7 +23,7 @@ use proxmoxia::api::formats::{
     LxcMp, LxcNet, LxcNetType, LxcRootfs, LxcStartup, QemuAgent, QemuCpu, QemuIpconfig, QemuMemory,
     QemuNet, QemuNetModel, QemuScsi, QemuScsiCache, QemuScsiDiscard,
 };
-use proxmoxia::api::nodes::node::{rrd, rrddata};
+use proxmoxia::api::nodes::node::{lxc, rrd, rrddata};
 use proxmoxia::{Client, Error, TaskOutcome};
 use proxmoxia_tests::{
     Options, Peer, PeerKind, Scenario, TEMPLATE_VOLID, peer_tests, seed_lines, upload_template,
@@ -138,7 +138,10 @@ async fn node_rrd_and_rrddata_are_typed(kind: PeerKind) {
     let client = pve.login().await;
     let node = client.nodes("pve1");
 
-    let request = node.rrd().get(["cpu"], rrd::get::Timeframe::Hour);
+    let request = node.rrd().get(rrd::get::Required {
+        ds: ["cpu"].into(),
+        timeframe: rrd::get::Timeframe::Hour,
+    });
     let mut form = request.to_form().unwrap().pairs().to_vec();
     form.sort();
     assert_eq!(
@@ -155,7 +158,10 @@ async fn node_rrd_and_rrddata_are_typed(kind: PeerKind) {
     // Several data sources travel as one comma-separated list.
     let two = node
         .rrd()
-        .get(["cpu", "mem"], rrd::get::Timeframe::Day)
+        .get(rrd::get::Required {
+            ds: ["cpu", "mem"].into(),
+            timeframe: rrd::get::Timeframe::Day,
+        })
         .cf(rrd::get::Cf::Average);
     let form = two.to_form().unwrap();
     let ds = form.pairs().iter().find(|(k, _)| k == "ds");
@@ -238,7 +244,10 @@ async fn container_is_created_with_typed_property_strings_and_reads_back_equal(k
     let startup = LxcStartup::new().order(2).up(10);
     let node = client.nodes("pve1");
     let create = node
-        .post_lxc(TEMPLATE_VOLID, vmid)
+        .post_lxc(lxc::post::Required {
+            ostemplate: TEMPLATE_VOLID.into(),
+            vmid,
+        })
         .hostname("ci-web")
         .storage("local-lvm")
         .rootfs(rootfs.clone())
@@ -350,7 +359,7 @@ async fn users_are_listed_and_a_missing_one_is_created(kind: PeerKind) {
     let users = access.get_users().await.unwrap();
     assert!(ids(&users).contains(&"root@pam".to_owned()), "{users:?}");
     let stored = ids(&users).contains(&"ci@pve".to_owned());
-    assert_eq!(stored, pve.kind() == PeerKind::Mock, "{users:?}");
+    assert_eq!(stored, pve.kind().is_mock(), "{users:?}");
 
     // A user id that breaks the `pve-userid` format is refused before anything is sent.
     let err = access.post_users("ci").await.unwrap_err();
@@ -618,7 +627,10 @@ async fn the_read_only_typed_calls_work_with_an_api_token(kind: PeerKind) {
 
     let rrd = node
         .rrd()
-        .get(["cpu"], rrd::get::Timeframe::Hour)
+        .get(rrd::get::Required {
+            ds: ["cpu"].into(),
+            timeframe: rrd::get::Timeframe::Hour,
+        })
         .await
         .unwrap();
     assert!(!rrd.filename.is_empty());

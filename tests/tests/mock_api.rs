@@ -13,6 +13,8 @@
 use std::time::{Duration, Instant};
 
 use proxmoxia::api::formats::{LxcRootfs, QemuMemory, QemuNet, QemuScsi};
+use proxmoxia::api::nodes::node::lxc;
+use proxmoxia::api::nodes::node::storage::storage::content;
 use proxmoxia::mock::{GuestSpec, MockPve, SEED_TEMPLATE};
 use proxmoxia::{
     ApiError, AuthError, Client, Error, TaskHandle, TaskOutcome, TransportErrorKind, UploadContent,
@@ -624,7 +626,10 @@ async fn creating_a_vm_with_a_taken_id_has_pves_wording() {
     assert_api(
         client
             .nodes("pve1")
-            .post_lxc(SEED_TEMPLATE, 100)
+            .post_lxc(lxc::post::Required {
+                ostemplate: SEED_TEMPLATE.into(),
+                vmid: 100,
+            })
             .send()
             .await,
         500,
@@ -1231,7 +1236,10 @@ async fn a_container_is_created_from_the_seeded_template_and_started() {
     assert_eq!(pve.volumes("local"), [SEED_TEMPLATE]);
     let node = client.nodes("pve1");
     let task = node
-        .post_lxc(SEED_TEMPLATE, 300)
+        .post_lxc(lxc::post::Required {
+            ostemplate: SEED_TEMPLATE.into(),
+            vmid: 300,
+        })
         .hostname("ct300")
         .rootfs(LxcRootfs::new().volume("local-lvm:8"))
         .memory(1024)
@@ -1273,7 +1281,10 @@ async fn a_container_is_created_from_the_seeded_template_and_started() {
     // Without `rootfs`, a 4 GiB root disk on `storage`.
     wait_ok(
         &node
-            .post_lxc(SEED_TEMPLATE, 301)
+            .post_lxc(lxc::post::Required {
+                ostemplate: SEED_TEMPLATE.into(),
+                vmid: 301,
+            })
             .storage("local-lvm")
             .task()
             .await
@@ -1293,7 +1304,10 @@ async fn a_container_needs_an_existing_template() {
     assert_api(
         client
             .nodes("pve1")
-            .post_lxc("local:vztmpl/missing.tar.zst", 300)
+            .post_lxc(lxc::post::Required {
+                ostemplate: "local:vztmpl/missing.tar.zst".into(),
+                vmid: 300,
+            })
             .rootfs(LxcRootfs::new().volume("local-lvm:8"))
             .send()
             .await,
@@ -1311,7 +1325,10 @@ async fn a_container_needs_an_existing_template() {
     assert_api(
         client
             .nodes("pve1")
-            .post_lxc(SEED_TEMPLATE, 300)
+            .post_lxc(lxc::post::Required {
+                ostemplate: SEED_TEMPLATE.into(),
+                vmid: 300,
+            })
             .send()
             .await,
         500,
@@ -1390,7 +1407,14 @@ async fn storage_content_is_listed_and_filtered_by_content_type() {
 async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
     let (pve, client) = fake_with_root().await;
     let lvm = client.nodes("pve1").storage("local-lvm");
-    let volid = lvm.post_content("vm-101-disk-1", "4G", 101).await.unwrap();
+    let volid = lvm
+        .post_content(content::post::Required {
+            filename: "vm-101-disk-1".into(),
+            size: "4G".into(),
+            vmid: 101,
+        })
+        .await
+        .unwrap();
     assert_eq!(volid, "local-lvm:vm-101-disk-1");
     // Beside the seeded guests' disks.
     let seeded = ["local-lvm:vm-100-disk-0", "local-lvm:vm-200-disk-0"];
@@ -1407,7 +1431,12 @@ async fn a_disk_is_allocated_annotated_and_deleted_through_the_content_paths() {
         (Some(4 << 30), Some(101), "raw")
     );
     assert_api(
-        lvm.post_content("vm-101-disk-1", "4G", 101).await,
+        lvm.post_content(content::post::Required {
+            filename: "vm-101-disk-1".into(),
+            size: "4G".into(),
+            vmid: 101,
+        })
+        .await,
         500,
         "volume 'local-lvm:vm-101-disk-1' already exists",
     );
@@ -1558,7 +1587,10 @@ async fn uploads_are_stored_by_a_task_from_bytes_and_from_a_file() {
     wait_ok(
         &client
             .nodes("pve1")
-            .post_lxc("local:vztmpl/debian-12-custom_amd64.tar.zst", 300)
+            .post_lxc(lxc::post::Required {
+                ostemplate: "local:vztmpl/debian-12-custom_amd64.tar.zst".into(),
+                vmid: 300,
+            })
             .storage("local-lvm")
             .task()
             .await
@@ -1583,7 +1615,10 @@ async fn uploads_are_refused_where_pve_refuses_them() {
 
     // A dir storage for ISO images only.
     client
-        .post_storage("isos", proxmoxia::api::storage::get::Type::Dir)
+        .post_storage(proxmoxia::api::storage::post::Required {
+            storage: "isos".into(),
+            r#type: proxmoxia::api::storage::post::Type::Dir,
+        })
         .path("/mnt/isos")
         .content(["iso"])
         .await

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use proxmoxia::api::access::password;
 use proxmoxia::mock::MockPve;
 use proxmoxia::{AuthError, Client, Error, LoginStep, Secret, Session, TfaAnswer, TfaChallenge};
 use serde_json::json;
@@ -514,7 +515,15 @@ async fn a_token_is_refused_with_403_where_the_schema_forbids_tokens() {
         .build()
         .unwrap();
     // PUT /access/password: `allowtoken: 0`.
-    let e = match client.access().password().put("hijacked", "root@pam").await {
+    let e = match client
+        .access()
+        .password()
+        .put(password::put::Required {
+            password: "hijacked".into(),
+            userid: "root@pam".into(),
+        })
+        .await
+    {
         Err(Error::Api(e)) => e,
         other => panic!("expected a 403, got {other:?}"),
     };
@@ -539,7 +548,10 @@ async fn a_token_is_refused_with_403_where_the_schema_forbids_tokens() {
     let root = pve.login().await.unwrap();
     root.access()
         .password()
-        .put("changed-pw", "root@pam")
+        .put(password::put::Required {
+            password: "changed-pw".into(),
+            userid: "root@pam".into(),
+        })
         .await
         .unwrap();
     assert_rejected(

@@ -393,7 +393,13 @@ async fn without_quorum_writes_fail_and_reads_work() {
     assert_api(node.post_qemu(150).send().await, 500, quorum);
     assert_api(
         node.storage("local-lvm")
-            .post_content("vm-101-disk-1", "1G", 101)
+            .post_content(
+                proxmoxia::api::nodes::node::storage::storage::content::post::Required {
+                    filename: "vm-101-disk-1".into(),
+                    size: "1G".into(),
+                    vmid: 101,
+                },
+            )
             .await,
         500,
         quorum,

@@ -17,10 +17,15 @@
 //!   object or for what it does not model: websockets, downloads, ...): counted and listed;
 //! * decode error: the answer did not decode: the test FAILS, naming endpoint, JSON path
 //!   and body;
+//! * unsupported: the client refused before sending, because the peer's PVE version lacks
+//!   the method (the embedded fake playing PVE 8.4.17, for 9.1+ methods);
 //! * other (transport, parameters the tables cannot fill): the test fails too.
 //!
-//! Run with `--nocapture` for the list of decoded endpoints; the summary is also written to
-//! `target/typed-sweep-fakepve.txt` and `target/typed-sweep-mock.txt`.
+//! Each endpoint's outcome (`ok`, `api <status>`, `unsupported`) must be the one committed in
+//! `tests/tests/coverage/sweep-<peer>.txt`: a change either way fails the test (rewrite the
+//! files with `UPDATE_SWEEP=1` after a deliberate change, and review the diff). Run with
+//! `--nocapture` for the list of decoded endpoints; the summary is also written to
+//! `target/typed-sweep-<peer>.txt`.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -36,9 +41,6 @@ use serde_json::{Map, Value, json};
 
 #[path = "coverage/sweep.rs"]
 mod endpoints;
-
-/// Fewer decoded answers than this means the sweep stopped testing much.
-const MIN_OK: usize = 200;
 
 /// The node every `{node}` is.
 const NODE: &str = "pve1";
@@ -205,7 +207,10 @@ async fn seed_extras(client: &Client) -> Extras {
     make::<api::cluster::firewall::rules::post::Endpoint>(&cluster, rule()).await;
     make::<api::nodes::node::firewall::rules::post::Endpoint>(&node.firewall(), rule()).await;
     cluster
-        .post_aliases("192.0.2.0/24", "sweep")
+        .post_aliases(api::cluster::firewall::aliases::post::Required {
+            cidr: "192.0.2.0/24".into(),
+            name: "sweep".into(),
+        })
         .send()
         .await
         .expect("alias");
@@ -218,10 +223,15 @@ async fn seed_extras(client: &Client) -> Extras {
         .expect("ipset entry");
     let vm = node.qemu(100).firewall();
     make::<api::nodes::node::qemu::vmid::firewall::rules::post::Endpoint>(&vm, rule()).await;
-    vm.post_aliases("192.0.2.0/24", "sweep")
-        .send()
-        .await
-        .expect("alias");
+    vm.post_aliases(
+        api::nodes::node::qemu::vmid::firewall::aliases::post::Required {
+            cidr: "192.0.2.0/24".into(),
+            name: "sweep".into(),
+        },
+    )
+    .send()
+    .await
+    .expect("alias");
     vm.post_ipset("sweep").send().await.expect("ipset");
     vm.ipset("sweep")
         .post("192.0.2.10")
@@ -230,10 +240,15 @@ async fn seed_extras(client: &Client) -> Extras {
         .expect("ipset entry");
     let ct = node.lxc(200).firewall();
     make::<api::nodes::node::lxc::vmid::firewall::rules::post::Endpoint>(&ct, rule()).await;
-    ct.post_aliases("192.0.2.0/24", "sweep")
-        .send()
-        .await
-        .expect("alias");
+    ct.post_aliases(
+        api::nodes::node::lxc::vmid::firewall::aliases::post::Required {
+            cidr: "192.0.2.0/24".into(),
+            name: "sweep".into(),
+        },
+    )
+    .send()
+    .await
+    .expect("alias");
     ct.post_ipset("sweep").send().await.expect("ipset");
     ct.ipset("sweep")
         .post("192.0.2.10")
@@ -269,6 +284,8 @@ enum Outcome {
         message: String,
         body: String,
     },
+    /// Refused before sending: the peer's version lacks it.
+    Unsupported,
     Other(String),
 }
 
@@ -332,6 +349,7 @@ async fn call<E: Endpoint>(client: Client, template: &'static str, upid: String)
             message: e.message.clone(),
             body: e.body.clone(),
         },
+        Err(Error::Unsupported(_)) => Outcome::Unsupported,
         Err(other) => Outcome::Other(other.to_string()),
     }
 }
@@ -385,8 +403,11 @@ const KNOWN_DECODE_BUGS: &[(&str, &str)] = &[];
 struct Results {
     ok: Vec<&'static str>,
     api: Vec<String>,
+    unsupported: Vec<&'static str>,
     known: Vec<String>,
     failures: Vec<String>,
+    /// `outcome GET /path` per endpoint, in order: compared with the committed list.
+    outcomes: Vec<String>,
 }
 
 /// Starts a peer, seeds it and calls every target.
@@ -408,7 +429,17 @@ async fn run(kind: PeerKind, targets: &[Target]) -> Results {
         let known = KNOWN_DECODE_BUGS
             .iter()
             .find(|(path, _)| *path == t.template);
-        match (t.run)(client.clone(), t.template, extras.upid.clone()).await {
+        let outcome = (t.run)(client.clone(), t.template, extras.upid.clone()).await;
+        let word = match &outcome {
+            Outcome::Ok => "ok".to_owned(),
+            Outcome::Api { status, .. } => format!("api {status}"),
+            Outcome::Unsupported => "unsupported".to_owned(),
+            Outcome::Decode { .. } => "decode-error".to_owned(),
+            Outcome::Other(_) => "error".to_owned(),
+        };
+        results.outcomes.push(format!("{word} GET {}", t.template));
+        match outcome {
+            Outcome::Unsupported => results.unsupported.push(t.template),
             Outcome::Ok => {
                 results.ok.push(t.template);
                 if let Some((path, _)) = known {
@@ -467,12 +498,13 @@ async fn every_get_endpoint_decodes_into_its_typed_response(kind: PeerKind) {
     let _ = writeln!(
         summary,
         "typed GET sweep against {}: {} GET endpoints in {:.1} s: {} ok, {} api error, \
-         {} known decode bug, {} failed",
+         {} unsupported by its version, {} known decode bug, {} failed",
         kind.name(),
         targets.len(),
         elapsed.as_secs_f64(),
         results.ok.len(),
         results.api.len(),
+        results.unsupported.len(),
         results.known.len(),
         results.failures.len()
     );
@@ -482,6 +514,14 @@ async fn every_get_endpoint_decodes_into_its_typed_response(kind: PeerKind) {
             results.ok.iter().map(|p| format!("GET {p}")).collect(),
         ),
         ("api errors", results.api.clone()),
+        (
+            "unsupported by the peer's version",
+            results
+                .unsupported
+                .iter()
+                .map(|p| format!("GET {p}"))
+                .collect(),
+        ),
         ("known decode bugs", results.known.clone()),
         ("failures", results.failures.clone()),
     ];
@@ -504,10 +544,42 @@ async fn every_get_endpoint_decodes_into_its_typed_response(kind: PeerKind) {
         results.failures.len(),
         results.failures.join("\n")
     );
-    assert!(
-        results.ok.len() >= MIN_OK,
-        "only {} GET endpoints decoded (at least {MIN_OK} expected)",
-        results.ok.len()
+    check_outcomes(kind, &results.outcomes);
+}
+
+/// The outcomes must be the committed ones (`coverage/sweep-<peer>.txt`).
+fn check_outcomes(kind: PeerKind, outcomes: &[String]) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/coverage/sweep-{}.txt", kind.name()));
+    let text = format!(
+        "# Outcome of each GET of the typed sweep against {} (tests/tests/typed_sweep.rs).\n\
+         # Regenerate: UPDATE_SWEEP=1 cargo test -p proxmoxia-tests --test typed_sweep\n{}\n",
+        kind.name(),
+        outcomes.join("\n")
+    );
+    let committed = std::fs::read_to_string(&file).unwrap_or_default();
+    if committed == text {
+        return;
+    }
+    if std::env::var_os("UPDATE_SWEEP").is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&file, &text).expect("the coverage directory is writable");
+        return;
+    }
+    let changed: Vec<String> = text
+        .lines()
+        .filter(|l| !committed.lines().any(|c| c == *l))
+        .map(|l| format!("now:  {l}"))
+        .chain(
+            committed
+                .lines()
+                .filter(|c| !text.lines().any(|l| l == *c))
+                .map(|l| format!("was:  {l}")),
+        )
+        .collect();
+    panic!(
+        "the sweep's outcomes differ from {}:\n{}\nrewrite with UPDATE_SWEEP=1 after a deliberate change",
+        file.display(),
+        changed.join("\n")
     );
 }
 
@@ -523,5 +595,12 @@ mod mock {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_get_endpoint_decodes_into_its_typed_response() {
         super::every_get_endpoint_decodes_into_its_typed_response(super::PeerKind::Mock).await
+    }
+}
+
+mod mock_84 {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_get_endpoint_decodes_into_its_typed_response() {
+        super::every_get_endpoint_decodes_into_its_typed_response(super::PeerKind::Mock84).await
     }
 }

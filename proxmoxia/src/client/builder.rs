@@ -10,6 +10,7 @@ use crate::auth::ApiToken;
 use crate::client::session::AuthManager;
 use crate::error::{Error, Result};
 use crate::tls::{self, Fingerprint, TlsOptions};
+use crate::version::PveVersion;
 
 /// PVE's API port.
 pub const DEFAULT_PORT: u16 = 8006;
@@ -34,6 +35,8 @@ pub struct ClientBuilder {
     user_agent: String,
     token: Option<ApiToken>,
     renew_after: Duration,
+    pve_version: Option<PveVersion>,
+    version_guard: bool,
     // The first configuration error, reported by build() so the chain stays infallible.
     error: Option<Error>,
 }
@@ -52,6 +55,8 @@ impl ClientBuilder {
             user_agent: concat!("proxmoxia/", env!("CARGO_PKG_VERSION")).to_owned(),
             token: None,
             renew_after: Duration::from_secs(60 * 60),
+            pve_version: None,
+            version_guard: true,
             error: None,
         }
     }
@@ -148,6 +153,26 @@ impl ClientBuilder {
         self
     }
 
+    /// The cluster's PVE version (`8.4.17`), when known: typed calls are checked against it
+    /// without asking the cluster (see [`Client::pve_version`]).
+    pub fn pve_version(self, version: &str) -> ClientBuilder {
+        match PveVersion::parse(version) {
+            Ok(v) => ClientBuilder {
+                pve_version: Some(v),
+                ..self
+            },
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Whether typed calls refuse what the cluster's PVE version lacks (default: on). Off,
+    /// the client never asks for the version and sends every call; PVE then answers with
+    /// its own error (501 for a method it does not have, 400 for a parameter).
+    pub fn version_guard(mut self, enabled: bool) -> ClientBuilder {
+        self.version_guard = enabled;
+        self
+    }
+
     /// The client, or the first configuration error.
     pub fn build(self) -> Result<Client> {
         if let Some(err) = self.error {
@@ -170,6 +195,11 @@ impl ClientBuilder {
                 base,
                 timeout: self.timeout,
                 auth,
+                pve_version: match self.pve_version {
+                    Some(v) => tokio::sync::OnceCell::new_with(Some(v)),
+                    None => tokio::sync::OnceCell::new(),
+                },
+                version_guard: self.version_guard,
             }),
         })
     }

@@ -18,6 +18,7 @@ use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
 use crate::raw::RawPath;
 use crate::task::{TaskHandle, Upid};
+use crate::version::{self, PveVersion};
 use session::{AuthManager, AuthState, RequestAuth};
 pub(crate) use transport::Body;
 
@@ -46,6 +47,10 @@ struct Inner {
     base: String,
     timeout: Option<Duration>,
     auth: AuthManager,
+    /// The cluster's version: given, or read once from `GET /version`.
+    pve_version: tokio::sync::OnceCell<PveVersion>,
+    /// Typed calls refuse what that version lacks.
+    version_guard: bool,
 }
 
 impl fmt::Debug for Client {
@@ -159,6 +164,47 @@ impl Client {
     /// leading `/`), any parameters, answers as JSON or any `Deserialize` type.
     pub fn raw(&self, path: &str) -> RawPath {
         RawPath::new(self.clone(), path)
+    }
+
+    /// The cluster's PVE version: the one given to
+    /// [`ClientBuilder::pve_version`], or read from `GET /version` on first use and kept
+    /// (clones share it). Typed calls that use something not every vendored version has
+    /// check it before sending (see [`Error::Unsupported`]).
+    pub async fn pve_version(&self) -> Result<PveVersion> {
+        let version = self
+            .inner
+            .pve_version
+            .get_or_try_init(|| async {
+                let answer = self.call(Method::GET, "version", Form::new()).await?;
+                let text = answer
+                    .get("version")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        Error::decode(
+                            "expected the version as a string",
+                            "data.version",
+                            answer.to_string(),
+                        )
+                    })?;
+                PveVersion::parse(text)
+            })
+            .await?;
+        Ok(version.clone())
+    }
+
+    /// Refuses, before sending, a typed call to `E` that uses something the cluster's
+    /// version lacks, or breaks that version's own rule of a parameter the versions check
+    /// differently. Asks for the version only when needed.
+    pub(crate) async fn check_versions<E: crate::typed::Endpoint>(
+        &self,
+        path: &str,
+        params: &Value,
+    ) -> Result<()> {
+        if !self.inner.version_guard || !version::needs_version::<E>(params) {
+            return Ok(());
+        }
+        let cluster = self.pve_version().await?;
+        version::check_request::<E>(Some(path), params, &cluster)
     }
 
     /// A PVE task (from the UPID an API call returned): wait for it, read its log.

@@ -207,7 +207,7 @@ fn answer(
     task_error: Option<String>,
 ) -> Result<Value, Failure> {
     let path = format!("/{}", segments.join("/"));
-    let found = schema::resolve(schema::tree(), segments)
+    let found = schema::resolve(schema::tree(state.schema), segments)
         .ok_or_else(|| not_implemented(&req.method, &path))?;
     let info = found
         .node
@@ -225,7 +225,13 @@ fn answer(
     for (k, v) in &found.params {
         params.insert(k.clone(), Value::String(v.clone()));
     }
-    validate(&req.method, template, &params, info.extra_params)?;
+    validate(
+        state.schema,
+        &req.method,
+        template,
+        &params,
+        info.extra_params,
+    )?;
     if let Some(node) = found.params.get("node") {
         match state.nodes.get(node) {
             None => {
@@ -317,8 +323,10 @@ pub(crate) fn task_type(template: &str) -> String {
     }
 }
 
-/// Checks the parameters with the generated rules, all at once, in PVE's words.
+/// Checks the parameters with the generated rules, all at once, in PVE's words, as the
+/// vendored version at `schema` has them.
 fn validate(
+    schema: usize,
     method: &str,
     template: &str,
     params: &Map<String, Value>,
@@ -330,7 +338,44 @@ fn validate(
     else {
         return Ok(());
     };
-    let rules: &[ParamRule] = rules::params(entry.rules);
+    let bit = 1u32 << schema;
+    // The rules of this version: its parameters, its enum values.
+    let rules: Vec<ParamRule> = rules::params(entry.rules)
+        .iter()
+        .filter(|r| r.versions.is_none_or(|v| v & bit != 0))
+        .map(|r| {
+            let mut r = ParamRule {
+                rule: r.for_version(schema).clone(),
+                by_version: Vec::new(),
+                ..r.clone()
+            };
+            let lacking: Vec<&str> = r
+                .rule
+                .enum_versions
+                .iter()
+                .filter(|(_, v)| v & bit == 0)
+                .map(|(value, _)| value.as_str())
+                .collect();
+            r.rule
+                .enum_values
+                .retain(|e| !lacking.contains(&e.as_str()));
+            if let rules::Format::Prop(format) = &r.rule.format {
+                if format
+                    .keys
+                    .iter()
+                    .any(|k| k.versions.is_some_and(|v| v & bit == 0))
+                {
+                    let mut format = (**format).clone();
+                    format
+                        .keys
+                        .retain(|k| k.versions.is_none_or(|v| v & bit != 0));
+                    r.rule.format = rules::Format::Prop(std::sync::Arc::new(format));
+                }
+            }
+            r
+        })
+        .collect();
+    let rules = rules.as_slice();
     let mut errors = Map::new();
     let unknown = |errors: &mut Map<String, Value>, key: &str| {
         errors.insert(

@@ -73,6 +73,8 @@ pub struct EndpointRules {
     pub path: &'static str,
     /// Every parameter's rule, as JSON (`crate::typed::rules`).
     pub rules: &'static str,
+    /// The versions that have the method (bit `i`: `crate::api::PVE_VERSIONS[i]`).
+    pub versions: u32,
 }
 
 /// A guest to add to the fake: `GuestSpec::qemu(100).name("web").running()`.
@@ -204,6 +206,9 @@ pub struct MockPveBuilder {
     seed: bool,
     /// Certificate chain and key (PEM) to serve instead of generated ones.
     identity: Option<(String, String)>,
+    /// The vendored PVE version to play (index in `crate::api::PVE_VERSIONS`), or a label
+    /// that names none (reported by `start`).
+    pve_version: std::result::Result<usize, String>,
 }
 
 impl MockPveBuilder {
@@ -232,6 +237,26 @@ impl MockPveBuilder {
     /// [`MockPve::client_builder`] pins the certificate's fingerprint.
     pub fn certificate(mut self, cert_pem: &str, key_pem: &str) -> MockPveBuilder {
         self.identity = Some((cert_pem.to_owned(), key_pem.to_owned()));
+        self
+    }
+
+    /// Play this PVE version (default: the newest vendored one): `8.4.17`, `9.1.11`, `9.2`,
+    /// or a release line (`8.4`). `GET /version` answers it, paths that version does not
+    /// have are PVE's 501, parameters and values it does not have are refused with its 400,
+    /// and answers follow its schema. Any of [`crate::api::PVE_VERSIONS`].
+    pub fn pve_version(mut self, version: &str) -> MockPveBuilder {
+        let vendored = crate::api::PVE_VERSIONS;
+        let line = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+        self.pve_version = vendored
+            .iter()
+            .position(|v| *v == version)
+            .or_else(|| vendored.iter().position(|v| line(v) == version))
+            .ok_or_else(|| {
+                format!(
+                    "the mock plays the vendored PVE versions ({}), not {version:?}",
+                    vendored.join(", ")
+                )
+            });
         self
     }
 
@@ -291,6 +316,7 @@ impl MockPve {
             password: "secret".into(),
             seed: true,
             identity: None,
+            pve_version: Ok(crate::api::PVE_VERSIONS.len().saturating_sub(1)),
         }
     }
 
@@ -299,6 +325,7 @@ impl MockPve {
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
         let setup = |e: &dyn std::fmt::Display| Error::Config(format!("mock PVE set-up: {e}"));
+        let schema = options.pve_version.clone().map_err(|e| setup(&e))?;
         let (ca_pem, cert_pem, chain, key) = match &options.identity {
             None => {
                 let (ca_pem, cert_pem, cert_der, key_der) = certificate().map_err(|e| setup(&e))?;
@@ -330,10 +357,9 @@ impl MockPve {
             .await
             .map_err(|e| setup(&e))?;
         let port = listener.local_addr().map_err(|e| setup(&e))?.port();
-        let state = Arc::new(Mutex::new(state::State::new(
-            &options.user,
-            &options.password,
-        )));
+        let mut state = state::State::new(&options.user, &options.password);
+        state.play_version(schema);
+        let state = Arc::new(Mutex::new(state));
         let (stop, stopped) = tokio::sync::watch::channel(());
         let server = tokio::spawn(server::serve(
             listener,

@@ -37,12 +37,24 @@ pub(crate) struct Match<'a> {
     pub(crate) params: BTreeMap<String, String>,
 }
 
-/// The parsed schema.
-pub(crate) fn tree() -> &'static PathNode {
-    static TREE: OnceLock<PathNode> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let json: Value =
-            serde_json::from_str(crate::api::__mock::SCHEMA_JSON).unwrap_or(Value::Null);
+/// The parsed schema of the vendored version at `index` (read once, when first played).
+pub(crate) fn tree(index: usize) -> &'static PathNode {
+    static TREES: OnceLock<Vec<OnceLock<PathNode>>> = OnceLock::new();
+    let trees = TREES.get_or_init(|| {
+        crate::api::__mock::SCHEMAS
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect()
+    });
+    static EMPTY: OnceLock<PathNode> = OnceLock::new();
+    let Some(slot) = trees.get(index) else {
+        return EMPTY.get_or_init(PathNode::default);
+    };
+    slot.get_or_init(|| {
+        let text = crate::api::__mock::SCHEMAS
+            .get(index)
+            .map_or("null", |(_, json)| json);
+        let json: Value = serde_json::from_str(text).unwrap_or(Value::Null);
         let mut root = PathNode {
             template: String::new(),
             ..PathNode::default()

@@ -322,6 +322,8 @@ pub(crate) struct State {
     pub(crate) cluster_name: String,
     pub(crate) version: String,
     pub(crate) release: String,
+    /// The PVE version played: its index in `crate::api::PVE_VERSIONS`.
+    pub(crate) schema: usize,
     pub(crate) nodes: BTreeMap<String, bool>,
     pub(crate) guests: BTreeMap<u32, Guest>,
     pub(crate) storages: BTreeMap<String, Storage>,
@@ -345,6 +347,25 @@ pub(crate) struct State {
     pub(crate) lock_wait: Duration,
     /// Added to every answer (a slow network).
     pub(crate) latency: Duration,
+}
+
+impl State {
+    /// Plays the vendored version at `index` of `crate::api::PVE_VERSIONS`: `/version`
+    /// answers it (`9.2` as `9.2.0`), its schema routes and shapes answers.
+    pub(crate) fn play_version(&mut self, index: usize) {
+        let label = crate::api::PVE_VERSIONS
+            .get(index)
+            .copied()
+            .unwrap_or("9.2");
+        let parts: Vec<&str> = label.split('.').collect();
+        self.release = parts.iter().take(2).copied().collect::<Vec<_>>().join(".");
+        self.version = if parts.len() < 3 {
+            format!("{label}.0")
+        } else {
+            label.to_owned()
+        };
+        self.schema = index;
+    }
 }
 
 pub(crate) fn unix_now() -> u64 {
@@ -386,8 +407,9 @@ impl State {
         };
         State {
             cluster_name: "mockcluster".into(),
-            version: "9.2.0".into(),
-            release: "9.2".into(),
+            version: String::new(),
+            release: String::new(),
+            schema: 0,
             nodes: BTreeMap::from([("pve1".to_owned(), true)]),
             guests: BTreeMap::new(),
             storages: BTreeMap::from([("local".to_owned(), dir), ("local-lvm".to_owned(), lvm)]),

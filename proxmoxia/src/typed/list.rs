@@ -38,6 +38,13 @@ impl<T> From<Vec<T>> for List<T> {
     }
 }
 
+/// `["cpu", "mem"].into()`.
+impl<T, U: Into<T>, const N: usize> From<[U; N]> for List<T> {
+    fn from(items: [U; N]) -> List<T> {
+        List(items.into_iter().map(Into::into).collect())
+    }
+}
+
 impl<T> FromIterator<T> for List<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> List<T> {
         List(iter.into_iter().collect())

@@ -58,9 +58,35 @@ macro_rules! pve_response_struct {
     };
 }
 
-/// The parameters of one endpoint: `new` takes the required ones, decoding refuses unknown
-/// names (typos), encoding gives the wire form. With no required parameter it is `Default`.
+/// The parameters of one endpoint: `new` takes the required ones (positionally, or by name
+/// in the endpoint's `Required` struct when there are two or more: `by Required`), decoding
+/// refuses unknown names (typos), encoding gives the wire form.
 macro_rules! pve_params_struct {
+    (
+        $(#[$meta:meta])*
+        $name:ident rules $rules:literal by $req:ident {
+            required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
+            optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
+        }
+    ) => {
+        $crate::typed::pve_params_struct! { @body
+            $(#[$meta])* $name rules $rules
+            required { $( $(#[$rmeta])* $rwire $rhow $rfield : $rty ),* }
+            optional { $( $(#[$ometa])* $owire $ohow $ofield : $oty ),* }
+        }
+
+        impl $name {
+            /// The parameters with the required ones set and the others left out.
+            #[inline]
+            pub fn new(required: $req) -> Self {
+                let $req { $( $rfield, )* } = required;
+                $name {
+                    $( $rfield, )*
+                    $( $ofield: ::std::default::Default::default(), )*
+                }
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         $name:ident rules $rules:literal {
@@ -68,17 +94,15 @@ macro_rules! pve_params_struct {
             optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
         }
     ) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq)]
-        #[non_exhaustive]
-        pub struct $name {
-            $( $(#[$rmeta])* pub $rfield: $rty, )*
-            $( $(#[$ometa])* pub $ofield: $oty, )*
+        $crate::typed::pve_params_struct! { @body
+            $(#[$meta])* $name rules $rules
+            required { $( $(#[$rmeta])* $rwire $rhow $rfield : $rty ),* }
+            optional { $( $(#[$ometa])* $owire $ohow $ofield : $oty ),* }
         }
 
         impl $name {
-            /// The parameters with the required ones set and the others left out.
-            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            /// The parameters with the required one set and the others left out.
+            #[allow(clippy::new_without_default)]
             #[inline]
             pub fn new($( $rfield: $rty ),*) -> Self {
                 $name {
@@ -86,6 +110,21 @@ macro_rules! pve_params_struct {
                     $( $ofield: ::std::default::Default::default(), )*
                 }
             }
+        }
+    };
+    (
+        @body
+        $(#[$meta:meta])*
+        $name:ident rules $rules:literal
+        required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* }
+        optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$rmeta])* pub $rfield: $rty, )*
+            $( $(#[$ometa])* pub $ofield: $oty, )*
         }
 
         impl $crate::typed::Decode for $name {
@@ -144,6 +183,7 @@ macro_rules! pve_params_struct {
         }
 
         impl $crate::typed::Validate for $name {
+            const RULES: &'static str = $rules;
             #[inline]
             fn validate(&self) -> $crate::Result<()> {
                 $crate::validate::params_json(&$crate::typed::Encode::encode(self), $rules)
@@ -151,6 +191,33 @@ macro_rules! pve_params_struct {
         }
 
         $crate::typed::pve_serde!($name);
+    };
+}
+
+/// The required parameters of an endpoint that has two or more, as named fields: a call
+/// names each one, so two of the same type cannot be swapped, and one a newer schema adds
+/// is a missing field, not a silent shift.
+macro_rules! pve_required_struct {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$fmeta:meta])* $wire:literal $how:ident $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::typed::debug_struct(f, stringify!($name), &[
+                    $( (stringify!($field), &self.$field), )*
+                ])
+            }
+        }
     };
 }
 
@@ -321,15 +388,23 @@ macro_rules! pve_serde {
 }
 
 /// An enum of a request parameter: closed, an unknown value is an error.
+///
+/// Each value is `Variant = "wire"`, then optionally `doc "text"` (replacing the doc, which
+/// is the wire value) and `if cfg-predicate` (the value exists only where it holds: the
+/// `proxmoxia_pve` cfg leaves out values a chosen PVE version lacks).
 macro_rules! pve_closed_enum {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
+        $name:ident { $( $variant:ident = $wire:literal $(doc $vdoc:literal)? $(if $cfg:meta)? ),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Hash)]
         pub enum $name {
-            $( #[doc = concat!("`", $wire, "`")] $variant, )*
+            $(
+                #[doc = $crate::typed::pve_closed_enum!(@doc $wire $($vdoc)?)]
+                $(#[cfg($cfg)])?
+                $variant,
+            )*
         }
 
         // Written out: the derive adds a method per type that is compiled to machine code.
@@ -338,7 +413,7 @@ macro_rules! pve_closed_enum {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(match self { $( $name::$variant => stringify!($variant), )* })
+                f.write_str(match self { $( $(#[cfg($cfg)])? $name::$variant => stringify!($variant), )* })
             }
         }
 
@@ -346,7 +421,7 @@ macro_rules! pve_closed_enum {
             /// The value as PVE writes it.
             #[inline]
             pub const fn as_str(&self) -> &'static str {
-                match self { $( $name::$variant => $wire, )* }
+                match self { $( $(#[cfg($cfg)])? $name::$variant => $wire, )* }
             }
         }
 
@@ -361,11 +436,10 @@ macro_rules! pve_closed_enum {
             type Err = $crate::typed::UnknownVariant;
             #[inline]
             fn from_str(s: &str) -> ::std::result::Result<Self, $crate::typed::UnknownVariant> {
-                const ALL: &[$name] = &[$($name::$variant),*];
-                ALL.iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| $crate::typed::UnknownVariant::new(s, &[$($wire),*]))
+                match s {
+                    $( $(#[cfg($cfg)])? $wire => ::std::result::Result::Ok($name::$variant), )*
+                    _ => ::std::result::Result::Err($crate::typed::UnknownVariant::new(s, &[$($wire),*])),
+                }
             }
         }
 
@@ -390,19 +464,21 @@ macro_rules! pve_closed_enum {
         }
 
     };
+    (@doc $wire:literal) => { concat!("`", $wire, "`") };
+    (@doc $wire:literal $doc:literal) => { $doc };
 }
 
 /// An enum of an answer: open, a value a newer PVE adds arrives as `Unrecognized`.
 macro_rules! pve_open_enum {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }
+        $name:ident { $( $variant:ident = $wire:literal $(doc $vdoc:literal)? ),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Hash)]
         #[non_exhaustive]
         pub enum $name {
-            $( #[doc = concat!("`", $wire, "`")] $variant, )*
+            $( #[doc = $crate::typed::pve_closed_enum!(@doc $wire $($vdoc)?)] $variant, )*
             /// A value this schema does not list (from a newer PVE).
             Unrecognized(::std::string::String),
         }
@@ -494,7 +570,7 @@ macro_rules! pve_endpoint {
     (
         $(#[$meta:meta])*
         $method:ident $path:literal $name:literal suffix $suffix:literal
-        path_rules $path_rules:literal
+        path_rules $path_rules:literal versions $versions:literal
         handle $handle:ty, params $params:ty, response $response:ty
     ) => {
         // A marker type, never a value: no derives (each would be code to check).
@@ -509,6 +585,7 @@ macro_rules! pve_endpoint {
                 name: $name,
                 suffix: $suffix,
                 path_rules: $path_rules,
+                versions: $versions,
             };
             type Handle = $handle;
             type Params = $params;
@@ -519,5 +596,5 @@ macro_rules! pve_endpoint {
 
 pub(crate) use {
     pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_response_struct, pve_serde,
+    pve_property_string, pve_required_struct, pve_response_struct, pve_serde,
 };

@@ -22,7 +22,7 @@ pub use encode::Encode;
 pub use list::List;
 pub(crate) use macros::{
     pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_response_struct, pve_serde,
+    pve_property_string, pve_required_struct, pve_response_struct, pve_serde,
 };
 pub use propstring::{PropError, PropertyString, Unparsed};
 
@@ -185,6 +185,10 @@ impl std::error::Error for UnknownVariant {}
 
 /// Parameters a typed request checks before anything is sent.
 pub trait Validate {
+    /// The rules of the parameters, as the generator writes them.
+    #[doc(hidden)]
+    const RULES: &'static str = "[]";
+
     /// `Ok` when every rule of the schema the client can decide holds.
     fn validate(&self) -> Result<()> {
         Ok(())
@@ -200,6 +204,8 @@ pub struct EndpointInfo {
     pub name: &'static str,
     pub suffix: &'static str,
     pub path_rules: &'static str,
+    /// The versions that have the method: bit `i` is `crate::api::PVE_VERSIONS[i]`.
+    pub versions: u32,
 }
 
 /// The parameters of an endpoint that takes none (beyond its path).
@@ -263,10 +269,13 @@ pub trait Endpoint: 'static {
     /// any value, so requests check them before sending.
     #[doc(hidden)]
     const PATH_RULES: &'static str = Self::INFO.path_rules;
+    /// The PVE versions whose schema has this method: bit `i` stands for
+    /// [`crate::api::PVE_VERSIONS`]`[i]`.
+    const VERSIONS: u32 = Self::INFO.versions;
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
-    type Params: Encode + Decode + Validate + Send + 'static;
+    type Params: Encode + Decode + Validate + Send + Sync + 'static;
     /// The typed answer.
     type Response: Decode + Send + 'static;
 }
@@ -347,16 +356,41 @@ impl<E: Endpoint> Request<E> {
     /// The wire form: what would be sent (after validation).
     pub fn to_form(&self) -> Result<Form> {
         self.validate()?;
-        let mut form = Form::from_value(self.params.encode())?;
+        self.form(self.params.encode())
+    }
+
+    fn form(&self, encoded: Value) -> Result<Form> {
+        let mut form = Form::from_value(encoded)?;
         for (k, v) in self.extra.pairs() {
             form.push(k.clone(), v.clone());
         }
         Ok(form)
     }
 
+    /// Checks the request as [`validate`](Request::validate) does, then against PVE
+    /// `version`: everything it uses must exist there ([`Error::Unsupported`]), and parameters
+    /// whose rules differ between versions must meet that version's. This is what sending
+    /// checks once the client knows the cluster's version.
+    pub fn validate_for(&self, version: &crate::PveVersion) -> Result<()> {
+        self.validate()?;
+        crate::version::check_request::<E>(Some(&self.target.path), &self.params.encode(), version)
+    }
+
+    /// Validates, checks the cluster's version has what the request uses, and gives the
+    /// wire form.
+    async fn prepare(&self) -> Result<Form> {
+        self.validate()?;
+        let encoded = self.params.encode();
+        self.target
+            .client
+            .check_versions::<E>(&self.target.path, &encoded)
+            .await?;
+        self.form(encoded)
+    }
+
     /// Sends the request and returns PVE's answer undecoded (the `data` value).
     pub async fn send_json(self) -> Result<Value> {
-        let form = self.to_form()?;
+        let form = self.prepare().await?;
         self.target
             .client
             .call(E::METHOD.to_reqwest(), &self.target.path, form)
@@ -365,7 +399,7 @@ impl<E: Endpoint> Request<E> {
 
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<E::Response> {
-        let form = self.to_form()?;
+        let form = self.prepare().await?;
         let body = self
             .target
             .client
@@ -393,6 +427,19 @@ impl<E: Endpoint<Response = Option<String>>> Request<E> {
             None => Ok(None),
         }
     }
+}
+
+/// Checks a request to `E` as [`Request::validate_for`] does, from its parts: the path it
+/// goes to (relative to the API root, escaped, as [`Request::api_path`] gives it) and its
+/// parameters.
+pub fn validate_for<E: Endpoint>(
+    path: &str,
+    params: &E::Params,
+    version: &crate::PveVersion,
+) -> Result<()> {
+    crate::validate::path_params(E::PATH, path, E::PATH_RULES)?;
+    params.validate()?;
+    crate::version::check_request::<E>(Some(path), &params.encode(), version)
 }
 
 /// Decodes an answer body's `data` as `T`; failures keep the body and the JSON path.

@@ -67,6 +67,9 @@ pub struct Rule {
     pub format: Format,
     /// Another parameter (or key) that must be given with this one.
     pub requires: Option<String>,
+    /// Values not every vendored PVE version allows, with the versions that do (a mask over
+    /// `crate::api::PVE_VERSIONS`).
+    pub enum_versions: Vec<(String, u32)>,
 }
 
 impl Rule {
@@ -83,6 +86,7 @@ impl Rule {
             pattern: None,
             format: Format::None,
             requires: None,
+            enum_versions: Vec::new(),
         }
     }
 
@@ -130,6 +134,16 @@ impl Rule {
             pattern: text("p"),
             format,
             requires: text("req"),
+            enum_versions: v
+                .get("ev")
+                .and_then(Value::as_object)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|(k, m)| Some((k.clone(), u32::try_from(m.as_u64()?).ok()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -143,6 +157,21 @@ pub struct ParamRule {
     pub indexed: bool,
     /// The rule of each value.
     pub rule: Rule,
+    /// The vendored versions that have it, where not every version of its method does.
+    pub versions: Option<u32>,
+    /// Where versions check it differently, each version's own rule (with the versions it
+    /// applies to); [`rule`](ParamRule::rule) is then the widest of them.
+    pub by_version: Vec<(u32, Rule)>,
+}
+
+impl ParamRule {
+    /// The rule the vendored version at `index` of `crate::api::PVE_VERSIONS` checks.
+    pub fn for_version(&self, index: usize) -> &Rule {
+        self.by_version
+            .iter()
+            .find(|(mask, _)| mask & (1 << index) != 0)
+            .map_or(&self.rule, |(_, rule)| rule)
+    }
 }
 
 /// One key of a property string.
@@ -157,6 +186,8 @@ pub struct PropKey {
     /// Writing `this=value` sets `key_alias` to this key's name and `alias` to `value`
     /// (`virtio=BC:24:..` sets `model=virtio`, `macaddr=BC:24:..`).
     pub key_alias: Option<String>,
+    /// The vendored versions that have the key, where not every version does.
+    pub versions: Option<u32>,
 }
 
 /// A property-string format: its keys, and the key a bare value stands for.
@@ -194,12 +225,20 @@ impl PropFormat {
                                 .unwrap_or_else(|| Rule::new(Ty::Str, true)),
                             alias: text(k, "a"),
                             key_alias: text(k, "ka"),
+                            versions: mask(k),
                         })
                         .collect()
                 })
                 .unwrap_or_default(),
         }
     }
+}
+
+/// The `v` of an entry: a mask of vendored versions.
+fn mask(v: &Value) -> Option<u32> {
+    v.get("v")
+        .and_then(Value::as_u64)
+        .and_then(|m| u32::try_from(m).ok())
 }
 
 /// A generated text (address, length) and the type read from it.
@@ -249,6 +288,20 @@ pub fn params(json: &'static str) -> &'static [ParamRule] {
                             .get("r")
                             .map(Rule::from_json)
                             .unwrap_or_else(|| Rule::new(Ty::Any, true)),
+                        versions: mask(p),
+                        by_version: p
+                            .get("vr")
+                            .and_then(Value::as_array)
+                            .map(|alternatives| {
+                                alternatives
+                                    .iter()
+                                    .filter_map(|a| {
+                                        let m = u32::try_from(a.get(0)?.as_u64()?).ok()?;
+                                        Some((m, Rule::from_json(a.get(1)?)))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     })
                     .collect::<Vec<_>>()
             })

@@ -56,7 +56,11 @@ fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
 /// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
 pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
-    let rules = rules::params(rules_json);
+    path_params_with(template, path, rules::params(rules_json))
+}
+
+/// Checks the path parameters of `path` against `rules`.
+pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) -> Result<()> {
     if rules.is_empty() {
         return Ok(());
     }

@@ -1,0 +1,303 @@
+//! PVE versions: the cluster's, and the guard that refuses, before sending, what it lacks.
+//!
+//! The typed API is the union of several PVE versions' schemas ([`crate::api::PVE_VERSIONS`]);
+//! every method, parameter, enum value and property-string key knows the versions that have
+//! it, as a bit mask over that list. The client learns the cluster's version once (from
+//! `GET /version`, or [`ClientBuilder::pve_version`](crate::ClientBuilder::pve_version)) and
+//! checks each typed call that uses something not every version has.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, Unsupported};
+use crate::typed::rules::{Format, ParamRule, PropFormat};
+use crate::typed::{Endpoint, Validate};
+
+/// A PVE version, as `GET /version` reports it (`8.4.17`, `9.2.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PveVersion {
+    text: String,
+    numbers: Vec<u32>,
+}
+
+impl PveVersion {
+    /// Reads a version: dot-separated numbers, at least major and minor (`9.2`, `8.4.17`);
+    /// anything after a `-` or `~` is ignored (`9.0.0~11`).
+    pub fn parse(text: &str) -> Result<PveVersion> {
+        let core = text
+            .trim()
+            .split(['-', '~', '+', ' '])
+            .next()
+            .unwrap_or_default();
+        let numbers: Option<Vec<u32>> = core.split('.').map(|n| n.parse().ok()).collect();
+        match numbers {
+            Some(numbers) if numbers.len() >= 2 => Ok(PveVersion {
+                text: text.trim().to_owned(),
+                numbers,
+            }),
+            _ => Err(Error::Config(format!(
+                "{text:?} is not a PVE version (expected something like 8.4.17)"
+            ))),
+        }
+    }
+
+    /// The version as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The index in [`crate::api::PVE_VERSIONS`] of the schema this version is checked
+    /// against, the first rule that applies:
+    /// * the vendored version of the same release line (`9.2.3` is `9.2`);
+    /// * the oldest vendored version of the same major version (`9.0.10` is `9.1.11`: a
+    ///   major release brings the big API changes, its point releases add little);
+    /// * newer than every vendored version: the newest; older than all: the oldest;
+    /// * else the newest vendored version older than it.
+    pub fn schema_index(&self, vendored: &[&str]) -> usize {
+        let mut known: Vec<(usize, PveVersion)> = vendored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((i, PveVersion::parse(v).ok()?)))
+            .collect();
+        known.sort_by(|a, b| a.1.numbers.cmp(&b.1.numbers));
+        let pick = known
+            .iter()
+            .find(|(_, v)| v.numbers[..2] == self.numbers[..2])
+            .or_else(|| known.iter().find(|(_, v)| v.numbers[0] == self.numbers[0]))
+            .or_else(|| known.iter().rev().find(|(_, v)| v.numbers <= self.numbers))
+            .or_else(|| known.first());
+        pick.map_or(0, |(i, _)| *i)
+    }
+}
+
+impl fmt::Display for PveVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Every vendored version.
+fn all_versions() -> u32 {
+    let n = crate::api::PVE_VERSIONS.len();
+    if n >= 32 { u32::MAX } else { (1 << n) - 1 }
+}
+
+/// The vendored versions in `mask`, for messages (`9.1.11, 9.2`).
+fn names(mask: u32) -> Vec<String> {
+    crate::api::PVE_VERSIONS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, v)| (*v).to_owned())
+        .collect()
+}
+
+/// One thing a request uses that not every vendored version has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Restricted {
+    /// What it is, for messages (`` parameter `audiences` of POST /access/domains ``).
+    pub(crate) item: String,
+    pub(crate) versions: u32,
+}
+
+/// What a typed request to `method path` with `params` (encoded) uses that some version
+/// lacks: the method itself, parameters, enum values, property-string keys.
+pub(crate) fn restrictions(
+    method: &str,
+    path: &str,
+    versions: u32,
+    rules: &[ParamRule],
+    params: &Value,
+) -> Vec<Restricted> {
+    let all = all_versions();
+    let at = format!("{method} {path}");
+    let mut out = Vec::new();
+    if versions & all != all {
+        out.push(Restricted {
+            item: at.clone(),
+            versions,
+        });
+    }
+    let Some(map) = params.as_object() else {
+        return out;
+    };
+    for rule in rules {
+        let given: Vec<(&String, &Value)> = map
+            .iter()
+            .filter(|(k, v)| {
+                !v.is_null()
+                    && if rule.indexed {
+                        crate::typed::decode::family_index(k, &rule.name).is_some()
+                    } else {
+                        **k == rule.name
+                    }
+            })
+            .collect();
+        for (key, value) in given {
+            if let Some(v) = rule.versions {
+                out.push(Restricted {
+                    item: format!("parameter `{key}` of {at}"),
+                    versions: v,
+                });
+            }
+            for text in scalars(value) {
+                if let Some((_, v)) = rule.rule.enum_versions.iter().find(|(e, _)| *e == text) {
+                    out.push(Restricted {
+                        item: format!("value `{text}` of parameter `{key}` of {at}"),
+                        versions: *v,
+                    });
+                }
+                if let Format::Prop(format) = &rule.rule.format {
+                    prop_keys(&format!("{key} of {at}"), &text, format, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The scalar values of a parameter as text (an array's items each).
+fn scalars(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Bool(b) => vec![if *b { "1" } else { "0" }.to_owned()],
+        Value::Number(n) => vec![n.to_string()],
+        Value::Array(items) => items.iter().flat_map(scalars).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted>) {
+    let Ok(pairs) = crate::typed::propstring::parse(text, format) else {
+        return; // validation reports what does not parse
+    };
+    for key in &format.keys {
+        let Some(v) = key.versions else { continue };
+        if pairs.known.contains_key(&key.key) {
+            out.push(Restricted {
+                item: format!("key `{}` of parameter {at}", key.key),
+                versions: v,
+            });
+        }
+    }
+}
+
+/// Whether checking a request to `E` needs the cluster's version: it uses something not
+/// every vendored version has, or a parameter (path ones included) the versions check
+/// differently.
+pub(crate) fn needs_version<E: Endpoint>(params: &Value) -> bool {
+    let rules = crate::typed::rules::params(<E::Params as Validate>::RULES);
+    let path_rules = crate::typed::rules::params(E::PATH_RULES);
+    // A parameter checked differently matters when it is given, or some version requires it.
+    let differs = |r: &ParamRule, given: bool| {
+        !r.by_version.is_empty() && (given || r.by_version.iter().any(|(_, own)| !own.optional))
+    };
+    path_rules.iter().any(|r| differs(r, true))
+        || rules.iter().any(|r| differs(r, is_given(r, params)))
+        || !restrictions(E::METHOD.as_str(), E::PATH, E::VERSIONS, rules, params).is_empty()
+}
+
+/// Whether `params` (encoded) give parameter `rule` (any member, for a family).
+fn is_given(rule: &ParamRule, params: &Value) -> bool {
+    params.as_object().is_some_and(|map| {
+        map.iter().any(|(k, v)| {
+            !v.is_null()
+                && if rule.indexed {
+                    crate::typed::decode::family_index(k, &rule.name).is_some()
+                } else {
+                    *k == rule.name
+                }
+        })
+    })
+}
+
+/// Checks a request to `E` (already validated with the widest rules) against the cluster's
+/// version: what it uses must exist there, and parameters the versions check differently
+/// (in `params`, or in the request's `path` when given) must meet that version's rule.
+pub(crate) fn check_request<E: Endpoint>(
+    path: Option<&str>,
+    params: &Value,
+    cluster: &PveVersion,
+) -> Result<()> {
+    let index = cluster.schema_index(crate::api::PVE_VERSIONS);
+    let rules = crate::typed::rules::params(<E::Params as Validate>::RULES);
+    check(
+        &restrictions(E::METHOD.as_str(), E::PATH, E::VERSIONS, rules, params),
+        cluster,
+        index,
+    )?;
+    if let Some(path) = path {
+        let own = own_rules(crate::typed::rules::params(E::PATH_RULES), index);
+        crate::validate::path_params_with(E::PATH, path, &own)?;
+    }
+    crate::validate::params(params, &own_rules(rules, index))
+}
+
+/// The rules of the parameters the versions check differently, as version `index` has them.
+fn own_rules(rules: &[ParamRule], index: usize) -> Vec<ParamRule> {
+    rules
+        .iter()
+        .filter(|r| !r.by_version.is_empty())
+        .map(|r| ParamRule {
+            rule: r.for_version(index).clone(),
+            by_version: Vec::new(),
+            ..r.clone()
+        })
+        .collect()
+}
+
+/// The first restriction the version at `index` of [`crate::api::PVE_VERSIONS`] does not
+/// meet, as the error to return.
+fn check(found: &[Restricted], cluster: &PveVersion, index: usize) -> Result<()> {
+    match found.iter().find(|r| r.versions & (1 << index) == 0) {
+        None => Ok(()),
+        Some(r) => Err(Error::Unsupported(Box::new(Unsupported {
+            item: r.item.clone(),
+            versions: names(r.versions),
+            cluster: cluster.as_str().to_owned(),
+            checked_against: crate::api::PVE_VERSIONS
+                .get(index)
+                .map_or_else(String::new, |v| (*v).to_owned()),
+        }))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(v: &str) -> usize {
+        PveVersion::parse(v)
+            .unwrap()
+            .schema_index(&["8.4.17", "9.1.11", "9.2"])
+    }
+
+    #[test]
+    fn a_cluster_version_maps_to_a_vendored_schema() {
+        assert_eq!(index("8.4.17"), 0);
+        assert_eq!(index("8.4.1"), 0, "same release line");
+        assert_eq!(index("9.1.2"), 1, "same release line");
+        assert_eq!(index("9.2.0"), 2);
+        assert_eq!(index("9.0.10"), 1, "the oldest of its major version");
+        assert_eq!(index("8.3.5"), 0, "the oldest of its major version");
+        assert_eq!(index("10.0"), 2, "newer than all: the newest");
+        assert_eq!(index("7.4.3"), 0, "older than all: the oldest");
+        assert_eq!(index("9.0.0~11"), 1);
+        assert_eq!(
+            PveVersion::parse("7.1")
+                .unwrap()
+                .schema_index(&["6.4", "8.4.17"]),
+            0,
+            "between major versions: the newest older one"
+        );
+    }
+
+    #[test]
+    fn versions_must_look_like_versions() {
+        for bad in ["", "9", "x.y", "nine"] {
+            assert!(PveVersion::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(PveVersion::parse(" 9.2.1 ").unwrap().as_str(), "9.2.1");
+    }
+}
