@@ -21,7 +21,7 @@ use crate::docs;
 use crate::fixups;
 use crate::names::{self, Name, Scope};
 use crate::props::{self, Formats};
-use crate::rules::{self, ParamRuleIr, RuleFormat, RuleIr};
+use crate::rules::{self, ParamRuleIr};
 use crate::schema::{Format, Method, Node, Schema, Segment, Tree, Verb};
 use crate::versions::{Mask, Versions};
 
@@ -1062,7 +1062,7 @@ fn enum_type(
 ) -> Result<Ty, String> {
     let values = rules::dedup(schema.enum_values().unwrap_or_default());
     let def = enum_ir(
-        type_name,
+        &format!("{type_name} in {}", ctx.path),
         field,
         &values,
         &schema.enum_versions(),
@@ -1076,7 +1076,7 @@ fn enum_type(
     )
 }
 
-/// An enum of `values` (in order), named `type_name` (for messages).
+/// An enum of `values` (in order); `type_name` says which, in messages.
 pub fn enum_ir(
     type_name: &str,
     field: &str,

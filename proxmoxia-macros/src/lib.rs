@@ -20,13 +20,14 @@ mod load;
 mod merge;
 mod names;
 mod props;
+#[cfg(test)]
+mod report;
 mod rules;
 mod schema;
 #[cfg(test)]
 mod surface;
-// TODO(rewrite): generator tests
-// #[cfg(test)]
-// mod tests;
+#[cfg(test)]
+mod tests;
 mod versions;
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};

@@ -602,7 +602,7 @@ pub fn union_formats(formats: &[&Map]) -> Map {
 // Preparing one version.
 
 /// A copy of `tree` whose named property-string formats are spelled out.
-fn prepare(tree: &Tree) -> Tree {
+pub(crate) fn prepare(tree: &Tree) -> Tree {
     let named = NamedFormats::of(tree);
     let mut out = tree.clone();
     fn walk(nodes: &mut [Node], named: &NamedFormats) {
@@ -799,7 +799,8 @@ mod tests {
             ),
             r#"{"items":{"type":"string"},"type":"array"}"#
         );
-        // An answer of `null` in one version: the other's, optional.
+        // An answer of `null` in one version: the other's, optional (its fields, which
+        // that version lacks, too).
         assert_eq!(
             merged(
                 &[
@@ -808,7 +809,7 @@ mod tests {
                 ],
                 Mode::Answer
             ),
-            r#"{"optional":1,"properties":{"a":{"type":"string"}},"type":"object"}"#
+            r#"{"optional":1,"properties":{"a":{"optional":1,"type":"string","x-versions":2}},"type":"object"}"#
         );
     }
 

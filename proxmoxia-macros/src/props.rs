@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::docs;
 use crate::fixups;
-use crate::ir::{EnumIr, FieldIr, How, Ty, VariantIr};
+use crate::ir::{EnumIr, FieldIr, How, Ty};
 use crate::json::{Map, Value};
 use crate::merge;
 use crate::names::{self, Name, Scope};

@@ -259,13 +259,6 @@ impl PropFormatIr {
         out.insert("k".into(), Value::Array(keys));
         Value::Object(out)
     }
-
-    /// The key entry named `key` (aliases included).
-    pub fn key_names(&self) -> impl Iterator<Item = &str> {
-        self.keys.iter().map(|k| match k {
-            PropKeyIr::Key { key, .. } | PropKeyIr::Alias { key, .. } => key.as_str(),
-        })
-    }
 }
 
 /// A list of parameter rules as text.

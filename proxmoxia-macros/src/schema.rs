@@ -301,25 +301,6 @@ fn parse_method(verb: Verb, value: &Value) -> Result<Method, String> {
     })
 }
 
-#[cfg(test)]
-impl Tree {
-    /// The node at `path`, if any.
-    pub fn find(&self, path: &str) -> Option<&Node> {
-        fn search<'a>(nodes: &'a [Node], path: &str) -> Option<&'a Node> {
-            for node in nodes {
-                if node.path == path {
-                    return Some(node);
-                }
-                if path.starts_with(&format!("{}/", node.path)) {
-                    return search(&node.children, path);
-                }
-            }
-            None
-        }
-        search(&self.roots, path)
-    }
-}
-
 impl Node {
     /// The single `{param}` child, when this is a collection (`/nodes` -> `{node}`).
     pub fn param_child(&self) -> Option<&Node> {

@@ -10,8 +10,9 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use crate::emit::{Emitter, count_tokens};
-use crate::ir::{self, HandleFn, HandleIr, How, ModIr, TypeIr};
+use crate::ir::{self, Api, HandleFn, HandleIr, How, ModIr};
 use crate::schema::{self, Tree};
+use crate::versions::{Label, Versions};
 
 // ---------------------------------------------------------------------------------------------
 // Building apidoc fragments
@@ -65,12 +66,23 @@ fn tree(roots: &[String]) -> Tree {
     schema::parse(&json).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
+/// The API of one schema (as a build with `PROXMOXIA_APIDOC` makes it).
+fn build_api(roots: &[String]) -> Result<Api, String> {
+    let tree = tree(roots);
+    let merged = crate::merge::merge(&[&tree]);
+    ir::build(&merged, Versions::new(vec![Label::custom("test")])?)
+}
+
 fn build(roots: &[String]) -> Result<ModIr, String> {
-    ir::Registry::of(&tree(roots)).map(|(_, root)| root)
+    build_api(roots).map(|api| api.root)
 }
 
 fn build_ok(roots: &[String]) -> ModIr {
     build(roots).unwrap_or_else(|e| panic!("generation failed: {e}"))
+}
+
+fn api_ok(roots: &[String]) -> Api {
+    build_api(roots).unwrap_or_else(|e| panic!("generation failed: {e}"))
 }
 
 fn build_err(roots: &[String]) -> String {
@@ -80,21 +92,22 @@ fn build_err(roots: &[String]) -> String {
     }
 }
 
-fn emitter(budget: usize) -> Emitter {
+fn emitter(api: &Api, budget: usize) -> Emitter<'_> {
     Emitter {
-        schema_arg: "schema.json".into(),
+        api,
+        schema_args: vec!["schema.json".into()],
         budget,
         split: Default::default(),
     }
 }
 
-/// The whole output for `roots`, whitespace removed.
+/// The whole output for `roots` (the root module and `formats`), whitespace removed.
 fn expand(roots: &[String]) -> String {
-    squash(
-        &emitter(usize::MAX)
-            .module_contents(&build_ok(roots))
-            .to_string(),
-    )
+    let api = api_ok(roots);
+    let e = emitter(&api, usize::MAX);
+    let mut out = e.module_contents(&api.root);
+    out.extend(e.formats_module());
+    squash(&out.to_string())
 }
 
 fn squash(text: &str) -> String {
@@ -139,11 +152,7 @@ fn handle(m: &ModIr) -> &HandleIr {
 }
 
 fn fn_name(f: &HandleFn) -> String {
-    match f {
-        HandleFn::Child { name, .. }
-        | HandleFn::Item { name, .. }
-        | HandleFn::Verb { name, .. } => name.to_string(),
-    }
+    f.name().to_string()
 }
 
 fn fn_names(m: &ModIr) -> Vec<String> {
@@ -165,20 +174,19 @@ fn method_ir(m: &ModIr, verb: schema::Verb) -> &ir::MethodIr {
         .unwrap_or_else(|| panic!("{} has no {verb:?}", m.path))
 }
 
-/// `(ident, optional, how, value type)` of the params fields.
+/// `(name, optional, how, value type)` of the params fields.
 fn param_fields(m: &ir::MethodIr) -> Vec<(String, bool, &'static str, String)> {
-    m.params
-        .fields
+    m.fields
         .iter()
         .map(|f| {
             (
-                f.ident.to_string(),
+                f.name.to_string(),
                 f.optional,
                 match f.how {
                     How::Field => "field",
                     How::Indexed => "indexed",
                 },
-                squash(&f.value_ty.to_string()),
+                squash(&crate::emit::ty_tokens(&f.ty, None).to_string()),
             )
         })
         .collect()
@@ -222,16 +230,17 @@ fn segments_become_snake_case_modules_and_accessors() {
     )];
     let root = build_ok(&roots);
     let cluster = module(&root, "/cluster");
+    // Children in path order (byte-wise: upper case first), whatever order the schema has.
     assert_eq!(
         fn_names(cluster),
-        ["get_fsinfo", "force_stop", "csrf_check"]
+        ["csrf_check", "force_stop", "get_fsinfo"]
     );
     let idents: Vec<String> = cluster
         .children
         .iter()
-        .map(|c| c.ident.to_string())
+        .map(|c| c.name.to_string())
         .collect();
-    assert_eq!(idents, ["get_fsinfo", "force_stop", "csrf_check"]);
+    assert_eq!(idents, ["csrf_check", "force_stop", "get_fsinfo"]);
     let out = expand(&roots);
     // The accessor keeps the wire segment.
     assert_has(
@@ -331,7 +340,7 @@ fn a_collection_hangs_its_methods_on_the_parent() {
     match handle_fn(&root, "items") {
         HandleFn::Item { literal, param, .. } => {
             assert_eq!(literal.as_deref(), Some("items"));
-            assert_eq!(param.ident.to_string(), "id");
+            assert_eq!(param.name.to_string(), "id");
             assert!(param.integer, "`id` is declared an integer");
         }
         _ => panic!("items() is not an item accessor"),
@@ -342,7 +351,7 @@ fn a_collection_hangs_its_methods_on_the_parent() {
         } => {
             assert_eq!(suffix, "items");
             // `id` is the item's path parameter, not the collection's: it is a parameter here.
-            assert_eq!(required.len(), 1);
+            assert!(matches!(required, ir::RequiredArgs::One(f) if f.wire == "id"));
         }
         _ => panic!("post_items() is not a verb"),
     }
@@ -368,12 +377,12 @@ fn a_collection_hangs_its_methods_on_the_parent() {
     // The endpoint knows it is called on the parent (Client) with a suffix.
     assert_has(
         &out,
-        r#"Post "/items" "create" suffix "items" path_rules "[]" handle crate::Client, params Params"#,
+        r#"Post "/items" "create" suffix "items" path_rules "[]" versions 1 handle crate::Client, params Params"#,
     );
     assert_has(
         &out,
         r#"Get "/items/{id}" "read" suffix "" path_rules "[{\"n\":\"id\",\"r\":{\"t\":\"i\"}}]"
-           handle crate::api::items::id::Handle, params Params"#,
+           versions 1 handle crate::api::items::id::Handle, params Params"#,
     );
 }
 
@@ -424,7 +433,7 @@ fn a_param_under_a_param_is_an_accessor_on_the_parent_item() {
         &out,
         r#"Get "/groups/{group}/{pos}" "read" suffix ""
            path_rules "[{\"n\":\"group\",\"r\":{\"t\":\"s\"}},{\"n\":\"pos\",\"r\":{\"t\":\"i\"}}]"
-           handle crate::api::groups::group::pos::Handle,
+           versions 1 handle crate::api::groups::group::pos::Handle,
            params Params, response Response }
            #[doc = "This method takes no parameters."] pub type Params = crate::typed::NoParams;"#,
     );
@@ -492,18 +501,27 @@ fn required_and_optional_parameters() {
         ]
     );
     let out = expand(&roots);
-    // The required parameters are the verb's positional arguments, in name order.
+    // Two required parameters: named, as the fields of the method's `Required` struct.
     assert_has(
         &out,
-        r#"pub fn post(&self, req: impl ::std::convert::Into<::std::string::String>, zero: i64)
+        r#"pub fn post(&self, required: crate::api::nodes::node::post::Required)
             -> crate::typed::Request<crate::api::nodes::node::post::Endpoint> {
             crate::typed::Request::new(self.0.child(""),
-                crate::api::nodes::node::post::Params::new(req.into(), zero))"#,
+                crate::api::nodes::node::post::Params::new(required))"#,
     );
     assert_has(
         &out,
-        r#"required { #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
-                      #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 }"#,
+        r#"crate::typed::pve_required_struct! {
+            #[doc = "The required parameters of `POST /nodes/{node}`: `req`, `zero`. Give them by name; the optional ones are setters of the request."]
+            Required {
+                #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
+                #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 } }"#,
+    );
+    assert_has(
+        &out,
+        r#"Params rules "[{\"n\":\"req\",\"r\":{\"t\":\"s\"}},{\"n\":\"zero\",\"r\":{\"t\":\"i\"}}]" by Required {
+            required { #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
+                       #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 }"#,
     );
     assert_has(
         &out,
@@ -570,7 +588,7 @@ fn a_method_without_parameters_takes_no_params() {
     let roots = [leaf("/version", &[get("{}", STRING)])];
     let root = build_ok(&roots);
     let m = method_ir(module(&root, "/version"), schema::Verb::Get);
-    assert!(m.params.fields.is_empty());
+    assert!(m.fields.is_empty() && m.params.is_none());
     let out = expand(&roots);
     assert_has(
         &out,
@@ -610,14 +628,15 @@ fn secrets_are_secret() {
     let out = expand(&roots);
     assert_has(
         &out,
-        r#"pub fn post(&self, password: impl ::std::convert::Into<::std::string::String>,
-                              username: impl ::std::convert::Into<::std::string::String>)"#,
-    );
-    assert_has(
-        &out,
-        "Params::new(crate::Secret::new(password.into()), username.into())",
+        r#"pub fn post(&self, required: crate::api::access::ticket::post::Required)"#,
     );
     assert_has(&out, r#""password" field password: crate::Secret"#);
+    // One required secret is positional, taken as text and kept as a secret.
+    assert_has(
+        &out,
+        "pub fn get(&self, value: impl ::std::convert::Into<::std::string::String>)",
+    );
+    assert_has(&out, "Params::new(value.into())");
     assert_has(
         &out,
         r#""otp" field otp: ::std::option::Option<crate::Secret>"#,
@@ -653,19 +672,15 @@ fn parameter_enums_are_closed_and_answer_enums_open() {
     )];
     let root = build_ok(&roots);
     let m = method_ir(module(&root, "/a"), schema::Verb::Get);
+    let api = api_ok(&roots);
     let enums: Vec<(String, Vec<String>, bool)> = m
         .types
         .iter()
-        .filter_map(|t| match t {
-            TypeIr::Enum {
-                ident,
-                values,
-                open,
-                ..
-            } => Some((
-                ident.to_string(),
-                values.iter().map(|(_, w)| w.clone()).collect(),
-                *open,
+        .filter_map(|(local, key)| match api.types[*key].canonical().1 {
+            ir::TypeDef::Enum(e) => Some((
+                local.clone(),
+                e.values.iter().map(|v| v.wire.clone()).collect(),
+                e.open,
             )),
             _ => None,
         })
@@ -698,12 +713,11 @@ fn parameter_enums_are_closed_and_answer_enums_open() {
             #[doc = "Values of `field `state` of Response`.\n\nOpen: a value a newer PVE adds arrives as `Unrecognized`."]
             ResponseState { Up = "up", Down = "down" } }"#,
     );
-    assert_has(&out, r#""mode" field mode: crate::api::a::get::Mode"#);
+    // Inside the method module a type goes by its local name; the handle (elsewhere) names
+    // its module.
+    assert_has(&out, r#""mode" field mode: Mode"#);
     assert_has(&out, "pub fn get(&self, mode: crate::api::a::get::Mode)");
-    assert_has(
-        &out,
-        r#""state" field state: crate::api::a::get::ResponseState"#,
-    );
+    assert_has(&out, r#""state" field state: ResponseState"#);
 }
 
 #[test]
@@ -986,23 +1000,37 @@ fn a_top_level_path_named_like_a_client_method_gets_a_trailing_underscore() {
 // ---------------------------------------------------------------------------------------------
 
 fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
-    let root = build_ok(roots);
-    let m = method_ir(module(&root, path), schema::Verb::Get);
-    let names = m
+    let api = api_ok(roots);
+    let m = method_ir(module(&api.root, path), schema::Verb::Get);
+    let mut names: Vec<String> = m
         .types
         .iter()
-        .map(|t| match t {
-            TypeIr::Response(s) => format!("struct {}", s.ident),
-            TypeIr::Enum { ident, open, .. } => format!("enum {ident} open={open}"),
-            TypeIr::Alias { ident, ty, .. } => {
-                format!("type {ident} = {}", squash(&ty.to_string()))
+        .filter(|(local, _)| local != "Params" && local != "Required")
+        .map(|(local, key)| {
+            let group = &api.types[*key];
+            let (canon, def) = group.canonical();
+            if canon.module != m.module || canon.name != *local {
+                return format!("use {}::{} as {local}", canon.module, canon.name);
             }
-            TypeIr::Reexport { path, local } => {
-                format!("use {} as {local}", squash(&path.to_string()))
+            match def {
+                ir::TypeDef::Struct(_) => format!("struct {local}"),
+                ir::TypeDef::Enum(e) => format!("enum {local} open={}", e.open),
+                other => format!("{local}: {other:?}"),
             }
         })
         .collect();
-    (squash(&m.response.to_string()), names)
+    let response = squash(&crate::emit::ty_tokens(&m.response.ty, None).to_string());
+    if m.response.alias {
+        names.push(format!("type Response = {response}"));
+    }
+    (
+        if m.response.alias {
+            "Response".into()
+        } else {
+            response
+        },
+        names,
+    )
 }
 
 #[test]
@@ -1028,25 +1056,22 @@ fn nested_answer_objects_are_named_after_their_field() {
             "struct ResponseItemLabelsValue",
             "enum ResponseItemState open=true",
             "struct ResponseItem",
-            "type Response = ::std::vec::Vec<crate::api::p::get::ResponseItem>",
+            "type Response = ::std::vec::Vec<ResponseItem>",
         ]
     );
     let out = expand(&roots);
+    assert_has(&out, r#""cpu-info" field cpu_info: ResponseItemCpuInfo"#);
     assert_has(
         &out,
-        r#""cpu-info" field cpu_info: crate::api::p::get::ResponseItemCpuInfo"#,
+        r#""disks" field disks: ::std::vec::Vec<ResponseItemDisksItem>"#,
     );
     assert_has(
         &out,
-        r#""disks" field disks: ::std::vec::Vec<crate::api::p::get::ResponseItemDisksItem>"#,
+        r#""labels" field labels: ::std::collections::BTreeMap<::std::string::String, ResponseItemLabelsValue>"#,
     );
     assert_has(
         &out,
-        r#""labels" field labels: ::std::collections::BTreeMap<::std::string::String, crate::api::p::get::ResponseItemLabelsValue>"#,
-    );
-    assert_has(
-        &out,
-        r#""state" field state: ::std::option::Option<crate::api::p::get::ResponseItemState>"#,
+        r#""state" field state: ::std::option::Option<ResponseItemState>"#,
     );
     assert_has(&out, "crate::typed::pve_response_struct! {");
 }
@@ -1061,7 +1086,7 @@ fn an_object_answer_is_the_response_struct() {
         )],
     )];
     let (response, types) = response_types(&roots, "/p");
-    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(response, "Response");
     assert_eq!(types, ["struct Response"]);
     let out = expand(&roots);
     assert_has(
@@ -1069,7 +1094,7 @@ fn an_object_answer_is_the_response_struct() {
         r#"crate::typed::pve_response_struct! { #[doc = "The thing."] Response {
                #[doc = "`n` (the schema gives no description)."] "n" field n: i64 } }"#,
     );
-    assert_has(&out, "response crate::api::p::get::Response }");
+    assert_has(&out, "response Response }");
 }
 
 #[test]
@@ -1148,7 +1173,7 @@ fn an_answer_with_properties_but_no_type_is_a_struct() {
         )],
         "/p",
     );
-    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(response, "Response");
     assert_eq!(types, ["struct Response"]);
 }
 
@@ -1174,7 +1199,7 @@ fn an_array_without_items_is_a_list_of_values() {
 fn an_enum_without_type_is_an_open_enum() {
     let roots = [leaf("/p", &[get("{}", r#"{"enum": ["a", "b"]}"#)])];
     let (response, types) = response_types(&roots, "/p");
-    assert_eq!(response, "crate::api::p::get::Response");
+    assert_eq!(response, "Response");
     assert_eq!(types, ["enum Response open=true"]);
     assert_has(&expand(&roots), r#"crate::typed::pve_open_enum! {"#);
     // Also as a field.
@@ -1249,20 +1274,17 @@ fn sharing() -> Vec<String> {
 #[test]
 fn identical_types_are_defined_once_and_reexported() {
     let out = expand(&sharing());
-    let a = find_mod(
-        &emitter(usize::MAX).module_contents(&build_ok(&sharing())),
-        "a",
-    )
-    .expect("module a")
-    .to_string();
+    let api = api_ok(&sharing());
+    let whole = emitter(&api, usize::MAX).module_contents(&api.root);
+    let a = find_mod(&whole, "a").expect("module a").to_string();
     assert_has(
         &squash(&a),
         "pve_closed_enum! { #[doc = \"Values of `mode`.\"] Mode {",
     );
     assert_has(&squash(&a), "pve_params_struct!");
-    // Same values, another name: re-exported under the local name, used by its path.
+    // Same values, another name: re-exported under the local name, used by it.
     assert_has(&out, "pub use crate::api::a::get::Mode as Kind;");
-    assert_has(&out, r#""kind" field kind: crate::api::a::get::Mode"#);
+    assert_has(&out, r#""kind" field kind: Kind"#);
     // Identical params struct and answer struct (with the enum inside).
     assert_has(&out, "pub use crate::api::a::get::Params as Params;");
     assert_has(
@@ -1275,14 +1297,7 @@ fn identical_types_are_defined_once_and_reexported() {
     assert_eq!(out.matches("pve_response_struct!").count(), 1, "{out}");
     assert_eq!(out.matches("pve_params_struct!").count(), 2, "{out}");
     // Setters still exist at the re-exporting site.
-    let c = squash(
-        &find_mod(
-            &emitter(usize::MAX).module_contents(&build_ok(&sharing())),
-            "c",
-        )
-        .expect("module c")
-        .to_string(),
-    );
+    let c = squash(&find_mod(&whole, "c").expect("module c").to_string());
     assert_has(&c, "pub fn q(mut self");
 }
 
@@ -1303,40 +1318,45 @@ fn open_and_closed_enums_with_the_same_values_are_not_shared() {
     assert_lacks(&out, "pub use");
 }
 
+/// `roots` as the one schema file of an invocation.
+fn files(roots: &[String]) -> Vec<crate::generate::SchemaFile> {
+    vec![crate::generate::SchemaFile {
+        path: PathBuf::from("/nowhere/schema.json"),
+        label: Label::custom("schema"),
+        tree: std::sync::Arc::new(tree(roots)),
+    }]
+}
+
 #[test]
 fn a_sub_invocation_matches_the_inline_module() {
-    // What `api!(schema, "/c")` expands to is what the whole API inlines for `/c`: the
-    // registry sends both to the same first sites.
-    let t = tree(&sharing());
-    let (mut reg, root) = ir::Registry::of(&t).expect("generates");
-    let whole = emitter(usize::MAX).module_contents(&root);
+    // What `api!(schema, "/c")` expands to is what the whole API inlines for `/c`: both
+    // come from one build of the whole API, with the same first sites.
+    let files = files(&sharing());
+    let args = ["schema.json".to_owned()];
+    let whole = crate::generate::invocation(&files, &args, None).expect("generates");
     for (path, name) in [("/a", "a"), ("/b", "b"), ("/c", "c")] {
         let inline = find_mod(&whole, name).expect("inline module").to_string();
-        let node = t.find(path).expect("node");
-        let alone = emitter(usize::MAX)
-            .module_contents(&ir::build_module(node, &mut reg).expect("generates"))
-            .to_string();
-        assert_eq!(inline, alone, "{path}");
+        let alone = crate::generate::invocation(&files, &args, Some(path)).expect("generates");
+        assert_eq!(inline, alone.to_string(), "{path}");
     }
 }
 
 #[test]
 fn a_sub_invocation_through_generate() {
-    let t = std::sync::Arc::new(tree(&sharing()));
-    let file = Path::new("/nowhere/schema.json");
-    let whole = crate::generate::invocation(&t, "schema.json", None, file).expect("generates");
+    let files = files(&sharing());
+    let args = ["schema.json".to_owned()];
+    let whole = crate::generate::invocation(&files, &args, None).expect("generates");
     let whole_text = squash(&whole.to_string());
     assert_has(
         &whole_text,
         r#"const _: &[u8] = include_bytes!("/nowhere/schema.json");"#,
     );
-    let c = crate::generate::invocation(&t, "schema.json", Some("/c"), file).expect("generates");
-    assert_eq!(
-        find_mod(&whole, "c").expect("inline").to_string(),
-        c.to_string()
+    assert_has(
+        &whole_text,
+        r#"pub const PVE_VERSIONS: &[&str] = &["schema"];"#,
     );
-    let err = crate::generate::invocation(&t, "schema.json", Some("/no/such/path"), file)
-        .expect_err("an error");
+    let err =
+        crate::generate::invocation(&files, &args, Some("/no/such/path")).expect_err("an error");
     assert_eq!(err, "the schema has no path /no/such/path");
 }
 
@@ -1397,9 +1417,14 @@ fn odd_but_valid_schema_shapes_are_tolerated() {
             "returns": {"type": "object", "properties": 1}}}}"#
             .to_owned(),
     ]);
-    let (_, root) = ir::Registry::of(&t).expect("generates");
-    assert_eq!(root.children.len(), 2);
-    assert_eq!(module(&root, "/a").methods.len(), 1);
+    let merged = crate::merge::merge(&[&t]);
+    let api = ir::build(
+        &merged,
+        Versions::new(vec![Label::custom("t")]).expect("versions"),
+    )
+    .expect("generates");
+    assert_eq!(api.root.children.len(), 2);
+    assert_eq!(module(&api.root, "/a").methods.len(), 1);
 }
 
 #[test]
@@ -1470,9 +1495,9 @@ fn deep() -> Vec<String> {
 
 #[test]
 fn a_large_budget_splits_nothing() {
-    let root = build_ok(&deep());
-    let e = emitter(usize::MAX);
-    let out = e.module_contents(&root);
+    let api = api_ok(&deep());
+    let e = emitter(&api, usize::MAX);
+    let out = e.module_contents(&api.root);
     assert!(e.split.borrow().is_empty());
     assert_lacks(&squash(&out.to_string()), "proxmoxia_macros::api!");
 }
@@ -1498,11 +1523,10 @@ fn two_children() -> Vec<String> {
 
 #[test]
 fn over_budget_the_largest_child_becomes_a_nested_invocation() {
-    let t = tree(&two_children());
-    let (mut reg, root) = ir::Registry::of(&t).expect("generates");
-    let a = ir::build_module(t.find("/a").expect("node"), &mut reg).expect("generates");
-    let a_alone = count_tokens(&emitter(usize::MAX).module_contents(&a));
-    let full = count_tokens(&emitter(usize::MAX).module_contents(&root));
+    let api = api_ok(&two_children());
+    let (root, a) = (&api.root, module(&api.root, "/a"));
+    let a_alone = count_tokens(&emitter(&api, usize::MAX).module_contents(a));
+    let full = count_tokens(&emitter(&api, usize::MAX).module_contents(root));
     // Room for `/a` alone (its own invocation), not for everything.
     let budget = a_alone + 10;
     assert!(
@@ -1510,46 +1534,46 @@ fn over_budget_the_largest_child_becomes_a_nested_invocation() {
         "the fixture is too small: {full} vs {budget}"
     );
 
-    let e = emitter(budget);
-    let out = e.module_contents(&root);
+    let e = emitter(&api, budget);
+    let out = e.module_contents(root);
     let text = squash(&out.to_string());
     assert_has(
         &text,
-        r#"#[doc = "`/a`"] pub mod a { ::proxmoxia_macros::api!("schema.json", "/a"); }"#,
+        r#"#[doc = "`/a`"] pub mod a { ::proxmoxia_macros::api!(["schema.json"], "/a"); }"#,
     );
-    assert_lacks(&text, r#"api!("schema.json", "/small")"#);
+    assert_lacks(&text, r#"api!(["schema.json"], "/small")"#);
     assert_has(&text, "pub mod small { crate::typed::pve_handle!(");
     assert_eq!(*e.split.borrow(), ["/a"]);
     assert!(count_tokens(&out) <= budget);
     // The nested invocation, generated as `api!(schema, "/a")` would, fits: no further split.
-    let nested = emitter(budget);
-    let nested_out = nested.module_contents(&a);
+    let nested = emitter(&api, budget);
+    let nested_out = nested.module_contents(a);
     assert!(nested.split.borrow().is_empty());
     assert_eq!(count_tokens(&nested_out), a_alone);
 }
 
 #[test]
 fn an_output_over_budget_is_split() {
-    let root = build_ok(&deep());
-    let full = count_tokens(&emitter(usize::MAX).module_contents(&root));
+    let api = api_ok(&deep());
+    let full = count_tokens(&emitter(&api, usize::MAX).module_contents(&api.root));
     let budget = full - 1;
-    let e = emitter(budget);
-    let n = count_tokens(&e.module_contents(&root));
+    let e = emitter(&api, budget);
+    let n = count_tokens(&e.module_contents(&api.root));
     assert!(n <= budget, "{n} tokens for a budget of {budget}");
 }
 
 #[test]
 fn a_tiny_budget_splits_every_child() {
-    let root = build_ok(&deep());
-    let e = emitter(1);
-    let out = squash(&e.module_contents(&root).to_string());
+    let api = api_ok(&deep());
+    let e = emitter(&api, 1);
+    let out = squash(&e.module_contents(&api.root).to_string());
     assert_has(
         &out,
-        r#"pub mod a { ::proxmoxia_macros::api!("schema.json", "/a"); }"#,
+        r#"pub mod a { ::proxmoxia_macros::api!(["schema.json"], "/a"); }"#,
     );
     assert_has(
         &out,
-        r#"pub mod small { ::proxmoxia_macros::api!("schema.json", "/small"); }"#,
+        r#"pub mod small { ::proxmoxia_macros::api!(["schema.json"], "/small"); }"#,
     );
     // The handle stays: it is the root's own.
     assert_has(&out, "impl crate::Client {");
@@ -1557,26 +1581,23 @@ fn a_tiny_budget_splits_every_child() {
     let split = e.split.borrow();
     assert!(split.contains(&"/a".to_owned()) && split.contains(&"/small".to_owned()));
     // The nested invocation of `/a` splits `/a/b` in turn.
-    let t = tree(&deep());
-    let (mut reg, _) = ir::Registry::of(&t).expect("generates");
-    let a = ir::build_module(t.find("/a").expect("node"), &mut reg).expect("generates");
-    let nested = emitter(1);
-    let nested_out = squash(&nested.module_contents(&a).to_string());
+    let nested = emitter(&api, 1);
+    let nested_out = squash(&nested.module_contents(module(&api.root, "/a")).to_string());
     assert_has(
         &nested_out,
-        r#"pub mod b { ::proxmoxia_macros::api!("schema.json", "/a/b"); }"#,
+        r#"pub mod b { ::proxmoxia_macros::api!(["schema.json"], "/a/b"); }"#,
     );
     assert_has(&nested_out, r#"pub mod get {"#);
 }
 
 #[test]
 fn split_lists_exactly_the_invocations_in_the_output() {
-    let root = build_ok(&deep());
-    let e = emitter(1);
-    let out = squash(&e.module_contents(&root).to_string());
+    let api = api_ok(&deep());
+    let e = emitter(&api, 1);
+    let out = squash(&e.module_contents(&api.root).to_string());
     let in_output: Vec<&str> = ["/a", "/a/b", "/a/b/c", "/small"]
         .into_iter()
-        .filter(|p| out.contains(&format!(r#"api!("schema.json","{p}")"#)))
+        .filter(|p| out.contains(&format!(r#"api!(["schema.json"],"{p}")"#)))
         .collect();
     assert_eq!(*e.split.borrow(), in_output);
 }
@@ -1585,24 +1606,18 @@ fn split_lists_exactly_the_invocations_in_the_output() {
 // Snapshots of real paths of the vendored schema
 // ---------------------------------------------------------------------------------------------
 
-fn vendored() -> std::sync::Arc<Tree> {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apidoc/pve-9.2.json");
-    crate::load::load(&file).expect("vendored schema")
-}
-
-/// The handle and method modules of `path` as the whole API generates them (shared types
-/// re-exported from their first site), without child modules, pretty-printed.
+/// The handle and method modules of `path` as the whole API over the vendored versions
+/// generates them (shared types re-exported from their first site), without child
+/// modules, pretty-printed.
 fn real_path(path: &str) -> String {
-    let tree = vendored();
-    let (mut reg, _) = ir::Registry::of(&tree).expect("generates");
-    let node = tree.find(path).expect("path in the schema");
-    let mut m = ir::build_module(node, &mut reg).expect("generates");
+    let built = crate::generate::vendored();
+    let mut m = module(&built.api.root, path).clone();
     if !m.children.is_empty() {
         // Accessors of children would point at modules that are not printed.
         m.children.clear();
         m.handle = None;
     }
-    pretty(emitter(usize::MAX).module_contents(&m))
+    pretty(emitter(&built.api, usize::MAX).module_contents(&m))
 }
 
 fn pretty(tokens: TokenStream) -> String {
@@ -1639,10 +1654,9 @@ fn snapshot_get_node_tasks() {
 #[test]
 fn the_real_schema_generates_parseable_rust() {
     // The whole API's top level (children split off) parses as items.
-    let tree = vendored();
-    let (_, root) = ir::Registry::of(&tree).expect("generates");
-    let e = emitter(1);
-    let tokens = e.module_contents(&root);
+    let built = crate::generate::vendored();
+    let e = emitter(&built.api, 1);
+    let tokens = e.module_contents(&built.api.root);
     let file: syn::File = syn::parse2(tokens).expect("parses");
     assert!(file.items.len() >= 6);
     assert!(e.split.borrow().contains(&"/nodes".to_owned()));
