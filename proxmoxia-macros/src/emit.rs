@@ -615,6 +615,33 @@ fn arg_into(ty: &Ty, v: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
+/// `crate::api::ENDPOINTS`: every method's facts and rules, for code that goes over all of
+/// them (tests, tools).
+pub fn endpoints_list(root: &ModIr) -> TokenStream {
+    fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
+        for method in &m.methods {
+            let module = mod_tokens(&method.module);
+            out.push(quote! {
+                crate::typed::EndpointEntry {
+                    info: <#module::Endpoint as crate::typed::Endpoint>::INFO,
+                    rules: <<#module::Endpoint as crate::typed::Endpoint>::Params as crate::typed::Validate>::RULES,
+                }
+            });
+        }
+        for child in &m.children {
+            walk(child, out);
+        }
+    }
+    let mut entries = Vec::new();
+    walk(root, &mut entries);
+    quote! {
+        /// Every method of the API: what [`crate::typed::Endpoint`] says of it and the rules
+        /// of its parameters.
+        #[doc(hidden)]
+        pub static ENDPOINTS: &[crate::typed::EndpointEntry] = &[#(#entries),*];
+    }
+}
+
 /// With the `mock` feature: the schemas and every method's full rules, for the embedded fake
 /// PVE (`crate::mock`).
 pub fn mock_module(root: &ModIr, schemas: &[(String, String)]) -> TokenStream {

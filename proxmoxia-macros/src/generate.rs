@@ -110,6 +110,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 .map(|f| (f.label.text.clone(), f.path.to_string_lossy().into_owned()))
                 .collect();
             let mock = crate::emit::mock_module(&api.root, &schemas);
+            let endpoints = crate::emit::endpoints_list(&api.root);
             let files = schemas.iter().map(|(_, f)| Literal::string(f));
             let labels = schemas.iter().map(|(l, _)| l.as_str());
             Ok(quote! {
@@ -122,6 +123,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 pub const PVE_VERSIONS: &[&str] = &[#(#labels),*];
                 #body
                 #formats
+                #endpoints
                 #mock
             })
         }
@@ -188,4 +190,66 @@ pub fn check_committed(name: &str, text: &str, update_var: &str) {
             .collect::<Vec<_>>()
             .join("\n"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::count_tokens;
+
+    /// Every invocation the vendored schemas produce, with its token count.
+    fn all_invocations() -> Vec<(String, usize)> {
+        let built = vendored();
+        let args: Vec<String> = built
+            .files
+            .iter()
+            .map(|f| f.path.to_string_lossy().into_owned())
+            .collect();
+        let mut out = Vec::new();
+        let mut queue: Vec<Option<String>> = vec![None];
+        while let Some(path) = queue.pop() {
+            let (tokens, splits) =
+                invocation_with_splits(&built.files, &args, path.as_deref()).expect("generates");
+            out.push((path.unwrap_or_else(|| "/".into()), count_tokens(&tokens)));
+            queue.extend(splits.into_iter().map(Some));
+        }
+        out
+    }
+
+    #[test]
+    fn every_invocation_fits_rust_analyzer() {
+        let invocations = all_invocations();
+        let (largest_path, largest) = invocations
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .cloned()
+            .expect("at least one");
+        let total: usize = invocations.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "{} invocations, {total} tokens in all, largest {largest} ({largest_path})",
+            invocations.len()
+        );
+        // rust-analyzer drops an expansion over 2,097,152 tokens; keep far below.
+        assert!(largest <= 1_000_000, "{largest_path}: {largest} tokens");
+    }
+
+    /// The `proxmoxia_pve` values the workspace declares (check-cfg) are the vendored
+    /// release lines.
+    #[test]
+    fn the_declared_cfg_values_are_the_vendored_lines() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let text = std::fs::read_to_string(manifest).expect("the workspace manifest");
+        let lines: Vec<String> = vendored()
+            .api
+            .versions
+            .lines()
+            .iter()
+            .map(|l| format!("{l:?}"))
+            .collect();
+        let expected = format!("cfg(proxmoxia_pve, values({}))", lines.join(", "));
+        assert!(
+            text.contains(&expected),
+            "Cargo.toml should declare `{expected}` in [workspace.lints.rust] unexpected_cfgs"
+        );
+    }
 }

@@ -147,6 +147,7 @@ impl Versions {
 
     /// The set for listings, stable when a newer version that keeps the item is added:
     /// `8.4+` (from 8.4 on), `8.4-9.1` (8.4 to 9.1), `8.4,9.2` (otherwise).
+    #[cfg(test)]
     pub fn range(&self, mask: Mask) -> String {
         let lines = self.lines();
         let members = self.members(mask);

@@ -187,8 +187,13 @@ fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted
 /// every vendored version has, or a parameter (path ones included) the versions check
 /// differently.
 pub(crate) fn needs_version<E: Endpoint>(params: &Value) -> bool {
-    let rules = crate::typed::rules::params(<E::Params as Validate>::RULES);
-    let path_rules = crate::typed::rules::params(E::PATH_RULES);
+    // Rules that cannot be read fail validation, before this is asked.
+    let (Ok(rules), Ok(path_rules)) = (
+        crate::typed::rules::params(<E::Params as Validate>::RULES),
+        crate::typed::rules::params(E::PATH_RULES),
+    ) else {
+        return false;
+    };
     // A parameter checked differently matters when it is given, or some version requires it.
     let differs = |r: &ParamRule, given: bool| {
         !r.by_version.is_empty() && (given || r.by_version.iter().any(|(_, own)| !own.optional))
@@ -221,14 +226,14 @@ pub(crate) fn check_request<E: Endpoint>(
     cluster: &PveVersion,
 ) -> Result<()> {
     let index = cluster.schema_index(crate::api::PVE_VERSIONS);
-    let rules = crate::typed::rules::params(<E::Params as Validate>::RULES);
+    let rules = crate::validate::generated(<E::Params as Validate>::RULES)?;
     check(
         &restrictions(E::METHOD.as_str(), E::PATH, E::VERSIONS, rules, params),
         cluster,
         index,
     )?;
     if let Some(path) = path {
-        let own = own_rules(crate::typed::rules::params(E::PATH_RULES), index);
+        let own = own_rules(crate::validate::generated(E::PATH_RULES)?, index);
         crate::validate::path_params_with(E::PATH, path, &own)?;
     }
     crate::validate::params(params, &own_rules(rules, index))

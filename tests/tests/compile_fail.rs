@@ -30,6 +30,22 @@ fn write_fixtures() {
             "orphan.json",
             r#"[{"path": "/nodes", "children": [{"path": "/cluster/x"}]}]"#,
         ),
+        // Versioned copies of the valid one.
+        (
+            "pve-9.2.json",
+            r#"[{"path": "/version", "text": "version", "leaf": 1,
+                 "info": {"GET": {"name": "version", "returns": {"type": "string"}}}}]"#,
+        ),
+        (
+            "pve-9.1.2.json",
+            r#"[{"path": "/version", "text": "version", "leaf": 1,
+                 "info": {"GET": {"name": "version", "returns": {"type": "string"}}}}]"#,
+        ),
+        (
+            "pve-9.1.11.json",
+            r#"[{"path": "/version", "text": "version", "leaf": 1,
+                 "info": {"GET": {"name": "version", "returns": {"type": "string"}}}}]"#,
+        ),
         // Two paths with the same Rust name.
         (
             "collision.json",
@@ -49,12 +65,16 @@ fn ui() {
     t.compile_fail("tests/ui/missing_required_param.rs");
     t.compile_fail("tests/ui/wrong_param_type.rs");
     t.compile_fail("tests/ui/unknown_param_setter.rs");
+    // Required parameters cannot be swapped, nor a newly required one left out.
+    t.compile_fail("tests/ui/swapped_required_params.rs");
+    t.compile_fail("tests/ui/added_required_param.rs");
     // The macro.
     t.compile_fail("tests/ui/api_bad_arguments.rs");
     t.compile_fail("tests/ui/api_missing_schema.rs");
     t.compile_fail("tests/ui/api_malformed_schema.rs");
     t.compile_fail("tests/ui/api_name_collision.rs");
     t.compile_fail("tests/ui/api_no_such_path.rs");
+    t.compile_fail("tests/ui/api_versions.rs");
 }
 
 #[test]

@@ -340,7 +340,9 @@ fn validate(
     };
     let bit = 1u32 << schema;
     // The rules of this version: its parameters, its enum values.
-    let rules: Vec<ParamRule> = rules::params(entry.rules)
+    let all = rules::params(entry.rules)
+        .map_err(|e| Failure::new(500, format!("the mock cannot read its rules: {e}")))?;
+    let rules: Vec<ParamRule> = all
         .iter()
         .filter(|r| r.versions.is_none_or(|v| v & bit != 0))
         .map(|r| {

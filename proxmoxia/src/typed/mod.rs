@@ -208,6 +208,15 @@ pub struct EndpointInfo {
     pub versions: u32,
 }
 
+/// One method of the API, in `crate::api::ENDPOINTS`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointEntry {
+    pub info: EndpointInfo,
+    /// The rules of its parameters (`Validate::RULES`).
+    pub rules: &'static str,
+}
+
 /// The parameters of an endpoint that takes none (beyond its path).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoParams;

@@ -2,18 +2,29 @@
 //! endpoint and per property-string format.
 //!
 //! Keeping rules as data (a string literal costs the compiler nothing) rather than code keeps
-//! the generated API cheap to build. Each text is read once, on first use, and kept.
+//! the generated API cheap to build. Each text is read once, on first use, and kept; its
+//! patterns are compiled then.
 //!
-//! The JSON: a parameter list `[{"n": name, "i": 1 if indexed, "r": rule}, ...]`; a rule
-//! `{"t": "s"|"i"|"n"|"b"|"a", "o": 1 if optional, "e": [values], "min", "max", "minl",
-//! "maxl", "p": pattern, "f": named format, "l": list item format, "prop": format,
-//! "req": required other}`; a format `{"name": .., "dk": default key, "k": [{"k": key,
-//! "r": rule} or {"k": key, "a": alias target, "ka": key alias}]}`.
+//! The text is JSON, the mirror of the generator's `rules` module (`proxmoxia-macros`), which
+//! writes it:
+//! * a parameter list `[{"n": name, "i": 1 if indexed, "r": rule, "v": versions,
+//!   "vr": [[versions, rule], ...]}, ...]` (`v`: the versions that have the parameter where
+//!   not every version of its method does; `vr`: each version's own rule where they differ);
+//! * a rule `{"t": "s"|"i"|"n"|"b"|"a", "o": 1 if optional, "e": [values], "ev": {value:
+//!   versions}, "min", "max", "minl", "maxl", "p": pattern, "f": named format, "l": list
+//!   item format, "prop": format, "req": required other}`;
+//! * a format `{"name": .., "dk": default key, "k": [{"k": key, "r": rule, "v": versions}
+//!   or {"k": key, "a": alias target, "ka": key alias}]}`.
+//!
+//! Versions are bit masks over `crate::api::PVE_VERSIONS`. Reading is strict: a key this
+//! module does not know, or a value of the wrong type, is an error, and validation with
+//! rules that cannot be read fails (it never passes unchecked). A test reads every rule the
+//! generator wrote.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The JSON type a value must have on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +73,7 @@ pub struct Rule {
     /// Longest string, in characters.
     pub max_length: Option<u32>,
     /// A regular expression (Rust dialect) the whole string must match.
-    pub pattern: Option<String>,
+    pub pattern: Option<Pattern>,
     /// The format.
     pub format: Format,
     /// Another parameter (or key) that must be given with this one.
@@ -87,63 +98,6 @@ impl Rule {
             format: Format::None,
             requires: None,
             enum_versions: Vec::new(),
-        }
-    }
-
-    fn from_json(v: &Value) -> Rule {
-        let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        let number = |key: &str| v.get(key).and_then(Value::as_f64);
-        let length = |key: &str| {
-            v.get(key)
-                .and_then(Value::as_u64)
-                .map(|n| n.min(u32::MAX as u64) as u32)
-        };
-        let format = if let Some(prop) = v.get("prop") {
-            Format::Prop(Arc::new(PropFormat::from_json(prop)))
-        } else if let Some(item) = text("l") {
-            Format::List(item)
-        } else if let Some(named) = text("f") {
-            Format::Named(named)
-        } else {
-            Format::None
-        };
-        Rule {
-            ty: match v.get("t").and_then(Value::as_str) {
-                Some("b") => Ty::Bool,
-                Some("i") => Ty::Int,
-                Some("n") => Ty::Num,
-                Some("s") => Ty::Str,
-                _ => Ty::Any,
-            },
-            optional: v.get("o").and_then(Value::as_u64) == Some(1),
-            enum_values: v
-                .get("e")
-                .and_then(Value::as_array)
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            minimum: number("min"),
-            maximum: number("max"),
-            min_length: length("minl"),
-            max_length: length("maxl"),
-            pattern: text("p"),
-            format,
-            requires: text("req"),
-            enum_versions: v
-                .get("ev")
-                .and_then(Value::as_object)
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(|(k, m)| Some((k.clone(), u32::try_from(m.as_u64()?).ok()?)))
-                        .collect()
-                })
-                .unwrap_or_default(),
         }
     }
 }
@@ -206,55 +160,273 @@ impl PropFormat {
     pub fn key(&self, key: &str) -> Option<&PropKey> {
         self.keys.iter().find(|k| k.key == key)
     }
+}
 
-    fn from_json(v: &Value) -> PropFormat {
-        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        PropFormat {
-            name: text(v, "name").unwrap_or_default(),
-            default_key: text(v, "dk"),
-            keys: v
-                .get("k")
-                .and_then(Value::as_array)
-                .map(|keys| {
-                    keys.iter()
-                        .map(|k| PropKey {
-                            key: text(k, "k").unwrap_or_default(),
-                            rule: k
-                                .get("r")
-                                .map(Rule::from_json)
-                                .unwrap_or_else(|| Rule::new(Ty::Str, true)),
-                            alias: text(k, "a"),
-                            key_alias: text(k, "ka"),
-                            versions: mask(k),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
+/// A schema pattern (Rust dialect), compiled when its rules are read. The whole value must
+/// match, as in PVE.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    regex: regex_lite::Regex,
+}
+
+impl Pattern {
+    /// Values longer than this never match (PVE's own limits stop them before).
+    const MAX_MATCHED: usize = 64 * 1024;
+
+    /// Compiles `source`.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        regex_lite::Regex::new(&format!("^(?s:{source})$"))
+            .map(|regex| Pattern {
+                source: source.to_owned(),
+                regex,
+            })
+            .map_err(|e| format!("pattern {source:?} does not compile: {e}"))
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// True when all of `text` matches.
+    pub fn full_match(&self, text: &str) -> bool {
+        text.len() <= Self::MAX_MATCHED && self.regex.is_match(text)
     }
 }
 
-/// The `v` of an entry: a mask of vendored versions.
-fn mask(v: &Value) -> Option<u32> {
-    v.get("v")
-        .and_then(Value::as_u64)
-        .and_then(|m| u32::try_from(m).ok())
+// ------------------------------------------------------------------------------------------
+// Reading the text, strictly.
+
+fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
+    v.as_object()
+        .ok_or_else(|| format!("{what}: expected an object, got {v}"))
 }
 
-/// A generated text (address, length) and the type read from it.
+/// Fails on a key not in `known`.
+fn only(map: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), String> {
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(format!("{what}: unknown key {key:?}")),
+        None => Ok(()),
+    }
+}
+
+fn text(map: &Map<String, Value>, key: &str, what: &str) -> Result<Option<String>, String> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("{what}: {key} must be a string, got {other}")),
+    }
+}
+
+fn flag(map: &Map<String, Value>, key: &str, what: &str) -> Result<bool, String> {
+    match map.get(key) {
+        None => Ok(false),
+        Some(v) if v.as_u64() == Some(1) => Ok(true),
+        Some(other) => Err(format!("{what}: {key} must be 1, got {other}")),
+    }
+}
+
+fn mask_of(v: &Value, what: &str) -> Result<u32, String> {
+    v.as_u64()
+        .and_then(|m| u32::try_from(m).ok())
+        .ok_or_else(|| format!("{what}: a version mask must be a number, got {v}"))
+}
+
+fn mask(map: &Map<String, Value>, what: &str) -> Result<Option<u32>, String> {
+    map.get("v").map(|v| mask_of(v, what)).transpose()
+}
+
+fn number(map: &Map<String, Value>, key: &str, what: &str) -> Result<Option<f64>, String> {
+    map.get(key)
+        .map(|v| {
+            v.as_f64()
+                .ok_or_else(|| format!("{what}: {key} must be a number, got {v}"))
+        })
+        .transpose()
+}
+
+fn length(map: &Map<String, Value>, key: &str, what: &str) -> Result<Option<u32>, String> {
+    map.get(key)
+        .map(|v| {
+            v.as_u64()
+                .map(|n| n.min(u32::MAX as u64) as u32)
+                .ok_or_else(|| format!("{what}: {key} must be a length, got {v}"))
+        })
+        .transpose()
+}
+
+impl Rule {
+    /// Reads a rule.
+    pub fn read(v: &Value, what: &str) -> Result<Rule, String> {
+        let map = object(v, what)?;
+        only(
+            map,
+            &[
+                "t", "o", "e", "ev", "min", "max", "minl", "maxl", "p", "f", "l", "prop", "req",
+            ],
+            what,
+        )?;
+        let ty = match map.get("t").and_then(Value::as_str) {
+            Some("b") => Ty::Bool,
+            Some("i") => Ty::Int,
+            Some("n") => Ty::Num,
+            Some("s") => Ty::Str,
+            Some("a") => Ty::Any,
+            other => return Err(format!("{what}: unknown type {other:?}")),
+        };
+        let enum_values = match map.get("e") {
+            None => Vec::new(),
+            Some(Value::Array(values)) => values
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| format!("{what}: enum values must be strings, got {v}"))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => return Err(format!("{what}: e must be a list, got {other}")),
+        };
+        let enum_versions = match map.get("ev") {
+            None => Vec::new(),
+            Some(ev) => object(ev, what)?
+                .iter()
+                .map(|(value, m)| Ok((value.clone(), mask_of(m, what)?)))
+                .collect::<Result<_, String>>()?,
+        };
+        let format = if let Some(prop) = map.get("prop") {
+            Format::Prop(Arc::new(PropFormat::read(prop, what)?))
+        } else if let Some(item) = text(map, "l", what)? {
+            Format::List(item)
+        } else if let Some(named) = text(map, "f", what)? {
+            Format::Named(named)
+        } else {
+            Format::None
+        };
+        Ok(Rule {
+            ty,
+            optional: flag(map, "o", what)?,
+            enum_values,
+            minimum: number(map, "min", what)?,
+            maximum: number(map, "max", what)?,
+            min_length: length(map, "minl", what)?,
+            max_length: length(map, "maxl", what)?,
+            pattern: text(map, "p", what)?
+                .map(|p| Pattern::new(&p).map_err(|e| format!("{what}: {e}")))
+                .transpose()?,
+            format,
+            requires: text(map, "req", what)?,
+            enum_versions,
+        })
+    }
+}
+
+impl ParamRule {
+    /// Reads one entry of a parameter list.
+    pub fn read(v: &Value) -> Result<ParamRule, String> {
+        let map = object(v, "parameter")?;
+        let name = text(map, "n", "parameter")?.ok_or("a parameter without a name")?;
+        let what = format!("parameter {name}");
+        only(map, &["n", "i", "r", "v", "vr"], &what)?;
+        let rule = Rule::read(map.get("r").ok_or(format!("{what}: no rule"))?, &what)?;
+        let by_version = match map.get("vr") {
+            None => Vec::new(),
+            Some(Value::Array(alternatives)) => alternatives
+                .iter()
+                .map(|a| match a.as_array().map(Vec::as_slice) {
+                    Some([m, r]) => Ok((mask_of(m, &what)?, Rule::read(r, &what)?)),
+                    _ => Err(format!("{what}: vr entries are [versions, rule], got {a}")),
+                })
+                .collect::<Result<_, String>>()?,
+            Some(other) => return Err(format!("{what}: vr must be a list, got {other}")),
+        };
+        Ok(ParamRule {
+            indexed: flag(map, "i", &what)?,
+            versions: mask(map, &what)?,
+            name,
+            rule,
+            by_version,
+        })
+    }
+}
+
+impl PropFormat {
+    /// Reads a property-string format.
+    pub fn read(v: &Value, what: &str) -> Result<PropFormat, String> {
+        let map = object(v, what)?;
+        only(map, &["name", "dk", "k"], what)?;
+        let name = text(map, "name", what)?.unwrap_or_default();
+        let what = format!("{what}: format {name}");
+        let keys = match map.get("k") {
+            Some(Value::Array(keys)) => keys
+                .iter()
+                .map(|k| {
+                    let entry = object(k, &what)?;
+                    let key = text(entry, "k", &what)?.ok_or(format!("{what}: a key without a name"))?;
+                    let what = format!("{what}: key {key}");
+                    if entry.contains_key("a") {
+                        only(entry, &["k", "a", "ka"], &what)?;
+                        return Ok(PropKey {
+                            alias: text(entry, "a", &what)?,
+                            key_alias: text(entry, "ka", &what)?,
+                            rule: Rule::new(Ty::Str, true),
+                            versions: None,
+                            key,
+                        });
+                    }
+                    only(entry, &["k", "r", "v"], &what)?;
+                    Ok(PropKey {
+                        rule: Rule::read(entry.get("r").ok_or(format!("{what}: no rule"))?, &what)?,
+                        alias: None,
+                        key_alias: None,
+                        versions: mask(entry, &what)?,
+                        key,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+            other => return Err(format!("{what}: k must be a list, got {other:?}")),
+        };
+        Ok(PropFormat {
+            name,
+            default_key: text(map, "dk", &what)?,
+            keys,
+        })
+    }
+}
+
+/// Reads a parameter list.
+pub fn read_params(text: &str) -> Result<Vec<ParamRule>, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("the rules are not JSON: {e}"))?;
+    match value {
+        Value::Array(items) => items.iter().map(ParamRule::read).collect(),
+        other => Err(format!("the rules must be a list, got {other}")),
+    }
+}
+
+/// Reads a property-string format.
+pub fn read_format(text: &str) -> Result<PropFormat, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("the format is not JSON: {e}"))?;
+    PropFormat::read(&value, "property string")
+}
+
+// ------------------------------------------------------------------------------------------
+// Kept once read.
+
+/// A generated text (address, length) and what was read from it.
 type CacheKey = (usize, usize, std::any::TypeId);
 type Cache = Mutex<HashMap<CacheKey, &'static (dyn std::any::Any + Send + Sync)>>;
 
-/// Reads generated JSON once per text; text that does not parse reads as `null` (nothing to
-/// check), as the server still checks everything.
+/// Reads generated text once per text and keeps the result (an error too).
 fn cached<T: Send + Sync + 'static>(
-    json: &'static str,
-    read: impl FnOnce(&Value) -> T,
+    text: &'static str,
+    read: impl FnOnce(&str) -> T,
 ) -> &'static T {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let key = (
-        json.as_ptr() as usize,
-        json.len(),
+        text.as_ptr() as usize,
+        text.len(),
         std::any::TypeId::of::<T>(),
     );
     let mut cache = CACHE
@@ -264,54 +436,36 @@ fn cached<T: Send + Sync + 'static>(
     if let Some(found) = cache.get(&key).and_then(|v| v.downcast_ref::<T>()) {
         return found;
     }
-    let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-    let leaked: &'static T = Box::leak(Box::new(read(&value)));
+    let leaked: &'static T = Box::leak(Box::new(read(text)));
     cache.insert(key, leaked);
     leaked
 }
 
-/// The parameter rules in `json`.
-pub fn params(json: &'static str) -> &'static [ParamRule] {
-    cached(json, |v| {
-        v.as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|p| ParamRule {
-                        name: p
-                            .get("n")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                        indexed: p.get("i").and_then(Value::as_u64) == Some(1),
-                        rule: p
-                            .get("r")
-                            .map(Rule::from_json)
-                            .unwrap_or_else(|| Rule::new(Ty::Any, true)),
-                        versions: mask(p),
-                        by_version: p
-                            .get("vr")
-                            .and_then(Value::as_array)
-                            .map(|alternatives| {
-                                alternatives
-                                    .iter()
-                                    .filter_map(|a| {
-                                        let m = u32::try_from(a.get(0)?.as_u64()?).ok()?;
-                                        Some((m, Rule::from_json(a.get(1)?)))
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    })
+/// The parameter rules in `text`, or why they cannot be read.
+pub fn params(text: &'static str) -> Result<&'static [ParamRule], String> {
+    cached(text, read_params)
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
 }
 
-/// The property-string format in `json`.
-pub fn prop_format(json: &'static str) -> &'static PropFormat {
-    cached(json, PropFormat::from_json)
+/// The property-string format in `text`. One that cannot be read (never, for the generated
+/// ones: a test reads them all) is a format without keys: every key is then kept unread in
+/// `extra`, and nothing is validated with it (validation reads the parameter's rules, which
+/// fail).
+pub fn prop_format(text: &'static str) -> &'static PropFormat {
+    static EMPTY: OnceLock<PropFormat> = OnceLock::new();
+    match cached(text, read_format) {
+        Ok(format) => format,
+        Err(e) => {
+            tracing::error!(error = %e, "a generated property-string format cannot be read");
+            EMPTY.get_or_init(|| PropFormat {
+                name: "unreadable".into(),
+                default_key: None,
+                keys: Vec::new(),
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -321,7 +475,7 @@ mod tests {
     #[test]
     fn rules_are_read_from_json_once() {
         static JSON: &str = r#"[{"n":"memory","r":{"t":"i","o":1,"min":16}},{"n":"net","i":1,"r":{"t":"s","o":1,"prop":{"name":"Net","dk":"model","k":[{"k":"model","r":{"t":"s","e":["virtio"]}},{"k":"virtio","a":"macaddr","ka":"model"}]}}}]"#;
-        let rules = params(JSON);
+        let rules = params(JSON).unwrap();
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].rule.minimum, Some(16.0));
         assert!(rules[0].rule.optional && !rules[0].indexed && rules[1].indexed);
@@ -333,11 +487,51 @@ mod tests {
             net.key("virtio").and_then(|k| k.key_alias.as_deref()),
             Some("model")
         );
-        assert!(std::ptr::eq(params(JSON), rules));
+        assert!(std::ptr::eq(params(JSON).unwrap(), rules));
     }
 
     #[test]
-    fn broken_json_checks_nothing() {
-        assert!(params("not json").is_empty());
+    fn rules_that_cannot_be_read_are_errors() {
+        for (text, why) in [
+            ("not json", "not JSON"),
+            ("{}", "must be a list"),
+            (r#"[{"n":"a","r":{"t":"x"}}]"#, "unknown type"),
+            (r#"[{"n":"a","r":{"t":"s","zz":1}}]"#, "unknown key \"zz\""),
+            (r#"[{"n":"a","r":{"t":"s","p":"a("}}]"#, "does not compile"),
+            (r#"[{"n":"a","r":{"t":"i","min":"x"}}]"#, "min must be a number"),
+            (r#"[{"n":"a","r":{"t":"s","prop":{"k":[{"k":"x"}]}}}]"#, "no rule"),
+            (r#"[{"r":{"t":"s"}}]"#, "without a name"),
+        ] {
+            let err = read_params(text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+}
+
+/// Every rule and pattern the generator wrote can be read and compiled.
+#[cfg(test)]
+mod generated {
+    #[test]
+    fn every_generated_rule_reads_and_every_pattern_compiles() {
+        let mut read = 0;
+        let mut failures = Vec::new();
+        for entry in crate::api::ENDPOINTS {
+            let at = format!("{} {}", entry.info.method, entry.info.path);
+            for (what, text) in [("rules", entry.rules), ("path rules", entry.info.path_rules)] {
+                match super::read_params(text) {
+                    Ok(rules) => read += rules.len(),
+                    Err(e) => failures.push(format!("{at} {what}: {e}")),
+                }
+            }
+        }
+        for format in crate::api::formats::ALL {
+            let read_back = (format.format)();
+            if read_back.name == "unreadable" {
+                failures.push(format!("format {}", format.name));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert_eq!(crate::api::ENDPOINTS.len(), 676);
+        assert!(read > 2000, "only {read} parameter rules");
     }
 }

@@ -6,7 +6,6 @@
 
 mod firewall;
 pub mod formats;
-mod pattern;
 
 use serde_json::{Map, Value};
 
@@ -56,7 +55,19 @@ fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
 /// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
 pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
-    path_params_with(template, path, rules::params(rules_json))
+    path_params_with(template, path, generated(rules_json)?)
+}
+
+/// The generated rules in `text`; rules that cannot be read fail the check (they never let a
+/// value through unchecked).
+pub(crate) fn generated(text: &'static str) -> Result<&'static [ParamRule]> {
+    rules::params(text).map_err(|why| {
+        fail(
+            "",
+            "rules",
+            format!("the generated rules cannot be read: {why}"),
+        )
+    })
 }
 
 /// Checks the path parameters of `path` against `rules`.
@@ -78,7 +89,7 @@ pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) 
 
 /// Checks an endpoint's encoded parameters against the rules the generator wrote as JSON.
 pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
-    params(encoded, rules::params(rules_json))
+    params(encoded, generated(rules_json)?)
 }
 
 /// Checks an endpoint's encoded parameters (a JSON object) against its rules.
@@ -197,8 +208,8 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
         }
         Format::Prop(format) => property_string(name, &text, format)?,
     }
-    if let Some(pattern) = rule.pattern.as_deref() {
-        if !pattern::full_match(pattern, &text) {
+    if let Some(pattern) = &rule.pattern {
+        if !pattern.full_match(&text) {
             return Err(fail(
                 name,
                 "pattern",
@@ -339,7 +350,7 @@ mod tests {
 
     #[test]
     fn valid_parameters_pass() {
-        assert_eq!(rules::params(RULES).len(), 4, "the test rules parse");
+        assert_eq!(rules::params(RULES).unwrap().len(), 4, "the test rules parse");
         params_json(
             &json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}),
             RULES,

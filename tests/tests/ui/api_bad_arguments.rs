@@ -8,4 +8,8 @@ proxmoxia_macros::api!(b"schema.json");
 
 proxmoxia_macros::api!("schema.json", 1);
 
+proxmoxia_macros::api!([]);
+
+proxmoxia_macros::api!(["a.json" "b.json"]);
+
 fn main() {}
