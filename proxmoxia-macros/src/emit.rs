@@ -7,8 +7,8 @@ use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use crate::ir::{
-    Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, MethodIr, ModIr, ModPath,
-    RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
+    Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, LocalType, MethodIr, ModIr, ModPath,
+    RequiredArgs, Site, Ty, TypeDef, VariantIr,
 };
 use crate::props::FormatDef;
 use crate::rules;
@@ -295,10 +295,7 @@ impl Emitter<'_> {
             ),
             Some(_) => TokenStream::new(),
         };
-        let types = m
-            .types
-            .iter()
-            .map(|(local, key)| self.site_tokens(&m.module, local, *key));
+        let types = m.types.iter().map(|t| self.site_tokens(&m.module, t));
         let response = if m.response.alias {
             let d = doc(&m.response.doc);
             let ty = ty_tokens(&m.response.ty, None);
@@ -327,25 +324,32 @@ impl Emitter<'_> {
         }
     }
 
-    /// The type `key` named `local` in `module`: its definition at its first site, a
-    /// re-export of it at the others.
-    fn site_tokens(&self, module: &ModPath, local: &str, key: TypeKey) -> TokenStream {
-        let group = &self.api.types[key];
-        let (canon, def) = group.canonical();
+    /// The type `t` of `module`: its definition at its first site, a re-export of it at the
+    /// others.
+    fn site_tokens(&self, module: &ModPath, t: &LocalType) -> TokenStream {
+        let Some((canon, def)) = self.api.types[t.key].canonical() else {
+            return TokenStream::new();
+        };
         let here = Site {
             module: module.clone(),
-            name: local.to_owned(),
+            name: t.name.clone(),
         };
-        let local_ident = crate::names::ident(local);
+        let local_ident = crate::names::ident(&t.name);
         if *canon != here {
             let path = mod_tokens(&canon.module);
             let name = crate::names::ident(&canon.name);
             return quote!(pub use #path::#name as #local_ident;);
         }
-        self.def_tokens(&local_ident, def)
+        self.def_tokens(&local_ident, def, t.versions)
     }
 
-    fn def_tokens(&self, ident: &proc_macro2::Ident, def: &TypeDef) -> TokenStream {
+    /// A type's definition; `versions` those of what uses it, noted in its docs.
+    fn def_tokens(&self, ident: &proc_macro2::Ident, def: &TypeDef, versions: Mask) -> TokenStream {
+        let doc = |text: &str| {
+            let mut text = text.to_owned();
+            self.note(&mut text, versions);
+            doc(&text)
+        };
         match def {
             TypeDef::Struct(s) => {
                 let d = doc(&s.doc);
@@ -510,7 +514,7 @@ impl Emitter<'_> {
         });
         let enums = f.enums.iter().map(|(suffix, e)| {
             let ident = crate::names::ident(&format!("{canonical}{suffix}"));
-            self.def_tokens(&ident, &TypeDef::Enum(e.clone()))
+            self.def_tokens(&ident, &TypeDef::Enum(e.clone()), self.api.versions.all())
         });
         let ctors = f.constructors.iter().map(|c| {
             let d = doc(&c.doc);

@@ -266,11 +266,9 @@ pub struct TypeGroup {
 }
 
 impl TypeGroup {
-    /// The defining site and its definition.
-    pub fn canonical(&self) -> (&Site, &TypeDef) {
-        self.sites
-            .first_key_value()
-            .expect("a type group has a site")
+    /// The defining site and its definition (a group is made with one: never `None`).
+    pub fn canonical(&self) -> Option<(&Site, &TypeDef)> {
+        self.sites.first_key_value()
     }
 }
 
@@ -411,8 +409,18 @@ pub struct MethodIr {
     /// The path parameters' rules: the handles take any value.
     pub path_rules: Vec<ParamRuleIr>,
     pub response: ResponseIr,
-    /// The types named in the method module, by local name.
-    pub types: Vec<(String, TypeKey)>,
+    /// The types named in the method module: local name, type, and the versions of what
+    /// uses it (a parameter or answer field some versions lack).
+    pub types: Vec<LocalType>,
+}
+
+/// A type named in a method module.
+#[derive(Debug, Clone)]
+pub struct LocalType {
+    pub name: String,
+    pub key: TypeKey,
+    /// The versions of the parameter or field it types (the method's, at the top).
+    pub versions: Mask,
 }
 
 /// Builds the API from the merged schema.
@@ -745,6 +753,7 @@ fn build_method(
         reg,
         scope: Scope::new(format!("types of {where_}")),
         types: Vec::new(),
+        item_versions: method.versions,
     };
     // `Response` is claimed by the answer's struct or alias.
     for reserved in METHOD_MODULE_TYPES {
@@ -852,7 +861,11 @@ fn build_method(
                     name: "Required".into(),
                 },
             );
-            ctx.types.push(("Required".into(), key));
+            ctx.types.push(LocalType {
+                name: "Required".into(),
+                key,
+                versions: method.versions,
+            });
             RequiredArgs::Struct(required_fields)
         }
     };
@@ -871,7 +884,11 @@ fn build_method(
                 name: "Params".into(),
             },
         );
-        ctx.types.push(("Params".into(), key));
+        ctx.types.push(LocalType {
+            name: "Params".into(),
+            key,
+            versions: method.versions,
+        });
         Some(key)
     };
     let response = response_root(&mut ctx, method.returns.as_ref())?;
@@ -904,7 +921,7 @@ fn build_method(
 fn is_closed_enum(ty: &Ty, reg: &Registry) -> bool {
     match ty {
         Ty::Named { key, .. } => {
-            matches!(reg.groups[*key].canonical().1, TypeDef::Enum(e) if !e.open)
+            matches!(reg.groups[*key].canonical(), Some((_, TypeDef::Enum(e))) if !e.open)
         }
         Ty::Vec(inner) => is_closed_enum(inner, reg),
         _ => false,
@@ -919,7 +936,9 @@ struct TypeCtx<'r> {
     versions: Mask,
     reg: &'r mut Registry,
     scope: Scope,
-    types: Vec<(String, TypeKey)>,
+    types: Vec<LocalType>,
+    /// The versions of the parameter or field being typed.
+    item_versions: Mask,
 }
 
 impl TypeCtx<'_> {
@@ -933,7 +952,11 @@ impl TypeCtx<'_> {
                 name: name.to_owned(),
             },
         );
-        self.types.push((name.to_owned(), key));
+        self.types.push(LocalType {
+            name: name.to_owned(),
+            key,
+            versions: self.item_versions,
+        });
         Ok(Ty::Named {
             key,
             local: name.to_owned(),
@@ -988,7 +1011,11 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         None => (wire, How::Field),
     };
     let secret = fixups::is_secret(name, &ctx.path);
-    let ty = param_type(ctx, name, wire, schema, secret)?;
+    let method_versions = ctx.versions;
+    ctx.item_versions = schema.versions().unwrap_or(method_versions);
+    let ty = param_type(ctx, name, wire, schema, secret);
+    ctx.item_versions = method_versions;
+    let ty = ty?;
     Ok(FieldIr {
         wire: name.to_owned(),
         name: field_name(name, how),
@@ -1023,7 +1050,7 @@ fn param_type(
         "boolean" => Ty::Bool,
         "array" => {
             let item = schema.items().unwrap_or_else(Schema::empty);
-            Ty::Vec(Box::new(param_type(ctx, name, wire, &item, false)?))
+            Ty::Vec(Box::new(param_type(ctx, name, wire, &item, secret)?))
         }
         _ => Ty::Json,
     })
@@ -1209,8 +1236,10 @@ fn response_struct(
         let field_name = field_name(base, how);
         field_scope.claim(field_name.as_str(), &format!("field `{wire}`"))?;
         let secret = fixups::is_secret(base, &ctx.path);
+        let outer = ctx.item_versions;
+        ctx.item_versions = field_schema.versions().unwrap_or(outer);
         let ty = if secret && fixups::infer_type(field_schema) == "string" {
-            Ty::Secret
+            Ok(Ty::Secret)
         } else {
             response_type(
                 ctx,
@@ -1218,8 +1247,10 @@ fn response_struct(
                 wire,
                 field_schema,
                 &format!("field `{wire}` of {name}"),
-            )?
+            )
         };
+        ctx.item_versions = outer;
+        let ty = ty?;
         fields.push(FieldIr {
             wire: base.to_owned(),
             name: field_name,

@@ -12,12 +12,12 @@ use crate::versions::Label;
 /// crate's manifest directory).
 pub const ENV_OVERRIDE: &str = "PROXMOXIA_APIDOC";
 
+/// A schema file found, and its index in the macro's arguments (`None` for the variable's).
+pub type Located = (PathBuf, Option<usize>);
+
 /// The schema files to read: the one `PROXMOXIA_APIDOC` names if it is set, else `relative`
-/// (under the crate), each with its index in `relative` (for error spans; `None` for the
-/// variable's).
-pub fn locate_all(
-    relative: &[String],
-) -> Result<Vec<(PathBuf, Option<usize>)>, (Option<usize>, String)> {
+/// (under the crate). An error names the argument at fault by its index.
+pub fn locate_all(relative: &[String]) -> Result<Vec<Located>, (Option<usize>, String)> {
     match std::env::var_os(ENV_OVERRIDE) {
         Some(path) if !path.is_empty() => {
             let path = PathBuf::from(path);

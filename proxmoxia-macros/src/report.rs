@@ -60,7 +60,8 @@ pub fn report(versions: &[(Label, Tree)]) -> String {
     out.push_str(" |\n|---|");
     out.push_str(&"---|".repeat(diffs.len()));
     out.push('\n');
-    let rows: [(&str, fn(&Diff) -> usize); 10] = [
+    type Row = (&'static str, fn(&Diff) -> usize);
+    let rows: [Row; 10] = [
         ("methods added", |d| d.methods_added.len()),
         ("methods removed", |d| d.methods_removed.len()),
         ("parameters added", |d| d.params_added.len()),
@@ -116,9 +117,11 @@ fn methods(tree: &Tree) -> BTreeMap<String, &Method> {
 
 fn diff(old: &Tree, new: &Tree) -> Diff {
     let (a, b) = (methods(old), methods(new));
-    let mut d = Diff::default();
-    d.methods_added = b.keys().filter(|k| !a.contains_key(*k)).cloned().collect();
-    d.methods_removed = a.keys().filter(|k| !b.contains_key(*k)).cloned().collect();
+    let mut d = Diff {
+        methods_added: b.keys().filter(|k| !a.contains_key(*k)).cloned().collect(),
+        methods_removed: a.keys().filter(|k| !b.contains_key(*k)).cloned().collect(),
+        ..Diff::default()
+    };
     for (at, ma) in &a {
         let Some(mb) = b.get(at) else { continue };
         let pa: BTreeMap<&str, &Schema> = ma.params.iter().map(|(n, s)| (n.as_str(), s)).collect();

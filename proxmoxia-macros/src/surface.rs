@@ -110,13 +110,13 @@ impl Lines<'_> {
                 m.versions,
             );
         }
-        for (local, key) in &m.types {
+        for t in &m.types {
             let site = Site {
                 module: m.module.clone(),
-                name: local.clone(),
+                name: t.name.clone(),
             };
-            if let Some(def) = self.api.types[*key].sites.get(&site) {
-                self.def(&format!("{module}::{local}"), def, m.versions);
+            if let Some(def) = self.api.types[t.key].sites.get(&site) {
+                self.def(&format!("{module}::{}", t.name), def, t.versions);
             }
         }
         if m.response.alias {

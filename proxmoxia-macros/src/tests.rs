@@ -676,9 +676,9 @@ fn parameter_enums_are_closed_and_answer_enums_open() {
     let enums: Vec<(String, Vec<String>, bool)> = m
         .types
         .iter()
-        .filter_map(|(local, key)| match api.types[*key].canonical().1 {
+        .filter_map(|t| match api.types[t.key].canonical()?.1 {
             ir::TypeDef::Enum(e) => Some((
-                local.clone(),
+                t.name.clone(),
                 e.values.iter().map(|v| v.wire.clone()).collect(),
                 e.open,
             )),
@@ -947,7 +947,7 @@ fn a_parameter_enum_named_response_is_an_error() {
             STRING,
         )],
     )]);
-    let err = result.err().expect("expected a generator error");
+    let err = result.expect_err("expected a generator error");
     assert_mentions_all(
         &err,
         &["types of GET /p", "`Response`", "the enum of `response`"],
@@ -1005,10 +1005,10 @@ fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
     let mut names: Vec<String> = m
         .types
         .iter()
-        .filter(|(local, _)| local != "Params" && local != "Required")
-        .map(|(local, key)| {
-            let group = &api.types[*key];
-            let (canon, def) = group.canonical();
+        .filter(|t| t.name != "Params" && t.name != "Required")
+        .map(|t| {
+            let (local, group) = (&t.name, &api.types[t.key]);
+            let (canon, def) = group.canonical().expect("a site");
             if canon.module != m.module || canon.name != *local {
                 return format!("use {}::{} as {local}", canon.module, canon.name);
             }

@@ -74,7 +74,7 @@ use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use proxmoxia::typed::{Decode, Endpoint, Location, Validate};
+use proxmoxia::typed::{Decode, Endpoint, Location};
 use proxmoxia::{Client, Error, api};
 use proxmoxia_tests::FakePve;
 use serde_json::{Map, Value, json};

@@ -14,7 +14,14 @@ fn check_for_84(bin: &str) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     Command::new(cargo)
         .current_dir(&workspace)
-        .args(["check", "--quiet", "-p", "proxmoxia-narrowing", "--bin", bin])
+        .args([
+            "check",
+            "--quiet",
+            "-p",
+            "proxmoxia-narrowing",
+            "--bin",
+            bin,
+        ])
         .env("CARGO_TARGET_DIR", workspace.join("target/narrowing"))
         .env("RUSTFLAGS", r#"--cfg proxmoxia_pve="8.4""#)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")

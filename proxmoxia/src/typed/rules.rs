@@ -362,7 +362,8 @@ impl PropFormat {
                 .iter()
                 .map(|k| {
                     let entry = object(k, &what)?;
-                    let key = text(entry, "k", &what)?.ok_or(format!("{what}: a key without a name"))?;
+                    let key =
+                        text(entry, "k", &what)?.ok_or(format!("{what}: a key without a name"))?;
                     let what = format!("{what}: key {key}");
                     if entry.contains_key("a") {
                         only(entry, &["k", "a", "ka"], &what)?;
@@ -498,8 +499,14 @@ mod tests {
             (r#"[{"n":"a","r":{"t":"x"}}]"#, "unknown type"),
             (r#"[{"n":"a","r":{"t":"s","zz":1}}]"#, "unknown key \"zz\""),
             (r#"[{"n":"a","r":{"t":"s","p":"a("}}]"#, "does not compile"),
-            (r#"[{"n":"a","r":{"t":"i","min":"x"}}]"#, "min must be a number"),
-            (r#"[{"n":"a","r":{"t":"s","prop":{"k":[{"k":"x"}]}}}]"#, "no rule"),
+            (
+                r#"[{"n":"a","r":{"t":"i","min":"x"}}]"#,
+                "min must be a number",
+            ),
+            (
+                r#"[{"n":"a","r":{"t":"s","prop":{"k":[{"k":"x"}]}}}]"#,
+                "no rule",
+            ),
             (r#"[{"r":{"t":"s"}}]"#, "without a name"),
         ] {
             let err = read_params(text).unwrap_err();
@@ -517,7 +524,10 @@ mod generated {
         let mut failures = Vec::new();
         for entry in crate::api::ENDPOINTS {
             let at = format!("{} {}", entry.info.method, entry.info.path);
-            for (what, text) in [("rules", entry.rules), ("path rules", entry.info.path_rules)] {
+            for (what, text) in [
+                ("rules", entry.rules),
+                ("path rules", entry.info.path_rules),
+            ] {
                 match super::read_params(text) {
                     Ok(rules) => read += rules.len(),
                     Err(e) => failures.push(format!("{at} {what}: {e}")),

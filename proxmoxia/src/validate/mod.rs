@@ -350,7 +350,11 @@ mod tests {
 
     #[test]
     fn valid_parameters_pass() {
-        assert_eq!(rules::params(RULES).unwrap().len(), 4, "the test rules parse");
+        assert_eq!(
+            rules::params(RULES).unwrap().len(),
+            4,
+            "the test rules parse"
+        );
         params_json(
             &json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}),
             RULES,
