@@ -237,6 +237,9 @@ impl Emitter<'_> {
                     }
                     RequiredArgs::None => {}
                 }
+                text.push_str(&format!(
+                    "\n\nThe optional parameters are the setters of [`Request`](crate::{method}::Request)."
+                ));
                 self.note(&mut text, *versions);
                 let d = doc(&text);
                 let module = mod_tokens(method);
@@ -256,8 +259,8 @@ impl Emitter<'_> {
                 let alias = (fn_name.as_str() != alias).then(|| quote!(#[doc(alias = #alias)]));
                 quote! {
                     #d #alias #cfg
-                    #[inline] pub fn #name(&self, #args) -> crate::typed::Request<#module::Endpoint> {
-                        crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value))
+                    #[inline] pub fn #name(&self, #args) -> #module::Request {
+                        #module::Request(crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value)))
                     }
                 }
             }
@@ -308,6 +311,13 @@ impl Emitter<'_> {
             .iter()
             .filter(|f| f.optional)
             .map(|f| self.setter(f));
+        let request_doc = doc(&request_doc(m));
+        // A method that answers a task's id (or maybe one) gets `.task()` (`.maybe_task()`).
+        let task = match &m.response.ty {
+            Ty::String if m.response.alias => quote!(task),
+            Ty::Option(inner) if **inner == Ty::String && m.response.alias => quote!(maybe_task),
+            _ => TokenStream::new(),
+        };
         quote! {
             #module_doc
             pub mod #ident {
@@ -319,7 +329,8 @@ impl Emitter<'_> {
                 #params
                 #(#types)*
                 #response
-                impl crate::typed::Request<Endpoint> { #(#setters)* }
+                crate::typed::pve_request! { #request_doc Request #task }
+                impl Request { #(#setters)* }
             }
         }
     }
@@ -455,14 +466,14 @@ impl Emitter<'_> {
             How::Indexed => quote! {
                 #d #cfg
                 #[inline] pub fn #ident(mut self, index: u32, value: #ty) -> Self {
-                    self.params_mut().#ident.insert(index, #into);
+                    self.0.params_mut().#ident.insert(index, #into);
                     self
                 }
             },
             How::Field => quote! {
                 #d #cfg
                 #[inline] pub fn #ident(mut self, value: #ty) -> Self {
-                    self.params_mut().#ident = ::std::option::Option::Some(#into);
+                    self.0.params_mut().#ident = ::std::option::Option::Some(#into);
                     self
                 }
             },
@@ -590,6 +601,36 @@ pub fn ty_tokens(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
             quote!(crate::api::formats::#name)
         }
     }
+}
+
+/// The doc of a method's request type: what it sends, how, and its parameters by kind.
+fn request_doc(m: &MethodIr) -> String {
+    let names = |required: bool| -> Vec<String> {
+        m.fields
+            .iter()
+            .filter(|f| f.optional != required)
+            .map(|f| format!("`{}`", f.name.bare()))
+            .collect()
+    };
+    let mut doc = format!(
+        "A `{} {}` request (`{}`): set optional parameters with the setters below, then \
+         `.await` it (or `.send()`, `.send_json()`; `.validate()`, `.to_form()` check and show \
+         what would be sent).",
+        m.verb.upper(),
+        m.path,
+        m.pve_name
+    );
+    let required = names(true);
+    if !required.is_empty() {
+        doc.push_str(&format!(
+            "\n\nRequired parameters (given when the request was made): {}.",
+            required.join(", ")
+        ));
+    }
+    if names(false).is_empty() {
+        doc.push_str("\n\nIt has no optional parameters.");
+    }
+    doc
 }
 
 /// The argument type of a setter or positional parameter.

@@ -119,6 +119,16 @@ pub fn rust_pattern(perl: &str) -> String {
     out
 }
 
+/// A map written as an object with one property named like a path parameter (`{id}`):
+/// PVE 8.4 and 9.1 describe `mds`, `mgr`, `mon`, `node` and `osd` of
+/// `GET /cluster/ceph/metadata` so, where 9.2 says `additionalProperties`. The value schema
+/// of that map, if `schema` is one.
+pub fn placeholder_map(schema: &Map) -> Option<Value> {
+    let props = schema.get("properties")?.as_object()?;
+    let (name, value) = props.iter().next()?;
+    (props.len() == 1 && name.starts_with('{') && name.ends_with('}')).then(|| value.clone())
+}
+
 /// Named formats whose definition the schema spells out elsewhere, as the object format of
 /// a parameter: `(format, parameter)`. `cdrom` (typetext `<volume>`) is an alias of `ide2`,
 /// and PVE parses it with the `ide[n]` format.
@@ -301,6 +311,25 @@ fn value_schema(desc: &str) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_property_named_like_a_path_parameter_is_a_map() {
+        let schema = match json::parse(
+            r#"{"type": "object", "properties": {"{id}": {"type": "string"}}}"#,
+        ) {
+            Ok(Value::Object(m)) => m,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            placeholder_map(&schema).map(|v| v.to_string()).as_deref(),
+            Some(r#"{"type":"string"}"#)
+        );
+        let two = match json::parse(r#"{"properties": {"{id}": {}, "x": {}}}"#) {
+            Ok(Value::Object(m)) => m,
+            _ => unreachable!(),
+        };
+        assert!(placeholder_map(&two).is_none());
+    }
 
     #[test]
     fn secrets_match_by_name_and_path() {

@@ -35,12 +35,18 @@ const REQUEST_METHODS: &[&str] = &[
     "extra_param",
     "api_path",
     "validate",
+    "validate_for",
     "to_form",
     "send",
     "send_json",
     "task",
     "maybe_task",
     "into_future",
+    "deref",
+    "deref_mut",
+    "from",
+    "into",
+    "fmt",
 ];
 
 /// Methods `Client` has by hand; a top-level path must not take their names.
@@ -68,7 +74,7 @@ pub const CLIENT_METHODS: &[&str] = &[
 const HANDLE_METHODS: &[&str] = &["clone", "fmt"];
 
 /// Type names every method module has.
-const METHOD_MODULE_TYPES: &[&str] = &["Endpoint", "Params", "Required"];
+const METHOD_MODULE_TYPES: &[&str] = &["Endpoint", "Params", "Required", "Request"];
 
 /// A module path below `crate::api` (`nodes::node::qemu`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

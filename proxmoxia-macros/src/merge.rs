@@ -601,7 +601,8 @@ pub fn union_formats(formats: &[&Map]) -> Map {
 // ------------------------------------------------------------------------------------------
 // Preparing one version.
 
-/// A copy of `tree` whose named property-string formats are spelled out.
+/// A copy of `tree` whose named property-string formats are spelled out, and whose maps
+/// written as a `{placeholder}` property are maps.
 pub(crate) fn prepare(tree: &Tree) -> Tree {
     let named = NamedFormats::of(tree);
     let mut out = tree.clone();
@@ -683,8 +684,13 @@ impl NamedFormats {
         fixups::typetext_format(name, typetext)
     }
 
-    /// Spells out named property-string formats in `schema` and everything inside it.
+    /// Spells out named property-string formats in `schema` and everything inside it, and
+    /// turns maps written as a `{placeholder}` property into maps.
     fn spell_out(&self, schema: &mut Map) {
+        if let Some(value) = fixups::placeholder_map(schema) {
+            schema.remove("properties");
+            schema.insert("additionalProperties".into(), value);
+        }
         if let Some(Value::String(name)) = schema.get("format") {
             let name = name.clone();
             if let Some(object) = self.object(&name, schema) {

@@ -75,7 +75,7 @@ impl Lines<'_> {
                             }
                             RequiredArgs::Struct(_) => format!("required: {method}::Required"),
                         };
-                        format!("({args}) -> Request<{method}::Endpoint>")
+                        format!("({args}) -> {method}::Request")
                     }
                 };
                 self.push(

@@ -48,7 +48,7 @@ fn a_build_for_pve_84_rejects_what_84_lacks_and_keeps_the_rest() {
             // GET /cluster/qemu (9.2+)
             "error[E0599]: no method named `qemu` found for struct `proxmoxia::api::cluster::Handle` in the current scope",
             // `audiences` of POST /access/domains (9.2+)
-            "error[E0599]: no method named `audiences` found for struct `proxmoxia::typed::Request<E>` in the current scope",
+            "error[E0599]: no method named `audiences` found for struct `proxmoxia::api::access::domains::post::Request` in the current scope",
             // timeframe `decade` (9.1+)
             "error[E0599]: no variant or associated item named `Decade` found for enum `proxmoxia::api::nodes::node::rrd::get::Timeframe` in the current scope",
         ],

@@ -76,8 +76,10 @@ async fn the_fake_answers_as_its_version_would() {
     // A parameter 8.4 lacks: PVE's 400 naming it.
     let err = client
         .raw("access/domains")
-        .post(json!({"realm": "corp", "type": "openid", "issuer-url": "https://id.example",
-                     "client-id": "pve", "audiences": "proxmox"}))
+        .post(
+            json!({"realm": "corp", "type": "openid", "issuer-url": "https://id.example",
+                     "client-id": "pve", "audiences": "proxmox"}),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -182,7 +184,13 @@ async fn a_parameter_or_value_the_cluster_lacks_is_refused() {
         sent(&pve).last(),
         Some(&("GET".to_owned(), "/nodes/pve1/qemu".to_owned()))
     );
-    assert_eq!(sent(&pve).iter().filter(|r| **r == version_request()).count(), 1);
+    assert_eq!(
+        sent(&pve)
+            .iter()
+            .filter(|r| **r == version_request())
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -204,7 +212,11 @@ async fn the_cluster_version_rules_where_versions_check_differently() {
         }
         other => panic!("expected a validation error, got {other:?}"),
     }
-    assert_eq!(sent(&pve), [version_request()], "nothing but the version was sent");
+    assert_eq!(
+        sent(&pve),
+        [version_request()],
+        "nothing but the version was sent"
+    );
     let pve = mock("8.4.17").await;
     let client = pve.login().await.unwrap();
     migrate(&client).await.expect("8.4 allows 100 workers");
@@ -214,11 +226,7 @@ async fn the_cluster_version_rules_where_versions_check_differently() {
 async fn the_version_can_be_given_or_the_check_switched_off() {
     let pve = mock("8.4.17").await;
     // Given: no `GET /version`.
-    let told = pve
-        .client_builder()
-        .pve_version("8.4.2")
-        .build()
-        .unwrap();
+    let told = pve.client_builder().pve_version("8.4.2").build().unwrap();
     told.login(pve.user(), pve.password()).await.unwrap();
     assert_eq!(told.pve_version().await.unwrap().as_str(), "8.4.2");
     unsupported(told.cluster().qemu().get().await);
@@ -258,7 +266,10 @@ async fn fakepve_is_checked_by_what_it_reports() {
         PveVersion::parse("9.0.10").unwrap()
     );
     let u = unsupported(client.cluster().qemu().get().await);
-    assert_eq!((u.cluster.as_str(), u.checked_against.as_str()), ("9.0.10", "9.1.11"));
+    assert_eq!(
+        (u.cluster.as_str(), u.checked_against.as_str()),
+        ("9.0.10", "9.1.11")
+    );
     // It has what 9.1 has.
     client
         .nodes("pve1")

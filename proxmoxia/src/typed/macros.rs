@@ -542,6 +542,109 @@ macro_rules! pve_open_enum {
     };
 }
 
+/// The request type of one endpoint (`Endpoint` of the same module): its own type, so its
+/// setters (written by the generator in an `impl` of it) are documented on its own page.
+/// It derefs to `typed::Request<Endpoint>` for the methods all requests share. `task` or
+/// `maybe_task` adds `.task()` (`.maybe_task()`) for methods that answer a task's id.
+macro_rules! pve_request {
+    ($(#[$meta:meta])* $name:ident $($task:ident)?) => {
+        $(#[$meta])*
+        #[must_use = "a request does nothing until it is awaited"]
+        pub struct $name(pub(crate) $crate::typed::Request<Endpoint>);
+
+        impl ::std::fmt::Debug for $name {
+            #[inline]
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $crate::typed::Request<Endpoint>;
+            #[inline]
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl ::std::ops::DerefMut for $name {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        impl ::std::convert::From<$name> for $crate::typed::Request<Endpoint> {
+            #[inline]
+            fn from(request: $name) -> Self {
+                request.0
+            }
+        }
+
+        impl ::std::convert::From<$crate::typed::Request<Endpoint>> for $name {
+            #[inline]
+            fn from(request: $crate::typed::Request<Endpoint>) -> Self {
+                $name(request)
+            }
+        }
+
+        impl ::std::future::IntoFuture for $name {
+            type Output = $crate::Result<<Endpoint as $crate::typed::Endpoint>::Response>;
+            type IntoFuture = $crate::typed::ResponseFuture<<Endpoint as $crate::typed::Endpoint>::Response>;
+            #[inline]
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::future::IntoFuture::into_future(self.0)
+            }
+        }
+
+        impl $name {
+            /// Sends the request and decodes the answer (what `.await` does).
+            #[inline]
+            pub async fn send(self) -> $crate::Result<<Endpoint as $crate::typed::Endpoint>::Response> {
+                self.0.send().await
+            }
+
+            /// Sends the request and returns PVE's answer undecoded (the `data` value).
+            #[inline]
+            pub async fn send_json(self) -> $crate::Result<::serde_json::Value> {
+                self.0.send_json().await
+            }
+
+            /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
+            #[inline]
+            pub fn extra_param(self, name: &str, value: impl ::std::fmt::Display) -> Self {
+                $name(self.0.extra_param(name, value))
+            }
+
+            /// Replaces all parameters.
+            #[inline]
+            pub fn with_params(self, params: <Endpoint as $crate::typed::Endpoint>::Params) -> Self {
+                $name(self.0.with_params(params))
+            }
+        }
+
+        $( $crate::typed::pve_request!(@$task $name); )?
+    };
+    (@task $name:ident) => {
+        impl $name {
+            /// Sends the request, which starts a PVE task, and returns a handle to wait for it.
+            #[inline]
+            pub async fn task(self) -> $crate::Result<$crate::TaskHandle> {
+                self.0.task().await
+            }
+        }
+    };
+    (@maybe_task $name:ident) => {
+        impl $name {
+            /// Sends the request, which may start a PVE task; the handle, if it did.
+            #[inline]
+            pub async fn maybe_task(self) -> $crate::Result<::std::option::Option<$crate::TaskHandle>> {
+                self.0.maybe_task().await
+            }
+        }
+    };
+}
+
 /// The handle of one API path (a `PathHandle` under a name of its own).
 macro_rules! pve_handle {
     ($(#[$meta:meta])* $name:ident) => {
@@ -596,5 +699,5 @@ macro_rules! pve_endpoint {
 
 pub(crate) use {
     pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_required_struct, pve_response_struct, pve_serde,
+    pve_property_string, pve_request, pve_required_struct, pve_response_struct, pve_serde,
 };

@@ -22,7 +22,7 @@ pub use encode::Encode;
 pub use list::List;
 pub(crate) use macros::{
     pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_required_struct, pve_response_struct, pve_serde,
+    pve_property_string, pve_request, pve_required_struct, pve_response_struct, pve_serde,
 };
 pub use propstring::{PropError, PropertyString, Unparsed};
 
@@ -458,9 +458,12 @@ pub(crate) fn decode_answer<T: Decode>(body: &[u8]) -> Result<T> {
         .map_err(|f| Error::decode(f.message, f.path, String::from_utf8_lossy(body)))
 }
 
+/// What awaiting a request gives: its answer, decoded.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
 impl<E: Endpoint> IntoFuture for Request<E> {
     type Output = Result<E::Response>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<E::Response>> + Send>>;
+    type IntoFuture = ResponseFuture<E::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
