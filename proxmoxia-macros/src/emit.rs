@@ -364,9 +364,12 @@ impl Emitter<'_> {
         match def {
             TypeDef::Struct(s) => {
                 let d = doc(&s.doc);
-                let fields = self.field_list(s.fields.iter());
+                let fields = self.field_list(s.fields.iter().filter(|f| f.how == How::Field));
+                let families = self.field_list(s.fields.iter().filter(|f| f.how == How::Indexed));
                 quote! {
-                    crate::typed::pve_response_struct! { #d #ident { #fields } }
+                    crate::typed::pve_response_struct! {
+                        #d #ident { fields { #fields } families { #families } }
+                    }
                 }
             }
             TypeDef::Enum(e) => {
@@ -387,13 +390,19 @@ impl Emitter<'_> {
                 let required: Vec<&FieldIr> = p.fields.iter().filter(|f| !f.optional).collect();
                 let by = (required.len() > 1).then(|| quote!(by Required));
                 let required = self.field_list(required.into_iter());
-                let optional = self.field_list(p.fields.iter().filter(|f| f.optional));
+                let optional = self.field_list(
+                    p.fields
+                        .iter()
+                        .filter(|f| f.optional && f.how == How::Field),
+                );
+                let families = self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed));
                 quote! {
                     crate::typed::pve_params_struct! {
                         #d
                         #ident rules #rules #by {
                             required { #required }
                             optional { #optional }
+                            families { #families }
                         }
                     }
                 }
@@ -411,13 +420,11 @@ impl Emitter<'_> {
     fn variant(&self, v: &VariantIr, open: bool) -> TokenStream {
         let name = v.name.ident();
         let wire = &v.wire;
-        let note = v
-            .versions
-            .and_then(|m| self.api.versions.describe(m))
-            .map(|words| {
-                let text = format!("`{wire}` ({words})");
-                quote!(doc #text)
-            });
+        let text = match v.versions.and_then(|m| self.api.versions.describe(m)) {
+            Some(words) => format!("`{wire}` ({words})"),
+            None => format!("`{wire}`"),
+        };
+        let note = quote!(doc #text);
         // Answers keep every value; a parameter's value a chosen version lacks is left out.
         let cfg = match v.versions {
             Some(m) if !open => {
@@ -437,13 +444,9 @@ impl Emitter<'_> {
             }
             let d = doc(&text);
             let wire = &f.wire;
-            let how = match f.how {
-                How::Field => quote!(field),
-                How::Indexed => quote!(indexed),
-            };
             let ident = f.name.ident();
             let ty = ty_tokens(&f.full_ty(), None);
-            quote!(#d #wire #how #ident: #ty)
+            quote!(#d #wire #ident: #ty)
         });
         quote!(#(#items),*)
     }

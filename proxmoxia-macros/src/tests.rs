@@ -279,7 +279,7 @@ fn keywords_become_raw_identifiers() {
     assert_has(&out, "pub fn r#in(&self) -> crate::api::r#in::Handle");
     assert_has(
         &out,
-        r#""type" field r#type: ::std::option::Option<::std::string::String>"#,
+        r#""type" r#type: ::std::option::Option<::std::string::String>"#,
     );
     assert_has(&out, "pub fn r#type(mut self, value:");
     assert_has(
@@ -287,7 +287,10 @@ fn keywords_become_raw_identifiers() {
         "self.0.params_mut().r#type = ::std::option::Option::Some(value.into());",
     );
     // Variants are PascalCase, `Self` is suffixed.
-    assert_has(&out, r#"Kind { Type = "type", Self_ = "self" }"#);
+    assert_has(
+        &out,
+        r#"Kind { Type = "type" doc "`type`", Self_ = "self" doc "`self`" }"#,
+    );
 }
 
 #[test]
@@ -309,8 +312,8 @@ fn parameter_names_are_snake_case() {
     assert_eq!(idents, ["force_stop", "ip6", "keep_active"]);
     let out = expand(&roots);
     // The wire name stays as PVE spells it.
-    assert_has(&out, r#""force-stop" field force_stop"#);
-    assert_has(&out, r#""keepActive" field keep_active"#);
+    assert_has(&out, r#""force-stop" force_stop"#);
+    assert_has(&out, r#""keepActive" keep_active"#);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,23 +518,20 @@ fn required_and_optional_parameters() {
         r#"crate::typed::pve_required_struct! {
             #[doc = "The required parameters of `POST /nodes/{node}`: `req`, `zero`. Give them by name; the optional ones are setters of the request."]
             Required {
-                #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
-                #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 } }"#,
+                #[doc = "`req` (the schema gives no description)."] "req" req: ::std::string::String,
+                #[doc = "`zero` (the schema gives no description)."] "zero" zero: i64 } }"#,
     );
     assert_has(
         &out,
         r#"Params rules "[{\"n\":\"req\",\"r\":{\"t\":\"s\"}},{\"n\":\"zero\",\"r\":{\"t\":\"i\"}}]" by Required {
-            required { #[doc = "`req` (the schema gives no description)."] "req" field req: ::std::string::String,
-                       #[doc = "`zero` (the schema gives no description)."] "zero" field zero: i64 }"#,
+            required { #[doc = "`req` (the schema gives no description)."] "req" req: ::std::string::String,
+                       #[doc = "`zero` (the schema gives no description)."] "zero" zero: i64 }"#,
     );
     assert_has(
         &out,
-        r#""net" indexed nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
+        r#""net" nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
     );
-    assert_has(
-        &out,
-        r#""text-one" field text_one: ::std::option::Option<i64>"#,
-    );
+    assert_has(&out, r#""text-one" text_one: ::std::option::Option<i64>"#);
     // Setters only for the optional ones; the family's takes an index.
     assert_has(
         &out,
@@ -631,30 +631,27 @@ fn secrets_are_secret() {
         &out,
         r#"pub fn post(&self, required: crate::api::access::ticket::post::Required)"#,
     );
-    assert_has(&out, r#""password" field password: crate::Secret"#);
+    assert_has(&out, r#""password" password: crate::Secret"#);
     // One required secret is positional, taken as text and kept as a secret.
     assert_has(
         &out,
         "pub fn get(&self, value: impl ::std::convert::Into<::std::string::String>)",
     );
     assert_has(&out, "Params::new(value.into())");
-    assert_has(
-        &out,
-        r#""otp" field otp: ::std::option::Option<crate::Secret>"#,
-    );
+    assert_has(&out, r#""otp" otp: ::std::option::Option<crate::Secret>"#);
     assert_has(
         &out,
         "self.0.params_mut().otp = ::std::option::Option::Some(crate::Secret::new(value.into()));",
     );
-    assert_has(&out, r#""ticket" field ticket: crate::Secret"#);
+    assert_has(&out, r#""ticket" ticket: crate::Secret"#);
     assert_has(
         &out,
-        r#""CSRFPreventionToken" field csrf_prevention_token: crate::Secret"#,
+        r#""CSRFPreventionToken" csrf_prevention_token: crate::Secret"#,
     );
-    assert_has(&out, r#""username" field username: ::std::string::String"#);
+    assert_has(&out, r#""username" username: ::std::string::String"#);
     // `value` is a secret only on the token path.
-    assert_has(&out, r#""value" field value: ::std::string::String"#);
-    assert_lacks(&out, r#""value" field value: crate::Secret"#);
+    assert_has(&out, r#""value" value: ::std::string::String"#);
+    assert_lacks(&out, r#""value" value: crate::Secret"#);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,23 +699,23 @@ fn parameter_enums_are_closed_and_answer_enums_open() {
     let out = expand(&roots);
     assert_has(
         &out,
-        r#"crate::typed::pve_closed_enum! { #[doc = "How."] Mode { Fast = "fast", Slow = "slow" } }"#,
+        r#"crate::typed::pve_closed_enum! { #[doc = "How."] Mode { Fast = "fast" doc "`fast`", Slow = "slow" doc "`slow`" } }"#,
     );
     assert_has(
         &out,
-        r#"pve_closed_enum! { #[doc = "Values of `level`."] Level { V1 = "1", V2 = "2" } }"#,
+        r#"pve_closed_enum! { #[doc = "Values of `level`."] Level { V1 = "1" doc "`1`", V2 = "2" doc "`2`" } }"#,
     );
     assert_has(
         &out,
         r#"crate::typed::pve_open_enum! {
             #[doc = "Values of `field `state` of Response`.\n\nOpen: a value a newer PVE adds arrives as `Unrecognized`."]
-            ResponseState { Up = "up", Down = "down" } }"#,
+            ResponseState { Up = "up" doc "`up`", Down = "down" doc "`down`" } }"#,
     );
     // Inside the method module a type goes by its local name; the handle (elsewhere) names
     // its module.
-    assert_has(&out, r#""mode" field mode: Mode"#);
+    assert_has(&out, r#""mode" mode: Mode"#);
     assert_has(&out, "pub fn get(&self, mode: crate::api::a::get::Mode)");
-    assert_has(&out, r#""state" field state: ResponseState"#);
+    assert_has(&out, r#""state" state: ResponseState"#);
 }
 
 #[test]
@@ -1061,18 +1058,18 @@ fn nested_answer_objects_are_named_after_their_field() {
         ]
     );
     let out = expand(&roots);
-    assert_has(&out, r#""cpu-info" field cpu_info: ResponseItemCpuInfo"#);
+    assert_has(&out, r#""cpu-info" cpu_info: ResponseItemCpuInfo"#);
     assert_has(
         &out,
-        r#""disks" field disks: ::std::vec::Vec<ResponseItemDisksItem>"#,
+        r#""disks" disks: ::std::vec::Vec<ResponseItemDisksItem>"#,
     );
     assert_has(
         &out,
-        r#""labels" field labels: ::std::collections::BTreeMap<::std::string::String, ResponseItemLabelsValue>"#,
+        r#""labels" labels: ::std::collections::BTreeMap<::std::string::String, ResponseItemLabelsValue>"#,
     );
     assert_has(
         &out,
-        r#""state" field state: ::std::option::Option<ResponseItemState>"#,
+        r#""state" state: ::std::option::Option<ResponseItemState>"#,
     );
     assert_has(&out, "crate::typed::pve_response_struct! {");
 }
@@ -1092,8 +1089,8 @@ fn an_object_answer_is_the_response_struct() {
     let out = expand(&roots);
     assert_has(
         &out,
-        r#"crate::typed::pve_response_struct! { #[doc = "The thing."] Response {
-               #[doc = "`n` (the schema gives no description)."] "n" field n: i64 } }"#,
+        r#"crate::typed::pve_response_struct! { #[doc = "The thing."] Response { fields {
+               #[doc = "`n` (the schema gives no description)."] "n" n: i64 } families {} } }"#,
     );
     assert_has(&out, "response Response }");
 }
@@ -1111,15 +1108,15 @@ fn indexed_answer_fields_are_maps() {
     let out = expand(&roots);
     assert_has(
         &out,
-        r#""net" indexed nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
+        r#""net" nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
     );
     assert_has(
         &out,
-        r#""net" field net: ::std::option::Option<::std::string::String>"#,
+        r#""net" net: ::std::option::Option<::std::string::String>"#,
     );
     assert_has(
         &out,
-        r#""virtiofs" indexed virtiofses: ::std::collections::BTreeMap<u32, i64>"#,
+        r#""virtiofs" virtiofses: ::std::collections::BTreeMap<u32, i64>"#,
     );
 }
 
@@ -1226,8 +1223,8 @@ fn untyped_fields_are_json_values() {
             r#"{"type": "object", "properties": {"any": {}, "cfg": {"type": "any"}}}"#,
         )],
     )]);
-    assert_has(&out, r#""any" field any: ::serde_json::Value"#);
-    assert_has(&out, r#""cfg" field cfg: ::serde_json::Value"#);
+    assert_has(&out, r#""any" any: ::serde_json::Value"#);
+    assert_has(&out, r#""cfg" cfg: ::serde_json::Value"#);
 }
 
 #[test]
@@ -1285,7 +1282,7 @@ fn identical_types_are_defined_once_and_reexported() {
     assert_has(&squash(&a), "pve_params_struct!");
     // Same values, another name: re-exported under the local name, used by it.
     assert_has(&out, "pub use crate::api::a::get::Mode as Kind;");
-    assert_has(&out, r#""kind" field kind: Kind"#);
+    assert_has(&out, r#""kind" kind: Kind"#);
     // Identical params struct and answer struct (with the enum inside).
     assert_has(&out, "pub use crate::api::a::get::Params as Params;");
     assert_has(

@@ -10,58 +10,10 @@ use serde_json::Value;
 
 use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
+use crate::secret::Secret;
 
 /// PVE tickets are valid for two hours after they are issued.
 pub const TICKET_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
-
-/// A secret string: never shown by `Debug`, never logged. Read it with [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself; use it only to put it on the wire or into protected storage.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// Serialises as the plain string: only for deliberate export (e.g. a session cache).
-impl serde_core::Serialize for Secret {
-    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde_core::Deserialize<'de> for Secret {
-    fn deserialize<D: serde_core::Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<Secret, D::Error> {
-        <String as serde_core::Deserialize>::deserialize(d).map(Secret)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Secret {
-        Secret(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Secret {
-        Secret(s.to_owned())
-    }
-}
 
 /// A logged-in session: the ticket and CSRF token PVE issued.
 ///
@@ -121,36 +73,29 @@ impl Session {
     }
 }
 
-impl crate::typed::Decode for Session {
-    fn decode(
-        value: Value,
-        at: &crate::typed::Location<'_>,
-    ) -> std::result::Result<Session, crate::typed::DecodeFailure> {
-        use crate::typed::decode::{field, object};
-        let mut map = object(value, at)?;
-        Ok(Session {
-            user: field(&mut map, "user", at)?,
-            ticket: field(&mut map, "ticket", at)?,
-            csrf: field(&mut map, "csrf", at)?,
-            issued: field::<i64>(&mut map, "issued", at)?.max(0) as u64,
-        })
-    }
-}
-
-impl crate::typed::Encode for Session {
-    fn encode(&self) -> Value {
-        serde_json::json!({
-            "user": self.user,
-            "ticket": self.ticket.expose(),
-            "csrf": self.csrf.expose(),
-            "issued": self.issued,
-        })
+crate::typed::pve_response_struct! {
+    /// A [`Session`] as serde writes it.
+    SessionData {
+        fields {
+            "user" user: String,
+            "ticket" ticket: Secret,
+            "csrf" csrf: Secret,
+            "issued" issued: i64,
+        }
+        families {}
     }
 }
 
 impl serde_core::Serialize for Session {
     fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        crate::typed::serde_support::serialize(self, s)
+        let data = SessionData {
+            user: self.user.clone(),
+            ticket: self.ticket.clone(),
+            csrf: self.csrf.clone(),
+            issued: i64::try_from(self.issued).unwrap_or(i64::MAX),
+            extra: serde_json::Map::new(),
+        };
+        serde_core::Serialize::serialize(&data, s)
     }
 }
 
@@ -158,7 +103,13 @@ impl<'de> serde_core::Deserialize<'de> for Session {
     fn deserialize<D: serde_core::Deserializer<'de>>(
         d: D,
     ) -> std::result::Result<Session, D::Error> {
-        crate::typed::serde_support::deserialize(d)
+        let data = SessionData::deserialize(d)?;
+        Ok(Session {
+            user: data.user,
+            ticket: data.ticket,
+            csrf: data.csrf,
+            issued: data.issued.max(0) as u64,
+        })
     }
 }
 
@@ -259,6 +210,7 @@ impl fmt::Debug for TfaChallenge {
     }
 }
 
+/// A flag of the TFA challenge (`true`, `1`, `"available"`, an object of details, ...).
 fn truthy(v: Option<&Value>) -> bool {
     match v {
         Some(Value::Bool(b)) => *b,
@@ -387,22 +339,32 @@ pub(crate) fn tfa_form(challenge: &TfaChallenge, answer: &TfaAnswer) -> Form {
     form
 }
 
+crate::typed::pve_response_struct! {
+    /// The `data` of a `POST /access/ticket` answer.
+    LoginAnswer {
+        fields {
+            "ticket" ticket: Option<Value>,
+            "CSRFPreventionToken" csrf: Option<Value>,
+            "username" username: Option<String>,
+            "clustername" clustername: Option<String>,
+            "cap" cap: Option<Value>,
+            "NeedTFA" need_tfa: Option<bool>,
+        }
+        families {}
+    }
+}
+
 /// Interprets the `data` of a `POST /access/ticket` answer.
-pub(crate) fn parse_login(user: &str, data: &Value) -> Result<(LoginStep, Option<Session>)> {
+pub(crate) fn parse_login(user: &str, data: LoginAnswer) -> Result<(LoginStep, Option<Session>)> {
     let bad = |what: &str| Error::Auth(AuthError::BadAnswer(what.to_owned()));
-    let obj = data
-        .as_object()
-        .ok_or_else(|| bad("data is not an object"))?;
-    let ticket = obj
-        .get("ticket")
+    // Secrets are taken only as the strings PVE sends, never made up from other JSON.
+    let ticket = data
+        .ticket
+        .as_ref()
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no ticket"))?;
-    let username = obj
-        .get("username")
-        .and_then(Value::as_str)
-        .unwrap_or(user)
-        .to_owned();
-    let need_tfa = truthy(obj.get("NeedTFA")) || ticket_payload(ticket).starts_with("!tfa!");
+    let username = data.username.unwrap_or_else(|| user.to_owned());
+    let need_tfa = data.need_tfa == Some(true) || ticket_payload(ticket).starts_with("!tfa!");
     if need_tfa {
         let challenge = tfa_challenge_json(ticket);
         return Ok((
@@ -414,19 +376,17 @@ pub(crate) fn parse_login(user: &str, data: &Value) -> Result<(LoginStep, Option
             None,
         ));
     }
-    let csrf = obj
-        .get("CSRFPreventionToken")
+    let csrf = data
+        .csrf
+        .as_ref()
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no CSRFPreventionToken"))?;
     let session = Session::new(username.clone(), Secret::new(ticket), Secret::new(csrf));
     let info = LoginInfo {
         user: username,
         expires_at: session.expires_at(),
-        cluster_name: obj
-            .get("clustername")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        capabilities: obj.get("cap").cloned().unwrap_or(Value::Null),
+        cluster_name: data.clustername,
+        capabilities: data.cap.unwrap_or(Value::Null),
     };
     Ok((LoginStep::Done(info), Some(session)))
 }
@@ -465,6 +425,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn answer(data: Value) -> LoginAnswer {
+        crate::decode::from_value(data).unwrap()
+    }
+
     #[test]
     fn ticket_time_is_read_from_the_ticket() {
         assert_eq!(
@@ -478,7 +442,7 @@ mod tests {
     fn login_answer_with_ticket_is_done_and_debug_hides_secrets() {
         let data = json!({"ticket": "PVE:root@pam:4EEC61E2::sig", "CSRFPreventionToken": "4EEC61E2:csrfsecret",
                           "username": "root@pam", "cap": {}});
-        let (step, session) = parse_login("root@pam", &data).unwrap();
+        let (step, session) = parse_login("root@pam", answer(data)).unwrap();
         let session = session.unwrap();
         let shown = format!("{step:?} {session:?}");
         assert!(shown.contains("root@pam"));
@@ -492,7 +456,7 @@ mod tests {
     fn need_tfa_answer_exposes_the_challenge_kinds() {
         let data = json!({"ticket": "PVE:!tfa!%7B%22totp%22%3Atrue%2C%22recovery%22%3A%22available%22%7D:4EEC61E2::sig",
                           "username": "alice@pve", "NeedTFA": 1});
-        let (step, session) = parse_login("alice@pve", &data).unwrap();
+        let (step, session) = parse_login("alice@pve", answer(data)).unwrap();
         assert!(session.is_none());
         let LoginStep::NeedTfa(challenge) = step else {
             panic!("expected a challenge")

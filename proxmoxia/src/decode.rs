@@ -1,81 +1,715 @@
-//! Answer decoding: PVE's `{"data": ...}` envelope, then JSON or a typed value.
+//! Decoding answers: PVE's `{"data": ...}` envelope, read straight from the body's bytes in
+//! one pass, into typed values; every decode of the crate goes through here.
+//!
+//! PVE is loose on the wire: a boolean may arrive as `true`, `1`, `"1"` or `"yes"`; integers
+//! and numbers as strings (`"memory": "2048"`); an empty list as `null`. [`Lenient`] reads
+//! all of these, so one odd field never fails a whole answer, while a value that really does
+//! not fit (`"abc"` for an integer) is an error naming its JSON path (`data[2].maxmem`). The
+//! generated types' `Deserialize` is lenient in this way; a caller's own type (in
+//! `raw(..).decode::<T>()`) is read by its own `Deserialize`, as strict as it is written.
 
-use serde_core::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde_core::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
+    Visitor,
+};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
-/// The `data` of an answer body. A body without `data` (PVE sends none for some writes) is
-/// `null`.
-pub(crate) fn envelope_value(body: &[u8]) -> Result<Value> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::decode(
-            format!("answer is not JSON: {e}"),
-            "body",
-            String::from_utf8_lossy(body),
-        )
-    })?;
-    match value {
-        Value::Object(mut map) => Ok(map.remove("data").unwrap_or(Value::Null)),
-        _ => Err(Error::decode(
-            "answer is not a JSON object with `data`",
-            "body",
-            String::from_utf8_lossy(body),
-        )),
-    }
+// ------------------------------------------------------------------------------------------
+// Where a decode failed.
+
+/// One step of a JSON path.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
-/// The `data` of an answer as `T`; a mismatch names the JSON path that failed.
-pub(crate) fn envelope_typed<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
-    // Checked as JSON first, so a body that is not JSON gets its own message.
-    envelope_value(body)?;
-    let decoded: std::result::Result<Envelope<T>, _> = serde_json::from_slice(body);
-    let fail = |e: serde_json::Error| {
-        let offset = line_column_offset(body, e.line(), e.column());
-        Error::decode(
-            e.to_string(),
-            json_path_at(body, offset),
-            String::from_utf8_lossy(body),
-        )
-    };
-    match decoded.map_err(fail)?.0 {
-        Some(data) => Ok(data),
-        // `data` absent or null: let T say whether that is acceptable.
-        None => serde_json::from_value(Value::Null)
-            .map_err(|e| Error::decode(e.to_string(), "data", String::from_utf8_lossy(body))),
-    }
+thread_local! {
+    /// The steps from the failing value up to the top, pushed while an error propagates out
+    /// of the nested deserializers (nothing is recorded while decoding succeeds).
+    static FAILED_AT: RefCell<Vec<Step>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `{"data": T, ...}`: the envelope, read in one pass so errors keep their position.
-struct Envelope<T>(Option<T>);
+/// Records, as an error leaves the value of `key`, that it happened there.
+#[cold]
+#[doc(hidden)]
+pub fn failed_at_key(key: &str) {
+    FAILED_AT.with(|f| f.borrow_mut().push(Step::Key(key.to_owned())));
+}
 
-impl<'de, T: serde_core::Deserialize<'de>> serde_core::Deserialize<'de> for Envelope<T> {
-    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visit<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde_core::Deserialize<'de>> serde_core::de::Visitor<'de> for Visit<T> {
-            type Value = Envelope<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object with `data`")
+/// Records, as an error leaves item `index` of an array, that it happened there.
+#[cold]
+#[doc(hidden)]
+pub fn failed_at_index(index: usize) {
+    FAILED_AT.with(|f| f.borrow_mut().push(Step::Index(index)));
+}
+
+fn clear_path() {
+    FAILED_AT.with(|f| f.borrow_mut().clear());
+}
+
+/// The recorded path below `root` (`data.nets.net0`), emptied.
+fn take_path(root: &str) -> String {
+    let steps = FAILED_AT.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    let mut path = root.to_owned();
+    for step in steps.iter().rev() {
+        match step {
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(key);
             }
-            fn visit_map<A: serde_core::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Envelope<T>, A::Error> {
-                let mut data = None;
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "data" {
-                        data = map.next_value::<Option<T>>()?;
-                    } else {
-                        map.next_value::<serde_core::de::IgnoredAny>()?;
-                    }
-                }
-                Ok(Envelope(data))
+            Step::Index(i) => {
+                path.push_str(&format!("[{i}]"));
             }
         }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+    path
+}
+
+// ------------------------------------------------------------------------------------------
+// Lenient values.
+
+/// A value read the way PVE writes it, leniently (see the module docs). Implemented for the
+/// scalars, containers and every generated type.
+#[doc(hidden)]
+pub trait Lenient<'de>: Sized {
+    /// Reads the value.
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error>;
+
+    /// The value of a field PVE left out; `None` when the field is required.
+    fn missing() -> Option<Self> {
+        None
     }
 }
 
+/// [`Lenient::lenient`] as a seed, for `next_value_seed` and friends.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Seed<T>(PhantomData<fn() -> T>);
+
+impl<T> Seed<T> {
+    #[inline]
+    pub fn new() -> Seed<T> {
+        Seed(PhantomData)
+    }
+}
+
+impl<T> Default for Seed<T> {
+    fn default() -> Seed<T> {
+        Seed::new()
+    }
+}
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for Seed<T> {
+    type Value = T;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<T, D::Error> {
+        T::lenient(d)
+    }
+}
+
+/// A short description of an unexpected value, for messages.
+fn shown(v: impl fmt::Display) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// `true`, `1`, `"1"`, `"yes"`, `"on"`, `"true"` and their opposites.
+#[doc(hidden)]
+pub fn bool_text(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "on" | "true" => Some(true),
+        "0" | "no" | "off" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The integer a number or text stands for, if it is a whole number in range.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+}
+
+struct BoolVisitor;
+
+impl<'de> Visitor<'de> for BoolVisitor {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean (true, 1, \"1\", \"yes\", ...)")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<bool, E> {
+        Ok(v != 0)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<bool, E> {
+        Ok(v != 0)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<bool, E> {
+        Ok(v != 0.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<bool, E> {
+        bool_text(v).ok_or_else(|| E::custom(format!("expected a boolean, got {:?}", shown(v))))
+    }
+}
+
+impl<'de> Lenient<'de> for bool {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_any(BoolVisitor)
+    }
+}
+
+struct IntVisitor;
+
+impl<'de> Visitor<'de> for IntVisitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<i64, E> {
+        Ok(i64::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<i64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom(format!("expected an integer, got {v} (too large)")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<i64, E> {
+        whole(v).ok_or_else(|| E::custom(format!("expected an integer, got {v}")))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<i64, E> {
+        let t = v.trim();
+        t.parse::<i64>()
+            .ok()
+            .or_else(|| t.parse::<f64>().ok().and_then(whole))
+            .ok_or_else(|| E::custom(format!("expected an integer, got {:?}", shown(v))))
+    }
+}
+
+impl<'de> Lenient<'de> for i64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+        d.deserialize_any(IntVisitor)
+    }
+}
+
+struct NumVisitor;
+
+impl<'de> Visitor<'de> for NumVisitor {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<f64, E> {
+        Ok(if v { 1.0 } else { 0.0 })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<f64, E> {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| E::custom(format!("expected a number, got {:?}", shown(v))))
+    }
+}
+
+impl<'de> Lenient<'de> for f64 {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+        d.deserialize_any(NumVisitor)
+    }
+}
+
+struct StringVisitor;
+
+impl<'de> Visitor<'de> for StringVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<String, E> {
+        Ok(if v { "1" } else { "0" }.to_owned())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<String, E> {
+        Ok(serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<String, E> {
+        Ok(v)
+    }
+}
+
+impl<'de> Lenient<'de> for String {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+        d.deserialize_any(StringVisitor)
+    }
+}
+
+impl<'de> Lenient<'de> for Secret {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+        String::lenient(d).map(Secret::new)
+    }
+}
+
+impl<'de> Lenient<'de> for Value {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Value, D::Error> {
+        serde_core::Deserialize::deserialize(d)
+    }
+    fn missing() -> Option<Value> {
+        Some(Value::Null)
+    }
+}
+
+impl<'de> Lenient<'de> for () {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_ignored_any(IgnoredAny).map(|_| ())
+    }
+    fn missing() -> Option<()> {
+        Some(())
+    }
+}
+
+struct OptionVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for OptionVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<T>, D::Error> {
+        T::lenient(d).map(Some)
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Option<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+        d.deserialize_option(OptionVisitor(PhantomData))
+    }
+    fn missing() -> Option<Option<T>> {
+        Some(None)
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Box<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Box<T>, D::Error> {
+        T::lenient(d).map(Box::new)
+    }
+    fn missing() -> Option<Box<T>> {
+        T::missing().map(Box::new)
+    }
+}
+
+struct VecVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for VecVisitor<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+    // PVE sends null for an empty list now and then.
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            match seq.next_element_seed(Seed::<T>::new()) {
+                Ok(Some(item)) => out.push(item),
+                Ok(None) => return Ok(out),
+                Err(e) => {
+                    failed_at_index(out.len());
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<T>, D::Error> {
+        d.deserialize_any(VecVisitor(PhantomData))
+    }
+}
+
+struct MapVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for MapVisitor<T> {
+    type Value = BTreeMap<String, T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match map.next_value_seed(Seed::<T>::new()) {
+                Ok(value) => {
+                    out.insert(key, value);
+                }
+                Err(e) => {
+                    failed_at_key(&key);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<'de, T: Lenient<'de>> Lenient<'de> for BTreeMap<String, T> {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(MapVisitor(PhantomData))
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The pieces generated decoders are made of.
+
+/// An object's key, borrowed from the body when it can be (no allocation per field).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v)))
+    }
+}
+
+impl<'de> serde_core::Deserialize<'de> for Key<'de> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Key<'de>, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads the value of field `key` into `slot`, recording where an error happened.
+#[doc(hidden)]
+#[inline]
+pub fn field<'de, T: Lenient<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    slot: &mut Option<T>,
+) -> std::result::Result<(), A::Error> {
+    match map.next_value_seed(Seed::<T>::new()) {
+        Ok(value) => {
+            *slot = Some(value);
+            Ok(())
+        }
+        Err(e) => {
+            failed_at_key(key);
+            Err(e)
+        }
+    }
+}
+
+/// Reads the value of member `key` (`net3`) of an indexed family into `family` at `index`.
+#[doc(hidden)]
+#[inline]
+pub fn member<'de, T: Lenient<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    index: u32,
+    family: &mut BTreeMap<u32, T>,
+) -> std::result::Result<(), A::Error> {
+    match map.next_value_seed(Seed::<T>::new()) {
+        Ok(value) => {
+            family.insert(index, value);
+            Ok(())
+        }
+        Err(e) => {
+            failed_at_key(key);
+            Err(e)
+        }
+    }
+}
+
+/// A field's value once the object is read: as read, or the type's value for a field PVE
+/// left out, or an error naming a required field that is missing.
+#[doc(hidden)]
+#[inline]
+pub fn finish<'de, T: Lenient<'de>, E: de::Error>(
+    slot: Option<T>,
+    key: &'static str,
+) -> std::result::Result<T, E> {
+    match slot {
+        Some(value) => Ok(value),
+        None => T::missing().ok_or_else(|| {
+            failed_at_key(key);
+            E::custom("required field is missing")
+        }),
+    }
+}
+
+/// An unknown key of a parameter object: an error naming it (a typo must not be sent).
+#[doc(hidden)]
+#[cold]
+pub fn unknown_parameter<E: de::Error>(key: &str) -> E {
+    failed_at_key(key);
+    E::custom("unknown parameter for this endpoint")
+}
+
+/// The index of `key` in the family `prefix` (`net3` -> 3), if it belongs to it.
+#[doc(hidden)]
+pub fn family_index(key: &str, prefix: &str) -> Option<u32> {
+    let digits = key.strip_prefix(prefix)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if digits.len() > 1 && digits.starts_with('0') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+// ------------------------------------------------------------------------------------------
+// Entry points.
+
+/// `{"data": ...}`, read in one pass; `data` by `seed`, every other key skipped.
+struct Envelope<S>(S);
+
+impl<'de, S: DeserializeSeed<'de> + Clone> DeserializeSeed<'de> for Envelope<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de> + Clone> Visitor<'de> for Envelope<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PVE's answer object, with `data`")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut data = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.as_str() == "data" {
+                data = map.next_value_seed(OptionSeed(self.0.clone()))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(data)
+    }
+}
+
+/// `null` as `None`, anything else by the seed.
+#[derive(Clone)]
+struct OptionSeed<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}
+
+/// Reads a `T` with its own `Deserialize` (a caller's type, strict as it is written).
+struct Strict<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for Strict<T> {
+    fn clone(&self) -> Strict<T> {
+        Strict(PhantomData)
+    }
+}
+
+impl<'de, T: serde_core::Deserialize<'de>> DeserializeSeed<'de> for Strict<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<T, D::Error> {
+        T::deserialize(d)
+    }
+}
+
+impl<T> Clone for Seed<T> {
+    fn clone(&self) -> Seed<T> {
+        Seed::new()
+    }
+}
+
+/// The `data` of an answer body, leniently (the generated types); `data` absent is read as
+/// `null`.
+pub(crate) fn data<T: for<'de> Lenient<'de>>(body: &[u8]) -> Result<T> {
+    clear_path();
+    match read_envelope(body, Seed::<T>::new()) {
+        Ok(Some(value)) => Ok(value),
+        // `data` absent or `null`: read as `null` (nothing, an empty list, or an error).
+        Ok(None) => T::lenient(Value::Null).map_err(|e| fail(body, "data", &e.to_string())),
+        Err(e) => Err(failure(body, &e)),
+    }
+}
+
+/// The `data` of an answer body as a caller's type, with its own `Deserialize`; `data`
+/// absent or `null` is read as `null`.
+pub(crate) fn data_as<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    clear_path();
+    match read_envelope(body, Strict::<T>(PhantomData)) {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => T::deserialize(Value::Null).map_err(|e| fail(body, "data", &e.to_string())),
+        Err(e) => Err(failure(body, &e)),
+    }
+}
+
+/// The envelope of `body`, `data` read by `seed`; nothing may follow it.
+fn read_envelope<'de, S: DeserializeSeed<'de> + Clone>(
+    body: &'de [u8],
+    seed: S,
+) -> std::result::Result<Option<S::Value>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let data = Envelope(seed).deserialize(&mut de)?;
+    de.end()?;
+    Ok(data)
+}
+
+/// The `data` of an answer body as JSON.
+pub(crate) fn data_json(body: &[u8]) -> Result<Value> {
+    data_as::<Value>(body)
+}
+
+/// A value of a generated type from JSON already in memory (parameters built from data);
+/// errors name the path below `root`.
+pub(crate) fn from_value_at<T: for<'de> Lenient<'de>>(value: Value, root: &str) -> Result<T> {
+    clear_path();
+    T::lenient(value).map_err(|e| {
+        let path = take_path(root);
+        Error::decode(e.to_string(), path, String::new())
+    })
+}
+
+/// A value of a generated type from JSON already in memory.
+#[cfg(test)]
+pub(crate) fn from_value<T: for<'de> Lenient<'de>>(value: Value) -> Result<T> {
+    from_value_at(value, "value")
+}
+
+fn fail(body: &[u8], path: &str, message: &str) -> Error {
+    Error::decode(message, path, String::from_utf8_lossy(body))
+}
+
+/// A decode error: where (the path the decoders recorded, else the position's), and what.
+fn failure(body: &[u8], e: &serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            clear_path();
+            fail(body, "body", &format!("answer is not JSON: {e}"))
+        }
+        Category::Data if !body.trim_ascii_start().starts_with(b"{") => {
+            clear_path();
+            fail(
+                body,
+                "body",
+                &format!("answer is not a JSON object with `data`: {e}"),
+            )
+        }
+        Category::Data => {
+            let recorded = take_path("data");
+            let path = if recorded == "data" {
+                // A caller's type records nothing: where serde stopped tells.
+                json_path_at(body, line_column_offset(body, e.line(), e.column()))
+            } else {
+                recorded
+            };
+            // serde's message without its position (the path says where).
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m)
+                .to_owned();
+            fail(body, &path, &message)
+        }
+    }
+}
 /// The byte offset of a 1-based line and column.
 fn line_column_offset(body: &[u8], line: usize, column: usize) -> usize {
     let mut offset = 0;
@@ -160,18 +794,22 @@ fn json_path_at(body: &[u8], offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn envelope_is_unwrapped() {
+        assert_eq!(data_json(br#"{"data":[1,2]}"#).unwrap(), json!([1, 2]));
+        assert_eq!(data_json(br#"{}"#).unwrap(), Value::Null);
+        assert_eq!(data::<Option<i64>>(br#"{"data":null}"#).unwrap(), None);
         assert_eq!(
-            envelope_value(br#"{"data":[1,2]}"#).unwrap(),
-            serde_json::json!([1, 2])
+            data::<Vec<i64>>(br#"{"data":null}"#).unwrap(),
+            Vec::<i64>::new()
         );
-        assert_eq!(envelope_value(br#"{}"#).unwrap(), Value::Null);
+        assert!(matches!(data::<i64>(br#"{}"#), Err(Error::Decode(_))));
     }
 
     #[test]
-    fn decode_error_names_the_path_and_keeps_the_body() {
+    fn a_callers_type_names_the_path_by_position() {
         #[derive(serde::Deserialize, Debug)]
         #[allow(dead_code)]
         struct Node {
@@ -179,18 +817,80 @@ mod tests {
             maxcpu: u32,
         }
         let body = br#"{"data":[{"node":"pve1","maxcpu":4},{"node":"pve2","maxcpu":"x"}]}"#;
-        let Err(Error::Decode(e)) = envelope_typed::<Vec<Node>>(body) else {
+        let Err(Error::Decode(e)) = data_as::<Vec<Node>>(body) else {
             panic!("expected a decode error")
         };
         assert_eq!(e.path, "data[1].maxcpu");
+        assert!(e.body.contains("pve2"));
         let body = br#"{"data": {"a": [1, {"b": "x"}]}}"#;
         let Err(Error::Decode(nested)) =
-            envelope_typed::<std::collections::HashMap<String, Vec<u32>>>(body)
+            data_as::<std::collections::HashMap<String, Vec<u32>>>(body)
         else {
             panic!("expected a decode error")
         };
         assert_eq!(nested.path, "data.a[1]");
-        assert!(e.body.contains("pve2"));
-        assert!(matches!(envelope_value(b"<html>"), Err(Error::Decode(_))));
+        let Err(Error::Decode(e)) = data_json(b"<html>") else {
+            panic!("expected a decode error")
+        };
+        assert!(e.message.starts_with("answer is not JSON"), "{}", e.message);
+    }
+
+    #[test]
+    fn lenient_values_in_every_pve_spelling() {
+        for v in [
+            json!(true),
+            json!(1),
+            json!("1"),
+            json!("yes"),
+            json!(" on "),
+            json!("TRUE"),
+        ] {
+            assert!(bool::lenient(v).unwrap());
+        }
+        for v in [
+            json!(false),
+            json!(0),
+            json!("0"),
+            json!("no"),
+            json!("off"),
+        ] {
+            assert!(!bool::lenient(v).unwrap());
+        }
+        assert!(bool::lenient(json!("maybe")).is_err());
+        assert_eq!(i64::lenient(json!("2048")).unwrap(), 2048);
+        assert_eq!(i64::lenient(json!(" 103 ")).unwrap(), 103);
+        assert_eq!(i64::lenient(json!(4.0)).unwrap(), 4);
+        assert!(i64::lenient(json!(1.5)).is_err());
+        assert!(i64::lenient(json!("abc")).is_err());
+        assert_eq!(f64::lenient(json!("0.25")).unwrap(), 0.25);
+        assert!(f64::lenient(json!("NaN")).is_err());
+        assert_eq!(String::lenient(json!(3)).unwrap(), "3");
+        assert_eq!(String::lenient(json!(true)).unwrap(), "1");
+        assert_eq!(Vec::<i64>::lenient(json!(null)).unwrap(), Vec::<i64>::new());
+        assert_eq!(Option::<i64>::lenient(json!(null)).unwrap(), None);
+    }
+
+    #[test]
+    fn generated_decoders_record_the_path_of_a_failure() {
+        let body = br#"{"data":[{"a":{"b":[1,"x"]}}]}"#;
+        let Err(Error::Decode(e)) = data::<Vec<BTreeMap<String, BTreeMap<String, Vec<i64>>>>>(body)
+        else {
+            panic!("expected a decode error")
+        };
+        assert_eq!(e.path, "data[0].a.b[1]");
+        assert_eq!(e.message, "expected an integer, got \"x\"");
+        // The next decode starts afresh.
+        let Err(Error::Decode(e)) = data::<Vec<i64>>(br#"{"data":["y"]}"#) else {
+            panic!("expected a decode error")
+        };
+        assert_eq!(e.path, "data[0]");
+    }
+
+    #[test]
+    fn families_collect_by_number() {
+        assert_eq!(family_index("net10", "net"), Some(10));
+        assert_eq!(family_index("net01", "net"), None);
+        assert_eq!(family_index("netx", "net"), None);
+        assert_eq!(family_index("net", "net"), None);
     }
 }

@@ -28,6 +28,7 @@ mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod raw;
+mod secret;
 mod task;
 mod tls;
 pub mod typed;
@@ -35,9 +36,7 @@ mod upload;
 pub mod validate;
 mod version;
 
-pub use auth::{
-    ApiToken, LoginInfo, LoginStep, Secret, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge,
-};
+pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
 pub use client::{Client, ClientBuilder, DEFAULT_PORT};
 pub use encode::{Form, encode_segment};
 pub use error::{
@@ -45,7 +44,19 @@ pub use error::{
     TransportErrorKind, Unsupported, ValidationError,
 };
 pub use raw::{RawPath, RawRequest};
+pub use secret::Secret;
 pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus, Upid};
 pub use tls::Fingerprint;
 pub use upload::{Upload, UploadContent};
 pub use version::PveVersion;
+
+/// What the generated code calls: not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::decode::{
+        Key, Lenient, Seed, family_index, field, finish, member, unknown_parameter,
+    };
+    pub use crate::typed::encode::{family as encode_family, field as encode_field};
+    pub use crate::typed::propstring::prop_key;
+    pub use crate::typed::{debug_params, debug_struct, enum_value, serialize};
+}

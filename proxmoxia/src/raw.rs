@@ -100,7 +100,7 @@ impl RawRequest {
     pub async fn decode<T: DeserializeOwned>(self) -> Result<T> {
         let form = self.form?;
         let body = self.client.send(self.method, &self.path, form).await?;
-        crate::decode::envelope_typed(&body)
+        crate::decode::data_as(&body)
     }
 
     /// Sends it and returns the whole answer body, envelope included.

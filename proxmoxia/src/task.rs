@@ -168,10 +168,13 @@ pub enum TaskOutcome {
 crate::typed::pve_response_struct! {
     /// A snapshot of `GET /nodes/{node}/tasks/{upid}/status`.
     TaskStatus {
-        /// `running` or `stopped`.
-        "status" field status: String,
-        /// Once stopped: `OK`, `WARNINGS: n`, or the error.
-        "exitstatus" field exitstatus: Option<String>,
+        fields {
+            /// `running` or `stopped`.
+            "status" status: String,
+            /// Once stopped: `OK`, `WARNINGS: n`, or the error.
+            "exitstatus" exitstatus: Option<String>,
+        }
+        families {}
     }
 }
 
@@ -185,10 +188,13 @@ impl TaskStatus {
 crate::typed::pve_response_struct! {
     /// One line of a task log.
     TaskLogLine {
-        /// Line number, from 1.
-        "n" field n: i64,
-        /// The text.
-        "t" field t: String,
+        fields {
+            /// Line number, from 1.
+            "n" n: i64,
+            /// The text.
+            "t" t: String,
+        }
+        families {}
     }
 }
 
@@ -247,7 +253,7 @@ impl TaskHandle {
             .client
             .send(Method::GET, &self.path("status"), Form::new())
             .await?;
-        crate::typed::decode_answer(&body)
+        crate::decode::data(&body)
     }
 
     /// Waits until the task stops. `OK` and `WARNINGS: n` are outcomes; any other exit
@@ -355,7 +361,7 @@ impl TaskLogRequest {
             .client
             .send(Method::GET, &self.task.path("log"), form)
             .await?;
-        crate::typed::decode_answer(&body)
+        crate::decode::data(&body)
     }
 }
 

@@ -141,6 +141,6 @@ impl Upload {
             .client
             .send_with(Method::POST, &path, Form::new(), self.timeout, body)
             .await?;
-        Upid::try_from(crate::decode::envelope_value(&answer)?)
+        Upid::try_from(crate::decode::data_json(&answer)?)
     }
 }

@@ -128,7 +128,7 @@ pub(crate) fn restrictions(
             .filter(|(k, v)| {
                 !v.is_null()
                     && if rule.indexed {
-                        crate::typed::decode::family_index(k, &rule.name).is_some()
+                        crate::decode::family_index(k, &rule.name).is_some()
                     } else {
                         **k == rule.name
                     }
@@ -209,7 +209,7 @@ fn is_given(rule: &ParamRule, params: &Value) -> bool {
         map.iter().any(|(k, v)| {
             !v.is_null()
                 && if rule.indexed {
-                    crate::typed::decode::family_index(k, &rule.name).is_some()
+                    crate::decode::family_index(k, &rule.name).is_some()
                 } else {
                     *k == rule.name
                 }

@@ -4,7 +4,7 @@
 //! wording, a 400 with an `errors` map). For a sample of POST/PUT endpoints this test builds
 //! valid and invalid parameter sets and asks both sides:
 //!
-//! * the client: `<E::Params as Decode>::decode(json)` (rejects wrong types, closed enum
+//! * the client: `typed::params_from_json::<E>(json)` (rejects wrong types, closed enum
 //!   values and unknown names), then `typed::validate_for` PVE 9.2 (ranges, lengths,
 //!   patterns, named formats, property strings, list items, indexed families, `requires`;
 //!   where the vendored versions differ, 9.2's rule; what 9.2 lacks);
@@ -74,7 +74,7 @@ use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use proxmoxia::typed::{Decode, Endpoint, Location};
+use proxmoxia::typed::Endpoint;
 use proxmoxia::{Client, Error, api};
 use proxmoxia_tests::FakePve;
 use serde_json::{Map, Value, json};
@@ -146,10 +146,9 @@ fn client_check<E: Endpoint>(params: &Map<String, Value>, path: &str) -> Verdict
             full: e.param.clone(),
         };
     }
-    let at = Location::root("params");
-    let decoded = match <E::Params as Decode>::decode(Value::Object(params.clone()), &at) {
+    let decoded = match proxmoxia::typed::params_from_json::<E>(Value::Object(params.clone())) {
         Ok(decoded) => decoded,
-        Err(failure) => {
+        Err(Error::Decode(failure)) => {
             let full = failure
                 .path
                 .strip_prefix("params.")
@@ -162,6 +161,7 @@ fn client_check<E: Endpoint>(params: &Map<String, Value>, path: &str) -> Verdict
                 full,
             };
         }
+        Err(other) => panic!("decoding parameters: {other}"),
     };
     // fakepve is a PVE 9.2 build: checked as the client checks a call to a 9.2 cluster.
     let pve92 = proxmoxia::PveVersion::parse("9.2").expect("a version");
@@ -1923,7 +1923,7 @@ fn client_laxer(props: &Map<String, Value>, case: &Case, detail: &str) -> Why {
     }
     if case.intent == Intent::Lenient {
         return Why::ClientNormalises(
-            "`Decode` reads request values leniently (`2.0`, ` 2`, `1e3` as integers, ` yes` as a \
+            "decoding reads request values leniently (`2.0`, ` 2`, `1e3` as integers, ` yes` as a \
              boolean) and encodes the normalised value, which PVE accepts"
                 .into(),
         );

@@ -13,10 +13,11 @@ use serde_json::Value;
 
 pub use builder::{ClientBuilder, DEFAULT_PORT};
 
-use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Secret, Session, TfaAnswer, TfaChallenge};
+use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
 use crate::raw::RawPath;
+use crate::secret::Secret;
 use crate::task::{TaskHandle, Upid};
 use crate::version::{self, PveVersion};
 use session::{AuthManager, AuthState, RequestAuth};
@@ -101,7 +102,7 @@ impl Client {
         let data = self
             .post_ticket(user, auth::password_form(user, password))
             .await?;
-        let (step, session) = auth::parse_login(user, &data)?;
+        let (step, session) = auth::parse_login(user, data)?;
         if let Some(session) = session {
             self.inner
                 .auth
@@ -121,7 +122,7 @@ impl Client {
         let data = self
             .post_ticket(challenge.user(), auth::tfa_form(challenge, &answer))
             .await?;
-        match auth::parse_login(challenge.user(), &data)? {
+        match auth::parse_login(challenge.user(), data)? {
             (LoginStep::Done(info), Some(session)) => {
                 self.inner.auth.set_session(session, Some(None));
                 Ok(info)
@@ -215,7 +216,7 @@ impl Client {
     /// Sends one request and returns the unwrapped `data` of PVE's answer.
     pub(crate) async fn call(&self, method: Method, path: &str, form: Form) -> Result<Value> {
         let body = self.send(method, path, form).await?;
-        crate::decode::envelope_value(&body)
+        crate::decode::data_json(&body)
     }
 
     /// Sends one request (renewing the ticket first when due, logging in again once on an
@@ -313,7 +314,7 @@ impl Client {
             let renewal = self
                 .post_ticket(&user, auth::password_form(&user, ticket.expose()))
                 .await
-                .and_then(|data| auth::parse_login(&user, &data));
+                .and_then(|data| auth::parse_login(&user, data));
             match renewal {
                 Ok((_, Some(session))) => {
                     tracing::debug!(user = %user, "PVE ticket renewed");
@@ -364,7 +365,7 @@ impl Client {
         let data = self
             .post_ticket(user, auth::password_form(user, password.expose()))
             .await?;
-        match auth::parse_login(user, &data)? {
+        match auth::parse_login(user, data)? {
             (_, Some(session)) => {
                 self.inner.auth.set_session(session, None);
                 Ok(())
@@ -374,7 +375,7 @@ impl Client {
     }
 
     /// `POST /access/ticket`: sent without credentials; a 401 becomes an auth error.
-    async fn post_ticket(&self, user: &str, form: Form) -> Result<Value> {
+    async fn post_ticket(&self, user: &str, form: Form) -> Result<auth::LoginAnswer> {
         let result = self
             .inner
             .transport(
@@ -387,7 +388,14 @@ impl Client {
             )
             .await;
         match result {
-            Ok(body) => crate::decode::envelope_value(&body),
+            // JSON that is not a login answer is a bad answer; a body that is not JSON stays
+            // a decode error.
+            Ok(body) => crate::decode::data(&body).map_err(|e| match e {
+                Error::Decode(d) if d.path != "body" => {
+                    AuthError::BadAnswer(format!("{}: {}", d.path, d.message)).into()
+                }
+                other => other,
+            }),
             Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {
                 user: user.to_owned(),
                 message: e.message,

@@ -3,7 +3,8 @@
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::auth::{ApiToken, Secret, Session};
+use crate::auth::{ApiToken, Session};
+use crate::secret::Secret;
 
 /// What authenticates requests right now.
 #[derive(Debug)]

@@ -264,8 +264,8 @@ mod tests {
     #[test]
     fn csrf_header_only_on_writes_and_cookie_is_raw() {
         let auth = RequestAuth::Ticket {
-            cookie: crate::auth::Secret::new("PVE:root@pam:4EEC61E2::a/b+c="),
-            csrf: crate::auth::Secret::new("4EEC61E2:tok"),
+            cookie: crate::secret::Secret::new("PVE:root@pam:4EEC61E2::a/b+c="),
+            csrf: crate::secret::Secret::new("4EEC61E2:tok"),
             generation: 1,
         };
         let get = auth_headers(&auth, &Method::GET).unwrap();

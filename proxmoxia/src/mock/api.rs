@@ -388,7 +388,7 @@ fn validate(
     for key in params.keys().filter(|_| !extra_params) {
         let known = rules.iter().any(|r| {
             if r.indexed {
-                crate::typed::decode::family_index(key, &r.name).is_some()
+                crate::decode::family_index(key, &r.name).is_some()
             } else {
                 r.name == *key
             }
@@ -402,7 +402,7 @@ fn validate(
             // Each member on its own, so that every bad one is named (PVE collects them all).
             let max = crate::validate::max_index(&rule.name);
             for (key, value) in params {
-                let Some(index) = crate::typed::decode::family_index(key, &rule.name) else {
+                let Some(index) = crate::decode::family_index(key, &rule.name) else {
                     continue;
                 };
                 if max.is_some_and(|max| index >= max) {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Number, Value};
 
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// A type that can be written as a PVE JSON value.
 pub trait Encode {
@@ -115,7 +115,7 @@ pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, reda
 }
 
 /// Writes an indexed family as `prefix0`, `prefix3`, ...
-pub fn indexed<T: Encode>(
+pub fn family<T: Encode>(
     out: &mut Map<String, Value>,
     prefix: &str,
     values: &BTreeMap<u32, T>,

@@ -5,8 +5,8 @@ use std::ops::{Deref, DerefMut};
 
 use serde_json::Value;
 
-use super::decode::{Decode, DecodeFailure, Location};
 use super::encode::Encode;
+use crate::decode::Lenient;
 
 /// A list PVE writes as one string: items separated by commas (PVE also reads `;` and
 /// spaces). Derefs to `Vec<T>`.
@@ -59,17 +59,50 @@ impl<T> IntoIterator for List<T> {
     }
 }
 
-impl<T: Decode> Decode for List<T> {
-    fn decode(value: Value, at: &Location<'_>) -> Result<List<T>, DecodeFailure> {
-        match value {
-            Value::String(text) => text
-                .split([',', ';', ' ', '\t', '\n'])
-                .filter(|item| !item.is_empty())
-                .enumerate()
-                .map(|(i, item)| T::decode(Value::String(item.to_owned()), &at.index(i)))
-                .collect(),
-            other => Vec::<T>::decode(other, at).map(List),
+/// A list as PVE answers it: one string of items (separated by `,`, `;` or white space), or
+/// a JSON array.
+impl<'de, T: Lenient<'de>> Lenient<'de> for List<T> {
+    fn lenient<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T>, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<fn() -> T>);
+        impl<'de, T: Lenient<'de>> serde_core::de::Visitor<'de> for Visit<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list: a string of items, or an array")
+            }
+            fn visit_str<E: serde_core::de::Error>(self, text: &str) -> Result<List<T>, E> {
+                text.split([',', ';', ' ', '\t', '\n'])
+                    .filter(|item| !item.is_empty())
+                    .enumerate()
+                    .map(|(i, item)| {
+                        T::lenient(serde_core::de::value::StrDeserializer::<E>::new(item))
+                            .inspect_err(|_| crate::decode::failed_at_index(i))
+                    })
+                    .collect()
+            }
+            fn visit_unit<E: serde_core::de::Error>(self) -> Result<List<T>, E> {
+                Ok(List(Vec::new()))
+            }
+            fn visit_seq<A: serde_core::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<List<T>, A::Error> {
+                Vec::<T>::lenient(serde_core::de::value::SeqAccessDeserializer::new(seq)).map(List)
+            }
         }
+        d.deserialize_any(Visit(std::marker::PhantomData))
+    }
+}
+
+impl<'de, T: Lenient<'de>> serde_core::Deserialize<'de> for List<T> {
+    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T>, D::Error> {
+        List::lenient(d)
+    }
+}
+
+/// Written as PVE writes it: one string, the items joined with commas.
+impl<T: Encode> serde_core::Serialize for List<T> {
+    fn serialize<S: serde_core::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_core::Serialize::serialize(&self.encode(), s)
     }
 }
 
@@ -97,15 +130,10 @@ mod tests {
 
     #[test]
     fn lists_split_on_pve_separators_and_join_with_commas() {
-        let list: List<String> = Decode::decode(
-            Value::String("net1, scsi1;ide2".into()),
-            &Location::root("x"),
-        )
-        .unwrap();
+        let list: List<String> = List::lenient(Value::String("net1, scsi1;ide2".into())).unwrap();
         assert_eq!(list.0, ["net1", "scsi1", "ide2"]);
         assert_eq!(list.encode(), Value::String("net1,scsi1,ide2".into()));
-        let ids: List<i64> =
-            Decode::decode(Value::String("100,101".into()), &Location::root("x")).unwrap();
+        let ids: List<i64> = List::lenient(Value::String("100,101".into())).unwrap();
         assert_eq!(ids.0, [100, 101]);
         assert_eq!(List::<String>::default().encode(), Value::Null);
     }

@@ -6,15 +6,18 @@
 //! inline method is compiled where it is used, so the thousands of generated types cost a
 //! user's build only type checking, not code generation, until they are used.
 
-/// A struct of an answer: lenient decoding, unknown fields kept in `extra`.
+/// A struct of an answer: `Deserialize` straight from the body, leniently (see
+/// `crate::decode`), unknown fields kept in `extra`; `Serialize` writes what PVE sends
+/// (unknown fields back out).
 ///
-/// Each field is `"wire-name" how name: Type`, where `how` is `field` (one key) or `indexed`
-/// (a family `name0`, `name1`, ... as `BTreeMap<u32, T>`).
+/// `fields` are one key each (`"wire" name: Type`); `families` are the indexed ones
+/// (`"net" nets: BTreeMap<u32, T>`, from `net0`, `net1`, ...).
 macro_rules! pve_response_struct {
     (
         $(#[$meta:meta])*
         $name:ident {
-            $( $(#[$fmeta:meta])* $wire:literal $how:ident $field:ident : $ty:ty ),* $(,)?
+            fields { $( $(#[$fmeta:meta])* $wire:literal $field:ident : $ty:ty ),* $(,)? }
+            families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
         }
     ) => {
         $(#[$meta])*
@@ -22,6 +25,7 @@ macro_rules! pve_response_struct {
         #[non_exhaustive]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
+            $( $(#[$gmeta])* pub $gfield: $gty, )*
             /// Fields PVE sent that the schema does not list.
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
@@ -29,33 +33,112 @@ macro_rules! pve_response_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::typed::debug_struct(f, stringify!($name), &[
+                $crate::__private::debug_struct(f, stringify!($name), &[
                     $( (stringify!($field), &self.$field), )*
+                    $( (stringify!($gfield), &self.$gfield), )*
                     ("extra", &self.extra),
                 ])
             }
         }
 
-        impl $crate::typed::Decode for $name {
+        $crate::typed::pve_deserialize!(
+            $name keep extra [$( $wire $field : $ty ),*] [$( $gwire $gfield : $gty ),*]
+        );
+
+        impl $crate::typed::Encode for $name {
             #[inline]
-            fn decode(
-                value: ::serde_json::Value,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                let mut map = $crate::typed::decode::object(value, at)?;
-                let mut fields = $crate::typed::decode::Fields::new(&mut map, at);
-                $( let $field = fields.$how($wire); )*
-                #[allow(unreachable_patterns)]
-                match ($( $field, )*) {
-                    ($( ::std::option::Option::Some($field), )*) => {
-                        ::std::result::Result::Ok($name { $( $field, )* extra: map })
-                    }
-                    _ => ::std::result::Result::Err(fields.into_failure()),
-                }
+            fn encode(&self) -> ::serde_json::Value {
+                let mut out = self.extra.clone();
+                $( $crate::__private::encode_field(&mut out, $wire, &self.$field, false); )*
+                $( $crate::__private::encode_family(&mut out, $gwire, &self.$gfield, false); )*
+                ::serde_json::Value::Object(out)
             }
         }
 
+        $crate::typed::pve_serialize!($name);
     };
+}
+
+/// `Deserialize` (and `Lenient`) of a generated struct: a visitor of the object's keys,
+/// each field read in place, no intermediate JSON tree. `keep extra` puts unknown keys into
+/// the field named `extra`; `refuse` fails on them (parameters: a typo must not pass).
+macro_rules! pve_deserialize {
+    (
+        $name:ident $unknown:ident $extra:ident
+        [$( $wire:literal $field:ident : $ty:ty ),* $(,)?]
+        [$( $gwire:literal $gfield:ident : $gty:ty ),*]
+    ) => {
+        impl<'de> ::serde_core::Deserialize<'de> for $name {
+            #[inline]
+            fn deserialize<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                struct Visit;
+                impl<'de> ::serde_core::de::Visitor<'de> for Visit {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    #[inline]
+                    fn visit_map<A: ::serde_core::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<$name, A::Error> {
+                        $( let mut $field: ::std::option::Option<$ty> = ::std::option::Option::None; )*
+                        $( let mut $gfield: $gty = ::std::default::Default::default(); )*
+                        #[allow(unused_mut)]
+                        let mut $extra = ::serde_json::Map::new();
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<$crate::__private::Key<'de>>()?
+                        {
+                            let key = key.as_str();
+                            match key {
+                                $( $wire => $crate::__private::field(&mut map, key, &mut $field)?, )*
+                                _ => {
+                                    $(
+                                        if let ::std::option::Option::Some(index) =
+                                            $crate::__private::family_index(key, $gwire)
+                                        {
+                                            $crate::__private::member(&mut map, key, index, &mut $gfield)?;
+                                            continue;
+                                        }
+                                    )*
+                                    $crate::typed::pve_deserialize!(@unknown $unknown $extra map key);
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok($crate::typed::pve_deserialize!(@build $unknown $extra $name {
+                            $( $field: $crate::__private::finish($field, $wire)?, )*
+                            $( $gfield, )*
+                        }))
+                    }
+                }
+                d.deserialize_map(Visit)
+            }
+        }
+
+        impl<'de> $crate::__private::Lenient<'de> for $name {
+            #[inline]
+            fn lenient<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                <Self as ::serde_core::Deserialize<'de>>::deserialize(d)
+            }
+        }
+    };
+    (@unknown keep $extra:ident $map:ident $key:ident) => {
+        $extra.insert($key.to_owned(), $map.next_value()?);
+    };
+    (@unknown refuse $extra:ident $map:ident $key:ident) => {
+        return ::std::result::Result::Err($crate::__private::unknown_parameter($key));
+    };
+    (@build keep $extra:ident $name:ident { $($body:tt)* }) => {
+        $name { $($body)* $extra }
+    };
+    (@build refuse $extra:ident $name:ident { $($body:tt)* }) => {{
+        let _ = $extra;
+        $name { $($body)* }
+    }};
 }
 
 /// The parameters of one endpoint: `new` takes the required ones (positionally, or by name
@@ -65,14 +148,16 @@ macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
         $name:ident rules $rules:literal by $req:ident {
-            required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
-            optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
+            required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* $(,)? }
+            optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* $(,)? }
+            families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
         }
     ) => {
         $crate::typed::pve_params_struct! { @body
             $(#[$meta])* $name rules $rules
-            required { $( $(#[$rmeta])* $rwire $rhow $rfield : $rty ),* }
-            optional { $( $(#[$ometa])* $owire $ohow $ofield : $oty ),* }
+            required { $( $(#[$rmeta])* $rwire $rfield : $rty ),* }
+            optional { $( $(#[$ometa])* $owire $ofield : $oty ),* }
+            families { $( $(#[$gmeta])* $gwire $gfield : $gty ),* }
         }
 
         impl $name {
@@ -83,6 +168,7 @@ macro_rules! pve_params_struct {
                 $name {
                     $( $rfield, )*
                     $( $ofield: ::std::default::Default::default(), )*
+                    $( $gfield: ::std::default::Default::default(), )*
                 }
             }
         }
@@ -90,14 +176,16 @@ macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
         $name:ident rules $rules:literal {
-            required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* $(,)? }
-            optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* $(,)? }
+            required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* $(,)? }
+            optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* $(,)? }
+            families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
         }
     ) => {
         $crate::typed::pve_params_struct! { @body
             $(#[$meta])* $name rules $rules
-            required { $( $(#[$rmeta])* $rwire $rhow $rfield : $rty ),* }
-            optional { $( $(#[$ometa])* $owire $ohow $ofield : $oty ),* }
+            required { $( $(#[$rmeta])* $rwire $rfield : $rty ),* }
+            optional { $( $(#[$ometa])* $owire $ofield : $oty ),* }
+            families { $( $(#[$gmeta])* $gwire $gfield : $gty ),* }
         }
 
         impl $name {
@@ -108,6 +196,7 @@ macro_rules! pve_params_struct {
                 $name {
                     $( $rfield, )*
                     $( $ofield: ::std::default::Default::default(), )*
+                    $( $gfield: ::std::default::Default::default(), )*
                 }
             }
         }
@@ -116,8 +205,9 @@ macro_rules! pve_params_struct {
         @body
         $(#[$meta:meta])*
         $name:ident rules $rules:literal
-        required { $( $(#[$rmeta:meta])* $rwire:literal $rhow:ident $rfield:ident : $rty:ty ),* }
-        optional { $( $(#[$ometa:meta])* $owire:literal $ohow:ident $ofield:ident : $oty:ty ),* }
+        required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* }
+        optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* }
+        families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* }
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq)]
@@ -125,40 +215,23 @@ macro_rules! pve_params_struct {
         pub struct $name {
             $( $(#[$rmeta])* pub $rfield: $rty, )*
             $( $(#[$ometa])* pub $ofield: $oty, )*
+            $( $(#[$gmeta])* pub $gfield: $gty, )*
         }
 
-        impl $crate::typed::Decode for $name {
-            #[inline]
-            fn decode(
-                value: ::serde_json::Value,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                let mut map = match value {
-                    ::serde_json::Value::Null => ::serde_json::Map::new(),
-                    other => $crate::typed::decode::object(other, at)?,
-                };
-                let mut fields = $crate::typed::decode::Fields::new(&mut map, at);
-                $( let $rfield = fields.$rhow($rwire); )*
-                $( let $ofield = fields.$ohow($owire); )*
-                #[allow(unreachable_patterns)]
-                let params = match ($( $rfield, )* $( $ofield, )*) {
-                    ($( ::std::option::Option::Some($rfield), )* $( ::std::option::Option::Some($ofield), )*) => {
-                        $name { $( $rfield, )* $( $ofield, )* }
-                    }
-                    _ => return ::std::result::Result::Err(fields.into_failure()),
-                };
-                $crate::typed::decode::no_unknown_fields(map, at)?;
-                ::std::result::Result::Ok(params)
-            }
-        }
+        $crate::typed::pve_deserialize!(
+            $name refuse extra
+            [$( $rwire $rfield : $rty, )* $( $owire $ofield : $oty ),*]
+            [$( $gwire $gfield : $gty ),*]
+        );
 
         impl $name {
             #[inline]
             fn encode_fields(&self, redact: bool) -> ::serde_json::Value {
                 #[allow(unused_mut)]
                 let mut out = ::serde_json::Map::new();
-                $( $crate::typed::encode::$rhow(&mut out, $rwire, &self.$rfield, redact); )*
-                $( $crate::typed::encode::$ohow(&mut out, $owire, &self.$ofield, redact); )*
+                $( $crate::__private::encode_field(&mut out, $rwire, &self.$rfield, redact); )*
+                $( $crate::__private::encode_field(&mut out, $owire, &self.$ofield, redact); )*
+                $( $crate::__private::encode_family(&mut out, $gwire, &self.$gfield, redact); )*
                 ::serde_json::Value::Object(out)
             }
         }
@@ -178,7 +251,7 @@ macro_rules! pve_params_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::typed::debug_params(f, stringify!($name), self)
+                $crate::__private::debug_params(f, stringify!($name), self)
             }
         }
 
@@ -190,7 +263,7 @@ macro_rules! pve_params_struct {
             }
         }
 
-        $crate::typed::pve_serde!($name);
+        $crate::typed::pve_serialize!($name);
     };
 }
 
@@ -201,7 +274,7 @@ macro_rules! pve_required_struct {
     (
         $(#[$meta:meta])*
         $name:ident {
-            $( $(#[$fmeta:meta])* $wire:literal $how:ident $field:ident : $ty:ty ),* $(,)?
+            $( $(#[$fmeta:meta])* $wire:literal $field:ident : $ty:ty ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -213,7 +286,7 @@ macro_rules! pve_required_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::typed::debug_struct(f, stringify!($name), &[
+                $crate::__private::debug_struct(f, stringify!($name), &[
                     $( (stringify!($field), &self.$field), )*
                 ])
             }
@@ -223,7 +296,7 @@ macro_rules! pve_required_struct {
 
 /// A property-string type: every key optional (PVE may leave any out; required ones are
 /// checked before sending), chainable setters, unknown keys kept, and text PVE sent that
-/// cannot be read kept as it came.
+/// cannot be read kept as it came. serde reads and writes PVE's text form.
 macro_rules! pve_property_string {
     (
         $(#[$meta:meta])*
@@ -243,7 +316,7 @@ macro_rules! pve_property_string {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::typed::debug_struct(f, stringify!($name), &[
+                $crate::__private::debug_struct(f, stringify!($name), &[
                     $( (stringify!($field), &self.$field), )*
                     ("extra", &self.extra),
                     ("unparsed", &self.unparsed),
@@ -288,25 +361,18 @@ macro_rules! pve_property_string {
 
             #[inline]
             fn take_keys(
-                map: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                let mut fields = $crate::typed::decode::Fields::new(map, at);
-                $( let $field = fields.field($wire); )*
-                #[allow(unreachable_patterns)]
-                match ($( $field, )*) {
-                    ($( ::std::option::Option::Some($field), )*) => ::std::result::Result::Ok($name {
-                        $( $field, )*
-                        extra: ::std::default::Default::default(),
-                        unparsed: ::std::option::Option::None,
-                    }),
-                    _ => ::std::result::Result::Err(fields.into_failure()),
-                }
+                keys: &mut ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ) -> ::std::result::Result<Self, $crate::typed::PropError> {
+                ::std::result::Result::Ok($name {
+                    $( $field: $crate::__private::prop_key(keys, $wire)?, )*
+                    extra: ::std::default::Default::default(),
+                    unparsed: ::std::option::Option::None,
+                })
             }
 
             #[inline]
             fn put_keys(&self, out: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>) {
-                $( $crate::typed::encode::field(out, $wire, &self.$field, false); )*
+                $( $crate::__private::encode_field(out, $wire, &self.$field, false); )*
             }
 
             #[inline]
@@ -330,13 +396,31 @@ macro_rules! pve_property_string {
             }
         }
 
-        impl $crate::typed::Decode for $name {
+        impl<'de> ::serde_core::Deserialize<'de> for $name {
             #[inline]
-            fn decode(
-                value: ::serde_json::Value,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                $crate::typed::propstring::decode(value, at)
+            fn deserialize<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::typed::propstring::deserialize(d)
+            }
+        }
+
+        impl<'de> $crate::__private::Lenient<'de> for $name {
+            #[inline]
+            fn lenient<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::typed::propstring::deserialize(d)
+            }
+        }
+
+        impl ::serde_core::Serialize for $name {
+            #[inline]
+            fn serialize<S: ::serde_core::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&$crate::typed::propstring::to_text(self))
             }
         }
 
@@ -364,8 +448,8 @@ macro_rules! pve_property_string {
     };
 }
 
-/// serde `Serialize`/`Deserialize` through `Encode`/`Decode`.
-macro_rules! pve_serde {
+/// serde `Serialize` through `Encode`: PVE's JSON shape, one generic body for all types.
+macro_rules! pve_serialize {
     ($name:ident) => {
         impl ::serde_core::Serialize for $name {
             #[inline]
@@ -373,15 +457,7 @@ macro_rules! pve_serde {
                 &self,
                 s: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                $crate::typed::serde_support::serialize(self, s)
-            }
-        }
-        impl<'de> ::serde_core::Deserialize<'de> for $name {
-            #[inline]
-            fn deserialize<D: ::serde_core::Deserializer<'de>>(
-                d: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                $crate::typed::serde_support::deserialize(d)
+                $crate::__private::serialize(self, s)
             }
         }
     };
@@ -389,19 +465,20 @@ macro_rules! pve_serde {
 
 /// An enum of a request parameter: closed, an unknown value is an error.
 ///
-/// Each value is `Variant = "wire"`, then optionally `doc "text"` (replacing the doc, which
-/// is the wire value) and `if cfg-predicate` (the value exists only where it holds: the
-/// `proxmoxia_pve` cfg leaves out values a chosen PVE version lacks).
+/// Each value is `Variant = "wire" doc "text"`, then optionally `if cfg-predicate` (the value
+/// exists only where it holds: the `proxmoxia_pve` cfg leaves out values a chosen PVE
+/// version lacks). The doc is a finished literal: rust-analyzer shows no doc it would have to
+/// expand a macro for.
 macro_rules! pve_closed_enum {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $variant:ident = $wire:literal $(doc $vdoc:literal)? $(if $cfg:meta)? ),* $(,)? }
+        $name:ident { $( $variant:ident = $wire:literal doc $vdoc:literal $(if $cfg:meta)? ),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Hash)]
         pub enum $name {
             $(
-                #[doc = $crate::typed::pve_closed_enum!(@doc $wire $($vdoc)?)]
+                #[doc = $vdoc]
                 $(#[cfg($cfg)])?
                 $variant,
             )*
@@ -443,42 +520,21 @@ macro_rules! pve_closed_enum {
             }
         }
 
-        impl $crate::typed::Decode for $name {
-            #[inline]
-            fn decode(
-                value: ::serde_json::Value,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                let text = <::std::string::String as $crate::typed::Decode>::decode(value, at)?;
-                text.parse().map_err(|e: $crate::typed::UnknownVariant| {
-                    $crate::typed::DecodeFailure::new(at, e.to_string())
-                })
-            }
-        }
-
-        impl $crate::typed::Encode for $name {
-            #[inline]
-            fn encode(&self) -> ::serde_json::Value {
-                ::serde_json::Value::String(self.as_str().to_owned())
-            }
-        }
-
+        $crate::typed::pve_enum_serde!($name closed);
     };
-    (@doc $wire:literal) => { concat!("`", $wire, "`") };
-    (@doc $wire:literal $doc:literal) => { $doc };
 }
 
 /// An enum of an answer: open, a value a newer PVE adds arrives as `Unrecognized`.
 macro_rules! pve_open_enum {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $variant:ident = $wire:literal $(doc $vdoc:literal)? ),* $(,)? }
+        $name:ident { $( $variant:ident = $wire:literal doc $vdoc:literal ),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Hash)]
         #[non_exhaustive]
         pub enum $name {
-            $( #[doc = $crate::typed::pve_closed_enum!(@doc $wire $($vdoc)?)] $variant, )*
+            $( #[doc = $vdoc] $variant, )*
             /// A value this schema does not list (from a newer PVE).
             Unrecognized(::std::string::String),
         }
@@ -521,14 +577,46 @@ macro_rules! pve_open_enum {
             }
         }
 
-        impl $crate::typed::Decode for $name {
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
             #[inline]
-            fn decode(
-                value: ::serde_json::Value,
-                at: &$crate::typed::Location<'_>,
-            ) -> ::std::result::Result<Self, $crate::typed::DecodeFailure> {
-                let text = <::std::string::String as $crate::typed::Decode>::decode(value, at)?;
-                Ok($name::from(text.as_str()))
+            fn from_str(s: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+                ::std::result::Result::Ok($name::from(s))
+            }
+        }
+
+        $crate::typed::pve_enum_serde!($name open);
+    };
+}
+
+/// serde, `Lenient` and `Encode` of a generated enum: its wire text (numbers read as text).
+macro_rules! pve_enum_serde {
+    ($name:ident $kind:ident) => {
+        impl<'de> ::serde_core::Deserialize<'de> for $name {
+            #[inline]
+            fn deserialize<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::enum_value(d)
+            }
+        }
+
+        impl<'de> $crate::__private::Lenient<'de> for $name {
+            #[inline]
+            fn lenient<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::enum_value(d)
+            }
+        }
+
+        impl ::serde_core::Serialize for $name {
+            #[inline]
+            fn serialize<S: ::serde_core::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
             }
         }
 
@@ -538,7 +626,6 @@ macro_rules! pve_open_enum {
                 ::serde_json::Value::String(self.as_str().to_owned())
             }
         }
-
     };
 }
 
@@ -698,6 +785,7 @@ macro_rules! pve_endpoint {
 }
 
 pub(crate) use {
-    pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_request, pve_required_struct, pve_response_struct, pve_serde,
+    pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,
+    pve_params_struct, pve_property_string, pve_request, pve_required_struct, pve_response_struct,
+    pve_serialize,
 };

@@ -3,7 +3,6 @@
 //! Generated code only *describes* endpoints (an [`Endpoint`] impl, params and response
 //! types); sending, encoding, auth, decoding and errors are written once, here.
 
-pub mod decode;
 pub mod encode;
 mod list;
 mod macros;
@@ -17,18 +16,18 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
-pub use decode::{Decode, DecodeFailure, Location};
 pub use encode::Encode;
 pub use list::List;
 pub(crate) use macros::{
-    pve_closed_enum, pve_endpoint, pve_handle, pve_open_enum, pve_params_struct,
-    pve_property_string, pve_request, pve_required_struct, pve_response_struct, pve_serde,
+    pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,
+    pve_params_struct, pve_property_string, pve_request, pve_required_struct, pve_response_struct,
+    pve_serialize,
 };
 pub use propstring::{PropError, PropertyString, Unparsed};
 
 use crate::Client;
 use crate::encode::{Form, encode_segment};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::task::{TaskHandle, Upid};
 
 /// An HTTP method of the PVE API.
@@ -183,6 +182,12 @@ impl fmt::Display for UnknownVariant {
 
 impl std::error::Error for UnknownVariant {}
 
+/// Parameters of endpoint `E` from JSON (as a file or a queue holds them); an unknown name is
+/// an error, values are read as leniently as answers.
+pub fn params_from_json<E: Endpoint>(value: Value) -> Result<E::Params> {
+    crate::decode::from_value_at(value, "params")
+}
+
 /// Parameters a typed request checks before anything is sent.
 pub trait Validate {
     /// The rules of the parameters, as the generator writes them.
@@ -228,15 +233,6 @@ impl NoParams {
     }
 }
 
-impl Decode for NoParams {
-    fn decode(value: Value, at: &Location<'_>) -> std::result::Result<NoParams, DecodeFailure> {
-        match value {
-            Value::Null => Ok(NoParams),
-            other => decode::no_unknown_fields(decode::object(other, at)?, at).map(|()| NoParams),
-        }
-    }
-}
-
 impl Encode for NoParams {
     fn encode(&self) -> Value {
         Value::Object(serde_json::Map::new())
@@ -247,15 +243,27 @@ impl Validate for NoParams {}
 
 impl serde_core::Serialize for NoParams {
     fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        serde_support::serialize(self, s)
+        crate::__private::serialize(self, s)
     }
 }
 
+/// `{}` or `null`: any parameter is unknown.
 impl<'de> serde_core::Deserialize<'de> for NoParams {
     fn deserialize<D: serde_core::Deserializer<'de>>(
         d: D,
     ) -> std::result::Result<NoParams, D::Error> {
-        serde_support::deserialize(d)
+        let given: Option<std::collections::BTreeMap<String, serde_core::de::IgnoredAny>> =
+            serde_core::Deserialize::deserialize(d)?;
+        match given.as_ref().and_then(|g| g.keys().next()) {
+            Some(key) => Err(crate::decode::unknown_parameter(key)),
+            None => Ok(NoParams),
+        }
+    }
+}
+
+impl<'de> crate::decode::Lenient<'de> for NoParams {
+    fn lenient<D: serde_core::Deserializer<'de>>(d: D) -> std::result::Result<NoParams, D::Error> {
+        serde_core::Deserialize::deserialize(d)
     }
 }
 
@@ -284,9 +292,9 @@ pub trait Endpoint: 'static {
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
-    type Params: Encode + Decode + Validate + Send + Sync + 'static;
+    type Params: Encode + for<'de> crate::decode::Lenient<'de> + Validate + Send + Sync + 'static;
     /// The typed answer.
-    type Response: Decode + Send + 'static;
+    type Response: for<'de> crate::decode::Lenient<'de> + Send + 'static;
 }
 
 /// A typed request: a path, the endpoint's parameters, and optional extras. Set optional
@@ -377,7 +385,7 @@ impl<E: Endpoint> Request<E> {
     }
 
     /// Checks the request as [`validate`](Request::validate) does, then against PVE
-    /// `version`: everything it uses must exist there ([`Error::Unsupported`]), and parameters
+    /// `version`: everything it uses must exist there ([`crate::Error::Unsupported`]), and parameters
     /// whose rules differ between versions must meet that version's. This is what sending
     /// checks once the client knows the cluster's version.
     pub fn validate_for(&self, version: &crate::PveVersion) -> Result<()> {
@@ -414,7 +422,7 @@ impl<E: Endpoint> Request<E> {
             .client
             .send(E::METHOD.to_reqwest(), &self.target.path, form)
             .await?;
-        decode_answer(&body)
+        crate::decode::data(&body)
     }
 }
 
@@ -451,13 +459,6 @@ pub fn validate_for<E: Endpoint>(
     crate::version::check_request::<E>(Some(path), &params.encode(), version)
 }
 
-/// Decodes an answer body's `data` as `T`; failures keep the body and the JSON path.
-pub(crate) fn decode_answer<T: Decode>(body: &[u8]) -> Result<T> {
-    let data = crate::decode::envelope_value(body)?;
-    decode::decode_data(data)
-        .map_err(|f| Error::decode(f.message, f.path, String::from_utf8_lossy(body)))
-}
-
 /// What awaiting a request gives: its answer, decoded.
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
@@ -470,24 +471,48 @@ impl<E: Endpoint> IntoFuture for Request<E> {
     }
 }
 
-/// Helpers the serde impls of generated types call (one generic body for all types).
+/// `Serialize` of a generated type through [`Encode`]: PVE's JSON shape, one generic body
+/// for all types.
 #[doc(hidden)]
-pub mod serde_support {
-    use super::{Decode, Encode, Location};
+pub fn serialize<T: Encode, S: serde_core::Serializer>(
+    value: &T,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serde_core::Serialize::serialize(&value.encode(), serializer)
+}
 
-    pub fn serialize<T: Encode, S: serde_core::Serializer>(
-        value: &T,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serde_core::Serialize::serialize(&value.encode(), serializer)
+/// `Deserialize` of a generated enum: its wire text (numbers and booleans as PVE writes them
+/// in text, for enums of integers).
+#[doc(hidden)]
+pub fn enum_value<'de, T, D>(d: D) -> std::result::Result<T, D::Error>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+    D: serde_core::Deserializer<'de>,
+{
+    struct Visit<T>(PhantomData<fn() -> T>);
+    impl<T: std::str::FromStr> serde_core::de::Visitor<'_> for Visit<T>
+    where
+        T::Err: fmt::Display,
+    {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("one of the enum's values")
+        }
+        fn visit_str<E: serde_core::de::Error>(self, v: &str) -> std::result::Result<T, E> {
+            v.parse().map_err(E::custom)
+        }
+        fn visit_i64<E: serde_core::de::Error>(self, v: i64) -> std::result::Result<T, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_u64<E: serde_core::de::Error>(self, v: u64) -> std::result::Result<T, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_bool<E: serde_core::de::Error>(self, v: bool) -> std::result::Result<T, E> {
+            self.visit_str(if v { "1" } else { "0" })
+        }
     }
-
-    pub fn deserialize<'de, T: Decode, D: serde_core::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<T, D::Error> {
-        let value = <serde_json::Value as serde_core::Deserialize>::deserialize(deserializer)?;
-        T::decode(value, &Location::root("value")).map_err(serde_core::de::Error::custom)
-    }
+    d.deserialize_any(Visit(PhantomData))
 }
 
 /// `Debug` of a generated struct: one call with a slice of fields, cheaper to compile than

@@ -10,8 +10,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::decode::{DecodeFailure, Location};
 use super::rules::PropFormat;
+use crate::decode::Lenient;
 
 /// Why a property string could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,9 +249,9 @@ pub struct Unparsed {
 pub trait PropertyString: Default + Sized {
     /// Its format: keys, aliases, default key, rules.
     fn format() -> &'static PropFormat;
-    /// Reads the typed keys out of `map` (values as strings); leaves unknown keys.
+    /// Reads the typed keys out of `keys` (the known keys of a parsed text).
     #[doc(hidden)]
-    fn take_keys(map: &mut Map<String, Value>, at: &Location<'_>) -> Result<Self, DecodeFailure>;
+    fn take_keys(keys: &mut BTreeMap<String, String>) -> Result<Self, PropError>;
     /// Writes the typed keys into `out`.
     #[doc(hidden)]
     fn put_keys(&self, out: &mut Map<String, Value>);
@@ -267,20 +267,26 @@ pub trait PropertyString: Default + Sized {
 
 /// Parses a property string strictly: any key that does not fit is an error.
 pub fn from_text<T: PropertyString>(text: &str) -> Result<T, PropError> {
-    let format = T::format();
-    let pairs = parse(text, format)?;
-    let mut map: Map<String, Value> = pairs
-        .known
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    let at = Location::root(&format.name);
-    let mut value = T::take_keys(&mut map, &at).map_err(|f| {
-        let key = f.path.rsplit('.').next().filter(|k| *k != format.name);
-        PropError::new(key, f.message)
-    })?;
+    let mut pairs = parse(text, T::format())?;
+    let mut value = T::take_keys(&mut pairs.known)?;
     *value.extra_mut() = pairs.unknown;
     Ok(value)
+}
+
+/// The key `key` of a parsed text, read as a `T` (the text `1` as `true`, `16` as 16, ...).
+#[doc(hidden)]
+pub fn prop_key<T: for<'de> Lenient<'de>>(
+    keys: &mut BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<T>, PropError> {
+    let Some(text) = keys.remove(key) else {
+        return Ok(None);
+    };
+    let read = T::lenient(serde_core::de::value::StringDeserializer::<
+        serde_core::de::value::Error,
+    >::new(text));
+    read.map(Some)
+        .map_err(|e| PropError::new(Some(key), e.to_string()))
 }
 
 /// A scalar as property-string text (`true` is `1`).
@@ -311,29 +317,59 @@ fn object_text(map: Map<String, Value>, format: &PropFormat) -> String {
     print(&pairs, format)
 }
 
-/// Decodes an answer's property string leniently: what cannot be read is kept as text
-/// ([`PropertyString::unparsed`]) instead of failing the whole answer.
-pub fn decode<T: PropertyString>(value: Value, at: &Location<'_>) -> Result<T, DecodeFailure> {
-    let text = match value {
-        Value::String(s) => s,
-        Value::Number(_) | Value::Bool(_) => scalar_text(value),
-        Value::Object(map) => object_text(map, T::format()),
-        other => {
-            return Err(DecodeFailure::new(
-                at,
-                format!("expected a property string, got {other}"),
-            ));
+/// Reads a property string as an answer gives it, leniently: PVE's text (or a number or
+/// boolean standing for one), or a JSON object of its keys (`/cluster/options` answers so).
+/// Text that cannot be read is kept as it came ([`PropertyString::unparsed`]) instead of
+/// failing the whole answer.
+pub fn deserialize<'de, T: PropertyString, D: serde_core::Deserializer<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    struct Visit<T>(std::marker::PhantomData<fn() -> T>);
+    impl<'de, T: PropertyString> serde_core::de::Visitor<'de> for Visit<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a property string")
         }
-    };
+        fn visit_str<E: serde_core::de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(from_answer(v.to_owned()))
+        }
+        fn visit_string<E: serde_core::de::Error>(self, v: String) -> Result<T, E> {
+            Ok(from_answer(v))
+        }
+        fn visit_i64<E: serde_core::de::Error>(self, v: i64) -> Result<T, E> {
+            Ok(from_answer(v.to_string()))
+        }
+        fn visit_u64<E: serde_core::de::Error>(self, v: u64) -> Result<T, E> {
+            Ok(from_answer(v.to_string()))
+        }
+        fn visit_f64<E: serde_core::de::Error>(self, v: f64) -> Result<T, E> {
+            Ok(from_answer(scalar_text(Value::from(v))))
+        }
+        fn visit_bool<E: serde_core::de::Error>(self, v: bool) -> Result<T, E> {
+            Ok(from_answer(scalar_text(Value::Bool(v))))
+        }
+        fn visit_map<A: serde_core::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut keys = Map::new();
+            while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                keys.insert(key, value);
+            }
+            Ok(from_answer(object_text(keys, T::format())))
+        }
+    }
+    d.deserialize_any(Visit(std::marker::PhantomData))
+}
+
+/// The value of a property string's text from an answer; kept unread when it does not fit.
+fn from_answer<T: PropertyString>(text: String) -> T {
     match from_text::<T>(&text) {
-        Ok(value) => Ok(value),
+        Ok(value) => value,
         Err(e) => {
             let mut value = T::default();
             value.set_unparsed(Unparsed {
                 raw: text,
                 error: e.to_string(),
             });
-            Ok(value)
+            value
         }
     }
 }

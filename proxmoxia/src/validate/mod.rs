@@ -9,8 +9,8 @@ pub mod formats;
 
 use serde_json::{Map, Value};
 
+use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
-use crate::typed::decode::{family_index, lenient_bool};
 use crate::typed::propstring;
 use crate::typed::rules::{self, Format, ParamRule, PropFormat, Rule, Ty};
 
@@ -159,7 +159,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
     };
     match rule.ty {
         Ty::Bool => {
-            if lenient_bool(&Value::String(text.clone())).is_none() {
+            if bool_text(&text).is_none() {
                 return Err(fail(
                     name,
                     "type boolean",
