@@ -312,12 +312,6 @@ impl Emitter<'_> {
             .filter(|f| f.optional)
             .map(|f| self.setter(f));
         let request_doc = doc(&request_doc(m));
-        // A method that answers a task's id (or maybe one) gets `.task()` (`.maybe_task()`).
-        let task = match &m.response.ty {
-            Ty::String if m.response.alias => quote!(task),
-            Ty::Option(inner) if **inner == Ty::String && m.response.alias => quote!(maybe_task),
-            _ => TokenStream::new(),
-        };
         quote! {
             #module_doc
             pub mod #ident {
@@ -329,7 +323,7 @@ impl Emitter<'_> {
                 #params
                 #(#types)*
                 #response
-                crate::typed::pve_request! { #request_doc Request #task }
+                crate::typed::pve_request! { #request_doc Request }
                 impl Request { #(#setters)* }
             }
         }

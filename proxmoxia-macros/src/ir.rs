@@ -32,6 +32,8 @@ const REQUEST_METHODS: &[&str] = &[
     "params",
     "params_mut",
     "with_params",
+    "into_inner",
+    "push_extra",
     "extra_param",
     "api_path",
     "validate",

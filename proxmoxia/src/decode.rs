@@ -497,28 +497,48 @@ pub fn member<'de, T: Lenient<'de>, A: MapAccess<'de>>(
 }
 
 /// A field's value once the object is read: as read, or the type's value for a field PVE
-/// left out, or an error naming a required field that is missing.
+/// left out (`None` for an optional one). `None` for a required field that is missing: the
+/// first such field goes to `missing`, for [`missing_field`].
 #[doc(hidden)]
 #[inline]
-pub fn finish<'de, T: Lenient<'de>, E: de::Error>(
+pub fn finish<'de, T: Lenient<'de>>(
     slot: Option<T>,
     key: &'static str,
-) -> std::result::Result<T, E> {
+    missing: &mut Option<&'static str>,
+) -> Option<T> {
     match slot {
-        Some(value) => Ok(value),
-        None => T::missing().ok_or_else(|| {
-            failed_at_key(key);
-            E::custom("required field is missing")
-        }),
+        Some(value) => Some(value),
+        None => {
+            let value = T::missing();
+            if value.is_none() && missing.is_none() {
+                *missing = Some(key);
+            }
+            value
+        }
     }
 }
 
-/// An unknown key of a parameter object: an error naming it (a typo must not be sent).
+/// The error of an object that lacks required field `key` (see [`finish`]).
 #[doc(hidden)]
 #[cold]
-pub fn unknown_parameter<E: de::Error>(key: &str) -> E {
-    failed_at_key(key);
-    E::custom("unknown parameter for this endpoint")
+pub fn missing_field<E: de::Error>(key: Option<&'static str>) -> E {
+    if let Some(key) = key {
+        failed_at_key(key);
+    }
+    E::custom("required field is missing")
+}
+
+/// An unknown key of an answer: kept, as JSON.
+#[doc(hidden)]
+#[inline]
+pub fn keep_unknown<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    extra: &mut serde_json::Map<String, Value>,
+) -> std::result::Result<(), A::Error> {
+    let value = map.next_value()?;
+    extra.insert(key.to_owned(), value);
+    Ok(())
 }
 
 /// The index of `key` in the family `prefix` (`net3` -> 3), if it belongs to it.
@@ -532,6 +552,127 @@ pub fn family_index(key: &str, prefix: &str) -> Option<u32> {
         return None;
     }
     digits.parse().ok()
+}
+
+// ------------------------------------------------------------------------------------------
+// Parameters: small objects already in memory (a file, a queue), taken field by field.
+
+/// The fields of a parameter object, taken out one by one by a generated
+/// [`FromFields::from_fields`]: straight-line code, the first failure kept for the end.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Fields {
+    map: serde_json::Map<String, Value>,
+    failure: Option<String>,
+}
+
+impl Fields {
+    /// Field `key`: its value, the type's value for a field left out, or `None` (the failure
+    /// kept) when it does not read or is required and missing.
+    pub fn field<T: for<'de> Lenient<'de>>(&mut self, key: &'static str) -> Option<T> {
+        if self.failure.is_some() {
+            return None;
+        }
+        let read = match self.map.remove(key) {
+            Some(value) => T::lenient(value).map_err(|e| e.to_string()),
+            None => T::missing().ok_or_else(|| "required field is missing".to_owned()),
+        };
+        match read {
+            Ok(value) => Some(value),
+            Err(message) => {
+                failed_at_key(key);
+                self.failure = Some(message);
+                None
+            }
+        }
+    }
+
+    /// The family `prefix0`, `prefix1`, ...: every key of it, by index.
+    pub fn family<T: for<'de> Lenient<'de>>(
+        &mut self,
+        prefix: &'static str,
+    ) -> Option<BTreeMap<u32, T>> {
+        if self.failure.is_some() {
+            return None;
+        }
+        let keys: Vec<(String, u32)> = self
+            .map
+            .keys()
+            .filter_map(|key| Some((key.clone(), family_index(key, prefix)?)))
+            .collect();
+        let mut family = BTreeMap::new();
+        for (key, index) in keys {
+            let Some(value) = self.map.remove(&key) else {
+                continue;
+            };
+            match T::lenient(value) {
+                Ok(member) => {
+                    family.insert(index, member);
+                }
+                Err(e) => {
+                    failed_at_key(&key);
+                    self.failure = Some(e.to_string());
+                    return None;
+                }
+            }
+        }
+        Some(family)
+    }
+}
+
+/// Parameters decoded from a JSON object by [`Fields`]; unknown names are refused.
+#[doc(hidden)]
+pub trait FromFields: Sized {
+    /// The value, or `None` once a field failed (the failure is in `fields`).
+    fn from_fields(fields: &mut Fields) -> Option<Self>;
+}
+
+/// Parameters `P` from `value` (an object, or `null` for none); errors name the path below
+/// `root` and the rule: a value that does not read, a required one missing, an unknown name.
+pub(crate) fn params<P: FromFields>(value: Value, root: &str) -> Result<P> {
+    clear_path();
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Null => serde_json::Map::new(),
+        other => {
+            let message = format!("expected an object of parameters, found {}", kind(&other));
+            return Err(Error::decode(message, root, String::new()));
+        }
+    };
+    let mut fields = Fields { map, failure: None };
+    let decoded = P::from_fields(&mut fields);
+    let failure = match (decoded, fields.failure) {
+        (Some(params), None) => match fields.map.keys().next() {
+            None => return Ok(params),
+            Some(key) => {
+                failed_at_key(key);
+                "unknown parameter for this endpoint".to_owned()
+            }
+        },
+        (_, Some(message)) => message,
+        (None, None) => "the parameters could not be read".to_owned(),
+    };
+    Err(Error::decode(failure, take_path(root), String::new()))
+}
+
+/// `Deserialize` of generated parameters: the object read as JSON, then [`params`].
+#[doc(hidden)]
+pub fn params_deserialize<'de, P: FromFields, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<P, D::Error> {
+    let value = <Value as serde_core::Deserialize>::deserialize(d)?;
+    params(value, "params").map_err(|e| de::Error::custom(e.to_string()))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -656,20 +797,12 @@ pub(crate) fn data_json(body: &[u8]) -> Result<Value> {
     data_as::<Value>(body)
 }
 
-/// A value of a generated type from JSON already in memory (parameters built from data);
-/// errors name the path below `root`.
-pub(crate) fn from_value_at<T: for<'de> Lenient<'de>>(value: Value, root: &str) -> Result<T> {
-    clear_path();
-    T::lenient(value).map_err(|e| {
-        let path = take_path(root);
-        Error::decode(e.to_string(), path, String::new())
-    })
-}
-
-/// A value of a generated type from JSON already in memory.
+/// A value of a generated type from JSON already in memory; errors name the path below
+/// `value`.
 #[cfg(test)]
 pub(crate) fn from_value<T: for<'de> Lenient<'de>>(value: Value) -> Result<T> {
-    from_value_at(value, "value")
+    clear_path();
+    T::lenient(value).map_err(|e| Error::decode(e.to_string(), take_path("value"), String::new()))
 }
 
 fn fail(body: &[u8], path: &str, message: &str) -> Error {

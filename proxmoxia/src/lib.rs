@@ -54,7 +54,8 @@ pub use version::PveVersion;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::decode::{
-        Key, Lenient, Seed, family_index, field, finish, member, unknown_parameter,
+        Fields, FromFields, Key, Lenient, Seed, family_index, field, finish, keep_unknown, member,
+        missing_field, params_deserialize,
     };
     pub use crate::typed::encode::{family as encode_family, field as encode_field};
     pub use crate::typed::propstring::prop_key;

@@ -42,7 +42,7 @@ macro_rules! pve_response_struct {
         }
 
         $crate::typed::pve_deserialize!(
-            $name keep extra [$( $wire $field : $ty ),*] [$( $gwire $gfield : $gty ),*]
+            $name [$( $wire $field : $ty ),*] [$( $gwire $gfield : $gty ),*]
         );
 
         impl $crate::typed::Encode for $name {
@@ -59,12 +59,13 @@ macro_rules! pve_response_struct {
     };
 }
 
-/// `Deserialize` (and `Lenient`) of a generated struct: a visitor of the object's keys,
-/// each field read in place, no intermediate JSON tree. `keep extra` puts unknown keys into
-/// the field named `extra`; `refuse` fails on them (parameters: a typo must not pass).
+/// `Deserialize` (and `Lenient`) of a generated answer struct: a visitor of the object's
+/// keys, each field read in place, no intermediate JSON tree; unknown keys go to `extra`.
+/// Written for the compiler as much as for speed: one error check per key, no `?` per
+/// field, the required fields checked in one match at the end.
 macro_rules! pve_deserialize {
     (
-        $name:ident $unknown:ident $extra:ident
+        $name:ident
         [$( $wire:literal $field:ident : $ty:ty ),* $(,)?]
         [$( $gwire:literal $gfield:ident : $gty:ty ),*]
     ) => {
@@ -76,6 +77,7 @@ macro_rules! pve_deserialize {
                 struct Visit;
                 impl<'de> ::serde_core::de::Visitor<'de> for Visit {
                     type Value = $name;
+                    #[inline]
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str("an object")
                     }
@@ -86,31 +88,40 @@ macro_rules! pve_deserialize {
                     ) -> ::std::result::Result<$name, A::Error> {
                         $( let mut $field: ::std::option::Option<$ty> = ::std::option::Option::None; )*
                         $( let mut $gfield: $gty = ::std::default::Default::default(); )*
-                        #[allow(unused_mut)]
-                        let mut $extra = ::serde_json::Map::new();
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<$crate::__private::Key<'de>>()?
-                        {
+                        let mut extra = ::serde_json::Map::new();
+                        loop {
+                            let key = match map.next_key::<$crate::__private::Key<'de>>() {
+                                ::std::result::Result::Ok(::std::option::Option::Some(key)) => key,
+                                ::std::result::Result::Ok(::std::option::Option::None) => break,
+                                ::std::result::Result::Err(e) => return ::std::result::Result::Err(e),
+                            };
                             let key = key.as_str();
-                            match key {
-                                $( $wire => $crate::__private::field(&mut map, key, &mut $field)?, )*
-                                _ => {
+                            #[allow(unused_labels)]
+                            let step = match key {
+                                $( $wire => $crate::__private::field(&mut map, key, &mut $field), )*
+                                _ => 'other: {
                                     $(
                                         if let ::std::option::Option::Some(index) =
                                             $crate::__private::family_index(key, $gwire)
                                         {
-                                            $crate::__private::member(&mut map, key, index, &mut $gfield)?;
-                                            continue;
+                                            break 'other $crate::__private::member(&mut map, key, index, &mut $gfield);
                                         }
                                     )*
-                                    $crate::typed::pve_deserialize!(@unknown $unknown $extra map key);
+                                    $crate::__private::keep_unknown(&mut map, key, &mut extra)
                                 }
+                            };
+                            if let ::std::result::Result::Err(e) = step {
+                                return ::std::result::Result::Err(e);
                             }
                         }
-                        ::std::result::Result::Ok($crate::typed::pve_deserialize!(@build $unknown $extra $name {
-                            $( $field: $crate::__private::finish($field, $wire)?, )*
-                            $( $gfield, )*
-                        }))
+                        let mut missing = ::std::option::Option::None;
+                        #[allow(unreachable_patterns)]
+                        match ($( $crate::__private::finish($field, $wire, &mut missing), )*) {
+                            ($( ::std::option::Option::Some($field), )*) => {
+                                ::std::result::Result::Ok($name { $( $field, )* $( $gfield, )* extra })
+                            }
+                            _ => ::std::result::Result::Err($crate::__private::missing_field(missing)),
+                        }
                     }
                 }
                 d.deserialize_map(Visit)
@@ -126,19 +137,6 @@ macro_rules! pve_deserialize {
             }
         }
     };
-    (@unknown keep $extra:ident $map:ident $key:ident) => {
-        $extra.insert($key.to_owned(), $map.next_value()?);
-    };
-    (@unknown refuse $extra:ident $map:ident $key:ident) => {
-        return ::std::result::Result::Err($crate::__private::unknown_parameter($key));
-    };
-    (@build keep $extra:ident $name:ident { $($body:tt)* }) => {
-        $name { $($body)* $extra }
-    };
-    (@build refuse $extra:ident $name:ident { $($body:tt)* }) => {{
-        let _ = $extra;
-        $name { $($body)* }
-    }};
 }
 
 /// The parameters of one endpoint: `new` takes the required ones (positionally, or by name
@@ -218,11 +216,38 @@ macro_rules! pve_params_struct {
             $( $(#[$gmeta])* pub $gfield: $gty, )*
         }
 
-        $crate::typed::pve_deserialize!(
-            $name refuse extra
-            [$( $rwire $rfield : $rty, )* $( $owire $ofield : $oty ),*]
-            [$( $gwire $gfield : $gty ),*]
-        );
+        impl $crate::__private::FromFields for $name {
+            #[inline]
+            fn from_fields(
+                fields: &mut $crate::__private::Fields,
+            ) -> ::std::option::Option<Self> {
+                $( let $rfield = fields.field::<$rty>($rwire); )*
+                $( let $ofield = fields.field::<$oty>($owire); )*
+                $( let $gfield: ::std::option::Option<$gty> = fields.family($gwire); )*
+                #[allow(unreachable_patterns)]
+                match ($( $rfield, )* $( $ofield, )* $( $gfield, )*) {
+                    (
+                        $( ::std::option::Option::Some($rfield), )*
+                        $( ::std::option::Option::Some($ofield), )*
+                        $( ::std::option::Option::Some($gfield), )*
+                    ) => ::std::option::Option::Some($name {
+                        $( $rfield, )* $( $ofield, )* $( $gfield, )*
+                    }),
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+
+        /// Read as JSON and then as [`typed::params_from_json`]($crate::typed::params_from_json)
+        /// reads it: leniently, unknown names refused.
+        impl<'de> ::serde_core::Deserialize<'de> for $name {
+            #[inline]
+            fn deserialize<D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::params_deserialize(d)
+            }
+        }
 
         impl $name {
             #[inline]
@@ -631,10 +656,10 @@ macro_rules! pve_enum_serde {
 
 /// The request type of one endpoint (`Endpoint` of the same module): its own type, so its
 /// setters (written by the generator in an `impl` of it) are documented on its own page.
-/// It derefs to `typed::Request<Endpoint>` for the methods all requests share. `task` or
-/// `maybe_task` adds `.task()` (`.maybe_task()`) for methods that answer a task's id.
+/// It derefs to `typed::Request<Endpoint>` for the methods all requests share (`send`,
+/// `task`, `validate`, ...): defined once there, not once per endpoint.
 macro_rules! pve_request {
-    ($(#[$meta:meta])* $name:ident $($task:ident)?) => {
+    ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[must_use = "a request does nothing until it is awaited"]
         pub struct $name(pub(crate) $crate::typed::Request<Endpoint>);
@@ -661,72 +686,28 @@ macro_rules! pve_request {
             }
         }
 
-        impl ::std::convert::From<$name> for $crate::typed::Request<Endpoint> {
-            #[inline]
-            fn from(request: $name) -> Self {
-                request.0
-            }
-        }
-
-        impl ::std::convert::From<$crate::typed::Request<Endpoint>> for $name {
-            #[inline]
-            fn from(request: $crate::typed::Request<Endpoint>) -> Self {
-                $name(request)
-            }
-        }
-
         impl ::std::future::IntoFuture for $name {
             type Output = $crate::Result<<Endpoint as $crate::typed::Endpoint>::Response>;
             type IntoFuture = $crate::typed::ResponseFuture<<Endpoint as $crate::typed::Endpoint>::Response>;
             #[inline]
             fn into_future(self) -> Self::IntoFuture {
-                ::std::future::IntoFuture::into_future(self.0)
+                self.0.send()
             }
         }
 
         impl $name {
-            /// Sends the request and decodes the answer (what `.await` does).
+            /// The request as the generic [`Request`]($crate::typed::Request) all endpoints
+            /// share (for its by-value methods, e.g. `with_params`).
             #[inline]
-            pub async fn send(self) -> $crate::Result<<Endpoint as $crate::typed::Endpoint>::Response> {
-                self.0.send().await
-            }
-
-            /// Sends the request and returns PVE's answer undecoded (the `data` value).
-            #[inline]
-            pub async fn send_json(self) -> $crate::Result<::serde_json::Value> {
-                self.0.send_json().await
+            pub fn into_inner(self) -> $crate::typed::Request<Endpoint> {
+                self.0
             }
 
             /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
             #[inline]
-            pub fn extra_param(self, name: &str, value: impl ::std::fmt::Display) -> Self {
-                $name(self.0.extra_param(name, value))
-            }
-
-            /// Replaces all parameters.
-            #[inline]
-            pub fn with_params(self, params: <Endpoint as $crate::typed::Endpoint>::Params) -> Self {
-                $name(self.0.with_params(params))
-            }
-        }
-
-        $( $crate::typed::pve_request!(@$task $name); )?
-    };
-    (@task $name:ident) => {
-        impl $name {
-            /// Sends the request, which starts a PVE task, and returns a handle to wait for it.
-            #[inline]
-            pub async fn task(self) -> $crate::Result<$crate::TaskHandle> {
-                self.0.task().await
-            }
-        }
-    };
-    (@maybe_task $name:ident) => {
-        impl $name {
-            /// Sends the request, which may start a PVE task; the handle, if it did.
-            #[inline]
-            pub async fn maybe_task(self) -> $crate::Result<::std::option::Option<$crate::TaskHandle>> {
-                self.0.maybe_task().await
+            pub fn extra_param(mut self, name: &str, value: impl ::std::fmt::Display) -> Self {
+                self.0.push_extra(name, &value);
+                self
             }
         }
     };

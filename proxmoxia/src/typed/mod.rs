@@ -185,7 +185,7 @@ impl std::error::Error for UnknownVariant {}
 /// Parameters of endpoint `E` from JSON (as a file or a queue holds them); an unknown name is
 /// an error, values are read as leniently as answers.
 pub fn params_from_json<E: Endpoint>(value: Value) -> Result<E::Params> {
-    crate::decode::from_value_at(value, "params")
+    crate::decode::params(value, "params")
 }
 
 /// Parameters a typed request checks before anything is sent.
@@ -252,18 +252,13 @@ impl<'de> serde_core::Deserialize<'de> for NoParams {
     fn deserialize<D: serde_core::Deserializer<'de>>(
         d: D,
     ) -> std::result::Result<NoParams, D::Error> {
-        let given: Option<std::collections::BTreeMap<String, serde_core::de::IgnoredAny>> =
-            serde_core::Deserialize::deserialize(d)?;
-        match given.as_ref().and_then(|g| g.keys().next()) {
-            Some(key) => Err(crate::decode::unknown_parameter(key)),
-            None => Ok(NoParams),
-        }
+        crate::decode::params_deserialize(d)
     }
 }
 
-impl<'de> crate::decode::Lenient<'de> for NoParams {
-    fn lenient<D: serde_core::Deserializer<'de>>(d: D) -> std::result::Result<NoParams, D::Error> {
-        serde_core::Deserialize::deserialize(d)
+impl crate::decode::FromFields for NoParams {
+    fn from_fields(_: &mut crate::decode::Fields) -> Option<NoParams> {
+        Some(NoParams)
     }
 }
 
@@ -292,7 +287,7 @@ pub trait Endpoint: 'static {
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
-    type Params: Encode + for<'de> crate::decode::Lenient<'de> + Validate + Send + Sync + 'static;
+    type Params: Encode + crate::decode::FromFields + Validate + Send + Sync + 'static;
     /// The typed answer.
     type Response: for<'de> crate::decode::Lenient<'de> + Send + 'static;
 }
@@ -355,8 +350,13 @@ impl<E: Endpoint> Request<E> {
 
     /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
     pub fn extra_param(mut self, name: &str, value: impl fmt::Display) -> Request<E> {
-        self.extra.push(name, value.to_string());
+        self.push_extra(name, &value);
         self
+    }
+
+    #[doc(hidden)]
+    pub fn push_extra(&mut self, name: &str, value: &dyn fmt::Display) {
+        self.extra.push(name, value.to_string());
     }
 
     /// The API path this request goes to.
@@ -393,56 +393,83 @@ impl<E: Endpoint> Request<E> {
         crate::version::check_request::<E>(Some(&self.target.path), &self.params.encode(), version)
     }
 
-    /// Validates, checks the cluster's version has what the request uses, and gives the
-    /// wire form.
-    async fn prepare(&self) -> Result<Form> {
+    /// Everything sending needs, taken from the request now (so the request itself can be
+    /// sent again): validation errors come out here, before anything is sent.
+    fn outgoing(&self) -> Result<Outgoing> {
         self.validate()?;
         let encoded = self.params.encode();
-        self.target
-            .client
-            .check_versions::<E>(&self.target.path, &encoded)
-            .await?;
-        self.form(encoded)
+        let form = self.form(encoded.clone());
+        Ok(Outgoing {
+            client: self.target.client.clone(),
+            path: self.target.path.clone(),
+            encoded,
+            form,
+        })
     }
 
-    /// Sends the request and returns PVE's answer undecoded (the `data` value).
-    pub async fn send_json(self) -> Result<Value> {
-        let form = self.prepare().await?;
-        self.target
-            .client
-            .call(E::METHOD.to_reqwest(), &self.target.path, form)
+    /// Sends the request and returns PVE's answer undecoded (the `data` value). The request
+    /// stays as it was: it can be sent again.
+    pub fn send_json(&self) -> ResponseFuture<Value> {
+        let outgoing = self.outgoing();
+        Box::pin(async move {
+            let body = outgoing?.exchange::<E>().await?;
+            crate::decode::data_json(&body)
+        })
+    }
+
+    /// Sends the request and decodes the answer (what `.await` does). The request stays as
+    /// it was: it can be sent again.
+    pub fn send(&self) -> ResponseFuture<E::Response> {
+        let outgoing = self.outgoing();
+        Box::pin(async move {
+            let body = outgoing?.exchange::<E>().await?;
+            crate::decode::data(&body)
+        })
+    }
+}
+
+/// A validated request on its way out.
+struct Outgoing {
+    client: Client,
+    path: String,
+    encoded: Value,
+    form: Result<Form>,
+}
+
+impl Outgoing {
+    /// Checks the cluster's version has what the request uses, then sends it: the body of
+    /// PVE's answer.
+    async fn exchange<E: Endpoint>(self) -> Result<bytes::Bytes> {
+        self.client
+            .check_versions::<E>(&self.path, &self.encoded)
+            .await?;
+        let form = self.form?;
+        self.client
+            .send(E::METHOD.to_reqwest(), &self.path, form)
             .await
-    }
-
-    /// Sends the request and decodes the answer.
-    pub async fn send(self) -> Result<E::Response> {
-        let form = self.prepare().await?;
-        let body = self
-            .target
-            .client
-            .send(E::METHOD.to_reqwest(), &self.target.path, form)
-            .await?;
-        crate::decode::data(&body)
     }
 }
 
 impl<E: Endpoint<Response = String>> Request<E> {
     /// Sends a request that starts a PVE task and returns a handle to wait for it.
-    pub async fn task(self) -> Result<TaskHandle> {
+    pub fn task(&self) -> ResponseFuture<TaskHandle> {
         let client = self.target.client.clone();
-        let upid = Upid::parse(&self.send().await?)?;
-        Ok(client.task(&upid))
+        let answer = self.send();
+        Box::pin(async move { Ok(client.task(&Upid::parse(&answer.await?)?)) })
     }
 }
 
 impl<E: Endpoint<Response = Option<String>>> Request<E> {
     /// Sends a request that may start a PVE task; the handle, if it did.
-    pub async fn maybe_task(self) -> Result<Option<TaskHandle>> {
+    pub fn maybe_task(&self) -> ResponseFuture<Option<TaskHandle>> {
         let client = self.target.client.clone();
-        match self.send().await? {
-            Some(text) => Ok(Some(client.task(&Upid::parse(&text)?))),
-            None => Ok(None),
-        }
+        let answer = self.send();
+        Box::pin(async move {
+            match answer.await? {
+                Some(text) => Ok(Some(client.task(&Upid::parse(&text)?))),
+                None => Ok(None),
+            }
+        })
     }
 }
 
@@ -467,7 +494,7 @@ impl<E: Endpoint> IntoFuture for Request<E> {
     type IntoFuture = ResponseFuture<E::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.send()
     }
 }
 
