@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::task::Upid;
+use crate::upid::{InvalidUpid, Upid};
 
 /// Everything that can go wrong talking to PVE.
 ///
@@ -299,6 +299,12 @@ pub struct TaskFailed {
     pub upid: Upid,
     /// PVE's exit status (the text after `TASK ERROR:` in the log).
     pub exitstatus: String,
+}
+
+impl From<InvalidUpid> for Error {
+    fn from(e: InvalidUpid) -> Error {
+        Error::decode(format!("invalid UPID ({})", e.reason()), "upid", e.text())
+    }
 }
 
 /// `Result` with this crate's [`Error`].

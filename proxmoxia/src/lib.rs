@@ -1,20 +1,74 @@
 //! # Proxmoxia
 //!
-//! A client for the Proxmox VE REST API.
+//! A client for the Proxmox VE REST API whose typed surface is generated from PVE's own API
+//! schemas (8.4.17, 9.1.11 and 9.2, as one API over their union): every path a chain of
+//! handles, every method a typed request, every answer a typed value.
 //!
-//! * [`Client`]: TLS verified by default (CA, pinned fingerprint), ticket login with TFA and
-//!   automatic renewal, API tokens.
-//! * [`Client::raw`]: any path, any parameters, answers as JSON or your own types.
-//! * [`Client::task`]: wait for PVE tasks and read their logs.
+//! ## Typed calls
+//!
+//! Log in, list the guests, create a VM and wait for PVE's task:
 //!
 //! ```no_run
 //! # async fn demo() -> proxmoxia::Result<()> {
 //! use proxmoxia::Client;
+//! use proxmoxia::api::cluster::resources;
+//! use proxmoxia::api::formats::{QemuMemory, QemuNet};
 //!
-//! let client = Client::builder("pve1.example.com").build()?;
+//! let client = Client::builder("pve1.example.com")
+//!     .fingerprint("AB:CD:EF:...")            // or .add_ca_pem(..): TLS is always verified
+//!     .build()?;
 //! client.login("root@pam", "secret").await?;
+//!
+//! // GET /cluster/resources?type=vm: a Vec of typed items (unknown fields kept in `extra`).
+//! let guests = client.cluster().resources().get().r#type(resources::get::Type::Vm).await?;
+//! for guest in &guests {
+//!     println!("{:?} {:?} on {:?}", guest.vmid, guest.name, guest.node);
+//! }
+//!
+//! // POST /nodes/pve1/qemu: the required `vmid` is an argument, the rest are setters; the
+//! // answer is a task, which `.task()` turns into a handle to wait for.
+//! let task = client
+//!     .nodes("pve1")
+//!     .post_qemu(120)
+//!     .name("web-2")
+//!     .memory(QemuMemory::new().current(4096))
+//!     .nets(0, QemuNet::virtio().bridge("vmbr0"))
+//!     .task()
+//!     .await?;
+//! task.wait().await?; // Err(Error::Task) if the task failed, with PVE's exit status
+//! # Ok(()) }
+//! ```
+//!
+//! Each endpoint is a module under [`api`] (`api::nodes::node::qemu::post`) with its
+//! `Request` (the setters, one per optional parameter, documented with PVE's text and the
+//! versions that have it), `Params` and `Response`. Parameters are checked against the
+//! schema before anything is sent ([`Error::Validation`]), and against the cluster's PVE
+//! version ([`Error::Unsupported`]). Answers implement `serde::Serialize` and
+//! `Deserialize`.
+//!
+//! ## Raw calls
+//!
+//! [`Client::raw`] reaches any path with any parameters, answering JSON or your own types:
+//!
+//! ```no_run
+//! # async fn demo(client: proxmoxia::Client) -> proxmoxia::Result<()> {
 //! let version = client.raw("version").get(()).await?;
 //! println!("PVE {}", version["version"]);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Testing without a cluster
+//!
+//! With the `mock` feature, `mock::MockPve` is an in-process fake PVE over HTTPS that
+//! speaks the whole schema (any vendored version), keeps state and takes scripted faults:
+//!
+//! ```no_run
+//! # #[cfg(feature = "mock")]
+//! # async fn demo() -> proxmoxia::Result<()> {
+//! let pve = proxmoxia::mock::MockPve::builder().pve_version("8.4.17").start().await?;
+//! let client = pve.login().await?; // trusts the fake's own certificate
+//! let nodes = client.get_nodes().await?;
+//! println!("{} nodes", nodes.len());
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
@@ -27,11 +81,14 @@ mod encode;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(test)]
+mod module_graph_tests;
 mod raw;
 mod secret;
 mod task;
 mod tls;
 pub mod typed;
+mod upid;
 mod upload;
 pub mod validate;
 mod version;
@@ -45,8 +102,9 @@ pub use error::{
 };
 pub use raw::{RawPath, RawRequest};
 pub use secret::Secret;
-pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus, Upid};
+pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus};
 pub use tls::Fingerprint;
+pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};
 pub use version::PveVersion;
 
@@ -58,6 +116,6 @@ pub mod __private {
         missing_field, params_deserialize,
     };
     pub use crate::typed::encode::{family as encode_family, field as encode_field};
+    pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
     pub use crate::typed::propstring::prop_key;
-    pub use crate::typed::{debug_params, debug_struct, enum_value, serialize};
 }

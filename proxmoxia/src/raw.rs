@@ -12,6 +12,14 @@ use crate::Client;
 use crate::encode::{Form, encode_path, encode_segment};
 use crate::error::Result;
 
+impl Client {
+    /// The dynamic escape hatch: any API path (relative to `/api2/json`, with or without a
+    /// leading `/`), any parameters, answers as JSON or any `Deserialize` type.
+    pub fn raw(&self, path: &str) -> RawPath {
+        RawPath::new(self.clone(), path)
+    }
+}
+
 /// A path under the API root. Created by [`Client::raw`].
 ///
 /// Parameters are not checked against the schema (that is what the typed API is for); PVE

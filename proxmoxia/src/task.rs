@@ -1,157 +1,20 @@
-//! PVE tasks: the `Upid` that identifies one, waiting for it, and reading its log.
+//! PVE tasks: waiting for one (by its [`Upid`]) and reading its log.
 
-use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::str::FromStr;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_core::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::Client;
 use crate::encode::{Form, encode_segment};
 use crate::error::{Error, Result, TaskFailed};
+use crate::upid::Upid;
 
-/// A task id: `UPID:node:pid:pstart:starttime:type:id:user:`.
-///
-/// Parsed strictly (PVE's own pattern); printed back exactly as received.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Upid {
-    text: String,
-    node: String,
-    pid: u32,
-    pstart: u64,
-    starttime: i64,
-    kind: String,
-    id: String,
-    user: String,
-}
-
-impl Upid {
-    /// Parses a UPID.
-    pub fn parse(text: &str) -> Result<Upid> {
-        let bad = |why: &str| Error::decode(format!("invalid UPID ({why})"), "upid", text);
-        let rest = text
-            .strip_prefix("UPID:")
-            .ok_or_else(|| bad("no UPID: prefix"))?;
-        let rest = rest
-            .strip_suffix(':')
-            .ok_or_else(|| bad("no trailing colon"))?;
-        let fields: Vec<&str> = rest.split(':').collect();
-        let [node, pid, pstart, starttime, kind, id, user] = fields[..] else {
-            return Err(bad("expected 7 fields"));
-        };
-        let hex = |s: &str, max: usize, what: &str| {
-            if s.len() < 8 || s.len() > max || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad(what));
-            }
-            u64::from_str_radix(s, 16).map_err(|_| bad(what))
-        };
-        let node_ok = !node.is_empty()
-            && node.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !node.starts_with('-')
-            && !node.ends_with('-');
-        if !node_ok {
-            return Err(bad("node"));
-        }
-        let no_space = |s: &str| !s.bytes().any(|b| b.is_ascii_whitespace());
-        if kind.is_empty() || user.is_empty() || !no_space(kind) || !no_space(id) || !no_space(user)
-        {
-            return Err(bad("type, id or user"));
-        }
-        Ok(Upid {
-            text: text.to_owned(),
-            node: node.to_owned(),
-            pid: u32::try_from(hex(pid, 8, "pid")?).map_err(|_| bad("pid"))?,
-            pstart: hex(pstart, 9, "pstart")?,
-            starttime: i64::try_from(hex(starttime, 8, "starttime")?)
-                .map_err(|_| bad("starttime"))?,
-            kind: kind.to_owned(),
-            id: id.to_owned(),
-            user: user.to_owned(),
-        })
-    }
-
-    /// The node the task runs on.
-    pub fn node(&self) -> &str {
-        &self.node
-    }
-    /// The worker's process id.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-    /// The worker's process start time (clock ticks since boot).
-    pub fn pstart(&self) -> u64 {
-        self.pstart
-    }
-    /// When the task started, seconds since the Unix epoch.
-    pub fn starttime(&self) -> i64 {
-        self.starttime
-    }
-    /// The task type (`qmstart`, `vzcreate`, `imgcopy`, ...).
-    pub fn task_type(&self) -> &str {
-        &self.kind
-    }
-    /// The object the task works on (a VM id, a storage, ...); may be empty.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-    /// The user (or API token) that started it.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-    /// The UPID text.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-}
-
-impl fmt::Display for Upid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for Upid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Upid({})", self.text)
-    }
-}
-
-impl FromStr for Upid {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Upid> {
-        Upid::parse(s)
-    }
-}
-
-impl Serialize for Upid {
-    fn serialize<S: serde_core::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
-    }
-}
-
-impl<'de> Deserialize<'de> for Upid {
-    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> std::result::Result<Upid, D::Error> {
-        let text = String::deserialize(d)?;
-        Upid::parse(&text).map_err(serde_core::de::Error::custom)
-    }
-}
-
-impl TryFrom<Value> for Upid {
-    type Error = Error;
-    /// A UPID from an API answer's `data` (a JSON string).
-    fn try_from(value: Value) -> Result<Upid> {
-        match value {
-            Value::String(s) => Upid::parse(&s),
-            other => Err(Error::decode(
-                "expected a UPID string",
-                "data",
-                other.to_string(),
-            )),
-        }
+impl Client {
+    /// A PVE task (from the UPID an API call returned): wait for it, read its log.
+    pub fn task(&self, upid: &Upid) -> TaskHandle {
+        TaskHandle::new(self.clone(), upid.clone())
     }
 }
 
@@ -371,51 +234,5 @@ impl IntoFuture for TaskLogRequest {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SAMPLE: &str = "UPID:pve1:000003E8:00001B58:6751A2B3:vzcreate:101:root@pam!ci:";
-
-    #[test]
-    fn upid_parses_fields_and_prints_back() {
-        let upid = Upid::parse(SAMPLE).unwrap();
-        assert_eq!(upid.node(), "pve1");
-        assert_eq!(upid.pid(), 1000);
-        assert_eq!(upid.pstart(), 7000);
-        assert_eq!(upid.starttime(), 0x6751A2B3);
-        assert_eq!(upid.task_type(), "vzcreate");
-        assert_eq!(upid.id(), "101");
-        assert_eq!(upid.user(), "root@pam!ci");
-        assert_eq!(upid.to_string(), SAMPLE);
-        let json = serde_json::to_string(&upid).unwrap();
-        assert_eq!(serde_json::from_str::<Upid>(&json).unwrap(), upid);
-    }
-
-    #[test]
-    fn upid_with_empty_id_and_long_pstart_parses() {
-        let upid =
-            Upid::parse("UPID:node-2:0000ABCD:123456789:6751A2B3:imgcopy::root@pam:").unwrap();
-        assert_eq!(upid.id(), "");
-        assert_eq!(upid.pstart(), 0x123456789);
-    }
-
-    #[test]
-    fn bad_upids_are_errors_not_panics() {
-        for bad in [
-            "",
-            "UPID:",
-            "UPID:pve1:1:2:3:x:y:z:",
-            "UPID:pve1:000003E8:00001B58:6751A2B3:vzcreate:101:root@pam",
-            "PID:pve1:000003E8:00001B58:6751A2B3:vzcreate:101:root@pam:",
-            "UPID:-pve:000003E8:00001B58:6751A2B3:vzcreate:101:root@pam:",
-            "UPID:pve1:FFFFFFFFF:00001B58:6751A2B3:vzcreate:101:root@pam:",
-            "UPID:pve1:000003E8:00001B58:6751A2B3::101:root@pam:",
-        ] {
-            assert!(Upid::parse(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -14,7 +14,7 @@ use crate::Client;
 use crate::client::Body;
 use crate::encode::{Form, encode_segment};
 use crate::error::{Error, Result};
-use crate::task::Upid;
+use crate::upid::Upid;
 
 /// What an upload stores: an ISO image, a container template, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +141,6 @@ impl Upload {
             .client
             .send_with(Method::POST, &path, Form::new(), self.timeout, body)
             .await?;
-        Upid::try_from(crate::decode::data_json(&answer)?)
+        Ok(Upid::try_from(crate::decode::data_json(&answer)?)?)
     }
 }

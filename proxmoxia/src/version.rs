@@ -1,6 +1,6 @@
 //! PVE versions: the cluster's, and the guard that refuses, before sending, what it lacks.
 //!
-//! The typed API is the union of several PVE versions' schemas ([`crate::api::PVE_VERSIONS`]);
+//! The typed API is the union of several PVE versions' schemas (`crate::api::PVE_VERSIONS`);
 //! every method, parameter, enum value and property-string key knows the versions that have
 //! it, as a bit mask over that list. The client learns the cluster's version once (from
 //! `GET /version`, or [`ClientBuilder::pve_version`](crate::ClientBuilder::pve_version)) and
@@ -11,8 +11,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{Error, Result, Unsupported};
+use crate::typed::EndpointInfo;
 use crate::typed::rules::{Format, ParamRule, PropFormat};
-use crate::typed::{Endpoint, Validate};
 
 /// A PVE version, as `GET /version` reports it (`8.4.17`, `9.2.0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl PveVersion {
         &self.text
     }
 
-    /// The index in [`crate::api::PVE_VERSIONS`] of the schema this version is checked
+    /// The index in `vendored` (the vendored versions, `crate::api::PVE_VERSIONS`) of the schema this version is checked
     /// against, the first rule that applies:
     /// * the vendored version of the same release line (`9.2.3` is `9.2`);
     /// * the oldest vendored version of the same major version (`9.0.10` is `9.1.11`: a
@@ -78,14 +78,14 @@ impl fmt::Display for PveVersion {
 }
 
 /// Every vendored version.
-fn all_versions() -> u32 {
-    let n = crate::api::PVE_VERSIONS.len();
+fn all_versions(labels: &[&str]) -> u32 {
+    let n = labels.len();
     if n >= 32 { u32::MAX } else { (1 << n) - 1 }
 }
 
 /// The vendored versions in `mask`, for messages (`9.1.11, 9.2`).
-fn names(mask: u32) -> Vec<String> {
-    crate::api::PVE_VERSIONS
+fn names(labels: &[&str], mask: u32) -> Vec<String> {
+    labels
         .iter()
         .enumerate()
         .filter(|(i, _)| mask & (1 << i) != 0)
@@ -101,17 +101,16 @@ pub(crate) struct Restricted {
     pub(crate) versions: u32,
 }
 
-/// What a typed request to `method path` with `params` (encoded) uses that some version
-/// lacks: the method itself, parameters, enum values, property-string keys.
+/// What a typed request to the method `info` with `params` (encoded) uses that some
+/// version lacks: the method itself, parameters, enum values, property-string keys.
 pub(crate) fn restrictions(
-    method: &str,
-    path: &str,
-    versions: u32,
+    info: &EndpointInfo,
     rules: &[ParamRule],
     params: &Value,
 ) -> Vec<Restricted> {
-    let all = all_versions();
-    let at = format!("{method} {path}");
+    let all = all_versions(info.labels);
+    let versions = info.versions;
+    let at = format!("{} {}", info.method, info.path);
     let mut out = Vec::new();
     if versions & all != all {
         out.push(Restricted {
@@ -183,14 +182,18 @@ fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted
     }
 }
 
-/// Whether checking a request to `E` needs the cluster's version: it uses something not
-/// every vendored version has, or a parameter (path ones included) the versions check
-/// differently.
-pub(crate) fn needs_version<E: Endpoint>(params: &Value) -> bool {
+/// Whether checking a request to the method `info` (its parameters' rules `param_rules`)
+/// needs the cluster's version: it uses something not every vendored version has, or a
+/// parameter (path ones included) the versions check differently.
+pub(crate) fn needs_version(
+    info: &EndpointInfo,
+    param_rules: &'static str,
+    params: &Value,
+) -> bool {
     // Rules that cannot be read fail validation, before this is asked.
     let (Ok(rules), Ok(path_rules)) = (
-        crate::typed::rules::params(<E::Params as Validate>::RULES),
-        crate::typed::rules::params(E::PATH_RULES),
+        crate::typed::rules::params(param_rules),
+        crate::typed::rules::params(info.path_rules),
     ) else {
         return false;
     };
@@ -200,7 +203,7 @@ pub(crate) fn needs_version<E: Endpoint>(params: &Value) -> bool {
     };
     path_rules.iter().any(|r| differs(r, true))
         || rules.iter().any(|r| differs(r, is_given(r, params)))
-        || !restrictions(E::METHOD.as_str(), E::PATH, E::VERSIONS, rules, params).is_empty()
+        || !restrictions(info, rules, params).is_empty()
 }
 
 /// Whether `params` (encoded) give parameter `rule` (any member, for a family).
@@ -217,24 +220,28 @@ fn is_given(rule: &ParamRule, params: &Value) -> bool {
     })
 }
 
-/// Checks a request to `E` (already validated with the widest rules) against the cluster's
-/// version: what it uses must exist there, and parameters the versions check differently
-/// (in `params`, or in the request's `path` when given) must meet that version's rule.
-pub(crate) fn check_request<E: Endpoint>(
+/// Checks a request to the method `info` (already validated with the widest rules, its
+/// parameters' `param_rules`) against the cluster's version: what it uses must exist there,
+/// and parameters the versions check differently (in `params`, or in the request's `path`
+/// when given) must meet that version's rule.
+pub(crate) fn check_request(
+    info: &EndpointInfo,
+    param_rules: &'static str,
     path: Option<&str>,
     params: &Value,
     cluster: &PveVersion,
 ) -> Result<()> {
-    let index = cluster.schema_index(crate::api::PVE_VERSIONS);
-    let rules = crate::validate::generated(<E::Params as Validate>::RULES)?;
+    let index = cluster.schema_index(info.labels);
+    let rules = crate::validate::generated(param_rules)?;
     check(
-        &restrictions(E::METHOD.as_str(), E::PATH, E::VERSIONS, rules, params),
+        &restrictions(info, rules, params),
+        info.labels,
         cluster,
         index,
     )?;
     if let Some(path) = path {
-        let own = own_rules(crate::validate::generated(E::PATH_RULES)?, index);
-        crate::validate::path_params_with(E::PATH, path, &own)?;
+        let own = own_rules(crate::validate::generated(info.path_rules)?, index);
+        crate::validate::path_params_with(info.path, path, &own)?;
     }
     crate::validate::params(params, &own_rules(rules, index))
 }
@@ -252,16 +259,16 @@ fn own_rules(rules: &[ParamRule], index: usize) -> Vec<ParamRule> {
         .collect()
 }
 
-/// The first restriction the version at `index` of [`crate::api::PVE_VERSIONS`] does not
+/// The first restriction the version at `index` of `labels` (the vendored versions) does not
 /// meet, as the error to return.
-fn check(found: &[Restricted], cluster: &PveVersion, index: usize) -> Result<()> {
+fn check(found: &[Restricted], labels: &[&str], cluster: &PveVersion, index: usize) -> Result<()> {
     match found.iter().find(|r| r.versions & (1 << index) == 0) {
         None => Ok(()),
         Some(r) => Err(Error::Unsupported(Box::new(Unsupported {
             item: r.item.clone(),
-            versions: names(r.versions),
+            versions: names(labels, r.versions),
             cluster: cluster.as_str().to_owned(),
-            checked_against: crate::api::PVE_VERSIONS
+            checked_against: labels
                 .get(index)
                 .map_or_else(String::new, |v| (*v).to_owned()),
         }))),

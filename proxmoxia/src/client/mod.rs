@@ -16,10 +16,8 @@ pub use builder::{ClientBuilder, DEFAULT_PORT};
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
-use crate::raw::RawPath;
 use crate::secret::Secret;
-use crate::task::{TaskHandle, Upid};
-use crate::version::{self, PveVersion};
+use crate::version::PveVersion;
 use session::{AuthManager, AuthState, RequestAuth};
 pub(crate) use transport::Body;
 
@@ -161,12 +159,6 @@ impl Client {
         self.inner.auth.clear();
     }
 
-    /// The dynamic escape hatch: any API path (relative to `/api2/json`, with or without a
-    /// leading `/`), any parameters, answers as JSON or any `Deserialize` type.
-    pub fn raw(&self, path: &str) -> RawPath {
-        RawPath::new(self.clone(), path)
-    }
-
     /// The cluster's PVE version: the one given to
     /// [`ClientBuilder::pve_version`], or read from `GET /version` on first use and kept
     /// (clones share it). Typed calls that use something not every vendored version has
@@ -193,24 +185,10 @@ impl Client {
         Ok(version.clone())
     }
 
-    /// Refuses, before sending, a typed call to `E` that uses something the cluster's
-    /// version lacks, or breaks that version's own rule of a parameter the versions check
-    /// differently. Asks for the version only when needed.
-    pub(crate) async fn check_versions<E: crate::typed::Endpoint>(
-        &self,
-        path: &str,
-        params: &Value,
-    ) -> Result<()> {
-        if !self.inner.version_guard || !version::needs_version::<E>(params) {
-            return Ok(());
-        }
-        let cluster = self.pve_version().await?;
-        version::check_request::<E>(Some(path), params, &cluster)
-    }
-
-    /// A PVE task (from the UPID an API call returned): wait for it, read its log.
-    pub fn task(&self, upid: &Upid) -> TaskHandle {
-        TaskHandle::new(self.clone(), upid.clone())
+    /// Whether typed calls check the cluster's version before sending
+    /// ([`ClientBuilder::version_guard`]).
+    pub(crate) fn version_guard(&self) -> bool {
+        self.inner.version_guard
     }
 
     /// Sends one request and returns the unwrapped `data` of PVE's answer.

@@ -757,6 +757,7 @@ macro_rules! pve_endpoint {
                 suffix: $suffix,
                 path_rules: $path_rules,
                 versions: $versions,
+                labels: $crate::api::PVE_VERSIONS,
             };
             type Handle = $handle;
             type Params = $params;

@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::formats::{is_network, prefix};
+use super::net::{is_network, prefix};
 
 /// ipset and alias names longer than this are refused.
 const MAX_NAME: usize = 64;

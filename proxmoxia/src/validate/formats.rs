@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::firewall;
+use super::net::{is_network, prefix};
 
 /// The message for `value` breaking `format`, or `None` when it fits (or the format is not
 /// one this client checks). Messages use PVE's wording.
@@ -249,32 +250,10 @@ fn is_ipv4_mask(v: &str) -> bool {
     })
 }
 
-/// `addr/len` split into the address and a prefix length within its family's width.
-pub(super) fn prefix(v: &str) -> Option<(IpAddr, u8)> {
-    let (addr, len) = v.split_once('/')?;
-    if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let len = len.parse::<u8>().ok()?;
-    let addr = addr.parse::<IpAddr>().ok()?;
-    let width = if addr.is_ipv4() { 32 } else { 128 };
-    (len <= width).then_some((addr, len))
-}
-
 /// PVE's CIDR formats: the prefix must be longer than 7 (`pve_verify_cidrv4`: `$2 > 7`).
 /// `v6` is `Some(true)` for IPv6 only, `Some(false)` for IPv4 only.
 fn is_cidr(v: &str, v6: Option<bool>) -> bool {
     prefix(v).is_some_and(|(addr, len)| len > 7 && v6.is_none_or(|v6| addr.is_ipv6() == v6))
-}
-
-/// Whether the bits of `addr` past `len` are all zero, as `Net::IP` requires of a prefix.
-pub(super) fn is_network(addr: IpAddr, len: u8) -> bool {
-    let (bits, width) = match addr {
-        IpAddr::V4(a) => (u128::from(u32::from(a)), 32u32),
-        IpAddr::V6(a) => (u128::from(a), 128),
-    };
-    let host_bits = width - u32::from(len);
-    host_bits == 0 || bits & (u128::MAX >> (128 - host_bits)) == 0
 }
 
 /// `IPorCIDR`: an address, or a network whose host bits are zero (PVE hands it to `Net::IP`).

@@ -6,6 +6,7 @@
 
 mod firewall;
 pub mod formats;
+mod net;
 
 use serde_json::{Map, Value};
 

@@ -1,0 +1,78 @@
+//! The bodies of the generated types' trait impls, written once: each generated impl is a
+//! one-line call into here (cheap to compile, one place to read). Reached by generated code
+//! through `crate::__private`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::typed::encode::Encode;
+
+/// `Serialize` of a generated type through [`Encode`]: PVE's JSON shape, one generic body
+/// for all types.
+#[doc(hidden)]
+pub fn serialize<T: Encode, S: serde_core::Serializer>(
+    value: &T,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serde_core::Serialize::serialize(&value.encode(), serializer)
+}
+
+/// `Deserialize` of a generated enum: its wire text (numbers and booleans as PVE writes them
+/// in text, for enums of integers).
+#[doc(hidden)]
+pub fn enum_value<'de, T, D>(d: D) -> std::result::Result<T, D::Error>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+    D: serde_core::Deserializer<'de>,
+{
+    struct Visit<T>(PhantomData<fn() -> T>);
+    impl<T: std::str::FromStr> serde_core::de::Visitor<'_> for Visit<T>
+    where
+        T::Err: fmt::Display,
+    {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("one of the enum's values")
+        }
+        fn visit_str<E: serde_core::de::Error>(self, v: &str) -> std::result::Result<T, E> {
+            v.parse().map_err(E::custom)
+        }
+        fn visit_i64<E: serde_core::de::Error>(self, v: i64) -> std::result::Result<T, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_u64<E: serde_core::de::Error>(self, v: u64) -> std::result::Result<T, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_bool<E: serde_core::de::Error>(self, v: bool) -> std::result::Result<T, E> {
+            self.visit_str(if v { "1" } else { "0" })
+        }
+    }
+    d.deserialize_any(Visit(PhantomData))
+}
+
+/// `Debug` of a generated struct: one call with a slice of fields, cheaper to compile than
+/// a chain of `.field(..)` calls per type.
+#[doc(hidden)]
+pub fn debug_struct(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn std::fmt::Debug)],
+) -> std::fmt::Result {
+    let mut out = f.debug_struct(name);
+    for (field, value) in fields {
+        out.field(field, value);
+    }
+    out.finish()
+}
+
+/// `Debug` of a generated params struct: its name and the parameters as they would be sent,
+/// secrets hidden.
+#[doc(hidden)]
+pub fn debug_params<P: Encode>(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    params: &P,
+) -> std::fmt::Result {
+    write!(f, "{name} {}", params.encode_redacted())
+}

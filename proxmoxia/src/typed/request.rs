@@ -1,0 +1,372 @@
+//! The [`Endpoint`] trait of the generated marker types, and requests: a [`PathHandle`]
+//! (client and path) with an endpoint's parameters, validated,
+//! checked against the cluster's version, sent, and the answer decoded. Written once for
+//! all endpoints; each endpoint's own request type derefs to [`Request`].
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+use crate::Client;
+use crate::encode::{Form, encode_segment};
+use crate::error::Result;
+use crate::task::TaskHandle;
+use crate::typed::encode::Encode;
+use crate::typed::schema::{EndpointInfo, HttpMethod, Validate};
+use crate::upid::Upid;
+
+/// One method of one API path, as the schema describes it. Implemented by a marker type in
+/// each generated method module (`api::nodes::node::rrd::get::Endpoint`).
+pub trait Endpoint: 'static {
+    /// What the schema says of the method, in one constant (one item per endpoint for the
+    /// compiler, where five would cost five).
+    #[doc(hidden)]
+    const INFO: EndpointInfo;
+    /// The HTTP method.
+    const METHOD: HttpMethod = Self::INFO.method;
+    /// The path template as the API viewer shows it (`/nodes/{node}/rrd`).
+    const PATH: &'static str = Self::INFO.path;
+    /// The method's name in PVE's schema (`rrd`, `vm_status`, `create_vm`).
+    const NAME: &'static str = Self::INFO.name;
+    /// Path segment added to the handle's path (`qemu` for `node.post_qemu(..)`), or `""`.
+    const SUFFIX: &'static str = Self::INFO.suffix;
+    /// The rules of the path parameters, as JSON (the generator's format); the handles take
+    /// any value, so requests check them before sending.
+    #[doc(hidden)]
+    const PATH_RULES: &'static str = Self::INFO.path_rules;
+    /// The PVE versions whose schema has this method: bit `i` stands for
+    /// [`crate::api::PVE_VERSIONS`]`[i]`.
+    const VERSIONS: u32 = Self::INFO.versions;
+    /// The handle type whose method builds this request.
+    type Handle: AsPathHandle;
+    /// The parameters (path parameters excluded: they come from the handle).
+    type Params: Encode + crate::decode::FromFields + Validate + Send + Sync + 'static;
+    /// The typed answer.
+    type Response: for<'de> crate::decode::Lenient<'de> + Send + 'static;
+}
+
+/// Parameters of endpoint `E` from JSON (as a file or a queue holds them); an unknown name is
+/// an error, values are read as leniently as answers.
+pub fn params_from_json<E: Endpoint>(value: Value) -> Result<E::Params> {
+    crate::decode::params(value, "params")
+}
+
+/// A client and a concrete API path (`nodes/pve1/qemu/100`): what every generated handle
+/// wraps.
+#[derive(Clone)]
+pub struct PathHandle {
+    client: Client,
+    path: String,
+}
+
+impl fmt::Debug for PathHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PathHandle(/{})", self.path)
+    }
+}
+
+impl PathHandle {
+    /// The API root of `client`.
+    pub fn root(client: &Client) -> PathHandle {
+        PathHandle {
+            client: client.clone(),
+            path: String::new(),
+        }
+    }
+
+    /// The literal child `segment`.
+    #[doc(hidden)]
+    pub fn child(&self, segment: &str) -> PathHandle {
+        self.join(segment)
+    }
+
+    /// The child named by a path parameter's value (escaped, `/` included).
+    #[doc(hidden)]
+    pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
+        // An empty value still takes its segment, so that validation names it.
+        PathHandle {
+            client: self.client.clone(),
+            path: format!("{}/{}", self.path, encode_segment(&value.to_string())),
+        }
+    }
+
+    fn join(&self, escaped: &str) -> PathHandle {
+        let path = if self.path.is_empty() {
+            escaped.to_owned()
+        } else if escaped.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}/{escaped}", self.path)
+        };
+        PathHandle {
+            client: self.client.clone(),
+            path,
+        }
+    }
+
+    /// The escaped path, relative to the API root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Anything that stands for an API path: generated handles, and [`Client`] for the root.
+pub trait AsPathHandle {
+    /// The path handle.
+    fn path_handle(&self) -> PathHandle;
+}
+
+impl AsPathHandle for Client {
+    fn path_handle(&self) -> PathHandle {
+        PathHandle::root(self)
+    }
+}
+
+impl AsPathHandle for PathHandle {
+    fn path_handle(&self) -> PathHandle {
+        self.clone()
+    }
+}
+
+/// A typed request: a path, the endpoint's parameters, and optional extras. Set optional
+/// parameters with its chainable setters, then `.await` it.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct Request<E: Endpoint> {
+    target: PathHandle,
+    params: E::Params,
+    extra: Form,
+    endpoint: PhantomData<fn() -> E>,
+}
+
+impl<E: Endpoint> fmt::Debug for Request<E>
+where
+    E::Params: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &E::METHOD)
+            .field("path", &self.target.path)
+            .field("params", &self.params)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl<E: Endpoint> Request<E> {
+    #[doc(hidden)]
+    pub fn new(target: PathHandle, params: E::Params) -> Request<E> {
+        Request {
+            target,
+            params,
+            extra: Form::new(),
+            endpoint: PhantomData,
+        }
+    }
+
+    /// A request from parameters built elsewhere (e.g. deserialised from a file).
+    pub fn from_params(handle: &E::Handle, params: E::Params) -> Request<E> {
+        Request::new(handle.path_handle().child(E::SUFFIX), params)
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &E::Params {
+        &self.params
+    }
+
+    /// The parameters, to change several at once.
+    pub fn params_mut(&mut self) -> &mut E::Params {
+        &mut self.params
+    }
+
+    /// Replaces all parameters.
+    pub fn with_params(mut self, params: E::Params) -> Request<E> {
+        self.params = params;
+        self
+    }
+
+    /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
+    pub fn extra_param(mut self, name: &str, value: impl fmt::Display) -> Request<E> {
+        self.push_extra(name, &value);
+        self
+    }
+
+    #[doc(hidden)]
+    pub fn push_extra(&mut self, name: &str, value: &dyn fmt::Display) {
+        self.extra.push(name, value.to_string());
+    }
+
+    /// The API path this request goes to.
+    pub fn api_path(&self) -> &str {
+        &self.target.path
+    }
+
+    /// Checks the path and body parameters against the schema; nothing is sent.
+    pub fn validate(&self) -> Result<()> {
+        crate::validate::path_params(E::PATH, &self.target.path, E::PATH_RULES)?;
+        self.params.validate()
+    }
+
+    /// The wire form: what would be sent (after validation).
+    pub fn to_form(&self) -> Result<Form> {
+        self.validate()?;
+        self.form(self.params.encode())
+    }
+
+    fn form(&self, encoded: Value) -> Result<Form> {
+        let mut form = Form::from_value(encoded)?;
+        for (k, v) in self.extra.pairs() {
+            form.push(k.clone(), v.clone());
+        }
+        Ok(form)
+    }
+
+    /// Checks the request as [`validate`](Request::validate) does, then against PVE
+    /// `version`: everything it uses must exist there ([`crate::Error::Unsupported`]), and parameters
+    /// whose rules differ between versions must meet that version's. This is what sending
+    /// checks once the client knows the cluster's version.
+    pub fn validate_for(&self, version: &crate::PveVersion) -> Result<()> {
+        self.validate()?;
+        crate::version::check_request(
+            &E::INFO,
+            <E::Params as Validate>::RULES,
+            Some(&self.target.path),
+            &self.params.encode(),
+            version,
+        )
+    }
+
+    /// Everything sending needs, taken from the request now (so the request itself can be
+    /// sent again): validation errors come out here, before anything is sent.
+    fn outgoing(&self) -> Result<Outgoing> {
+        self.validate()?;
+        let encoded = self.params.encode();
+        let form = self.form(encoded.clone());
+        Ok(Outgoing {
+            client: self.target.client.clone(),
+            path: self.target.path.clone(),
+            encoded,
+            form,
+        })
+    }
+
+    /// Sends the request and returns PVE's answer undecoded (the `data` value). The request
+    /// stays as it was: it can be sent again.
+    pub fn send_json(&self) -> ResponseFuture<Value> {
+        let outgoing = self.outgoing();
+        Box::pin(async move {
+            let body = outgoing?.exchange::<E>().await?;
+            crate::decode::data_json(&body)
+        })
+    }
+
+    /// Sends the request and decodes the answer (what `.await` does). The request stays as
+    /// it was: it can be sent again.
+    pub fn send(&self) -> ResponseFuture<E::Response> {
+        let outgoing = self.outgoing();
+        Box::pin(async move {
+            let body = outgoing?.exchange::<E>().await?;
+            crate::decode::data(&body)
+        })
+    }
+}
+
+/// A validated request on its way out.
+struct Outgoing {
+    client: Client,
+    path: String,
+    encoded: Value,
+    form: Result<Form>,
+}
+
+impl Outgoing {
+    /// Checks the cluster's version has what the request uses, then sends it: the body of
+    /// PVE's answer.
+    async fn exchange<E: Endpoint>(self) -> Result<bytes::Bytes> {
+        check_versions::<E>(&self.client, &self.path, &self.encoded).await?;
+        let form = self.form?;
+        self.client
+            .send(E::METHOD.to_reqwest(), &self.path, form)
+            .await
+    }
+}
+
+/// Refuses, before sending, a typed call to `E` that uses something the cluster's version
+/// lacks, or breaks that version's own rule of a parameter the versions check differently.
+/// Asks for the version only when needed.
+async fn check_versions<E: Endpoint>(client: &Client, path: &str, params: &Value) -> Result<()> {
+    if !client.version_guard()
+        || !crate::version::needs_version(&E::INFO, <E::Params as Validate>::RULES, params)
+    {
+        return Ok(());
+    }
+    let cluster = client.pve_version().await?;
+    crate::version::check_request(
+        &E::INFO,
+        <E::Params as Validate>::RULES,
+        Some(path),
+        params,
+        &cluster,
+    )
+}
+
+impl<E: Endpoint<Response = String>> Request<E> {
+    /// Sends a request that starts a PVE task and returns a handle to wait for it.
+    pub fn task(&self) -> ResponseFuture<TaskHandle> {
+        let client = self.target.client.clone();
+        let answer = self.send();
+        Box::pin(async move { Ok(client.task(&Upid::parse(&answer.await?)?)) })
+    }
+}
+
+impl<E: Endpoint<Response = Option<String>>> Request<E> {
+    /// Sends a request that may start a PVE task; the handle, if it did.
+    pub fn maybe_task(&self) -> ResponseFuture<Option<TaskHandle>> {
+        let client = self.target.client.clone();
+        let answer = self.send();
+        Box::pin(async move {
+            match answer.await? {
+                Some(text) => Ok(Some(client.task(&Upid::parse(&text)?))),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// Checks a request to `E` as [`Request::validate_for`] does, from its parts: the path it
+/// goes to (relative to the API root, escaped, as [`Request::api_path`] gives it) and its
+/// parameters.
+pub fn validate_for<E: Endpoint>(
+    path: &str,
+    params: &E::Params,
+    version: &crate::PveVersion,
+) -> Result<()> {
+    crate::validate::path_params(E::PATH, path, E::PATH_RULES)?;
+    params.validate()?;
+    crate::version::check_request(
+        &E::INFO,
+        <E::Params as Validate>::RULES,
+        Some(path),
+        &params.encode(),
+        version,
+    )
+}
+
+/// What awaiting a request gives: its answer, decoded.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+impl<E: Endpoint> IntoFuture for Request<E> {
+    type Output = Result<E::Response>;
+    type IntoFuture = ResponseFuture<E::Response>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
