@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::{
     Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, LocalType, MethodIr, ModIr, ModPath,
-    RequiredArgs, Site, Ty, TypeDef, VariantIr,
+    RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
 };
 use crate::props::FormatDef;
 use crate::rules;
@@ -53,6 +53,24 @@ pub fn mod_tokens(m: &ModPath) -> TokenStream {
     quote!(crate::api #(:: #segments)*)
 }
 
+/// `crate::api::a::b::Name`.
+fn site_path(site: &Site) -> TokenStream {
+    let module = mod_tokens(&site.module);
+    let name = crate::names::ident(&site.name);
+    quote!(#module::#name)
+}
+
+/// How generated code names a generated type (`Ty::Named`).
+#[derive(Clone, Copy)]
+pub enum Refs<'a> {
+    /// By its name in the method module: code inside that module.
+    Local,
+    /// Under the method module: a handle's argument.
+    Under(&'a TokenStream),
+    /// By the path where it is defined: a shared type's home.
+    Defined(&'a Api),
+}
+
 impl Emitter<'_> {
     /// The items of a module: its handle, method modules and child modules. Children that
     /// would push the output over the budget become nested invocations of the macro.
@@ -72,6 +90,7 @@ impl Emitter<'_> {
         for method in &m.methods {
             own.extend(self.method_module(method));
         }
+        own.extend(self.shared_module(m));
         let own_count = count_tokens(&own);
         // A child module costs its body plus its wrapper: doc attribute, `pub mod name`, braces.
         const WRAPPER: usize = 12;
@@ -247,7 +266,7 @@ impl Emitter<'_> {
                     RequiredArgs::None => (TokenStream::new(), TokenStream::new()),
                     RequiredArgs::One(f) => {
                         let ident = f.name.ident();
-                        let ty = arg_ty(&f.ty, Some(&module));
+                        let ty = arg_ty(&f.ty, Refs::Under(&module));
                         let into = arg_into(&f.ty, &ident);
                         (quote!(#ident: #ty), into)
                     }
@@ -301,7 +320,7 @@ impl Emitter<'_> {
         let types = m.types.iter().map(|t| self.site_tokens(&m.module, t));
         let response = if m.response.alias {
             let d = doc(&m.response.doc);
-            let ty = ty_tokens(&m.response.ty, None);
+            let ty = ty_tokens(&m.response.ty, Refs::Local);
             quote!(#d pub type Response = #ty;)
         } else {
             TokenStream::new()
@@ -329,27 +348,65 @@ impl Emitter<'_> {
         }
     }
 
-    /// The type `t` of `module`: its definition at its first site, a re-export of it at the
-    /// others.
+    /// The type `t` of `module`: its definition when this is its one site, else a re-export
+    /// of its home.
     fn site_tokens(&self, module: &ModPath, t: &LocalType) -> TokenStream {
-        let Some((canon, def)) = self.api.types[t.key].canonical() else {
-            return TokenStream::new();
-        };
+        let group = &self.api.types[t.key];
+        let local_ident = crate::names::ident(&t.name);
+        if let Some(home) = &group.home {
+            let path = site_path(&home.site);
+            return quote!(pub use #path as #local_ident;);
+        }
         let here = Site {
             module: module.clone(),
             name: t.name.clone(),
         };
-        let local_ident = crate::names::ident(&t.name);
-        if *canon != here {
-            let path = mod_tokens(&canon.module);
-            let name = crate::names::ident(&canon.name);
-            return quote!(pub use #path::#name as #local_ident;);
+        match group.sites.get(&here) {
+            Some(def) => self.def_tokens(&local_ident, def, t.versions, Refs::Local),
+            None => TokenStream::new(),
         }
-        self.def_tokens(&local_ident, def, t.versions)
     }
 
-    /// A type's definition; `versions` those of what uses it, noted in its docs.
-    fn def_tokens(&self, ident: &proc_macro2::Ident, def: &TypeDef, versions: Mask) -> TokenStream {
+    /// The module `shared` of `m`: the homes of types used at two or more sites below it.
+    pub fn shared_module(&self, m: &ModIr) -> TokenStream {
+        let Some(shared) = self.api.shared.get(&m.module) else {
+            return TokenStream::new();
+        };
+        let imports = shared.imports.iter().filter_map(|key| {
+            let at = self.api.types[*key].defined_at()?;
+            let path = site_path(at);
+            Some(quote!(use #path;))
+        });
+        let types = shared.types.iter().filter_map(|key| {
+            let home = self.api.types[*key].home.as_ref()?;
+            let ident = crate::names::ident(&home.site.name);
+            Some(self.def_tokens(&ident, &home.def, home.versions, Refs::Defined(self.api)))
+        });
+        let text = if m.path.is_empty() {
+            "Types that endpoints of different top-level paths share".to_owned()
+        } else {
+            format!("Types that endpoints under `{}` share", m.path)
+        };
+        let d = doc(&format!(
+            "{text}: each is defined here once and re-exported by every endpoint that uses it, \
+             under that endpoint's name for it."
+        ));
+        let name = crate::names::ident(crate::homes::SHARED);
+        quote! {
+            #d
+            pub mod #name { #(#imports)* #(#types)* }
+        }
+    }
+
+    /// A type's definition; `versions` those of what uses it, noted in its docs; `refs` how
+    /// it names other generated types.
+    fn def_tokens(
+        &self,
+        ident: &proc_macro2::Ident,
+        def: &TypeDef,
+        versions: Mask,
+        refs: Refs,
+    ) -> TokenStream {
         let doc = |text: &str| {
             let mut text = text.to_owned();
             self.note(&mut text, versions);
@@ -358,8 +415,9 @@ impl Emitter<'_> {
         match def {
             TypeDef::Struct(s) => {
                 let d = doc(&s.doc);
-                let fields = self.field_list(s.fields.iter().filter(|f| f.how == How::Field));
-                let families = self.field_list(s.fields.iter().filter(|f| f.how == How::Indexed));
+                let fields = self.field_list(s.fields.iter().filter(|f| f.how == How::Field), refs);
+                let families =
+                    self.field_list(s.fields.iter().filter(|f| f.how == How::Indexed), refs);
                 quote! {
                     crate::typed::pve_response_struct! {
                         #d #ident { fields { #fields } families { #families } }
@@ -381,15 +439,19 @@ impl Emitter<'_> {
             TypeDef::Params(p) => {
                 let d = doc(&p.doc);
                 let rules = rules::params_text(&p.rules);
-                let required: Vec<&FieldIr> = p.fields.iter().filter(|f| !f.optional).collect();
-                let by = (required.len() > 1).then(|| quote!(by Required));
-                let required = self.field_list(required.into_iter());
+                let by = p.required.map(|key| {
+                    let name = self.required_ident(key, refs);
+                    quote!(by #name)
+                });
+                let required = self.field_list(p.fields.iter().filter(|f| !f.optional), refs);
                 let optional = self.field_list(
                     p.fields
                         .iter()
                         .filter(|f| f.optional && f.how == How::Field),
+                    refs,
                 );
-                let families = self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed));
+                let families =
+                    self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed), refs);
                 quote! {
                     crate::typed::pve_params_struct! {
                         #d
@@ -403,7 +465,7 @@ impl Emitter<'_> {
             }
             TypeDef::Required(r) => {
                 let d = doc(&r.doc);
-                let fields = self.field_list(r.fields.iter());
+                let fields = self.field_list(r.fields.iter(), refs);
                 quote! {
                     crate::typed::pve_required_struct! { #d #ident { #fields } }
                 }
@@ -430,7 +492,17 @@ impl Emitter<'_> {
         quote!(#name = #wire #note #cfg)
     }
 
-    fn field_list<'f>(&self, fields: impl Iterator<Item = &'f FieldIr>) -> TokenStream {
+    /// The identifier of a `Params`' `Required` struct: `Required` in the method module; in a
+    /// `shared` module its name there, or the name it is imported under.
+    fn required_ident(&self, key: TypeKey, refs: Refs) -> proc_macro2::Ident {
+        let name = match refs {
+            Refs::Defined(api) => api.types[key].defined_at().map(|s| s.name.as_str()),
+            Refs::Local | Refs::Under(_) => None,
+        };
+        crate::names::ident(name.unwrap_or("Required"))
+    }
+
+    fn field_list<'f>(&self, fields: impl Iterator<Item = &'f FieldIr>, refs: Refs) -> TokenStream {
         let items = fields.map(|f| {
             let mut text = f.doc.clone();
             if let Some(m) = f.versions {
@@ -439,7 +511,7 @@ impl Emitter<'_> {
             let d = doc(&text);
             let wire = &f.wire;
             let ident = f.name.ident();
-            let ty = ty_tokens(&f.full_ty(), None);
+            let ty = ty_tokens(&f.full_ty(), refs);
             quote!(#d #wire #ident: #ty)
         });
         quote!(#(#items),*)
@@ -456,7 +528,7 @@ impl Emitter<'_> {
         };
         let d = doc(&text);
         let ident = f.name.ident();
-        let ty = arg_ty(&f.ty, None);
+        let ty = arg_ty(&f.ty, Refs::Local);
         let value = format_ident!("value");
         let into = arg_into(&f.ty, &value);
         match f.how {
@@ -517,12 +589,17 @@ impl Emitter<'_> {
             let d = doc(&text);
             let wire = &field.wire;
             let name = field.name.ident();
-            let ty = ty_tokens(&field.ty, None);
+            let ty = ty_tokens(&field.ty, Refs::Local);
             quote!(#d #wire #name: #ty)
         });
         let enums = f.enums.iter().map(|(suffix, e)| {
             let ident = crate::names::ident(&format!("{canonical}{suffix}"));
-            self.def_tokens(&ident, &TypeDef::Enum(e.clone()), self.api.versions.all())
+            self.def_tokens(
+                &ident,
+                &TypeDef::Enum(e.clone()),
+                self.api.versions.all(),
+                Refs::Local,
+            )
         });
         let ctors = f.constructors.iter().map(|c| {
             let d = doc(&c.doc);
@@ -557,9 +634,8 @@ impl Emitter<'_> {
     }
 }
 
-/// The Rust type; named types by their local name, or under `module` when given (a handle's
-/// argument, outside the method module).
-pub fn ty_tokens(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
+/// The Rust type; named types as `refs` says.
+pub fn ty_tokens(ty: &Ty, refs: Refs) -> TokenStream {
     match ty {
         Ty::Unit => quote!(()),
         Ty::Bool => quote!(bool),
@@ -569,28 +645,32 @@ pub fn ty_tokens(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
         Ty::Secret => quote!(crate::Secret),
         Ty::Json => quote!(::serde_json::Value),
         Ty::Vec(t) => {
-            let t = ty_tokens(t, module);
+            let t = ty_tokens(t, refs);
             quote!(::std::vec::Vec<#t>)
         }
         Ty::StringMap(t) => {
-            let t = ty_tokens(t, module);
+            let t = ty_tokens(t, refs);
             quote!(::std::collections::BTreeMap<::std::string::String, #t>)
         }
         Ty::Indexed(t) => {
-            let t = ty_tokens(t, module);
+            let t = ty_tokens(t, refs);
             quote!(::std::collections::BTreeMap<u32, #t>)
         }
         Ty::List(ListItem::I64) => quote!(crate::typed::List<i64>),
         Ty::List(ListItem::String) => quote!(crate::typed::List<::std::string::String>),
         Ty::Option(t) => {
-            let t = ty_tokens(t, module);
+            let t = ty_tokens(t, refs);
             quote!(::std::option::Option<#t>)
         }
-        Ty::Named { local, .. } => {
-            let local = crate::names::ident(local);
-            match module {
-                Some(m) => quote!(#m::#local),
-                None => quote!(#local),
+        Ty::Named { key, local } => {
+            let local_ident = crate::names::ident(local);
+            match refs {
+                Refs::Local => quote!(#local_ident),
+                Refs::Under(m) => quote!(#m::#local_ident),
+                Refs::Defined(api) => match api.types[*key].defined_at() {
+                    Some(site) => site_path(site),
+                    None => quote!(#local_ident),
+                },
             }
         }
         Ty::Format(name) => {
@@ -631,12 +711,12 @@ fn request_doc(m: &MethodIr) -> String {
 }
 
 /// The argument type of a setter or positional parameter.
-fn arg_ty(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
+fn arg_ty(ty: &Ty, refs: Refs) -> TokenStream {
     match ty.arg_kind() {
         ArgKind::Text | ArgKind::Secret => {
             quote!(impl ::std::convert::Into<::std::string::String>)
         }
-        ArgKind::Plain => ty_tokens(ty, module),
+        ArgKind::Plain => ty_tokens(ty, refs),
         ArgKind::List(item) => {
             let item = match item {
                 ListItem::I64 => quote!(i64),

@@ -12,8 +12,9 @@
 //!
 //! Types are named by where they are (the method module and the field), so a name never
 //! depends on the order of the walk or on which versions are vendored. Identical types share
-//! one definition: the alphabetically first site (module path, then name) defines it and the
-//! others re-export it under their own names, decided after the whole tree is seen.
+//! one definition: a type with two or more sites is defined in a `shared` module that belongs
+//! to no single endpoint (its home, decided after the whole tree is seen: `homes`) and every
+//! site re-exports it under its own name.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -241,6 +242,8 @@ pub struct ParamsIr {
     pub fields: Vec<FieldIr>,
     /// The client's checks: what the types do not already enforce.
     pub rules: Vec<ParamRuleIr>,
+    /// The `Required` struct that `new` takes, with two or more required parameters.
+    pub required: Option<TypeKey>,
 }
 
 /// The required parameters of an endpoint with two or more, as named fields.
@@ -267,17 +270,49 @@ pub struct Site {
 }
 
 /// One type and every site that names it, each with the definition it would have there
-/// (the same but for prose and local names). The first site defines it.
+/// (the same but for prose and local names). A type with one site is defined there; one with
+/// more is defined at its home and re-exported at every site.
 #[derive(Debug, Clone)]
 pub struct TypeGroup {
     pub sites: BTreeMap<Site, TypeDef>,
+    /// Where a type with two or more sites is defined.
+    pub home: Option<Home>,
 }
 
 impl TypeGroup {
-    /// The defining site and its definition (a group is made with one: never `None`).
+    /// The first site and its definition (a group is made with one: never `None`).
     pub fn canonical(&self) -> Option<(&Site, &TypeDef)> {
         self.sites.first_key_value()
     }
+
+    /// Where the type is defined: its home, or its one site.
+    pub fn defined_at(&self) -> Option<&Site> {
+        match &self.home {
+            Some(home) => Some(&home.site),
+            None => self.sites.keys().next(),
+        }
+    }
+}
+
+/// The definition of a type used at two or more sites (see `homes`).
+#[derive(Debug, Clone)]
+pub struct Home {
+    /// In the `shared` module of the path all its sites are under.
+    pub site: Site,
+    /// The first site's definition with docs of its own: what it is, who uses it.
+    pub def: TypeDef,
+    /// The versions of everything that uses it.
+    pub versions: Mask,
+}
+
+/// The `shared` module of one path's module.
+#[derive(Debug, Clone, Default)]
+pub struct SharedModule {
+    /// The types defined there, by name.
+    pub types: Vec<TypeKey>,
+    /// Types defined elsewhere that a definition there names by a bare identifier (a shared
+    /// `Params` whose `Required` lives in another `shared` module).
+    pub imports: Vec<TypeKey>,
 }
 
 /// The whole generated API.
@@ -286,6 +321,8 @@ pub struct Api {
     pub versions: Versions,
     pub root: ModIr,
     pub types: Vec<TypeGroup>,
+    /// The `shared` modules, by the module that holds each.
+    pub shared: BTreeMap<ModPath, SharedModule>,
     pub formats: Formats,
 }
 
@@ -441,12 +478,15 @@ pub fn build(tree: &Tree, versions: Versions) -> Result<Api, String> {
         by_shape: HashMap::new(),
     };
     let root = build_root(tree, &mut reg)?;
-    Ok(Api {
+    let mut api = Api {
         versions,
         root,
         types: reg.groups,
+        shared: BTreeMap::new(),
         formats: reg.formats,
-    })
+    };
+    crate::homes::assign(&mut api)?;
+    Ok(api)
 }
 
 /// Types by shape, while building.
@@ -468,6 +508,7 @@ impl Registry {
         }
         self.groups.push(TypeGroup {
             sites: BTreeMap::from([(site, def)]),
+            home: None,
         });
         self.by_shape.insert(shape, self.groups.len() - 1);
         self.groups.len() - 1
@@ -495,6 +536,7 @@ fn shape_of(def: &TypeDef) -> TypeDef {
             doc: String::new(),
             fields: fields(&p.fields),
             rules: p.rules.clone(),
+            required: p.required,
         }),
         TypeDef::Required(r) => TypeDef::Required(RequiredIr {
             doc: String::new(),
@@ -846,6 +888,7 @@ fn build_method(
         }
     }
     let required_fields: Vec<FieldIr> = fields.iter().filter(|f| !f.optional).cloned().collect();
+    let mut required_key = None;
     let required = match required_fields.len() {
         0 => RequiredArgs::None,
         1 => RequiredArgs::One(required_fields[0].clone()),
@@ -874,6 +917,7 @@ fn build_method(
                 key,
                 versions: method.versions,
             });
+            required_key = Some(key);
             RequiredArgs::Struct(required_fields)
         }
     };
@@ -884,6 +928,7 @@ fn build_method(
             doc: format!("Parameters of `{where_}`."),
             fields: fields.clone(),
             rules: client_rules,
+            required: required_key,
         });
         let key = ctx.reg.register(
             def,

@@ -14,6 +14,7 @@ mod docs;
 mod emit;
 mod fixups;
 mod generate;
+mod homes;
 mod ir;
 mod json;
 mod load;

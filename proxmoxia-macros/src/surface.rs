@@ -3,11 +3,12 @@
 //! Each line is `path kind signature [versions]`. A type shared between sites is listed at
 //! each site under its own name and with its own signature, never as "a re-export of", so
 //! a line changes only when that item changes: every schema update shows up as a diff of
-//! exactly the items it touches.
+//! exactly the items it touches. Its home (`..::shared::Name`) is listed too, naming the
+//! types it uses by where they are defined.
 
 use crate::ir::{
     Api, FieldIr, HandleFn, How, ListItem, MethodIr, ModIr, ModPath, RequiredArgs, Site, Ty,
-    TypeDef,
+    TypeDef, TypeKey,
 };
 use crate::versions::Mask;
 
@@ -89,6 +90,15 @@ impl Lines<'_> {
         for method in &m.methods {
             self.method(method);
         }
+        if let Some(shared) = self.api.shared.get(&m.module) {
+            let api = self.api;
+            for key in &shared.types {
+                if let Some(home) = &api.types[*key].home {
+                    let path = format!("{}::{}", home.site.module, home.site.name);
+                    self.def(&path, &home.def, home.versions, true);
+                }
+            }
+        }
         for child in &m.children {
             self.module(child);
         }
@@ -116,7 +126,7 @@ impl Lines<'_> {
                 name: t.name.clone(),
             };
             if let Some(def) = self.api.types[t.key].sites.get(&site) {
-                self.def(&format!("{module}::{}", t.name), def, t.versions);
+                self.def(&format!("{module}::{}", t.name), def, t.versions, false);
             }
         }
         if m.response.alias {
@@ -142,11 +152,13 @@ impl Lines<'_> {
         }
     }
 
-    fn def(&mut self, path: &str, def: &TypeDef, versions: Mask) {
+    /// A type's lines; `defined` names the types it uses by where they are defined (at a
+    /// home), else by their names in the method module.
+    fn def(&mut self, path: &str, def: &TypeDef, versions: Mask, defined: bool) {
         match def {
             TypeDef::Struct(s) => {
                 self.push(path.to_owned(), "struct", String::new(), versions);
-                self.fields(path, &s.fields, versions);
+                self.fields(path, &s.fields, versions, defined);
                 self.push(
                     format!("{path}::extra"),
                     "field",
@@ -156,11 +168,11 @@ impl Lines<'_> {
             }
             TypeDef::Params(p) => {
                 self.push(path.to_owned(), "struct", String::new(), versions);
-                self.fields(path, &p.fields, versions);
+                self.fields(path, &p.fields, versions, defined);
             }
             TypeDef::Required(r) => {
                 self.push(path.to_owned(), "struct", String::new(), versions);
-                self.fields(path, &r.fields, versions);
+                self.fields(path, &r.fields, versions, defined);
             }
             TypeDef::Enum(e) => {
                 let kind = if e.open { "enum open" } else { "enum closed" };
@@ -177,12 +189,17 @@ impl Lines<'_> {
         }
     }
 
-    fn fields(&mut self, path: &str, fields: &[FieldIr], versions: Mask) {
+    fn fields(&mut self, path: &str, fields: &[FieldIr], versions: Mask, defined: bool) {
+        let api = self.api;
+        let defined_path = |key: TypeKey, local: &str| match api.types[key].defined_at() {
+            Some(site) if defined => format!("{}::{}", site.module, site.name),
+            _ => local.to_owned(),
+        };
         for f in fields {
             self.push(
                 format!("{path}::{}", f.name),
                 "field",
-                format!("{:?} {}", f.wire, ty_text(&f.full_ty())),
+                format!("{:?} {}", f.wire, ty_named(&f.full_ty(), &defined_path)),
                 f.versions.unwrap_or(versions),
             );
         }
@@ -223,6 +240,7 @@ impl Lines<'_> {
                     &format!("api::formats::{name}{suffix}"),
                     &TypeDef::Enum(e.clone()),
                     all,
+                    false,
                 );
             }
         }
@@ -245,6 +263,12 @@ fn ty_in(ty: &Ty, module: Option<&ModPath>) -> String {
 
 /// A type as the listing writes it.
 fn ty_text(ty: &Ty) -> String {
+    ty_named(ty, &|_, local| local.to_owned())
+}
+
+/// A type as the listing writes it, generated types as `named` says.
+fn ty_named(ty: &Ty, named: &dyn Fn(TypeKey, &str) -> String) -> String {
+    let ty_text = |ty: &Ty| ty_named(ty, named);
     match ty {
         Ty::Unit => "()".into(),
         Ty::Bool => "bool".into(),
@@ -259,7 +283,7 @@ fn ty_text(ty: &Ty) -> String {
         Ty::List(ListItem::I64) => "List<i64>".into(),
         Ty::List(ListItem::String) => "List<String>".into(),
         Ty::Option(t) => format!("Option<{}>", ty_text(t)),
-        Ty::Named { local, .. } => local.clone(),
+        Ty::Named { key, local } => named(*key, local),
         Ty::Format(name) => format!("formats::{name}"),
     }
 }

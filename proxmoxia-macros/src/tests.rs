@@ -186,7 +186,7 @@ fn param_fields(m: &ir::MethodIr) -> Vec<(String, bool, &'static str, String)> {
                     How::Field => "field",
                     How::Indexed => "indexed",
                 },
-                squash(&crate::emit::ty_tokens(&f.ty, None).to_string()),
+                squash(&crate::emit::ty_tokens(&f.ty, crate::emit::Refs::Local).to_string()),
             )
         })
         .collect()
@@ -1006,9 +1006,10 @@ fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
         .filter(|t| t.name != "Params" && t.name != "Required")
         .map(|t| {
             let (local, group) = (&t.name, &api.types[t.key]);
-            let (canon, def) = group.canonical().expect("a site");
-            if canon.module != m.module || canon.name != *local {
-                return format!("use {}::{} as {local}", canon.module, canon.name);
+            let (_, def) = group.canonical().expect("a site");
+            let at = group.defined_at().expect("a site");
+            if at.module != m.module || at.name != *local {
+                return format!("use {}::{} as {local}", at.module, at.name);
             }
             match def {
                 ir::TypeDef::Struct(_) => format!("struct {local}"),
@@ -1017,7 +1018,8 @@ fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
             }
         })
         .collect();
-    let response = squash(&crate::emit::ty_tokens(&m.response.ty, None).to_string());
+    let response =
+        squash(&crate::emit::ty_tokens(&m.response.ty, crate::emit::Refs::Local).to_string());
     if m.response.alias {
         names.push(format!("type Response = {response}"));
     }
@@ -1270,33 +1272,302 @@ fn sharing() -> Vec<String> {
 }
 
 #[test]
-fn identical_types_are_defined_once_and_reexported() {
+fn shared_types_are_defined_at_a_neutral_home_and_reexported() {
     let out = expand(&sharing());
     let api = api_ok(&sharing());
     let whole = emitter(&api, usize::MAX).module_contents(&api.root);
-    let a = find_mod(&whole, "a").expect("module a").to_string();
-    assert_has(
-        &squash(&a),
-        "pve_closed_enum! { #[doc = \"Values of `mode`.\"] Mode {",
+    // The sites /a, /b, /c are under no common path: the home is `api::shared`. Each name is
+    // the module segments every site ends with (`get`) and the shortest local name.
+    let shared = squash(
+        &find_mod(&whole, "shared")
+            .expect("module shared")
+            .to_string(),
     );
-    assert_has(&squash(&a), "pve_params_struct!");
-    // Same values, another name: re-exported under the local name, used by it.
-    assert_has(&out, "pub use crate::api::a::get::Mode as Kind;");
+    assert_has(&shared, "pve_closed_enum!");
+    assert_has(&shared, "GetKind {");
+    assert_has(&shared, "pve_params_struct!");
+    assert_has(&shared, "GetParams rules");
+    // A shared type names the types it uses by their homes.
+    assert_has(
+        &shared,
+        r#""state" state: crate::api::shared::GetResponseState"#,
+    );
+    // Every site re-exports the home under its own name, the first site included.
+    let a = squash(&find_mod(&whole, "a").expect("module a").to_string());
+    assert_has(&a, "pub use crate::api::shared::GetKind as Mode;");
+    assert_has(&a, "pub use crate::api::shared::GetParams as Params;");
+    assert_has(
+        &a,
+        "pub use crate::api::shared::GetResponseState as ResponseState;",
+    );
+    assert_has(&a, "pub use crate::api::shared::GetResponse as Response;");
+    assert_lacks(&a, "pve_closed_enum!");
+    assert_has(&out, "pub use crate::api::shared::GetKind as Kind;");
     assert_has(&out, r#""kind" kind: Kind"#);
-    // Identical params struct and answer struct (with the enum inside).
-    assert_has(&out, "pub use crate::api::a::get::Params as Params;");
-    assert_has(
-        &out,
-        "pub use crate::api::a::get::ResponseState as ResponseState;",
-    );
-    assert_has(&out, "pub use crate::api::a::get::Response as Response;");
     assert_eq!(out.matches("pve_closed_enum!").count(), 1, "{out}");
     assert_eq!(out.matches("pve_open_enum!").count(), 1, "{out}");
     assert_eq!(out.matches("pve_response_struct!").count(), 1, "{out}");
+    // The home's `GetParams` and `/b`'s own `Params` (one site: defined where it is).
     assert_eq!(out.matches("pve_params_struct!").count(), 2, "{out}");
+    let b = squash(&find_mod(&whole, "b").expect("module b").to_string());
+    assert_has(&b, "pve_params_struct!");
     // Setters still exist at the re-exporting site.
     let c = squash(&find_mod(&whole, "c").expect("module c").to_string());
     assert_has(&c, "pub fn q(mut self");
+}
+
+#[test]
+fn a_home_says_it_is_shared_and_lists_its_sites() {
+    let api = api_ok(&sharing());
+    let key = method_ir(module(&api.root, "/b"), schema::Verb::Get)
+        .types
+        .iter()
+        .find(|t| t.name == "Kind")
+        .expect("Kind")
+        .key;
+    let home = api.types[key].home.as_ref().expect("a home");
+    assert_eq!(home.site.module.to_string(), "api::shared");
+    assert_eq!(home.site.name, "GetKind");
+    let ir::TypeDef::Enum(e) = &home.def else {
+        panic!("an enum: {:?}", home.def);
+    };
+    // The sites describe the values differently (`mode`, `kind`): the home says what it is.
+    assert_eq!(
+        e.doc,
+        "Values of parameters of the endpoints below.\n\n\
+         Shared: defined here once; each endpoint that uses it re-exports it under its own \
+         name:\n\n\
+         * [`GET /a`](crate::api::a::get): `Mode`\n\
+         * [`GET /b`](crate::api::b::get): `Kind`\n\
+         * [`GET /c`](crate::api::c::get): `Mode`"
+    );
+    // Docs all sites agree on are kept.
+    let state = api
+        .types
+        .iter()
+        .filter_map(|g| g.home.as_ref())
+        .find(|h| h.site.name == "GetResponseState")
+        .expect("GetResponseState");
+    let ir::TypeDef::Enum(e) = &state.def else {
+        panic!("an enum");
+    };
+    assert_eq!(
+        e.doc,
+        "Values of `field `state` of Response`.\n\n\
+         Open: a value a newer PVE adds arrives as `Unrecognized`.\n\n\
+         Shared: defined here once; each endpoint that uses it re-exports it under its own \
+         name:\n\n\
+         * [`GET /a`](crate::api::a::get): `ResponseState`\n\
+         * [`GET /b`](crate::api::b::get): `ResponseState`\n\
+         * [`GET /c`](crate::api::c::get): `ResponseState`"
+    );
+}
+
+/// `GET` on `/p/a/cfg`, `/p/b/{id}/cfg` and `/p/c` with the same parameters, and `PUT` on
+/// `/p/a/cfg` with the same enum parameter.
+fn nested_sharing() -> Vec<String> {
+    let params = r#"{"mode": {"type": "string", "enum": ["x", "y"]}, "q": {"type": "string", "optional": 1}}"#;
+    let cfg = |path: &str, methods: &[(&str, String)]| leaf(path, methods);
+    vec![node(
+        "/p",
+        &[],
+        &[
+            node(
+                "/p/a",
+                &[],
+                &[cfg(
+                    "/p/a/cfg",
+                    &[
+                        get(params, NULL),
+                        put(r#"{"mode": {"type": "string", "enum": ["x", "y"]}}"#, NULL),
+                    ],
+                )],
+            ),
+            node(
+                "/p/b",
+                &[],
+                &[node(
+                    "/p/b/{id}",
+                    &[get(r#"{"id": {"type": "integer"}}"#, NULL)],
+                    &[cfg("/p/b/{id}/cfg", &[get(params, NULL)])],
+                )],
+            ),
+            leaf("/p/c", &[get(r#"{"other": {"type": "string"}}"#, NULL)]),
+        ],
+    )]
+}
+
+#[test]
+fn a_home_is_under_the_path_all_its_sites_share_and_named_by_their_common_end() {
+    let api = api_ok(&nested_sharing());
+    let homes: Vec<(String, String)> = api
+        .types
+        .iter()
+        .filter_map(|g| g.home.as_ref())
+        .map(|h| (h.site.module.to_string(), h.site.name.clone()))
+        .collect();
+    assert_eq!(
+        homes,
+        [
+            // `Mode` of GET /p/a/cfg, PUT /p/a/cfg and GET /p/b/{id}/cfg: the verbs differ.
+            ("api::p::shared".into(), "Mode".into()),
+            // Both end with `cfg::get`.
+            ("api::p::shared".into(), "CfgGetParams".into()),
+        ]
+    );
+    let whole = squash(
+        &emitter(&api, usize::MAX)
+            .module_contents(&api.root)
+            .to_string(),
+    );
+    assert_has(
+        &whole,
+        "pub use crate::api::p::shared::CfgGetParams as Params;",
+    );
+    assert_has(&whole, "pub use crate::api::p::shared::Mode as Mode;");
+    assert_has(
+        &whole,
+        "#[doc = \"Types that endpoints under `/p` share: each is defined here once and \
+         re-exported by every endpoint that uses it, under that endpoint's name for it.\"] \
+         pub mod shared {",
+    );
+    // A module without homes has no `shared`.
+    assert_eq!(whole.matches("pubmodshared").count(), 1, "{whole}");
+}
+
+/// Answers `[{x}]` at `/a` and `/b`, `[{y}]` at `/c` and `/d/e`: two shapes that would both
+/// be `api::shared::GetResponseItem`.
+fn tying() -> Vec<String> {
+    let list = |field: &str| {
+        format!(
+            r#"{{"type": "array", "items": {{"type": "object", "properties": {{"{field}": {{"type": "string"}}}}}}}}"#
+        )
+    };
+    vec![
+        leaf("/a", &[get("{}", &list("x"))]),
+        leaf("/b", &[get("{}", &list("x"))]),
+        leaf("/c", &[get("{}", &list("y"))]),
+        node("/d", &[], &[leaf("/d/e", &[get("{}", &list("y"))])]),
+    ]
+}
+
+#[test]
+fn types_that_would_share_a_home_path_are_named_after_their_shortest_site() {
+    let api = api_ok(&tying());
+    let mut homes: Vec<String> = api
+        .types
+        .iter()
+        .filter_map(|g| g.home.as_ref())
+        .map(|h| format!("{}::{}", h.site.module, h.site.name))
+        .collect();
+    homes.sort();
+    // `/a` before `/b` (as short); `/c` before `/d/e` (shorter).
+    assert_eq!(
+        homes,
+        [
+            "api::shared::AGetResponseItem",
+            "api::shared::CGetResponseItem"
+        ]
+    );
+    // The order of the schema does not matter.
+    let mut reversed = tying();
+    reversed.reverse();
+    let api_reversed = api_ok(&reversed);
+    let mut homes_reversed: Vec<String> = api_reversed
+        .types
+        .iter()
+        .filter_map(|g| g.home.as_ref())
+        .map(|h| format!("{}::{}", h.site.module, h.site.name))
+        .collect();
+    homes_reversed.sort();
+    assert_eq!(homes_reversed, homes);
+    let out = expand(&tying());
+    let whole = emitter(&api, usize::MAX).module_contents(&api.root);
+    for (site, home) in [
+        ("a", "AGetResponseItem"),
+        ("b", "AGetResponseItem"),
+        ("c", "CGetResponseItem"),
+        ("e", "CGetResponseItem"),
+    ] {
+        let m = squash(&find_mod(&whole, site).expect("the site").to_string());
+        assert_has(
+            &m,
+            &format!("pub use crate::api::shared::{home} as ResponseItem;"),
+        );
+    }
+    assert_eq!(out.matches("pve_response_struct!").count(), 2, "{out}");
+}
+
+#[test]
+fn a_home_path_taken_twice_even_after_the_tie_break_is_an_error() {
+    // `AGetResponseItem` is the tie-broken name of `[{x}]` and the first choice of `[{z}]`,
+    // shared by `/x/a` and `/y/a`.
+    let z = r#"{"type": "array", "items": {"type": "object", "properties": {"z": {"type": "string"}}}}"#;
+    let mut roots = tying();
+    roots.push(node("/x", &[], &[leaf("/x/a", &[get("{}", z)])]));
+    roots.push(node("/y", &[], &[leaf("/y/a", &[get("{}", z)])]));
+    let err = build_err(&roots);
+    assert_eq!(
+        err,
+        "name collision in types shared below api: `AGetResponseItem` would stand for both \
+         the type of api::x::a::get::ResponseItem (2 sites) and the type of \
+         api::a::get::ResponseItem (2 sites)"
+    );
+}
+
+#[test]
+fn a_path_named_shared_where_a_home_is_is_an_error() {
+    let mut roots = sharing();
+    roots.push(leaf("/shared", &[get("{}", NULL)]));
+    let err = build_err(&roots);
+    assert_eq!(
+        err,
+        "name collision in api: `shared` would stand for both the path /shared and the module \
+         of the types shared below it"
+    );
+    // Without a home there, the path is an ordinary module.
+    let out = expand(&[leaf("/shared", &[get("{}", NULL)])]);
+    assert_has(&out, "pub mod shared {");
+}
+
+#[test]
+fn a_shared_params_names_its_required_struct_at_its_home() {
+    // `Params` of POST /x/a and /x/b (home `api::x::shared`); their `Required` also serves
+    // POST /y (home `api::shared`), so the params' home imports it.
+    let both = r#"{"p": {"type": "string"}, "q": {"type": "string"}}"#;
+    let more = r#"{"p": {"type": "string"}, "q": {"type": "string"}, "o": {"type": "string", "optional": 1}}"#;
+    let roots = vec![
+        node(
+            "/x",
+            &[],
+            &[
+                leaf("/x/a", &[post(more, NULL)]),
+                leaf("/x/b", &[post(more, NULL)]),
+            ],
+        ),
+        leaf("/y", &[post(both, NULL)]),
+    ];
+    let api = api_ok(&roots);
+    let whole = emitter(&api, usize::MAX).module_contents(&api.root);
+    let x = find_mod(&whole, "x").expect("module x");
+    let x_shared = squash(&find_mod(&x, "shared").expect("x's shared").to_string());
+    assert_has(&x_shared, "use crate::api::shared::PostRequired;");
+    assert_has(&x_shared, "PostParams rules");
+    assert_has(&x_shared, "by PostRequired {");
+    let out = expand(&roots);
+    assert_has(
+        &out,
+        "pub use crate::api::shared::PostRequired as Required;",
+    );
+    assert_has(&out, "pub use crate::api::x::shared::PostParams as Params;");
+    // Homes in one module need no import.
+    let same = vec![
+        leaf("/a", &[post(more, NULL)]),
+        leaf("/b", &[post(more, NULL)]),
+    ];
+    let out = expand(&same);
+    assert_has(&out, "by PostRequired {");
+    assert_lacks(&out, "use crate::api::shared::PostRequired;");
 }
 
 #[test]
@@ -1328,7 +1599,7 @@ fn files(roots: &[String]) -> Vec<crate::generate::SchemaFile> {
 #[test]
 fn a_sub_invocation_matches_the_inline_module() {
     // What `api!(schema, "/c")` expands to is what the whole API inlines for `/c`: both
-    // come from one build of the whole API, with the same first sites.
+    // come from one build of the whole API, with the same homes.
     let files = files(&sharing());
     let args = ["schema.json".to_owned()];
     let whole = crate::generate::invocation(&files, &args, None).expect("generates");
@@ -1605,7 +1876,7 @@ fn split_lists_exactly_the_invocations_in_the_output() {
 // ---------------------------------------------------------------------------------------------
 
 /// The handle and method modules of `path` as the whole API over the vendored versions
-/// generates them (shared types re-exported from their first site), without child
+/// generates them (shared types re-exported from their homes), without child
 /// modules, pretty-printed.
 fn real_path(path: &str) -> String {
     let built = crate::generate::vendored();
@@ -1647,6 +1918,17 @@ fn snapshot_firewall_group_rule() {
 #[test]
 fn snapshot_get_node_tasks() {
     insta::assert_snapshot!("get_node_tasks", real_path("/nodes/{node}/tasks"));
+}
+
+#[test]
+fn snapshot_shared_qemu_vmid() {
+    // The homes of types shared by endpoints under /nodes/{node}/qemu/{vmid} only.
+    let built = crate::generate::vendored();
+    let m = module(&built.api.root, "/nodes/{node}/qemu/{vmid}");
+    insta::assert_snapshot!(
+        "shared_qemu_vmid",
+        pretty(emitter(&built.api, usize::MAX).shared_module(m))
+    );
 }
 
 #[test]
