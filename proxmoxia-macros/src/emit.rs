@@ -744,7 +744,7 @@ pub fn endpoints_list(root: &ModIr) -> TokenStream {
         for method in &m.methods {
             let module = mod_tokens(&method.module);
             out.push(quote! {
-                crate::typed::EndpointEntry {
+                crate::__private::EndpointEntry {
                     info: <#module::Endpoint as crate::typed::Endpoint>::INFO,
                     rules: <<#module::Endpoint as crate::typed::Endpoint>::Params as crate::typed::Validate>::RULES,
                 }
@@ -760,7 +760,7 @@ pub fn endpoints_list(root: &ModIr) -> TokenStream {
         /// Every method of the API: what [`crate::typed::Endpoint`] says of it and the rules
         /// of its parameters.
         #[doc(hidden)]
-        pub static ENDPOINTS: &[crate::typed::EndpointEntry] = &[#(#entries),*];
+        pub static ENDPOINTS: &[crate::__private::EndpointEntry] = &[#(#entries),*];
     }
 }
 

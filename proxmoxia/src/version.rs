@@ -11,7 +11,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{Error, Result, Unsupported};
-use crate::typed::EndpointInfo;
+use crate::typed::schema::EndpointInfo;
 use crate::typed::rules::{Format, ParamRule, PropFormat};
 
 /// A PVE version, as `GET /version` reports it (`8.4.17`, `9.2.0`).

@@ -750,7 +750,7 @@ macro_rules! pve_endpoint {
         pub struct Endpoint;
 
         impl $crate::typed::Endpoint for Endpoint {
-            const INFO: $crate::typed::EndpointInfo = $crate::typed::EndpointInfo {
+            const INFO: $crate::__private::EndpointInfo = $crate::__private::EndpointInfo {
                 method: $crate::typed::HttpMethod::$method,
                 path: $path,
                 name: $name,

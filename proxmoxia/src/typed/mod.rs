@@ -13,7 +13,7 @@ mod macros;
 pub mod propstring;
 mod request;
 pub mod rules;
-mod schema;
+pub(crate) mod schema;
 
 pub use encode::Encode;
 pub use list::List;
@@ -26,4 +26,4 @@ pub use propstring::{PropError, PropertyString, Unparsed};
 pub use request::{
     AsPathHandle, Endpoint, PathHandle, Request, ResponseFuture, params_from_json, validate_for,
 };
-pub use schema::{EndpointEntry, EndpointInfo, HttpMethod, NoParams, UnknownVariant, Validate};
+pub use schema::{HttpMethod, NoParams, UnknownVariant, Validate};
