@@ -1381,7 +1381,21 @@ fn property_strings_answered_as_objects_read_too() {
             "virtio,tag=abc"
         ])
     );
-    trips.expect(3);
+    // An alias key stands for its keys, as in the text form (`virtio=MAC`).
+    let net: QemuNet = decode(json!({"virtio": "BC:24:11:00:00:01", "bridge": "vmbr0"}));
+    assert_eq!(
+        net,
+        QemuNet::virtio()
+            .macaddr("BC:24:11:00:00:01")
+            .bridge("vmbr0")
+    );
+    // A key given twice (`e1000` sets `model`) is kept as text, nothing dropped.
+    let net: QemuNet = decode(json!({"model": "virtio", "e1000": "BC:24:11:00:00:01"}));
+    assert_eq!(
+        net.unparsed().map(|u| u.raw.as_str()),
+        Some("e1000=BC:24:11:00:00:01,model=virtio")
+    );
+    trips.expect(5);
 }
 
 #[test]
