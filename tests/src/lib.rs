@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod fakepve;
 pub mod peer;
+pub mod roundtrip;
 pub mod seed;
 pub mod support;
 pub mod tls_front;

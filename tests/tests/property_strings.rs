@@ -3,14 +3,22 @@
 //!
 //! * [`every_format_round_trips`]: every format of [`formats::ALL`], with texts built from the
 //!   format's own keys and rules: the printed text is canonical (known exactly), a fixed point
-//!   of `reprint`, and (for the types `typed_checks!` names: all, when written) reads back as
-//!   an equal value of its concrete type, also through the lenient answer decoder.
+//!   of `reprint`, and reads back as an equal value of its concrete type (`typed_checks!`
+//!   names every format), also through the lenient answer decoder. Texts with unknown keys
+//!   and texts that cannot be read go through the answer decoder: kept, and printed back.
+//! * serde: every typed value of this file (every format's texts, the documented examples,
+//!   the lenient readings) is round-tripped through serde ([`serde_check`]): it serialises
+//!   to a JSON string, its canonical printed text (for unreadable text, the text as it
+//!   came), and deserialises back to an equal value. Each test counts its round trips and
+//!   asserts the exact number ([`SerdeTrips`]).
 //! * Examples from PVE's documentation (`qm.conf(5)`, `pct.conf(5)`), each with its typed
 //!   fields checked.
 //! * Lenient reading of answers: PVE's boolean spellings, numbers in JSON, unknown keys,
 //!   quoting, text that cannot be read kept as it came.
 //! * [`List`]: `-list` values.
 
+use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fmt::{Debug, Display};
 use std::str::FromStr;
 
@@ -27,18 +35,95 @@ use proxmoxia::api::formats::{
 };
 use proxmoxia::typed::rules::{PropFormat, PropKey, Ty};
 use proxmoxia::typed::{Encode, List, PropError, PropertyString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+// ------------------------------------------------------------------------------------------
+// serde round trips.
+
+thread_local! {
+    /// The serde round trips the current test did ([`serde_check`]). Each test runs on a
+    /// thread of its own (or one after another on one thread): [`SerdeTrips::start`] resets.
+    static SERDE_TRIPS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The count of one test's serde round trips.
+struct SerdeTrips;
+
+impl SerdeTrips {
+    /// Starts counting from zero.
+    fn start() -> SerdeTrips {
+        SERDE_TRIPS.with(|c| c.set(0));
+        SerdeTrips
+    }
+
+    /// The round trips so far.
+    fn count(&self) -> usize {
+        SERDE_TRIPS.with(Cell::get)
+    }
+
+    /// Asserts the test did exactly `expected` round trips.
+    #[track_caller]
+    fn expect(self, expected: usize) {
+        assert_eq!(self.count(), expected, "serde round trips of this test");
+    }
+}
+
+/// The serde round trip of a property-string value: `to_value` and `to_string` write one JSON
+/// string, its printed text (`Display`: canonical, or the text as it came when unreadable);
+/// `from_value` reads it back as an equal value, which serialises the same again. Counted in
+/// [`SERDE_TRIPS`] when it holds.
+fn serde_check<T>(value: &T) -> Result<(), String>
+where
+    T: Serialize + DeserializeOwned + Display + Debug + PartialEq,
+{
+    let text = value.to_string();
+    let json = serde_json::to_value(value).map_err(|e| format!("to_value: {e}"))?;
+    if json != Value::String(text.clone()) {
+        return Err(format!("serialises as {json}, not as its text {text:?}"));
+    }
+    let written = serde_json::to_string(value).map_err(|e| format!("to_string: {e}"))?;
+    let expected = serde_json::to_string(&text).map_err(|e| format!("to_string: {e}"))?;
+    if written != expected {
+        return Err(format!("to_string writes {written}, not its text {text:?}"));
+    }
+    let back: T = serde_json::from_value(json.clone())
+        .map_err(|e| format!("{json} does not deserialise: {e}"))?;
+    if back != *value {
+        return Err(format!("{json} reads back as {back:?}, not {value:?}"));
+    }
+    let again = serde_json::to_value(&back).map_err(|e| format!("to_value: {e}"))?;
+    if again != json {
+        return Err(format!("read back, it serialises as {again}, not {json}"));
+    }
+    SERDE_TRIPS.with(|c| c.set(c.get() + 1));
+    Ok(())
+}
+
+/// [`serde_check`], or a panic naming the value.
+#[track_caller]
+fn serde_round_trip<T>(value: &T)
+where
+    T: Serialize + DeserializeOwned + Display + Debug + PartialEq,
+{
+    if let Err(e) = serde_check(value) {
+        panic!("serde round trip of {value:?}: {e}");
+    }
+}
 
 // ------------------------------------------------------------------------------------------
 // Helpers.
 
 /// Reads `text` as a `T` strictly, checks that it prints as `printed` and that the printed
-/// text reads back as an equal value (and prints the same again). Returns the value.
+/// text reads back as an equal value (and prints the same again), and its serde round trip
+/// (its JSON: the string `printed`). Returns the value.
 #[track_caller]
 fn round_trip<T>(text: &str, printed: &str) -> T
 where
     T: PropertyString
-        + serde::de::DeserializeOwned
+        + Serialize
+        + DeserializeOwned
         + Encode
         + FromStr<Err = PropError>
         + Display
@@ -60,15 +145,26 @@ where
     let decoded: T = serde_json::from_value(Value::String(text.to_owned())).unwrap();
     assert_eq!(decoded, value);
     assert_eq!(value.encode(), Value::String(printed.to_owned()));
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        Value::String(printed.to_owned())
+    );
+    serde_round_trip(&value);
     value
 }
 
 /// Reads `text` as a `T` and checks that the printed text, whatever its spelling, reads back
-/// as an equal value and is a fixed point.
+/// as an equal value and is a fixed point; and its serde round trip.
 #[track_caller]
 fn equivalent<T>(text: &str) -> T
 where
-    T: PropertyString + FromStr<Err = PropError> + Display + Debug + PartialEq,
+    T: PropertyString
+        + Serialize
+        + DeserializeOwned
+        + FromStr<Err = PropError>
+        + Display
+        + Debug
+        + PartialEq,
 {
     let value: T = text
         .parse()
@@ -78,11 +174,24 @@ where
     let again: T = printed.parse().unwrap();
     assert_eq!(again, value, "{text:?} -> {printed:?} -> a different value");
     assert_eq!(again.to_string(), printed);
+    serde_round_trip(&value);
     value
 }
 
-/// What `T`'s own `Deserialize` (lenient, as for answers) makes of an answer's `value`.
-fn decode<T: serde::de::DeserializeOwned>(value: Value) -> T {
+/// What property-string type `T`'s own `Deserialize` (lenient, as for answers) makes of an
+/// answer's `value`; its serde round trip checked.
+#[track_caller]
+fn decode<T>(value: Value) -> T
+where
+    T: PropertyString + Serialize + DeserializeOwned + Display + Debug + PartialEq,
+{
+    let decoded = serde_json::from_value(value).unwrap();
+    serde_round_trip(&decoded);
+    decoded
+}
+
+/// What `T`'s own `Deserialize` makes of `value` (for types that are no property string).
+fn decode_json<T: DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
 }
 
@@ -193,12 +302,14 @@ fn explicit(values: &[(String, String)]) -> String {
         .join(",")
 }
 
-/// Reads a text as a concrete type and checks the typed round trip; see [`typed_checks`].
+/// Reads a text as a concrete type and checks the typed round trip, serde's included; see
+/// [`typed_checks`].
 #[track_caller]
 fn typed_round_trip<T>(text: &str) -> Result<String, String>
 where
     T: PropertyString
-        + serde::de::DeserializeOwned
+        + Serialize
+        + DeserializeOwned
         + FromStr<Err = PropError>
         + Display
         + Debug
@@ -220,20 +331,55 @@ where
     if decoded != value {
         return Err(format!("decoded {decoded:?}, parsed {value:?}"));
     }
+    serde_check(&value)?;
     Ok(printed)
 }
 
-/// The typed round trip of the format named `name`: the generated types, by name. A format
-/// not listed here (one the generator added or renamed since) is still read and printed as
-/// its own type through `FormatEntry::reprint`; the test names it.
+/// What an answer's text became: its printed text, unknown keys, and the text kept when it
+/// could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Kept {
+    printed: String,
+    extra: BTreeMap<String, String>,
+    unparsed: Option<String>,
+}
+
+/// Reads a text as a concrete type the way answers are read (leniently: unknown keys and
+/// unreadable text kept), checks its serde round trip, and says what was kept.
+fn typed_answer<T>(text: &str) -> Result<Kept, String>
+where
+    T: PropertyString + Serialize + DeserializeOwned + Display + Debug + PartialEq,
+{
+    let value: T =
+        serde_json::from_value(Value::String(text.to_owned())).map_err(|e| e.to_string())?;
+    serde_check(&value)?;
+    Ok(Kept {
+        printed: value.to_string(),
+        extra: value.extra().clone(),
+        unparsed: value.unparsed().map(|u| u.raw.clone()),
+    })
+}
+
+/// The checks of one format that need its concrete type.
+#[derive(Clone, Copy)]
+struct Typed {
+    /// [`typed_round_trip`].
+    strict: fn(&str) -> Result<String, String>,
+    /// [`typed_answer`].
+    answer: fn(&str) -> Result<Kept, String>,
+}
+
+/// The typed checks of the format named `name`: the generated types, by name. A format not
+/// listed here (one the generator added or renamed since) fails
+/// [`every_format_round_trips`], which names it: add it here.
 macro_rules! typed_checks {
     ($($ty:ident),* $(,)?) => {
-        /// How many types [`typed_check`] knows.
-        const TYPED: usize = [$(stringify!($ty)),*].len();
-
-        fn typed_check(name: &str) -> Option<fn(&str) -> Result<String, String>> {
+        fn typed_check(name: &str) -> Option<Typed> {
             match name {
-                $( stringify!($ty) => Some(typed_round_trip::<formats::$ty>), )*
+                $( stringify!($ty) => Some(Typed {
+                    strict: typed_round_trip::<formats::$ty>,
+                    answer: typed_answer::<formats::$ty>,
+                }), )*
                 _ => None,
             }
         }
@@ -392,12 +538,76 @@ fn examples(format: &PropFormat) -> Vec<(String, String, String)> {
     out
 }
 
+/// Keys no format has, for unknown keys.
+const UNKNOWN_KEYS: [&str; 2] = ["x-proxmoxia-a", "x-proxmoxia-b"];
+
+/// One format's answer texts with unknown keys or that cannot be read: (what it is, text,
+/// what must be kept). Unknown keys print last, by name, quoted where needed; unreadable
+/// text is kept and printed as it came.
+fn kept_examples(format: &PropFormat) -> Vec<(String, String, Kept)> {
+    let mut out = Vec::new();
+    let values: Vec<(String, String)> = own_keys(format)
+        .map(|k| (k.key.clone(), example_value(k, Pick::Low)))
+        .collect();
+    let [a, b] = UNKNOWN_KEYS;
+    assert!(format.key(a).is_none() && format.key(b).is_none());
+    out.push((
+        "unknown keys".to_owned(),
+        format!("{},{b}=1,{a}=\"x,y\"", explicit(&values)),
+        Kept {
+            printed: format!("{},{a}=\"x,y\",{b}=1", canonical(format, &values)),
+            extra: BTreeMap::from([
+                (a.to_owned(), "x,y".to_owned()),
+                (b.to_owned(), "1".to_owned()),
+            ]),
+            unparsed: None,
+        },
+    ));
+    let unreadable = |what: &str, text: String| {
+        let kept = Kept {
+            printed: text.clone(),
+            extra: BTreeMap::new(),
+            unparsed: Some(text.clone()),
+        };
+        (format!("unreadable: {what}"), text, kept)
+    };
+    let key = own_keys(format).next().expect("a key");
+    let value = quoted(&example_value(key, Pick::Low));
+    out.push(unreadable(
+        "a key twice",
+        format!("{0}={value},{0}={value}", key.key),
+    ));
+    out.push(unreadable(
+        "an unterminated quote",
+        format!("{}=\"x", key.key),
+    ));
+    let typed = own_keys(format).find_map(|key| match key.rule.ty {
+        Ty::Bool => Some((key, "maybe")),
+        Ty::Int => Some((key, "1.5x")),
+        Ty::Num => Some((key, "many")),
+        Ty::Str | Ty::Any => None,
+    });
+    if let Some((key, bad)) = typed {
+        out.push(unreadable(
+            "a value of the wrong type",
+            format!("{}={bad}", key.key),
+        ));
+    }
+    out
+}
+
+/// The numbers [`every_format_round_trips`] checks; a change of the formats changes them
+/// (review, then update): formats, their example texts, their texts with unknown keys or
+/// unreadable, and the serde round trips (one per text of either kind).
+const EVERY_FORMAT: (usize, usize, usize, usize) = (86, 641, 320, 961);
+
 #[test]
 fn every_format_round_trips() {
-    assert!(ALL.len() > 60, "only {} formats", ALL.len());
+    let trips = SerdeTrips::start();
     let mut formats_checked = 0;
     let mut missing = Vec::new();
     let mut texts_checked = 0;
+    let mut kept_checked = 0;
     let mut failures = Vec::new();
     for entry in ALL {
         let format = (entry.format)();
@@ -433,13 +643,25 @@ fn every_format_round_trips() {
                 Ok(again) => fail(format!("not a fixed point: {printed:?} -> {again:?}")),
                 Err(e) => fail(format!("printed {printed:?} does not parse: {e}")),
             }
-            match typed.map(|check| check(&text)) {
+            match typed.map(|check| (check.strict)(&text)) {
                 None => {}
                 Some(Ok(typed_printed)) if typed_printed == printed => {}
                 Some(Ok(typed_printed)) => fail(format!(
                     "the typed value prints {typed_printed:?}, reprint {printed:?}"
                 )),
                 Some(Err(e)) => fail(format!("typed: {e}")),
+            }
+        }
+        for (what, text, expected) in typed.map_or_else(Vec::new, |_| kept_examples(format)) {
+            kept_checked += 1;
+            match typed.map(|check| (check.answer)(&text)) {
+                Some(Ok(kept)) if kept == expected => {}
+                Some(Ok(kept)) => failures.push(format!(
+                    "{} ({what}): {text:?}: kept {kept:?}, expected {expected:?}",
+                    entry.name
+                )),
+                Some(Err(e)) => failures.push(format!("{} ({what}): {text:?}: {e}", entry.name)),
+                None => {}
             }
         }
         formats_checked += 1;
@@ -451,11 +673,16 @@ fn every_format_round_trips() {
         failures.join("\n")
     );
     assert_eq!(formats_checked, ALL.len());
-    let typed = formats_checked - missing.len();
-    assert!((60..=TYPED).contains(&typed), "only {typed} formats typed");
+    assert!(missing.is_empty(), "not in typed_checks!: {missing:?}");
     println!(
-        "{formats_checked} formats, {texts_checked} texts; {typed} formats also checked as \
-         their concrete type; not in typed_checks!: {missing:?}"
+        "{formats_checked} formats, {texts_checked} texts, {kept_checked} texts with unknown \
+         keys or unreadable; {} serde round trips",
+        trips.count()
+    );
+    assert_eq!(
+        (formats_checked, texts_checked, kept_checked, trips.count()),
+        EVERY_FORMAT,
+        "(formats, texts, texts kept, serde round trips)"
     );
 }
 
@@ -505,6 +732,7 @@ fn every_format_refuses_what_it_cannot_read() {
 
 #[test]
 fn qemu_net_examples() {
+    let trips = SerdeTrips::start();
     let net: QemuNet = round_trip(
         "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1",
         "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1",
@@ -557,10 +785,13 @@ fn qemu_net_examples() {
     assert_eq!(net.to_string(), "e1000-82540em,bridge=vmbr0");
     assert_eq!(net.model, Some(QemuNetModel::E1000_82540em));
     assert_eq!(QemuNet::parse("e1000-82540em,bridge=vmbr0").unwrap(), net);
+    // One per `round_trip` and `equivalent` above.
+    trips.expect(5);
 }
 
 #[test]
 fn qemu_disk_examples() {
+    let trips = SerdeTrips::start();
     let scsi: QemuScsi = round_trip(
         "local-lvm:vm-100-disk-0,cache=writeback,discard=on,size=32G,ssd=1,iothread=1",
         "local-lvm:vm-100-disk-0,cache=writeback,discard=on,iothread=1,size=32G,ssd=1",
@@ -639,10 +870,13 @@ fn qemu_disk_examples() {
 
     let unused: QemuUnused = round_trip("local-lvm:vm-100-disk-2", "local-lvm:vm-100-disk-2");
     assert_eq!(unused.file.as_deref(), Some("local-lvm:vm-100-disk-2"));
+    // One per `round_trip` and `equivalent` above.
+    trips.expect(13);
 }
 
 #[test]
 fn qemu_option_examples() {
+    let trips = SerdeTrips::start();
     let ip: QemuIpconfig = round_trip("ip=10.0.0.5/24,gw=10.0.0.1", "gw=10.0.0.1,ip=10.0.0.5/24");
     assert_eq!(ip.ip.as_deref(), Some("10.0.0.5/24"));
     assert_eq!(ip.gw.as_deref(), Some("10.0.0.1"));
@@ -767,10 +1001,13 @@ fn qemu_option_examples() {
     assert_eq!(fs.dirid.as_deref(), Some("share0"));
     assert_eq!(fs.cache, Some(QemuVirtiofsCache::Always));
     assert_eq!(fs.expose_acl, Some(true));
+    // One per `round_trip` and `equivalent` above.
+    trips.expect(29);
 }
 
 #[test]
 fn lxc_examples() {
+    let trips = SerdeTrips::start();
     let rootfs: LxcRootfs = round_trip(
         "local-lvm:8,mountoptions=noatime,acl=1",
         "local-lvm:8,acl=1,mountoptions=noatime",
@@ -832,10 +1069,13 @@ fn lxc_examples() {
     assert_eq!(dev.path.as_deref(), Some("/dev/ttyUSB0"));
     assert_eq!(dev.mode.as_deref(), Some("0660"));
     assert_eq!((dev.uid, dev.gid), (Some(0), Some(20)));
+    // One per `round_trip` and `equivalent` above.
+    trips.expect(9);
 }
 
 #[test]
 fn cluster_examples() {
+    let trips = SerdeTrips::start();
     let migration: ClusterOptionsMigration =
         round_trip("secure,network=10.1.2.0/24", "secure,network=10.1.2.0/24");
     assert_eq!(migration.r#type, Some(ClusterOptionsMigrationType::Secure));
@@ -855,12 +1095,15 @@ fn cluster_examples() {
     assert_eq!(limit.enable, Some(true));
     assert_eq!(limit.burst, Some(5));
     assert_eq!(limit.rate.as_deref(), Some("1/second"));
+    // One per `round_trip` and `equivalent` above.
+    trips.expect(3);
 }
 
 /// PVE writes a `number` key as it was given (`rate=10`, `memory=2048`); printing one back
 /// must not change it, or reading a config and writing it back rewrites the file.
 #[test]
 fn whole_numbers_print_as_pve_writes_them() {
+    let trips = SerdeTrips::start();
     let _: QemuNet = round_trip("virtio,bridge=vmbr0,rate=10", "virtio,bridge=vmbr0,rate=10");
     let _: QemuNuma = round_trip("cpus=0-3,memory=2048", "cpus=0-3,memory=2048");
     let _: QemuScsi = round_trip(
@@ -868,7 +1111,11 @@ fn whole_numbers_print_as_pve_writes_them() {
         "local-lvm:vm-100-disk-0,mbps_rd=100",
     );
     let _: formats::ClusterOptionsBwlimit = round_trip("default=100", "default=100");
-    assert_eq!(QemuNet::virtio().rate(10.0).to_string(), "virtio,rate=10");
+    let net = QemuNet::virtio().rate(10.0);
+    assert_eq!(net.to_string(), "virtio,rate=10");
+    assert_eq!(serde_json::to_value(&net).unwrap(), json!("virtio,rate=10"));
+    serde_round_trip(&net);
+    trips.expect(5);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -876,6 +1123,7 @@ fn whole_numbers_print_as_pve_writes_them() {
 
 #[test]
 fn booleans_in_every_pve_spelling() {
+    let trips = SerdeTrips::start();
     for (spelling, value) in [
         ("1", true),
         ("yes", true),
@@ -893,16 +1141,27 @@ fn booleans_in_every_pve_spelling() {
         // Printed in PVE's own spelling.
         let printed = format!("virtio,bridge=vmbr0,firewall={}", u8::from(value));
         assert_eq!(net.to_string(), printed);
+        assert_eq!(serde_json::to_value(&net).unwrap(), json!(printed));
+        serde_round_trip(&net);
         let agent: QemuAgent = decode(json!(spelling));
         assert_eq!(agent.enabled, Some(value), "{spelling}");
+        assert_eq!(
+            serde_json::to_value(&agent).unwrap(),
+            json!(u8::from(value).to_string())
+        );
     }
+    // Each spelling: the text read, and the answer decoded.
+    trips.expect(2 * 9);
 }
 
 #[test]
 fn numbers_and_booleans_arrive_as_json_values_too() {
+    let trips = SerdeTrips::start();
     // `memory: 2048` and `agent: 1` in a config answer are JSON numbers, not strings.
     let memory: QemuMemory = decode(json!(2048));
     assert_eq!(memory, QemuMemory::new().current(2048));
+    // Written back as PVE's text: a property string is a string in JSON.
+    assert_eq!(serde_json::to_value(&memory).unwrap(), json!("2048"));
     let memory: QemuMemory = decode(json!("2048"));
     assert_eq!(memory.current, Some(2048));
     let agent: QemuAgent = decode(json!(1));
@@ -921,17 +1180,26 @@ fn numbers_and_booleans_arrive_as_json_values_too() {
             .rate(12.5)
             .mtu(1500)
     );
+    // An object is written back as the text.
+    assert_eq!(
+        serde_json::to_value(&net).unwrap(),
+        json!("virtio,bridge=vmbr0,firewall=1,mtu=1500,rate=12.5,tag=10")
+    );
     // Numbers as text, with spaces or a zero fraction.
     let net = QemuNet::parse("virtio,tag= 10 ,queues=4.0,rate=7").unwrap();
     assert_eq!(net.tag, Some(10));
     assert_eq!(net.queues, Some(4));
     assert_eq!(net.rate, Some(7.0));
+    serde_round_trip(&net);
     let again = QemuNet::parse(&net.to_string()).unwrap();
     assert_eq!(again, net);
+    serde_round_trip(&again);
+    trips.expect(7);
 }
 
 #[test]
 fn unknown_keys_are_kept_and_printed_back() {
+    let trips = SerdeTrips::start();
     let text = "virtio=BC:24:11:00:00:01,bridge=vmbr0,colour=blue,zone=\"a,b\"";
     let net = QemuNet::parse(text).unwrap();
     assert_eq!(net.bridge.as_deref(), Some("vmbr0"));
@@ -941,6 +1209,9 @@ fn unknown_keys_are_kept_and_printed_back() {
     // Unknown keys print last, in name order, quoted where needed.
     assert_eq!(net.to_string(), text);
     assert_eq!(QemuNet::parse(&net.to_string()).unwrap(), net);
+    // serde writes them out too.
+    assert_eq!(serde_json::to_value(&net).unwrap(), json!(text));
+    serde_round_trip(&net);
     // Through the answer path too.
     let decoded: QemuNet = decode(json!(text));
     assert_eq!(decoded, net);
@@ -948,18 +1219,28 @@ fn unknown_keys_are_kept_and_printed_back() {
     let mut scsi = QemuScsi::new().file("local-lvm:vm-100-disk-0");
     scsi.extra.insert("future-key".into(), "x y".into());
     assert_eq!(scsi.to_string(), "local-lvm:vm-100-disk-0,future-key=x y");
+    serde_round_trip(&scsi);
+    trips.expect(3);
 }
 
 #[test]
 fn values_with_commas_quotes_and_backslashes_are_quoted() {
+    let trips = SerdeTrips::start();
     let mp = LxcMp::parse("local-lvm:16,mp=\"/srv/a,b\"").unwrap();
     assert_eq!(mp.mp.as_deref(), Some("/srv/a,b"));
     assert_eq!(mp.to_string(), "local-lvm:16,mp=\"/srv/a,b\"");
+    // In JSON, the text's own quotes are escaped.
+    assert_eq!(
+        serde_json::to_string(&mp).unwrap(),
+        r#""local-lvm:16,mp=\"/srv/a,b\"""#
+    );
+    serde_round_trip(&mp);
 
     // The default key's value, bare and quoted.
     let ide = QemuIde::parse("\"local:iso/a,b.iso\",media=cdrom").unwrap();
     assert_eq!(ide.file.as_deref(), Some("local:iso/a,b.iso"));
     assert_eq!(ide.to_string(), "\"local:iso/a,b.iso\",media=cdrom");
+    serde_round_trip(&ide);
 
     // Quotes and backslashes inside a quoted value are escaped.
     let awkward = "say \"hi\", c:\\dir";
@@ -967,11 +1248,13 @@ fn values_with_commas_quotes_and_backslashes_are_quoted() {
     let printed = cpu.to_string();
     assert_eq!(printed, r#"host,flags="say \"hi\", c:\\dir""#);
     assert_eq!(QemuCpu::parse(&printed).unwrap(), cpu);
+    serde_round_trip(&cpu);
 
     // A bare default value holding `=` is written with its key.
     let cpu = QemuCpu::new().cputype("a=b");
     assert_eq!(cpu.to_string(), "cputype=a=b");
     assert_eq!(QemuCpu::parse("cputype=a=b").unwrap(), cpu);
+    serde_round_trip(&cpu);
 
     // Values set through the typed setters round-trip whatever they hold.
     for value in ["", " x", "x ", "a,b,c", "\"", "\\", "=", "a=b,c=d"] {
@@ -982,11 +1265,14 @@ fn values_with_commas_quotes_and_backslashes_are_quoted() {
             net,
             "{value:?} -> {printed:?}"
         );
+        serde_round_trip(&net);
     }
+    trips.expect(4 + 8);
 }
 
 #[test]
 fn answers_that_cannot_be_read_are_kept_as_text() {
+    let trips = SerdeTrips::start();
     for bad in [
         "virtio,tag=abc",
         "virtio,bridge=vmbr0,bridge=vmbr1",
@@ -1007,13 +1293,15 @@ fn answers_that_cannot_be_read_are_kept_as_text() {
         assert!(net.extra.is_empty());
         assert_eq!(net.to_string(), bad);
         assert_eq!(net.encode(), json!(bad));
+        // serde writes the text back as it came.
+        assert_eq!(serde_json::to_value(&net).unwrap(), json!(bad));
     }
     let err = QemuNet::parse("virtio,tag=abc").unwrap_err();
     assert_eq!(err.key.as_deref(), Some("tag"));
 
     // In a whole answer, one odd property string does not fail the rest.
     type Config = proxmoxia::api::nodes::node::qemu::vmid::config::get::Response;
-    let config: Config = decode(json!({
+    let config: Config = decode_json(json!({
         "digest": "0123456789abcdef",
         "name": "web",
         "memory": "2048",
@@ -1040,13 +1328,31 @@ fn answers_that_cannot_be_read_are_kept_as_text() {
         config.scsis[&0],
         QemuScsi::new().file("local-lvm:vm-100-disk-0").size("32G")
     );
+    // The whole answer's serde round trip: property strings as their text (the unreadable
+    // one as it came), the list joined with commas.
+    let json = proxmoxia_tests::roundtrip::round_trip(&config).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "digest": "0123456789abcdef",
+            "memory": "2048",
+            "name": "web",
+            "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1",
+            "net1": "virtio,tag=abc",
+            "scsi0": "local-lvm:vm-100-disk-0,size=32G",
+            "tags": "a,b,c",
+        })
+    );
     // A `-list` field of the same answer: `;` and spaces separate too.
     let tags = config.tags.expect("tags").0;
     assert_eq!(tags, ["a", "b", "c"]);
+    // The five unreadable texts (the whole answer is no property string).
+    trips.expect(5);
 }
 
 #[test]
 fn property_strings_answered_as_objects_read_too() {
+    let trips = SerdeTrips::start();
     // PVE answers some options parsed (GET /cluster/options: datacenter.cfg's property
     // strings come as objects), values typed or as strings.
     let migration: ClusterOptionsMigration =
@@ -1066,16 +1372,46 @@ fn property_strings_answered_as_objects_read_too() {
     assert_eq!(unparsed.raw, "virtio,tag=abc");
     assert!(unparsed.error.contains("tag"), "{}", unparsed.error);
     assert_eq!(net.to_string(), "virtio,tag=abc");
+    // Objects are written back as text.
+    assert_eq!(
+        serde_json::to_value((&migration, &prune, &net)).unwrap(),
+        json!([
+            "secure,network=10.1.2.0/24",
+            "keep-daily=7,keep-last=3",
+            "virtio,tag=abc"
+        ])
+    );
+    // An alias key stands for its keys, as in the text form (`virtio=MAC`).
+    let net: QemuNet = decode(json!({"virtio": "BC:24:11:00:00:01", "bridge": "vmbr0"}));
+    assert_eq!(
+        net,
+        QemuNet::virtio()
+            .macaddr("BC:24:11:00:00:01")
+            .bridge("vmbr0")
+    );
+    // A key given twice (`e1000` sets `model`) is kept as text, nothing dropped.
+    let net: QemuNet = decode(json!({"model": "virtio", "e1000": "BC:24:11:00:00:01"}));
+    assert_eq!(
+        net.unparsed().map(|u| u.raw.as_str()),
+        Some("e1000=BC:24:11:00:00:01,model=virtio")
+    );
+    trips.expect(5);
 }
 
 #[test]
 fn unknown_keys_of_an_object_answer_are_kept() {
+    let trips = SerdeTrips::start();
     let text: ClusterOptionsMigration = decode(json!("secure,newkey=x"));
     assert_eq!(text.extra["newkey"], "x");
     let object: ClusterOptionsMigration = decode(json!({"type": "secure", "newkey": "x"}));
     assert_eq!(object.extra.get("newkey").map(String::as_str), Some("x"));
     assert_eq!(object.to_string(), "secure,newkey=x");
     assert_eq!(object, text);
+    assert_eq!(
+        serde_json::to_value(&object).unwrap(),
+        json!("secure,newkey=x")
+    );
+    trips.expect(2);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1083,20 +1419,24 @@ fn unknown_keys_of_an_object_answer_are_kept() {
 
 #[test]
 fn lists_split_on_pve_separators_and_join_with_commas() {
-    let list: List<String> = decode(json!("net1, scsi1;ide2\tvirtio0\nefidisk0;;"));
+    let list: List<String> = decode_json(json!("net1, scsi1;ide2\tvirtio0\nefidisk0;;"));
     assert_eq!(list.0, ["net1", "scsi1", "ide2", "virtio0", "efidisk0"]);
     assert_eq!(list.encode(), json!("net1,scsi1,ide2,virtio0,efidisk0"));
     // A JSON array reads too.
-    let list: List<String> = decode(json!(["net1", "scsi1"]));
+    let list: List<String> = decode_json(json!(["net1", "scsi1"]));
     assert_eq!(list, List(vec!["net1".to_owned(), "scsi1".to_owned()]));
     assert_eq!(list.len(), 2, "derefs to the Vec");
 
-    let ids: List<i64> = decode(json!("100;101 102,103"));
+    let ids: List<i64> = decode_json(json!("100;101 102,103"));
     assert_eq!(ids.0, [100, 101, 102, 103]);
     assert_eq!(ids.encode(), json!("100,101,102,103"));
+    // serde writes what PVE sends, one string, and reads it back.
+    let json = serde_json::to_value(&ids).unwrap();
+    assert_eq!(json, json!("100,101,102,103"));
+    assert_eq!(decode_json::<List<i64>>(json), ids);
     assert!(serde_json::from_value::<List<i64>>(json!("100,abc")).is_err());
 
-    let empty: List<String> = decode(json!(""));
+    let empty: List<String> = decode_json(json!(""));
     assert!(empty.is_empty());
     assert_eq!(empty.encode(), Value::Null, "an empty list is left out");
     let collected: List<String> = ["a", "b"].into_iter().map(String::from).collect();

@@ -299,22 +299,21 @@ fn scalar_text(value: Value) -> String {
 }
 
 /// The text of a property string PVE answered as a JSON object (`/cluster/options` does):
-/// read the same way as the text form, so unknown keys are kept and a bad value is kept as
-/// [`Unparsed`] rather than failing the answer.
+/// its keys written `key=value` and read the same way as the text form, so aliases stand for
+/// their keys (`virtio` for `model` and `macaddr`), unknown keys are kept, and a bad value
+/// or a key given twice (by an alias) is kept as [`Unparsed`] rather than failing the answer
+/// or being dropped. The canonical text when it reads; else the written text, kept as it is.
 fn object_text(map: Map<String, Value>, format: &PropFormat) -> String {
-    let mut pairs = Pairs::default();
-    for (key, value) in map {
-        if value.is_null() {
-            continue;
-        }
-        let side = if format.key(&key).is_some() {
-            &mut pairs.known
-        } else {
-            &mut pairs.unknown
-        };
-        side.insert(key, scalar_text(value));
+    let written = map
+        .into_iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| format!("{key}={}", quote(&scalar_text(value))))
+        .collect::<Vec<_>>()
+        .join(",");
+    match parse(&written, format) {
+        Ok(pairs) => print(&pairs, format),
+        Err(_) => written,
     }
-    print(&pairs, format)
 }
 
 /// Reads a property string as an answer gives it, leniently: PVE's text (or a number or
@@ -470,6 +469,32 @@ mod tests {
         let no_default = super::super::rules::prop_format(r#"{"name":"X","k":[]}"#);
         let err = parse("bare", no_default).unwrap_err();
         assert!(err.message.contains("default key"), "{err}");
+    }
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn objects_read_as_the_text_form() {
+        let keys = object(serde_json::json!({"model": "virtio", "bridge": "vmbr0",
+            "firewall": true, "tag": 10, "newkey": "a,b", "gone": null}));
+        assert_eq!(
+            object_text(keys, net()),
+            "virtio,bridge=vmbr0,firewall=1,tag=10,newkey=\"a,b\""
+        );
+        // An alias stands for its keys, as in the text form: nothing is dropped.
+        let keys = object(serde_json::json!({"virtio": "BC:24:11:00:00:01", "bridge": "vmbr0"}));
+        assert_eq!(
+            object_text(keys, net()),
+            "virtio=BC:24:11:00:00:01,bridge=vmbr0"
+        );
+        // A key set twice (`e1000` sets `model`) does not read: the written text is kept, for
+        // the caller to keep as unparsed.
+        let keys = object(serde_json::json!({"model": "virtio", "e1000": "BC:24:11:00:00:01"}));
+        let text = object_text(keys, net());
+        assert_eq!(text, "e1000=BC:24:11:00:00:01,model=virtio");
+        assert!(parse(&text, net()).is_err());
     }
 
     #[test]
