@@ -759,8 +759,8 @@ impl<T> Clone for Seed<T> {
 }
 
 /// The `data` of an answer body, leniently (the generated types); `data` absent is read as
-/// `null`.
-pub(crate) fn data<T: for<'de> Lenient<'de>>(body: &[u8]) -> Result<T> {
+/// `null`. Public only through `__private`, for the decode benchmark.
+pub fn data<T: for<'de> Lenient<'de>>(body: &[u8]) -> Result<T> {
     clear_path();
     match read_envelope(body, Seed::<T>::new()) {
         Ok(Some(value)) => Ok(value),

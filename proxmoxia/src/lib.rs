@@ -111,6 +111,8 @@ pub use version::PveVersion;
 /// What the generated code calls: not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    /// What a typed call does with an answer's body (for the decode benchmark).
+    pub use crate::decode::data as decode_data;
     pub use crate::decode::{
         Fields, FromFields, Key, Lenient, Seed, family_index, field, finish, keep_unknown, member,
         missing_field, params_deserialize,
