@@ -119,6 +119,6 @@ pub mod __private {
     };
     pub use crate::typed::encode::{family as encode_family, field as encode_field};
     pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
-    pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
     pub use crate::typed::propstring::prop_key;
+    pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
 }

@@ -11,8 +11,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::{Error, Result, Unsupported};
-use crate::typed::schema::EndpointInfo;
 use crate::typed::rules::{Format, ParamRule, PropFormat};
+use crate::typed::schema::EndpointInfo;
 
 /// A PVE version, as `GET /version` reports it (`8.4.17`, `9.2.0`).
 #[derive(Debug, Clone, PartialEq, Eq)]

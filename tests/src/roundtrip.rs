@@ -2,8 +2,7 @@
 //! JSON PVE sent.
 //!
 //! [`round_trip`]: a value, serialised (`serde_json::to_value`) and deserialised again by its
-//! own `Deserialize`, must come back equal, and serialise to the identical JSON again. A
-//! failure that is exactly a known library bug says so ([`KnownBug`]).
+//! own `Deserialize`, must come back equal, and serialise to the identical JSON again.
 //!
 //! [`compare_with_answer`]: the serialised JSON must be PVE's answer, key for key, item for
 //! item (unknown fields included), except for the [`Respelling`]s: the ways the typed
@@ -67,41 +66,16 @@ impl fmt::Display for Respelling {
     }
 }
 
-/// A library bug a round trip shows, recognised exactly: a round trip that fails any other
-/// way is a plain failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KnownBug {
-    /// An empty `-list` field PVE sent (`"users": ""` or `[]`) reads as `Some(List([]))`,
-    /// serialises as absent (`List`'s `Encode` leaves an empty list out, as parameters
-    /// must), and reads back as `None`. The value read back differs from the first only
-    /// there.
-    EmptyListLost,
-}
-
-impl KnownBug {
-    /// Its name in the committed outcome lists.
-    pub fn name(self) -> &'static str {
-        match self {
-            KnownBug::EmptyListLost => "empty-list-lost",
-        }
-    }
-}
-
-/// A failed round trip: what went wrong, and the known bug it is, if it is exactly one.
+/// A failed round trip: what went wrong.
 #[derive(Debug, Clone)]
 pub struct Failure {
     /// What went wrong, with the JSON (or, for equal JSON, the value) difference.
     pub message: String,
-    /// The known bug it is, if nothing else differs.
-    pub known: Option<KnownBug>,
 }
 
 impl Failure {
     fn new(message: String) -> Failure {
-        Failure {
-            message,
-            known: None,
-        }
+        Failure { message }
     }
 }
 
@@ -122,16 +96,12 @@ where
     }
     // Same JSON (checked by `round_trip_json`), different values: the JSON does not hold
     // what tells them apart.
-    let (first, second) = (format!("{value:?}"), format!("{back:?}"));
-    let known =
-        (first.replace("Some(List([]))", "None") == second).then_some(KnownBug::EmptyListLost);
     Err(Failure {
         message: format!(
             "reads back as a different value, with the same JSON {}:\n{}",
             shorten(&json.to_string(), 2000),
             debug_difference(value, &back)
         ),
-        known,
     })
 }
 
@@ -524,7 +494,6 @@ mod tests {
     #[test]
     fn a_lossy_value_fails_with_its_difference() {
         let failure = round_trip(&Lossy { a: 1, b: 2 }).unwrap_err();
-        assert_eq!(failure.known, None);
         assert_eq!(
             failure.message,
             "reads back as a different value, with the same JSON {\"a\":1}:\n          \
@@ -533,24 +502,14 @@ mod tests {
         assert_eq!(round_trip(&Lossy { a: 1, b: 0 }).unwrap(), json!({"a": 1}));
     }
 
-    /// The bug [`KnownBug::EmptyListLost`] names, on a generated answer type: when `List`'s
-    /// serde keeps an empty list, this fails; then remove the bug (and this test).
+    /// An empty `-list` field PVE sent comes back out as PVE writes it, and reads back.
     #[test]
-    fn an_empty_list_field_is_the_known_bug() {
+    fn an_empty_list_field_round_trips() {
         type Group = proxmoxia::api::access::groups::get::ResponseItem;
         let group: Group = serde_json::from_value(json!({"groupid": "g", "users": ""})).unwrap();
-        let failure = round_trip(&group).unwrap_err();
-        assert_eq!(failure.known, Some(KnownBug::EmptyListLost), "{failure}");
-        // Nothing else differing: any other loss is no known bug.
-        let both: Vec<Group> = vec![
-            group,
-            serde_json::from_value(json!({"groupid": "h", "users": "u@pam"})).unwrap(),
-        ];
         assert_eq!(
-            round_trip(&both).unwrap_err().known,
-            Some(KnownBug::EmptyListLost)
+            round_trip(&group).unwrap(),
+            json!({"groupid": "g", "users": ""})
         );
-        let lossy = round_trip(&(Lossy { a: 1, b: 2 }, both[0].clone())).unwrap_err();
-        assert_eq!(lossy.known, None);
     }
 }

@@ -38,11 +38,7 @@
 //!    answers may change between two requests, e.g. an uptime.)
 //!
 //! A failed round trip fails the test, naming the endpoint and the JSON difference (or, for
-//! values that differ with the same JSON, the difference of their `Debug`). The one
-//! exception is a failure that is exactly a known library bug (`roundtrip::KnownBug`,
-//! recognised from the values, not listed by endpoint): its outcome is committed as
-//! `ok roundtrip-bug [<bug>]` and its diagnostics are in the summary, so the bug showing on
-//! another endpoint, or going away, changes the outcomes and fails the test.
+//! values that differ with the same JSON, the difference of their `Debug`).
 //!
 //! Each endpoint's outcome (`ok roundtrip [...]`, `api <status>`, `unsupported`) must be the
 //! one committed in `tests/tests/coverage/sweep-<peer>.txt`, as must the number of answers
@@ -445,19 +441,15 @@ where
     })
 }
 
-/// A failure that is no known bug.
+/// A failure.
 fn plain(message: String) -> Failure {
-    Failure {
-        message,
-        known: None,
-    }
+    Failure { message }
 }
 
 /// `failure`, saying which value failed.
 fn within(what: &str, failure: Failure) -> Failure {
     Failure {
         message: format!("{what}: {}", failure.message),
-        known: failure.known,
     }
 }
 
@@ -540,9 +532,6 @@ async fn run(kind: PeerKind, targets: &[Target]) -> Results {
                 let names: Vec<&str> = held.respellings.keys().map(|r| r.name()).collect();
                 format!("ok roundtrip [{}]", names.join(", "))
             }
-            Outcome::Ok(Err(Failure {
-                known: Some(bug), ..
-            })) => format!("ok roundtrip-bug [{}]", bug.name()),
             Outcome::Ok(Err(_)) => "ok roundtrip-failed".to_owned(),
             Outcome::Api { status, .. } => format!("api {status}"),
             Outcome::Unsupported => "unsupported".to_owned(),
@@ -565,14 +554,6 @@ async fn run(kind: PeerKind, targets: &[Target]) -> Results {
                                 .push(format!("GET {}: {respelling} at {place}", t.template));
                         }
                     }
-                    Err(Failure {
-                        message,
-                        known: Some(bug),
-                    }) => results.known.push(format!(
-                        "ROUND TRIP GET {} (known bug {}): {message}",
-                        t.template,
-                        bug.name()
-                    )),
                     Err(why) => results
                         .failures
                         .push(format!("ROUND TRIP GET {}: {why}", t.template)),
@@ -633,7 +614,7 @@ async fn every_get_endpoint_decodes_into_its_typed_response(kind: PeerKind) {
     let _ = writeln!(
         summary,
         "typed GET sweep against {}: {} GET endpoints in {:.1} s: {} ok, {} api error, \
-         {} unsupported by its version, {} known bug (decode or round trip), {} failed; {} \
+         {} unsupported by its version, {} known decode bug, {} failed; {} \
          round-tripped through serde ({} serialised exactly as PVE sent them, {} with an \
          unknown field added)",
         kind.name(),
@@ -666,7 +647,7 @@ async fn every_get_endpoint_decodes_into_its_typed_response(kind: PeerKind) {
                 .map(|p| format!("GET {p}"))
                 .collect(),
         ),
-        ("known bugs (decode, round trip)", results.known.clone()),
+        ("known decode bugs", results.known.clone()),
         ("failures", results.failures.clone()),
     ];
     for (title, lines) in sections {

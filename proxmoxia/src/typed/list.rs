@@ -107,11 +107,10 @@ impl<T: Encode> serde_core::Serialize for List<T> {
 }
 
 impl<T: Encode> Encode for List<T> {
-    /// The items joined with commas; an empty list is left out.
+    /// The items joined with commas; an empty list is the empty string, as PVE writes it
+    /// (an answer's empty list reads back as one; a parameter set to an empty list is sent
+    /// empty, which PVE reads as no items).
     fn encode(&self) -> Value {
-        if self.0.is_empty() {
-            return Value::Null;
-        }
         let items: Vec<String> = self
             .0
             .iter()
@@ -135,6 +134,11 @@ mod tests {
         assert_eq!(list.encode(), Value::String("net1,scsi1,ide2".into()));
         let ids: List<i64> = List::lenient(Value::String("100,101".into())).unwrap();
         assert_eq!(ids.0, [100, 101]);
-        assert_eq!(List::<String>::default().encode(), Value::Null);
+        assert_eq!(
+            List::<String>::default().encode(),
+            Value::String(String::new())
+        );
+        let empty: List<String> = List::lenient(Value::String(String::new())).unwrap();
+        assert_eq!(empty, List::default());
     }
 }
