@@ -91,6 +91,18 @@ pub trait Lenient<'de>: Sized {
     }
 }
 
+/// A generated type (answer struct, enum, property string): its own `Deserialize` is
+/// already lenient, so that is its [`Lenient`] reading (one blanket impl, no body per type).
+#[doc(hidden)]
+pub trait Generated {}
+
+impl<'de, T: Generated + serde_core::Deserialize<'de>> Lenient<'de> for T {
+    #[inline]
+    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<T, D::Error> {
+        T::deserialize(d)
+    }
+}
+
 /// [`Lenient::lenient`] as a seed, for `next_value_seed` and friends.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
@@ -329,16 +341,6 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for Option<T> {
     }
     fn missing() -> Option<Option<T>> {
         Some(None)
-    }
-}
-
-impl<'de, T: Lenient<'de>> Lenient<'de> for Box<T> {
-    #[inline]
-    fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<Box<T>, D::Error> {
-        T::lenient(d).map(Box::new)
-    }
-    fn missing() -> Option<Box<T>> {
-        T::missing().map(Box::new)
     }
 }
 
@@ -635,7 +637,10 @@ pub(crate) fn params<P: FromFields>(value: Value, root: &str) -> Result<P> {
         Value::Object(map) => map,
         Value::Null => serde_json::Map::new(),
         other => {
-            let message = format!("expected an object of parameters, found {}", kind(&other));
+            let message = format!(
+                "expected an object of parameters, found {}",
+                crate::encode::json_kind(&other)
+            );
             return Err(Error::decode(message, root, String::new()));
         }
     };
@@ -662,17 +667,6 @@ pub fn params_deserialize<'de, P: FromFields, D: Deserializer<'de>>(
 ) -> std::result::Result<P, D::Error> {
     let value = <Value as serde_core::Deserialize>::deserialize(d)?;
     params(value, "params").map_err(|e| de::Error::custom(e.to_string()))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 // ------------------------------------------------------------------------------------------

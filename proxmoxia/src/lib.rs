@@ -114,8 +114,8 @@ pub mod __private {
     /// What a typed call does with an answer's body (for the decode benchmark).
     pub use crate::decode::data as decode_data;
     pub use crate::decode::{
-        Fields, FromFields, Key, Lenient, Seed, family_index, field, finish, keep_unknown, member,
-        missing_field, params_deserialize,
+        Fields, FromFields, Generated, Key, Lenient, Seed, family_index, field, finish,
+        keep_unknown, member, missing_field, params_deserialize,
     };
     pub use crate::typed::encode::{family as encode_family, field as encode_field};
     pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};

@@ -128,14 +128,7 @@ macro_rules! pve_deserialize {
             }
         }
 
-        impl<'de> $crate::__private::Lenient<'de> for $name {
-            #[inline]
-            fn lenient<D: ::serde_core::Deserializer<'de>>(
-                d: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                <Self as ::serde_core::Deserialize<'de>>::deserialize(d)
-            }
-        }
+        impl $crate::__private::Generated for $name {}
     };
 }
 
@@ -145,7 +138,7 @@ macro_rules! pve_deserialize {
 macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
-        $name:ident rules $rules:literal by $req:ident {
+        $name:ident rules $rules:literal $(by $req:ident)? {
             required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* $(,)? }
             optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* $(,)? }
             families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
@@ -159,44 +152,27 @@ macro_rules! pve_params_struct {
         }
 
         impl $name {
-            /// The parameters with the required ones set and the others left out.
-            #[inline]
-            pub fn new(required: $req) -> Self {
-                let $req { $( $rfield, )* } = required;
-                $name {
-                    $( $rfield, )*
-                    $( $ofield: ::std::default::Default::default(), )*
-                    $( $gfield: ::std::default::Default::default(), )*
-                }
+            $crate::typed::pve_params_struct! {
+                @new $name [$($req)?] [$( $rfield : $rty ),*] [$( $ofield )* $( $gfield )*]
             }
         }
     };
-    (
-        $(#[$meta:meta])*
-        $name:ident rules $rules:literal {
-            required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* $(,)? }
-            optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* $(,)? }
-            families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
+    // `new` by the `Required` struct: its fields are the required parameters.
+    (@new $name:ident [$req:ident] [$( $rfield:ident : $rty:ty ),*] [$( $other:ident )*]) => {
+        /// The parameters with the required ones set and the others left out.
+        #[inline]
+        pub fn new(required: $req) -> Self {
+            let $req { $( $rfield, )* } = required;
+            $name { $( $rfield, )* $( $other: ::std::default::Default::default(), )* }
         }
-    ) => {
-        $crate::typed::pve_params_struct! { @body
-            $(#[$meta])* $name rules $rules
-            required { $( $(#[$rmeta])* $rwire $rfield : $rty ),* }
-            optional { $( $(#[$ometa])* $owire $ofield : $oty ),* }
-            families { $( $(#[$gmeta])* $gwire $gfield : $gty ),* }
-        }
-
-        impl $name {
-            /// The parameters with the required one set and the others left out.
-            #[allow(clippy::new_without_default)]
-            #[inline]
-            pub fn new($( $rfield: $rty ),*) -> Self {
-                $name {
-                    $( $rfield, )*
-                    $( $ofield: ::std::default::Default::default(), )*
-                    $( $gfield: ::std::default::Default::default(), )*
-                }
-            }
+    };
+    // `new` with the required parameter (if any) as its argument.
+    (@new $name:ident [] [$( $rfield:ident : $rty:ty ),*] [$( $other:ident )*]) => {
+        /// The parameters with the required one set and the others left out.
+        #[allow(clippy::new_without_default)]
+        #[inline]
+        pub fn new($( $rfield: $rty ),*) -> Self {
+            $name { $( $rfield, )* $( $other: ::std::default::Default::default(), )* }
         }
     };
     (
@@ -282,10 +258,6 @@ macro_rules! pve_params_struct {
 
         impl $crate::typed::Validate for $name {
             const RULES: &'static str = $rules;
-            #[inline]
-            fn validate(&self) -> $crate::Result<()> {
-                $crate::validate::params_json(&$crate::typed::Encode::encode(self), $rules)
-            }
         }
 
         $crate::typed::pve_serialize!($name);
@@ -430,14 +402,7 @@ macro_rules! pve_property_string {
             }
         }
 
-        impl<'de> $crate::__private::Lenient<'de> for $name {
-            #[inline]
-            fn lenient<D: ::serde_core::Deserializer<'de>>(
-                d: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                $crate::typed::propstring::deserialize(d)
-            }
-        }
+        impl $crate::__private::Generated for $name {}
 
         impl ::serde_core::Serialize for $name {
             #[inline]
@@ -626,14 +591,7 @@ macro_rules! pve_enum_serde {
             }
         }
 
-        impl<'de> $crate::__private::Lenient<'de> for $name {
-            #[inline]
-            fn lenient<D: ::serde_core::Deserializer<'de>>(
-                d: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                $crate::__private::enum_value(d)
-            }
-        }
+        impl $crate::__private::Generated for $name {}
 
         impl ::serde_core::Serialize for $name {
             #[inline]

@@ -210,22 +210,20 @@ impl<E: Endpoint> Request<E> {
 
     /// Checks the path and body parameters against the schema; nothing is sent.
     pub fn validate(&self) -> Result<()> {
+        self.checked().map(drop)
+    }
+
+    /// The parameters encoded once, after the path and they are checked.
+    fn checked(&self) -> Result<Value> {
         crate::validate::path_params(E::PATH, &self.target.path, E::PATH_RULES)?;
-        self.params.validate()
+        let encoded = self.params.encode();
+        crate::validate::params_json(&encoded, <E::Params as Validate>::RULES)?;
+        Ok(encoded)
     }
 
     /// The wire form: what would be sent (after validation).
     pub fn to_form(&self) -> Result<Form> {
-        self.validate()?;
-        self.form(self.params.encode())
-    }
-
-    fn form(&self, encoded: Value) -> Result<Form> {
-        let mut form = Form::from_value(encoded)?;
-        for (k, v) in self.extra.pairs() {
-            form.push(k.clone(), v.clone());
-        }
-        Ok(form)
+        form(self.checked()?, &self.extra)
     }
 
     /// Checks the request as [`validate`](Request::validate) does, then against PVE
@@ -233,27 +231,17 @@ impl<E: Endpoint> Request<E> {
     /// whose rules differ between versions must meet that version's. This is what sending
     /// checks once the client knows the cluster's version.
     pub fn validate_for(&self, version: &crate::PveVersion) -> Result<()> {
-        self.validate()?;
-        crate::version::check_request(
-            &E::INFO,
-            <E::Params as Validate>::RULES,
-            Some(&self.target.path),
-            &self.params.encode(),
-            version,
-        )
+        validate_for::<E>(&self.target.path, &self.params, version)
     }
 
     /// Everything sending needs, taken from the request now (so the request itself can be
     /// sent again): validation errors come out here, before anything is sent.
     fn outgoing(&self) -> Result<Outgoing> {
-        self.validate()?;
-        let encoded = self.params.encode();
-        let form = self.form(encoded.clone());
         Ok(Outgoing {
+            encoded: self.checked()?,
             client: self.target.client.clone(),
             path: self.target.path.clone(),
-            encoded,
-            form,
+            extra: self.extra.clone(),
         })
     }
 
@@ -282,8 +270,19 @@ impl<E: Endpoint> Request<E> {
 struct Outgoing {
     client: Client,
     path: String,
+    /// The parameters, encoded and validated.
     encoded: Value,
-    form: Result<Form>,
+    /// Parameters the schema does not know ([`Request::extra_param`]).
+    extra: Form,
+}
+
+/// The wire form of `encoded` parameters and the `extra` ones.
+fn form(encoded: Value, extra: &Form) -> Result<Form> {
+    let mut form = Form::from_value(encoded)?;
+    for (k, v) in extra.pairs() {
+        form.push(k.clone(), v.clone());
+    }
+    Ok(form)
 }
 
 impl Outgoing {
@@ -291,7 +290,7 @@ impl Outgoing {
     /// PVE's answer.
     async fn exchange<E: Endpoint>(self) -> Result<bytes::Bytes> {
         check_versions::<E>(&self.client, &self.path, &self.encoded).await?;
-        let form = self.form?;
+        let form = form(self.encoded, &self.extra)?;
         self.client
             .send(E::METHOD.to_reqwest(), &self.path, form)
             .await
@@ -349,14 +348,10 @@ pub fn validate_for<E: Endpoint>(
     version: &crate::PveVersion,
 ) -> Result<()> {
     crate::validate::path_params(E::PATH, path, E::PATH_RULES)?;
-    params.validate()?;
-    crate::version::check_request(
-        &E::INFO,
-        <E::Params as Validate>::RULES,
-        Some(path),
-        &params.encode(),
-        version,
-    )
+    let encoded = params.encode();
+    let rules = <E::Params as Validate>::RULES;
+    crate::validate::params_json(&encoded, rules)?;
+    crate::version::check_request(&E::INFO, rules, Some(path), &encoded, version)
 }
 
 /// What awaiting a request gives: its answer, decoded.

@@ -80,14 +80,14 @@ impl fmt::Display for UnknownVariant {
 impl std::error::Error for UnknownVariant {}
 
 /// Parameters a typed request checks before anything is sent.
-pub trait Validate {
+pub trait Validate: Encode {
     /// The rules of the parameters, as the generator writes them.
     #[doc(hidden)]
     const RULES: &'static str = "[]";
 
     /// `Ok` when every rule of the schema the client can decide holds.
     fn validate(&self) -> Result<()> {
-        Ok(())
+        crate::validate::params_json(&self.encode(), Self::RULES)
     }
 }
 
