@@ -70,6 +70,30 @@ impl SerdeTrips {
     }
 }
 
+/// What a generated property-string type is, for the checks below: read and printed as
+/// text, serde both ways, compared.
+trait PropType:
+    PropertyString
+    + Serialize
+    + DeserializeOwned
+    + FromStr<Err = PropError>
+    + Display
+    + Debug
+    + PartialEq
+{
+}
+
+impl<T> PropType for T where
+    T: PropertyString
+        + Serialize
+        + DeserializeOwned
+        + FromStr<Err = PropError>
+        + Display
+        + Debug
+        + PartialEq
+{
+}
+
 /// The serde round trip of a property-string value: `to_value` and `to_string` write one JSON
 /// string, its printed text (`Display`: canonical, or the text as it came when unreadable);
 /// `from_value` reads it back as an equal value, which serialises the same again. Counted in
@@ -121,14 +145,7 @@ where
 #[track_caller]
 fn round_trip<T>(text: &str, printed: &str) -> T
 where
-    T: PropertyString
-        + Serialize
-        + DeserializeOwned
-        + Encode
-        + FromStr<Err = PropError>
-        + Display
-        + Debug
-        + PartialEq,
+    T: PropType + Encode,
 {
     let value: T = text
         .parse()
@@ -158,13 +175,7 @@ where
 #[track_caller]
 fn equivalent<T>(text: &str) -> T
 where
-    T: PropertyString
-        + Serialize
-        + DeserializeOwned
-        + FromStr<Err = PropError>
-        + Display
-        + Debug
-        + PartialEq,
+    T: PropType,
 {
     let value: T = text
         .parse()
@@ -307,13 +318,7 @@ fn explicit(values: &[(String, String)]) -> String {
 #[track_caller]
 fn typed_round_trip<T>(text: &str) -> Result<String, String>
 where
-    T: PropertyString
-        + Serialize
-        + DeserializeOwned
-        + FromStr<Err = PropError>
-        + Display
-        + Debug
-        + PartialEq,
+    T: PropType,
 {
     let value: T = text.parse().map_err(|e: PropError| e.to_string())?;
     if !value.extra().is_empty() {
