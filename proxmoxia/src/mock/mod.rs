@@ -56,6 +56,7 @@ mod sample;
 mod schema;
 mod server;
 mod state;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
