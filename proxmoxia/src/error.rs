@@ -54,6 +54,21 @@ pub enum Error {
     /// The client was configured with something unusable (bad URL, CA file, fingerprint, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// Reading or writing a local file or stream failed: an upload's source, a download's
+    /// target.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done (`cannot write /tmp/x.iso`).
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A call of the blocking client (`proxmoxia::blocking`, feature `blocking`) could not
+    /// block: it was made inside an async runtime (use the async [`Client`](crate::Client)
+    /// there), or its runtime is gone.
+    #[error("blocking client: {0}")]
+    Blocking(String),
     /// Parameters could not be turned into a request (e.g. a nested object where PVE wants a
     /// scalar).
     #[error("cannot encode parameter {name}: {reason}")]

@@ -75,8 +75,11 @@
 
 pub mod api;
 mod auth;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod decode;
+mod download;
 mod encode;
 mod error;
 #[cfg(feature = "mock")]
@@ -95,6 +98,7 @@ mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
 pub use client::{Client, ClientBuilder, DEFAULT_PORT};
+pub use download::{Download, DownloadStream, TransferProgress};
 pub use encode::{Form, encode_segment};
 pub use error::{
     ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,

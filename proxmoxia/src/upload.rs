@@ -2,16 +2,23 @@
 //!
 //! PVE wants a multipart body with an exact `Content-Length`: the file is streamed from disk
 //! with its length known up front, so size is bounded by the disk, not by memory, and no
-//! request timeout cuts a long upload short.
+//! request timeout cuts a long upload short. A progress callback sees the bytes handed to
+//! the connection, chunk by chunk.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use tokio::io::AsyncReadExt;
 
 use reqwest::Method;
 use reqwest::multipart::{Form as Multipart, Part};
 
 use crate::Client;
 use crate::client::Body;
+use crate::download::{ProgressFn, TransferProgress};
 use crate::encode::{Form, encode_segment};
 use crate::error::{Error, Result};
 use crate::upid::Upid;
@@ -39,7 +46,6 @@ impl UploadContent {
 }
 
 /// An upload to be sent. Created by [`Client::upload`].
-#[derive(Debug)]
 #[must_use = "an upload does nothing until `from_path` or `from_bytes` is awaited"]
 pub struct Upload {
     client: Client,
@@ -48,7 +54,21 @@ pub struct Upload {
     content: UploadContent,
     checksum: Option<(String, String)>,
     timeout: Option<Duration>,
+    progress: Option<Arc<Mutex<ProgressFn>>>,
 }
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("node", &self.node)
+            .field("storage", &self.storage)
+            .field("content", &self.content)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bytes read per chunk of an upload's body.
+const CHUNK: usize = 64 * 1024;
 
 impl Client {
     /// Uploads a file to `storage` on `node`; PVE answers with the task that stores it.
@@ -60,6 +80,7 @@ impl Client {
             content,
             checksum: None,
             timeout: None,
+            progress: None,
         }
     }
 }
@@ -78,6 +99,13 @@ impl Upload {
         self
     }
 
+    /// Calls `progress` as the body goes out: bytes handed to the connection so far, of the
+    /// file's length (once with 0 first; a retry after a renewed login starts again at 0).
+    pub fn progress(mut self, progress: impl FnMut(TransferProgress) + Send + 'static) -> Upload {
+        self.progress = Some(Arc::new(Mutex::new(Box::new(progress))));
+        self
+    }
+
     /// Streams a local file; its name on the storage is the file name.
     pub async fn from_path(self, path: impl AsRef<Path>) -> Result<Upid> {
         let path = path.as_ref();
@@ -93,19 +121,27 @@ impl Upload {
             name: "filename".into(),
             reason: format!("cannot read {}: {e}", path.display()),
         };
+        let progress = self.progress.clone();
         self.send(|| async {
             // Opened per attempt: a stream cannot be sent twice.
             let file = tokio::fs::File::open(path).await.map_err(io)?;
             let length = file.metadata().await.map_err(io)?.len();
-            Ok(Part::stream_with_length(reqwest::Body::from(file), length).file_name(name.clone()))
+            let body = counted(file_chunks(file), length, progress.clone());
+            Ok(Part::stream_with_length(body, length).file_name(name.clone()))
         })
         .await
     }
 
     /// Uploads bytes held in memory under `filename`.
     pub async fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<Upid> {
-        self.send(|| async { Ok(Part::bytes(data.clone()).file_name(filename.to_owned())) })
-            .await
+        let data = Bytes::from(data);
+        let progress = self.progress.clone();
+        self.send(|| async {
+            let length = data.len() as u64;
+            let body = counted(byte_chunks(data.clone()), length, progress.clone());
+            Ok(Part::stream_with_length(body, length).file_name(filename.to_owned()))
+        })
+        .await
     }
 
     async fn send<F, Fut>(self, part: F) -> Result<Upid>
@@ -143,4 +179,55 @@ impl Upload {
             .await?;
         Ok(Upid::try_from(crate::decode::data_json(&answer)?)?)
     }
+}
+
+/// A file read in chunks of [`CHUNK`] bytes.
+fn file_chunks(file: tokio::fs::File) -> impl Stream<Item = std::io::Result<Bytes>> + Send {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buffer = bytes::BytesMut::with_capacity(CHUNK);
+        match file.read_buf(&mut buffer).await {
+            Ok(0) => None,
+            Ok(_) => Some((Ok(buffer.freeze()), Some(file))),
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
+/// Bytes in memory in chunks of [`CHUNK`] bytes (views of one buffer, not copies).
+fn byte_chunks(data: Bytes) -> impl Stream<Item = std::io::Result<Bytes>> + Send {
+    futures_util::stream::unfold(data, |mut rest| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        let chunk = rest.split_to(rest.len().min(CHUNK));
+        Some((Ok(chunk), rest))
+    })
+}
+
+/// A request body from `chunks`, reporting the bytes handed on to `progress`.
+fn counted(
+    chunks: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    total: u64,
+    progress: Option<Arc<Mutex<ProgressFn>>>,
+) -> reqwest::Body {
+    let report = move |done| {
+        if let Some(progress) = &progress {
+            let mut progress = progress.lock().unwrap_or_else(|e| e.into_inner());
+            progress(TransferProgress {
+                done,
+                total: Some(total),
+            });
+        }
+    };
+    report(0);
+    let mut done = 0u64;
+    let stream = futures_util::StreamExt::map(chunks, move |chunk| {
+        if let Ok(chunk) = &chunk {
+            done += chunk.len() as u64;
+            report(done);
+        }
+        chunk
+    });
+    reqwest::Body::wrap_stream(stream)
 }

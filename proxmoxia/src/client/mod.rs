@@ -19,7 +19,7 @@ use crate::error::{AuthError, Error, Result};
 use crate::secret::Secret;
 use crate::version::PveVersion;
 use session::{AuthManager, AuthState, RequestAuth};
-pub(crate) use transport::Body;
+pub(crate) use transport::{Body, map_reqwest_error};
 
 /// A Proxmox VE API client.
 ///
@@ -257,6 +257,35 @@ impl Client {
                     .into()),
                     other => other,
                 }
+            }
+            other => other,
+        }
+    }
+
+    /// Sends a `GET` whose answer is a file: the 2xx response with its body unread (to be
+    /// streamed), and its URL. Authenticates as [`send`](Client::send) does.
+    pub(crate) async fn open(
+        &self,
+        path: &str,
+        form: Form,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::Response, String)> {
+        self.renew_if_due().await?;
+        let auth = self.inner.auth.request_auth();
+        match self
+            .inner
+            .open(&Method::GET, path, &form, &auth, timeout)
+            .await
+        {
+            Err(Error::Api(e)) if e.status == 401 => {
+                let RequestAuth::Ticket { generation, .. } = auth else {
+                    return Err(self.rejected(*e));
+                };
+                self.recover_ticket(generation, &e.message).await?;
+                let auth = self.inner.auth.request_auth();
+                self.inner
+                    .open(&Method::GET, path, &form, &auth, timeout)
+                    .await
             }
             other => other,
         }

@@ -66,6 +66,56 @@ impl Inner {
         auth: &RequestAuth,
         timeout: Option<Duration>,
     ) -> Result<(StatusCode, bytes::Bytes)> {
+        let (request, url) = self.prepare(method, path, form, body, auth, timeout)?;
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let reason = reason_phrase(&response);
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            Ok((status, bytes))
+        } else {
+            Err(Error::Api(Box::new(api_error(
+                method, path, status, reason, &bytes,
+            ))))
+        }
+    }
+
+    /// Sends one request and returns a 2xx response with its body still unread (a download
+    /// streams it), or the error; also the URL, for errors while the body is read.
+    pub(super) async fn open(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        auth: &RequestAuth,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::Response, String)> {
+        let (request, url) = self.prepare(method, path, form, Body::None, auth, timeout)?;
+        tracing::debug!(method = %method, path = %path, "PVE download");
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok((response, url));
+        }
+        let reason = reason_phrase(&response);
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        Err(Error::Api(Box::new(api_error(
+            method, path, status, reason, &bytes,
+        ))))
+    }
+
+    /// The request, ready to send, and its URL.
+    fn prepare(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        body: Body,
+        auth: &RequestAuth,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::RequestBuilder, String)> {
         let mut url = format!("{}/{}", self.base, path.trim_start_matches('/'));
         let in_query = matches!(*method, Method::GET | Method::DELETE | Method::HEAD);
         if in_query && !form.is_empty() {
@@ -89,18 +139,7 @@ impl Inner {
                 .body(form.to_urlencoded()),
             Body::None => request,
         };
-        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
-        let response = request.send().await.map_err(transport_error)?;
-        let status = response.status();
-        let reason = reason_phrase(&response);
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        if status.is_success() {
-            Ok((status, bytes))
-        } else {
-            Err(Error::Api(Box::new(api_error(
-                method, path, status, reason, &bytes,
-            ))))
-        }
+        Ok((request, url))
     }
 }
 
@@ -186,7 +225,7 @@ pub(crate) fn api_error(
     }
 }
 
-fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
+pub(crate) fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
     if let Some(message) = crate::tls::tls_cause(&err) {
         return Error::Tls {
             url: url.to_owned(),

@@ -99,6 +99,12 @@ pub(crate) fn route(state: &mut State, ctx: &Ctx<'_>) -> Option<Answer> {
         ("POST", "/nodes/{node}/storage/{storage}/content", ..) => allocate(state, ctx),
         (_, "/nodes/{node}/storage/{storage}/content/{volume}", ..) => volume(state, ctx),
         ("POST", "/nodes/{node}/storage/{storage}/upload", ..) => upload(state, ctx),
+        ("POST", "/nodes/{node}/storage/{storage}/download-url", ..) => {
+            super::transfer::download_url(state, ctx)
+        }
+        ("GET", "/nodes/{node}/storage/{storage}/file-restore/download", ..) => {
+            super::transfer::file_restore(state, ctx)
+        }
         // tasks
         ("GET", "/nodes/{node}/tasks", ..) => Ok(task_list(state, ctx)),
         ("GET", "/nodes/{node}/tasks/{upid}/status", ..) => task_status(state, ctx),
@@ -1617,7 +1623,7 @@ fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
 
 // ---------------------------------------------------------------------------------- storage
 
-fn storage_missing(name: &str) -> Failure {
+pub(super) fn storage_missing(name: &str) -> Failure {
     Failure::new(500, format!("storage '{name}' does not exist"))
 }
 

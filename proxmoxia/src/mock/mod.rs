@@ -30,9 +30,9 @@
 //!   taken from the request on, config get/put with pending changes and `delete`, status,
 //!   start/stop/shutdown/reboot/suspend/resume/reset, delete, snapshots with their tree and
 //!   rollback); tasks (real UPIDs, logs, a configurable duration, failures); storages and
-//!   their content (allocation, upload, delete; the guests' disks are on their storage);
-//!   users, groups and API tokens (expiry, disabled users); tickets (expiry, renewal, CSRF)
-//!   and the TFA second step.
+//!   their content (allocation, upload, download-url, delete; the guests' disks are on
+//!   their storage); users, groups and API tokens (expiry, disabled users); tickets (expiry,
+//!   renewal, CSRF) and the TFA second step.
 //! * A request that has arrived is handled to the end, as PVE does, even if the client gives
 //!   up waiting (a timeout during a [`Fault::Delay`]): a write still happens.
 //! * Guest tasks take the guest's config lock as PVE's workers do: while it is held
@@ -56,6 +56,7 @@ mod sample;
 mod schema;
 mod server;
 mod state;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -113,12 +113,16 @@ async fn process(
     state: Arc<Mutex<State>>,
     incoming: Incoming,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let mut outcome = {
+    let (mut outcome, mut file) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        api::handle(&mut state, incoming.clone_for_retry())
+        let outcome = api::handle(&mut state, incoming.clone_for_retry());
+        (outcome, state.file_answer.take())
     };
     loop {
         let pause = match outcome {
+            Outcome::Answer(Ok(_)) if file.is_some() => {
+                return Ok(file_response(file.take().unwrap_or_default()));
+            }
             Outcome::Answer(result) => return Ok(response(&result)),
             Outcome::Page(status, page) => return Ok(page_response(status, page)),
             Outcome::Drop => return Err(Dropped),
@@ -128,7 +132,18 @@ async fn process(
         tokio::time::sleep(pause).await;
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         outcome = api::answer_now(&mut state, incoming.clone_for_retry());
+        file = state.file_answer.take();
     }
+}
+
+/// A file answer, as PVE streams one (`application/octet-stream`).
+fn file_response(data: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(data));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/octet-stream"),
+    );
+    response
 }
 
 /// An HTML error page with the status's standard reason, as a proxy sends it.

@@ -347,6 +347,10 @@ pub(crate) struct State {
     pub(crate) lock_wait: Duration,
     /// Added to every answer (a slow network).
     pub(crate) latency: Duration,
+    /// Files inside backups that `file-restore/download` serves: (volume, filepath) -> bytes.
+    pub(crate) restore_files: BTreeMap<(String, String), bytes::Bytes>,
+    /// A file answer (not JSON) the handler of the request in work left for the server.
+    pub(crate) file_answer: Option<bytes::Bytes>,
 }
 
 impl State {
@@ -429,6 +433,8 @@ impl State {
             config_locks: BTreeMap::new(),
             lock_wait: Duration::ZERO,
             latency: Duration::ZERO,
+            restore_files: BTreeMap::new(),
+            file_answer: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! End-to-end suites that run on both test peers (fakepve and the embedded fake).
 
+mod blocking;
 mod faults;
 mod raw;
 mod tasks;

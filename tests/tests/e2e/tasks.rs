@@ -7,7 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use proxmoxia::{Error, TaskEvent, TaskLogLine, TaskOutcome, TaskProgress, Upid};
+use proxmoxia::api::nodes::node::storage::storage::download_url;
+use proxmoxia::{Error, TaskEvent, TaskHandle, TaskLogLine, TaskOutcome, TaskProgress, Upid};
 use proxmoxia_tests::{Peer, PeerKind, peer_tests};
 use serde_json::json;
 
@@ -196,7 +197,61 @@ async fn wait_with_reports_progress_until_the_task_ends(kind: PeerKind) {
     );
 }
 
+// ------------------------------------------------------------------------------------- 3
+
+/// A typed `download-url` call answers the server-side download task, followed to its end;
+/// the file is then on the storage.
+async fn download_url_starts_a_task_that_is_followed_to_its_end(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let client = pve.login().await;
+    let url = "https://images.example.com/debian-13.iso";
+    let task: TaskHandle = client
+        .nodes("pve1")
+        .storage("local")
+        .download_url()
+        .post(download_url::post::Required {
+            content: download_url::post::Content::Iso,
+            filename: "debian-13.iso".into(),
+            url: url.into(),
+        })
+        .task()
+        .await
+        .unwrap();
+    assert_eq!(task.upid().task_type(), "download");
+    let task = task.poll_interval(POLL);
+
+    let mut follow = task.follow();
+    let mut texts = Vec::new();
+    let exit = loop {
+        match follow.next_event().await {
+            Some(Ok(TaskEvent::Line(line))) => {
+                assert_eq!(line.n, texts.len() as i64 + 1);
+                texts.push(line.t);
+            }
+            Some(Ok(TaskEvent::Exit(exit))) => break exit,
+            other => panic!("expected a line or the exit, got {other:?}"),
+        }
+    };
+    assert_eq!(exit.outcome().unwrap(), TaskOutcome::Ok);
+    assert_eq!(
+        texts.first().map(String::as_str),
+        Some(&*format!("downloading {url} to debian-13.iso"))
+    );
+    assert_eq!(texts.last().map(String::as_str), Some("TASK OK"));
+
+    let isos = client
+        .nodes("pve1")
+        .storage("local")
+        .get_content()
+        .content("iso")
+        .await
+        .unwrap();
+    let volids: Vec<&str> = isos.iter().map(|v| v.volid.as_str()).collect();
+    assert_eq!(volids, ["local:iso/debian-13.iso"]);
+}
+
 peer_tests!(
     a_running_task_is_followed_line_by_line_to_its_exit,
     wait_with_reports_progress_until_the_task_ends,
+    download_url_starts_a_task_that_is_followed_to_its_end,
 );

@@ -3,4 +3,6 @@
 
 mod api;
 mod auth;
+mod blocking;
 mod faults;
+mod transfers;

@@ -4,3 +4,4 @@
 mod auth;
 mod http;
 mod logs;
+mod task_log;
