@@ -78,12 +78,14 @@ mod auth;
 mod client;
 mod decode;
 mod encode;
+mod guest_id;
 mod error;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(test)]
 mod module_graph_tests;
 mod raw;
+mod retry;
 mod secret;
 mod task;
 mod tls;
@@ -96,11 +98,13 @@ mod version;
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
 pub use client::{Client, ClientBuilder, DEFAULT_PORT};
 pub use encode::{Form, encode_segment};
+pub use guest_id::NextFreeId;
 pub use error::{
     ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,
-    TransportErrorKind, Unsupported, ValidationError,
+    TransportErrorKind, Unsupported, ValidationError, ErrorKind,
 };
 pub use raw::{RawPath, RawRequest};
+pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
 pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus};
 pub use tls::Fingerprint;

@@ -2,5 +2,6 @@
 
 mod faults;
 mod raw;
+mod retries;
 mod tls;
 mod typed;

@@ -625,7 +625,7 @@ async fn parameter_verification_failure_is_an_api_error_with_per_parameter_messa
                          have a value in the enumeration";
     assert_eq!(err.param_error("net0"), Some(expected_net0));
     assert_eq!(err.param_error("vmid"), None);
-    assert!(!err.is_retry_safe());
+    assert!(err.is_retry_safe(), "refused before acting");
     assert!(
         err.to_string().starts_with(&format!(
             "Parameter verification failed: net0: {expected_net0}"
@@ -748,7 +748,7 @@ async fn unreachable_node_is_a_595_with_no_route_to_host() {
 
     assert_eq!(get.status(), Some(595));
     assert!(get.is_retry_safe(), "a GET that got 595 may be repeated");
-    assert!(!post.is_retry_safe(), "a POST that got 595 may not");
+    assert!(post.is_retry_safe(), "a POST that got 595 never reached the node");
     let e = api_error(get);
     assert_eq!(e.reason, "No route to host");
     assert_eq!(e.message, "No route to host");
@@ -1035,7 +1035,7 @@ async fn untrusted_certificate_is_a_tls_error() {
 
     let err = client.raw("version").get(()).await.expect_err("untrusted");
 
-    assert!(!err.is_retry_safe());
+    assert!(err.is_retry_safe(), "nothing reached PVE");
     match err {
         Error::Tls { url, message } => {
             assert_eq!(url, format!("{}/api2/json/version", pve.front.url()));
