@@ -78,8 +78,8 @@ mod auth;
 mod client;
 mod decode;
 mod encode;
-mod guest_id;
 mod error;
+mod guest_id;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(test)]
@@ -98,11 +98,11 @@ mod version;
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
 pub use client::{Client, ClientBuilder, DEFAULT_PORT};
 pub use encode::{Form, encode_segment};
-pub use guest_id::NextFreeId;
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,
-    TransportErrorKind, Unsupported, ValidationError, ErrorKind,
+    ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
+    TransportErrorKind, Unsupported, ValidationError,
 };
+pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};
 pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;

@@ -240,7 +240,9 @@ mod tests {
         let policy = RetryPolicy::new()
             .backoff(Duration::from_millis(100), Duration::from_millis(500))
             .jitter(false);
-        let waits: Vec<u64> = (1..=5).map(|n| policy.wait_for(n).as_millis() as u64).collect();
+        let waits: Vec<u64> = (1..=5)
+            .map(|n| policy.wait_for(n).as_millis() as u64)
+            .collect();
         assert_eq!(waits, [100, 200, 400, 500, 500]);
         let jittered = policy.jitter(true);
         for n in 1..=5 {
@@ -275,7 +277,8 @@ mod tests {
     async fn a_retried_error_is_sent_again_until_it_succeeds() {
         let policy = fixed(5, 1000);
         let started = tokio::time::Instant::now();
-        let (result, calls) = script(&policy, vec![Err(locked("PUT")), Err(locked("PUT")), Ok(7)]).await;
+        let (result, calls) =
+            script(&policy, vec![Err(locked("PUT")), Err(locked("PUT")), Ok(7)]).await;
         assert_eq!(result.unwrap(), 7);
         assert_eq!(calls, 3);
         assert_eq!(started.elapsed(), Duration::from_secs(2));
@@ -283,7 +286,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn attempts_bound_the_retries() {
-        let (result, calls) = script(&fixed(3, 10), (0..10).map(|_| Err(locked("PUT"))).collect()).await;
+        let (result, calls) =
+            script(&fixed(3, 10), (0..10).map(|_| Err(locked("PUT"))).collect()).await;
         assert_eq!(result.unwrap_err().kind(), ErrorKind::Locked);
         assert_eq!(calls, 3);
     }

@@ -171,100 +171,328 @@ mod tests {
     /// (status, PVE's message, expected kind, where the wording comes from).
     const ANSWERS: &[(u16, &str, ErrorKind, &str)] = &[
         // Locks.
-        (500, "can't lock file '/var/lock/qemu-server/lock-104.conf' - got timeout", Locked,
-         "pve-common src/PVE/Tools.pm lock_file_full; path from qemu-server QemuConfig.pm"),
-        (500, "can't lock file '/run/lock/lxc/pve-config-200.lock' - got timeout", Locked,
-         "pve-common src/PVE/Tools.pm; path from pve-container src/PVE/LXC/Config.pm"),
-        (500, "cfs-lock 'file-user_cfg' error: got lock request timeout", Locked,
-         "pve-cluster src/PVE/Cluster.pm cfs_lock"),
-        (500, "cfs-lock 'file-replication_cfg' error: got lock request timeout", Locked,
-         "pve-cluster src/PVE/Cluster.pm cfs_lock"),
-        (500, "can't acquire lock '/var/lock/pve-manager/pve-ceph.lock' - Resource temporarily unavailable", Locked,
-         "pve-common src/PVE/Tools.pm lock_file_full"),
-        (500, "unable to create VM 105 - can't lock file '/var/lock/qemu-server/lock-105.conf' - got timeout", Locked,
-         "qemu-server src/PVE/API2/Qemu.pm create_vm ($emsg)"),
-        (500, "VM is locked (backup)", Locked, "pve-guest-common src/PVE/AbstractConfig.pm check_lock"),
-        (500, "CT is locked (snapshot)", Locked, "pve-guest-common src/PVE/AbstractConfig.pm check_lock"),
+        (
+            500,
+            "can't lock file '/var/lock/qemu-server/lock-104.conf' - got timeout",
+            Locked,
+            "pve-common src/PVE/Tools.pm lock_file_full; path from qemu-server QemuConfig.pm",
+        ),
+        (
+            500,
+            "can't lock file '/run/lock/lxc/pve-config-200.lock' - got timeout",
+            Locked,
+            "pve-common src/PVE/Tools.pm; path from pve-container src/PVE/LXC/Config.pm",
+        ),
+        (
+            500,
+            "cfs-lock 'file-user_cfg' error: got lock request timeout",
+            Locked,
+            "pve-cluster src/PVE/Cluster.pm cfs_lock",
+        ),
+        (
+            500,
+            "cfs-lock 'file-replication_cfg' error: got lock request timeout",
+            Locked,
+            "pve-cluster src/PVE/Cluster.pm cfs_lock",
+        ),
+        (
+            500,
+            "can't acquire lock '/var/lock/pve-manager/pve-ceph.lock' - Resource temporarily unavailable",
+            Locked,
+            "pve-common src/PVE/Tools.pm lock_file_full",
+        ),
+        (
+            500,
+            "unable to create VM 105 - can't lock file '/var/lock/qemu-server/lock-105.conf' - got timeout",
+            Locked,
+            "qemu-server src/PVE/API2/Qemu.pm create_vm ($emsg)",
+        ),
+        (
+            500,
+            "VM is locked (backup)",
+            Locked,
+            "pve-guest-common src/PVE/AbstractConfig.pm check_lock",
+        ),
+        (
+            500,
+            "CT is locked (snapshot)",
+            Locked,
+            "pve-guest-common src/PVE/AbstractConfig.pm check_lock",
+        ),
         // Quorum.
-        (500, "cluster not ready - no quorum?", NoQuorum, "pve-cluster src/PVE/Cluster.pm check_cfs_quorum"),
-        (500, "create user failed: cfs-lock 'file-user_cfg' error: no quorum!", NoQuorum,
-         "pve-cluster src/PVE/Cluster.pm cfs_lock; prefix pve-access-control API2/User.pm"),
-        (500, "no quorum - unable to update files", NoQuorum, "pve-cluster src/PVE/Cluster/Setup.pm"),
+        (
+            500,
+            "cluster not ready - no quorum?",
+            NoQuorum,
+            "pve-cluster src/PVE/Cluster.pm check_cfs_quorum",
+        ),
+        (
+            500,
+            "create user failed: cfs-lock 'file-user_cfg' error: no quorum!",
+            NoQuorum,
+            "pve-cluster src/PVE/Cluster.pm cfs_lock; prefix pve-access-control API2/User.pm",
+        ),
+        (
+            500,
+            "no quorum - unable to update files",
+            NoQuorum,
+            "pve-cluster src/PVE/Cluster/Setup.pm",
+        ),
         // Exists already.
-        (500, "VM 123 already exists on node 'pve2'", AlreadyExists,
-         "pve-cluster src/PVE/Cluster.pm check_vmid_unused"),
-        (500, "CT 123 already exists on node 'pve1'", AlreadyExists,
-         "pve-cluster src/PVE/Cluster.pm check_vmid_unused"),
-        (500, "unable to create VM 123 - VM 123 already exists on node 'pve1'", AlreadyExists,
-         "qemu-server src/PVE/API2/Qemu.pm create_vm ($emsg)"),
-        (500, "unable to create VM 124: config file already exists", AlreadyExists,
-         "qemu-server src/PVE/API2/Qemu.pm clone_vm"),
-        (500, "create user failed: user 'alice@pve' already exists", AlreadyExists,
-         "pve-access-control src/PVE/API2/User.pm"),
-        (500, "ACME plugin ID 'dns1' already exists", AlreadyExists, "pve-manager PVE/API2/ACMEPlugin.pm"),
+        (
+            500,
+            "VM 123 already exists on node 'pve2'",
+            AlreadyExists,
+            "pve-cluster src/PVE/Cluster.pm check_vmid_unused",
+        ),
+        (
+            500,
+            "CT 123 already exists on node 'pve1'",
+            AlreadyExists,
+            "pve-cluster src/PVE/Cluster.pm check_vmid_unused",
+        ),
+        (
+            500,
+            "unable to create VM 123 - VM 123 already exists on node 'pve1'",
+            AlreadyExists,
+            "qemu-server src/PVE/API2/Qemu.pm create_vm ($emsg)",
+        ),
+        (
+            500,
+            "unable to create VM 124: config file already exists",
+            AlreadyExists,
+            "qemu-server src/PVE/API2/Qemu.pm clone_vm",
+        ),
+        (
+            500,
+            "create user failed: user 'alice@pve' already exists",
+            AlreadyExists,
+            "pve-access-control src/PVE/API2/User.pm",
+        ),
+        (
+            500,
+            "ACME plugin ID 'dns1' already exists",
+            AlreadyExists,
+            "pve-manager PVE/API2/ACMEPlugin.pm",
+        ),
         // Missing.
-        (500, "Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist", NotFound,
-         "pve-guest-common src/PVE/AbstractConfig.pm load_config"),
-        (500, "no such VM ('123')", NotFound, "qemu-server QemuServer.pm load_config (PVE < 5)"),
-        (500, "unable to find configuration file for VM 123 on node 'pve1'", NotFound,
-         "qemu-server src/PVE/QemuConfig.pm"),
-        (500, "snapshot 'before' does not exist", NotFound, "qemu-server src/PVE/API2/Qemu.pm"),
-        (500, "pool 'dev' does not exist", NotFound, "pve-manager PVE/API2/Pool.pm"),
-        (500, "no such user ('bob@pve')", NotFound, "pve-access-control src/PVE/AccessControl.pm"),
-        (500, "no such guest '300'", NotFound, "pve-manager PVE/API2/Replication.pm"),
-        (500, "hostname lookup 'pve9' failed - failed to get address info for: pve9: Name or service not known", NotFound,
-         "pve-common src/PVE/Network.pm"),
+        (
+            500,
+            "Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist",
+            NotFound,
+            "pve-guest-common src/PVE/AbstractConfig.pm load_config",
+        ),
+        (
+            500,
+            "no such VM ('123')",
+            NotFound,
+            "qemu-server QemuServer.pm load_config (PVE < 5)",
+        ),
+        (
+            500,
+            "unable to find configuration file for VM 123 on node 'pve1'",
+            NotFound,
+            "qemu-server src/PVE/QemuConfig.pm",
+        ),
+        (
+            500,
+            "snapshot 'before' does not exist",
+            NotFound,
+            "qemu-server src/PVE/API2/Qemu.pm",
+        ),
+        (
+            500,
+            "pool 'dev' does not exist",
+            NotFound,
+            "pve-manager PVE/API2/Pool.pm",
+        ),
+        (
+            500,
+            "no such user ('bob@pve')",
+            NotFound,
+            "pve-access-control src/PVE/AccessControl.pm",
+        ),
+        (
+            500,
+            "no such guest '300'",
+            NotFound,
+            "pve-manager PVE/API2/Replication.pm",
+        ),
+        (
+            500,
+            "hostname lookup 'pve9' failed - failed to get address info for: pve9: Name or service not known",
+            NotFound,
+            "pve-common src/PVE/Network.pm",
+        ),
         (404, "Not Found", NotFound, "HTTP"),
         // Nodes and proxies.
-        (595, "No route to host", NodeOffline, "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 595)"),
-        (595, "Connection refused", NodeOffline, "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 595)"),
-        (596, "Connection timed out", ProxyTimeout, "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 596)"),
-        (596, "Broken pipe", ProxyTimeout, "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 596)"),
+        (
+            595,
+            "No route to host",
+            NodeOffline,
+            "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 595)",
+        ),
+        (
+            595,
+            "Connection refused",
+            NodeOffline,
+            "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 595)",
+        ),
+        (
+            596,
+            "Connection timed out",
+            ProxyTimeout,
+            "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 596)",
+        ),
+        (
+            596,
+            "Broken pipe",
+            ProxyTimeout,
+            "pve-http-server AnyEvent.pm proxy_request (AnyEvent::HTTP 596)",
+        ),
         (502, "Bad Gateway", ProxyTimeout, "a reverse proxy's page"),
-        (503, "Service Unavailable", ProxyTimeout, "a reverse proxy's page"),
-        (504, "Gateway Timeout", ProxyTimeout, "a reverse proxy's page"),
+        (
+            503,
+            "Service Unavailable",
+            ProxyTimeout,
+            "a reverse proxy's page",
+        ),
+        (
+            504,
+            "Gateway Timeout",
+            ProxyTimeout,
+            "a reverse proxy's page",
+        ),
         // Access.
-        (403, "Permission check failed (/vms/100, VM.PowerMgmt)", PermissionDenied,
-         "pve-common src/PVE/Exception.pm raise_perm_exc"),
-        (403, "Permission check failed (user != root@pam)", PermissionDenied,
-         "pve-common src/PVE/Exception.pm raise_perm_exc"),
-        (401, "authentication failure", AuthExpired, "pve-access-control src/PVE/API2/AccessControl.pm"),
-        (401, "invalid ticket", AuthExpired, "pve-http-server src/PVE/APIServer/AnyEvent.pm"),
-        (401, "permission denied - invalid PVE ticket", AuthExpired, "PVE < 8 pve-http-server; both peers"),
-        (401, "Permission denied - invalid csrf token", AuthExpired, "pve-common src/PVE/Ticket.pm"),
+        (
+            403,
+            "Permission check failed (/vms/100, VM.PowerMgmt)",
+            PermissionDenied,
+            "pve-common src/PVE/Exception.pm raise_perm_exc",
+        ),
+        (
+            403,
+            "Permission check failed (user != root@pam)",
+            PermissionDenied,
+            "pve-common src/PVE/Exception.pm raise_perm_exc",
+        ),
+        (
+            401,
+            "authentication failure",
+            AuthExpired,
+            "pve-access-control src/PVE/API2/AccessControl.pm",
+        ),
+        (
+            401,
+            "invalid ticket",
+            AuthExpired,
+            "pve-http-server src/PVE/APIServer/AnyEvent.pm",
+        ),
+        (
+            401,
+            "permission denied - invalid PVE ticket",
+            AuthExpired,
+            "PVE < 8 pve-http-server; both peers",
+        ),
+        (
+            401,
+            "Permission denied - invalid csrf token",
+            AuthExpired,
+            "pve-common src/PVE/Ticket.pm",
+        ),
         // Requests PVE refuses to run.
-        (400, "Parameter verification failed.", Validation, "pve-common src/PVE/JSONSchema.pm, Exception.pm"),
-        (501, "Method 'GET /cluster/bulk-action' not implemented", Unsupported,
-         "pve-http-server src/PVE/APIServer/AnyEvent.pm"),
+        (
+            400,
+            "Parameter verification failed.",
+            Validation,
+            "pve-common src/PVE/JSONSchema.pm, Exception.pm",
+        ),
+        (
+            501,
+            "Method 'GET /cluster/bulk-action' not implemented",
+            Unsupported,
+            "pve-http-server src/PVE/APIServer/AnyEvent.pm",
+        ),
         // Everything else.
-        (500, "VM 100 not running", Other, "qemu-server src/PVE/API2/Qemu.pm"),
-        (500, "can't upload to storage type 'lvmthin'", Other, "pve-manager / pve-storage upload"),
+        (
+            500,
+            "VM 100 not running",
+            Other,
+            "qemu-server src/PVE/API2/Qemu.pm",
+        ),
+        (
+            500,
+            "can't upload to storage type 'lvmthin'",
+            Other,
+            "pve-manager / pve-storage upload",
+        ),
         (500, "internal error", Other, "fakepve"),
     ];
 
     #[test]
     fn answers_are_classified_from_status_and_wording() {
         for (status, message, kind, source) in ANSWERS {
-            assert_eq!(of_answer(*status, message), *kind, "{status} {message:?} ({source})");
+            assert_eq!(
+                of_answer(*status, message),
+                *kind,
+                "{status} {message:?} ({source})"
+            );
         }
     }
 
     /// (exit status, expected kind, where it comes from).
     const EXIT_STATUSES: &[(&str, ErrorKind, &str)] = &[
-        ("can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout", Locked,
-         "pve-common Tools.pm lock_file_full, in a qemu-server worker"),
-        ("VM is locked (backup)", Locked, "pve-guest-common AbstractConfig.pm check_lock"),
-        ("cluster not ready - no quorum?", NoQuorum, "pve-cluster Cluster.pm"),
-        ("unable to create VM 102 - VM 102 already exists on node 'pve1'", AlreadyExists,
-         "qemu-server API2/Qemu.pm create_vm worker"),
-        ("CT 200 already exists on node 'pve1'", AlreadyExists, "pve-cluster Cluster.pm, pve-container worker"),
-        ("Configuration file 'nodes/pve1/lxc/201.conf' does not exist", NotFound,
-         "pve-guest-common AbstractConfig.pm"),
-        ("VM quit/powerdown failed - got timeout", Timeout, "qemu-server src/PVE/QemuServer.pm vm_stop"),
-        ("command 'lxc-start -F -n 200' failed: exit code 1", TaskFailed, "pve-common src/PVE/Cmd.pm run_command"),
+        (
+            "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout",
+            Locked,
+            "pve-common Tools.pm lock_file_full, in a qemu-server worker",
+        ),
+        (
+            "VM is locked (backup)",
+            Locked,
+            "pve-guest-common AbstractConfig.pm check_lock",
+        ),
+        (
+            "cluster not ready - no quorum?",
+            NoQuorum,
+            "pve-cluster Cluster.pm",
+        ),
+        (
+            "unable to create VM 102 - VM 102 already exists on node 'pve1'",
+            AlreadyExists,
+            "qemu-server API2/Qemu.pm create_vm worker",
+        ),
+        (
+            "CT 200 already exists on node 'pve1'",
+            AlreadyExists,
+            "pve-cluster Cluster.pm, pve-container worker",
+        ),
+        (
+            "Configuration file 'nodes/pve1/lxc/201.conf' does not exist",
+            NotFound,
+            "pve-guest-common AbstractConfig.pm",
+        ),
+        (
+            "VM quit/powerdown failed - got timeout",
+            Timeout,
+            "qemu-server src/PVE/QemuServer.pm vm_stop",
+        ),
+        (
+            "command 'lxc-start -F -n 200' failed: exit code 1",
+            TaskFailed,
+            "pve-common src/PVE/Cmd.pm run_command",
+        ),
         ("job errors", TaskFailed, "pve-manager PVE/VZDump.pm"),
-        ("unexpected status", TaskFailed, "pve-common src/PVE/UPID.pm (the worker vanished)"),
-        ("interrupted by signal", TaskFailed, "qemu-server src/PVE/API2/Qemu.pm, pve-manager PVE/API2/VZDump.pm"),
+        (
+            "unexpected status",
+            TaskFailed,
+            "pve-common src/PVE/UPID.pm (the worker vanished)",
+        ),
+        (
+            "interrupted by signal",
+            TaskFailed,
+            "qemu-server src/PVE/API2/Qemu.pm, pve-manager PVE/API2/VZDump.pm",
+        ),
     ];
 
     #[test]
@@ -279,7 +507,14 @@ mod tests {
         for kind in [Locked, NoQuorum, Validation, NotFound, AlreadyExists] {
             assert!(kind.is_refusal(), "{kind}");
         }
-        for kind in [Timeout, Disconnected, ProxyTimeout, TaskFailed, Decode, Other] {
+        for kind in [
+            Timeout,
+            Disconnected,
+            ProxyTimeout,
+            TaskFailed,
+            Decode,
+            Other,
+        ] {
             assert!(!kind.is_refusal(), "{kind}");
         }
     }

@@ -68,8 +68,12 @@ pub(crate) fn advice(err: &Error) -> &'static str {
         Safety::Refused => "PVE refused before acting: safe to retry",
         Safety::Unknown => "the write may have been carried out: not safe to retry blindly",
         Safety::Done => "PVE carried out the write: not safe to retry",
-        Safety::TaskFailed => "the task may have changed things before it failed: not safe to retry blindly",
-        Safety::StillRunning => "the task goes on: wait for it again rather than repeat the request",
+        Safety::TaskFailed => {
+            "the task may have changed things before it failed: not safe to retry blindly"
+        }
+        Safety::StillRunning => {
+            "the task goes on: wait for it again rather than repeat the request"
+        }
     }
 }
 
@@ -135,55 +139,181 @@ mod tests {
                 "nothing reached PVE: safe to retry",
             ),
             (
-                Error::Encode { name: "net0".into(), reason: "nested".into() },
+                Error::Encode {
+                    name: "net0".into(),
+                    reason: "nested".into(),
+                },
                 ErrorKind::Validation,
                 true,
                 "nothing reached PVE: safe to retry",
             ),
-            (Error::Config("no host".into()), ErrorKind::Other, true, "nothing reached PVE: safe to retry"),
             (
-                Error::Tls { url: "https://pve1:8006".into(), message: "bad cert".into() },
+                Error::Config("no host".into()),
+                ErrorKind::Other,
+                true,
+                "nothing reached PVE: safe to retry",
+            ),
+            (
+                Error::Tls {
+                    url: "https://pve1:8006".into(),
+                    message: "bad cert".into(),
+                },
                 ErrorKind::Tls,
                 true,
                 "nothing reached PVE: safe to retry",
             ),
-            (transport(TransportErrorKind::Connect, "POST"), ErrorKind::Connect, true, "nothing reached PVE: safe to retry"),
-            (transport(TransportErrorKind::ConnectTimeout, "POST"), ErrorKind::Connect, true, "nothing reached PVE: safe to retry"),
-            (AuthError::NotLoggedIn.into(), ErrorKind::AuthExpired, true, "nothing reached PVE: safe to retry"),
-            // Reads, whatever happened.
-            (api("GET", 500, "internal error"), ErrorKind::Other, true, "a read: safe to retry"),
-            (api("GET", 502, "Bad Gateway"), ErrorKind::ProxyTimeout, true, "a read: safe to retry"),
-            (transport(TransportErrorKind::Timeout, "GET"), ErrorKind::Timeout, true, "a read: safe to retry"),
-            (transport(TransportErrorKind::Io, "GET"), ErrorKind::Disconnected, true, "a read: safe to retry"),
-            // Refused before acting.
-            (api("PUT", 500, lock), ErrorKind::Locked, true, "PVE refused before acting: safe to retry"),
-            (api("POST", 500, "cluster not ready - no quorum?"), ErrorKind::NoQuorum, true, "PVE refused before acting: safe to retry"),
-            (api("POST", 400, "Parameter verification failed."), ErrorKind::Validation, true, "PVE refused before acting: safe to retry"),
-            (api("POST", 595, "No route to host"), ErrorKind::NodeOffline, true, "PVE refused before acting: safe to retry"),
-            (api("POST", 403, "Permission check failed"), ErrorKind::PermissionDenied, true, "PVE refused before acting: safe to retry"),
-            (api("POST", 500, "unable to create VM 102 - VM 102 already exists on node 'pve1'"), ErrorKind::AlreadyExists, true, "PVE refused before acting: safe to retry"),
             (
-                AuthError::Rejected { user: "root@pam".into(), message: "authentication failure".into() }.into(),
+                transport(TransportErrorKind::Connect, "POST"),
+                ErrorKind::Connect,
+                true,
+                "nothing reached PVE: safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::ConnectTimeout, "POST"),
+                ErrorKind::Connect,
+                true,
+                "nothing reached PVE: safe to retry",
+            ),
+            (
+                AuthError::NotLoggedIn.into(),
+                ErrorKind::AuthExpired,
+                true,
+                "nothing reached PVE: safe to retry",
+            ),
+            // Reads, whatever happened.
+            (
+                api("GET", 500, "internal error"),
+                ErrorKind::Other,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                api("GET", 502, "Bad Gateway"),
+                ErrorKind::ProxyTimeout,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::Timeout, "GET"),
+                ErrorKind::Timeout,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::Io, "GET"),
+                ErrorKind::Disconnected,
+                true,
+                "a read: safe to retry",
+            ),
+            // Refused before acting.
+            (
+                api("PUT", 500, lock),
+                ErrorKind::Locked,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                api("POST", 500, "cluster not ready - no quorum?"),
+                ErrorKind::NoQuorum,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                api("POST", 400, "Parameter verification failed."),
+                ErrorKind::Validation,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                api("POST", 595, "No route to host"),
+                ErrorKind::NodeOffline,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                api("POST", 403, "Permission check failed"),
+                ErrorKind::PermissionDenied,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                api(
+                    "POST",
+                    500,
+                    "unable to create VM 102 - VM 102 already exists on node 'pve1'",
+                ),
+                ErrorKind::AlreadyExists,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            (
+                AuthError::Rejected {
+                    user: "root@pam".into(),
+                    message: "authentication failure".into(),
+                }
+                .into(),
                 ErrorKind::AuthFailed,
                 true,
                 "PVE refused before acting: safe to retry",
             ),
-            (task(lock), ErrorKind::Locked, true, "PVE refused before acting: safe to retry"),
-            // Writes whose fate is unknown.
-            (transport(TransportErrorKind::Timeout, "POST"), ErrorKind::Timeout, false, "the write may have been carried out: not safe to retry blindly"),
-            (transport(TransportErrorKind::Io, "POST"), ErrorKind::Disconnected, false, "the write may have been carried out: not safe to retry blindly"),
-            (api("POST", 596, "Connection timed out"), ErrorKind::ProxyTimeout, false, "the write may have been carried out: not safe to retry blindly"),
-            (api("DELETE", 500, "internal error"), ErrorKind::Other, false, "the write may have been carried out: not safe to retry blindly"),
             (
-                Error::Decode(Box::new(DecodeError { message: "x".into(), path: "data".into(), body: "{}".into() })),
+                task(lock),
+                ErrorKind::Locked,
+                true,
+                "PVE refused before acting: safe to retry",
+            ),
+            // Writes whose fate is unknown.
+            (
+                transport(TransportErrorKind::Timeout, "POST"),
+                ErrorKind::Timeout,
+                false,
+                "the write may have been carried out: not safe to retry blindly",
+            ),
+            (
+                transport(TransportErrorKind::Io, "POST"),
+                ErrorKind::Disconnected,
+                false,
+                "the write may have been carried out: not safe to retry blindly",
+            ),
+            (
+                api("POST", 596, "Connection timed out"),
+                ErrorKind::ProxyTimeout,
+                false,
+                "the write may have been carried out: not safe to retry blindly",
+            ),
+            (
+                api("DELETE", 500, "internal error"),
+                ErrorKind::Other,
+                false,
+                "the write may have been carried out: not safe to retry blindly",
+            ),
+            (
+                Error::Decode(Box::new(DecodeError {
+                    message: "x".into(),
+                    path: "data".into(),
+                    body: "{}".into(),
+                })),
                 ErrorKind::Decode,
                 false,
                 "PVE carried out the write: not safe to retry",
             ),
-            (task("VM quit/powerdown failed - got timeout"), ErrorKind::Timeout, false, "the task may have changed things before it failed: not safe to retry blindly"),
-            (task("command 'qm' failed: exit code 1"), ErrorKind::TaskFailed, false, "the task may have changed things before it failed: not safe to retry blindly"),
             (
-                Error::TaskTimeout { upid: Box::new(Upid::parse(UPID).unwrap()), waited: Duration::from_secs(1) },
+                task("VM quit/powerdown failed - got timeout"),
+                ErrorKind::Timeout,
+                false,
+                "the task may have changed things before it failed: not safe to retry blindly",
+            ),
+            (
+                task("command 'qm' failed: exit code 1"),
+                ErrorKind::TaskFailed,
+                false,
+                "the task may have changed things before it failed: not safe to retry blindly",
+            ),
+            (
+                Error::TaskTimeout {
+                    upid: Box::new(Upid::parse(UPID).unwrap()),
+                    waited: Duration::from_secs(1),
+                },
                 ErrorKind::Timeout,
                 false,
                 "the task goes on: wait for it again rather than repeat the request",
@@ -204,6 +334,9 @@ mod tests {
         }));
         assert!(unsupported.is_retry_safe());
         assert_eq!(unsupported.kind(), ErrorKind::Unsupported);
-        assert!(unsupported.to_string().ends_with("Nothing was sent."), "{unsupported}");
+        assert!(
+            unsupported.to_string().ends_with("Nothing was sent."),
+            "{unsupported}"
+        );
     }
 }

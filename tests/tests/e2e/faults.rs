@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use proxmoxia::{AuthError, Client, Error, ErrorKind, TaskOutcome, TransportErrorKind, Upid, UploadContent};
+use proxmoxia::{
+    AuthError, Client, Error, ErrorKind, TaskOutcome, TransportErrorKind, Upid, UploadContent,
+};
 use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, api_error, peer_tests};
 use serde_json::{Value, json};
 
@@ -641,7 +643,10 @@ async fn a_running_task_is_visible_before_wait_returns(kind: PeerKind) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(!wait.is_finished(), "wait returned before the lock was released");
+    assert!(
+        !wait.is_finished(),
+        "wait returned before the lock was released"
+    );
     pve.release_config_lock(101).await;
     assert_eq!(wait.await.unwrap().unwrap(), TaskOutcome::Ok);
     let status = task.status().await.unwrap();
@@ -674,7 +679,9 @@ async fn waiting_longer_than_the_timeout_is_task_timeout(kind: PeerKind) {
             assert!(waited >= limit, "waited {waited:?}");
             assert_eq!(
                 shown,
-                format!("task {upid} still running after {waited:?} (the task goes on: wait for it again rather than repeat the request)")
+                format!(
+                    "task {upid} still running after {waited:?} (the task goes on: wait for it again rather than repeat the request)"
+                )
             );
         }
         other => panic!("expected TaskTimeout, got {other:?}"),

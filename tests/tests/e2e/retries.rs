@@ -143,7 +143,11 @@ async fn writes_without_quorum_are_no_quorum_and_safe(kind: PeerKind) {
     let err = put_description(&client, "no quorum").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NoQuorum, "{err}");
     assert!(err.is_retry_safe(), "{err}");
-    assert!(err.to_string().ends_with("(PVE refused before acting: safe to retry)"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("(PVE refused before acting: safe to retry)"),
+        "{err}"
+    );
 }
 
 async fn start(client: &Client, vmid: u32) -> Result<Upid> {
@@ -214,7 +218,10 @@ async fn scripted_lock_and_quorum_refusals_are_retried_exactly(kind: PeerKind) {
         .await;
     let upid = start(&client, 101).await.unwrap();
     assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
-    assert_eq!(seen(&pve, "POST", "/nodes/pve1/qemu/101/status/start").await, 3);
+    assert_eq!(
+        seen(&pve, "POST", "/nodes/pve1/qemu/101/status/start").await,
+        3
+    );
     let retried = retries(&log);
     assert_eq!(retried.len(), 5);
     assert!(retried[3].contains("kind=no-quorum"), "{}", retried[3]);
@@ -242,7 +249,10 @@ async fn a_dropped_post_is_not_retried(kind: PeerKind) {
     assert_eq!(retries(&log), Vec::<String>::new());
     assert_eq!(log.lines_with("request failed").len(), 1, "{}", log.text());
     if kind.is_mock() {
-        assert_eq!(seen(&pve, "POST", "/nodes/pve1/qemu/101/status/start").await, 1);
+        assert_eq!(
+            seen(&pve, "POST", "/nodes/pve1/qemu/101/status/start").await,
+            1
+        );
     }
     // The client is fine afterwards.
     assert_eq!(description(&client).await, Value::Null);

@@ -51,7 +51,10 @@ async fn fail_next_answers_one_request_with_pves_error_envelope() {
         e.body,
         json!({"data": null, "message": "got timeout\n"}).to_string()
     );
-    assert!(Error::Api(e).is_retry_safe(), "a read, whatever PVE answered");
+    assert!(
+        Error::Api(e).is_retry_safe(),
+        "a read, whatever PVE answered"
+    );
     // Only the next one.
     assert_eq!(client.version().get().await.unwrap().version, "9.2.0");
 

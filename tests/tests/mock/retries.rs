@@ -80,7 +80,10 @@ async fn concurrent_creators_each_get_their_own_free_id() {
         assert_eq!(pve.guest(vmid).unwrap().config["name"], name);
     }
     // The lowest free ids, each once.
-    let expected: BTreeSet<u32> = (100..).filter(|id| !before.contains(id)).take(CREATORS).collect();
+    let expected: BTreeSet<u32> = (100..)
+        .filter(|id| !before.contains(id))
+        .take(CREATORS)
+        .collect();
     assert_eq!(taken, expected);
     // One nextid per attempt, one create per attempt; the first round clashed.
     let creates = count(&pve, "POST", "/nodes/pve1/qemu");
@@ -126,7 +129,11 @@ async fn a_cancelled_ticket_renewal_leaves_the_client_usable() {
     client.login("root@pam", "secret").await.unwrap();
     let ticket = client.session().unwrap();
     // The renewal hangs at the fake; the request waiting for it is cancelled.
-    pve.fail_next("POST", "/access/ticket", Fault::Delay(Duration::from_secs(3600)));
+    pve.fail_next(
+        "POST",
+        "/access/ticket",
+        Fault::Delay(Duration::from_secs(3600)),
+    );
     let reader = client.clone();
     let read = tokio::spawn(async move { reader.version().get().await });
     until_seen(&pve, "POST", "/access/ticket", 2).await;

@@ -748,7 +748,10 @@ async fn unreachable_node_is_a_595_with_no_route_to_host() {
 
     assert_eq!(get.status(), Some(595));
     assert!(get.is_retry_safe(), "a GET that got 595 may be repeated");
-    assert!(post.is_retry_safe(), "a POST that got 595 never reached the node");
+    assert!(
+        post.is_retry_safe(),
+        "a POST that got 595 never reached the node"
+    );
     let e = api_error(get);
     assert_eq!(e.reason, "No route to host");
     assert_eq!(e.message, "No route to host");
