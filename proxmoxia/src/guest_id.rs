@@ -23,7 +23,7 @@ impl Client {
     ///     .next_free_id()
     ///     .attempts(5)
     ///     .create(|vmid| async move {
-    ///         let task = client.nodes("pve1").post_qemu(vmid).name("web-3").task().await?;
+    ///         let task = client.nodes("pve1").post_qemu(vmid.into()).name("web-3").task().await?;
     ///         task.wait().await
     ///     })
     ///     .await?;
