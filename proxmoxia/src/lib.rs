@@ -106,7 +106,10 @@ pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};
 pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
-pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus};
+pub use task::{
+    DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle, TaskLogLine,
+    TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
+};
 pub use tls::Fingerprint;
 pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};

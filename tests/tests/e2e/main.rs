@@ -3,5 +3,6 @@
 mod faults;
 mod raw;
 mod retries;
+mod tasks;
 mod tls;
 mod typed;
