@@ -137,7 +137,6 @@ fn of_message(message: &str) -> Option<ErrorKind> {
     } else if has("can't lock file")
         || has("got lock request timeout")
         || has("can't acquire lock")
-        || has("cfs-lock")
         || has(" is locked (")
         || m.starts_with("vm is locked")
         || m.starts_with("ct is locked")
@@ -193,6 +192,13 @@ mod tests {
             500,
             "cfs-lock 'file-replication_cfg' error: got lock request timeout",
             Locked,
+            "pve-cluster src/PVE/Cluster.pm cfs_lock",
+        ),
+        // The lock was not the trouble: the cluster file system is down.
+        (
+            500,
+            "cfs-lock 'file-user_cfg' error: pve cluster filesystem not online.",
+            Other,
             "pve-cluster src/PVE/Cluster.pm cfs_lock",
         ),
         (
