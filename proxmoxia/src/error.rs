@@ -6,21 +6,26 @@ use std::time::Duration;
 
 use crate::upid::{InvalidUpid, Upid};
 
+mod kind;
+mod retry;
+
+pub use kind::ErrorKind;
+
 /// Everything that can go wrong talking to PVE.
 ///
 /// Variants carry enough to act on: the HTTP status and PVE's per-parameter messages, whether
 /// a retry is safe, the raw body that failed to decode. Nothing here ever holds a secret.
-#[derive(Debug, thiserror::Error)]
+/// [`kind`](Error::kind) says what the failure means whatever the variant, and the message
+/// ([`Display`](std::fmt::Display)) ends by saying, in words, whether repeating the request
+/// is safe ([`is_retry_safe`](Error::is_retry_safe)).
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// PVE answered with an HTTP error status.
-    #[error(transparent)]
     Api(Box<ApiError>),
     /// Logging in failed, or the client has no usable credentials.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
+    Auth(AuthError),
     /// The TLS handshake failed: certificate not trusted, fingerprint mismatch, ...
-    #[error("TLS error talking to {url}: {message}")]
     Tls {
         /// The URL being requested.
         url: String,
@@ -28,19 +33,14 @@ pub enum Error {
         message: String,
     },
     /// The request did not get an answer: connection refused or reset, DNS, timeout.
-    #[error(transparent)]
     Transport(Box<TransportError>),
     /// The answer arrived but is not what was expected.
-    #[error(transparent)]
     Decode(Box<DecodeError>),
     /// A parameter broke a rule of the schema; nothing was sent.
-    #[error(transparent)]
     Validation(Box<ValidationError>),
     /// A PVE task ended with an error.
-    #[error(transparent)]
     Task(Box<TaskFailed>),
     /// Waiting for a task took longer than allowed. The task may still be running.
-    #[error("task {upid} still running after {waited:?}")]
     TaskTimeout {
         /// The task waited for.
         upid: Box<Upid>,
@@ -49,10 +49,8 @@ pub enum Error {
     },
     /// The call uses a method, parameter, value or key that the cluster's PVE version lacks;
     /// nothing was sent. See [`Unsupported`].
-    #[error(transparent)]
     Unsupported(Box<Unsupported>),
     /// The client was configured with something unusable (bad URL, CA file, fingerprint, ...).
-    #[error("invalid client configuration: {0}")]
     Config(String),
     /// Reading or writing a local file or stream failed: an upload's source, a download's
     /// target.
@@ -71,13 +69,52 @@ pub enum Error {
     Blocking(String),
     /// Parameters could not be turned into a request (e.g. a nested object where PVE wants a
     /// scalar).
-    #[error("cannot encode parameter {name}: {reason}")]
     Encode {
         /// The parameter (empty when the whole value is at fault).
         name: String,
         /// Why it cannot be sent.
         reason: String,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => write!(f, "{e}")?,
+            Error::Auth(e) => write!(f, "{e}")?,
+            Error::Tls { url, message } => write!(f, "TLS error talking to {url}: {message}")?,
+            Error::Transport(e) => write!(f, "{e}")?,
+            Error::Decode(e) => write!(f, "{e}")?,
+            Error::Validation(e) => write!(f, "{e}")?,
+            Error::Task(e) => write!(f, "{e}")?,
+            Error::TaskTimeout { upid, waited } => {
+                write!(f, "task {upid} still running after {waited:?}")?
+            }
+            // Its message already says that nothing was sent.
+            Error::Unsupported(e) => return write!(f, "{e}"),
+            Error::Config(message) => write!(f, "invalid client configuration: {message}")?,
+            Error::Encode { name, reason } => {
+                write!(f, "cannot encode parameter {name}: {reason}")?
+            }
+        }
+        write!(f, " ({})", retry::advice(self))
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        // The wrapped errors' own causes: their text is this error's text already.
+        match self {
+            Error::Transport(e) => std::error::Error::source(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Error {
+        Error::Auth(e)
+    }
 }
 
 impl Error {
@@ -97,15 +134,51 @@ impl Error {
         }
     }
 
-    /// True when repeating the same request cannot do harm: nothing reached PVE, or the
-    /// request was a read.
-    pub fn is_retry_safe(&self) -> bool {
+    /// What the failure means, whatever the variant: PVE's answers are classified from their
+    /// HTTP status and PVE's own wording (a 500 "can't lock file ... got timeout" is
+    /// [`ErrorKind::Locked`]), a failed task from its exit status the same way.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Transport(t) => t.retry_safe,
-            Error::Tls { .. } => false,
-            Error::Api(e) => matches!(e.status, 502..=504 | 595..=596) && e.method == "GET",
-            _ => false,
+            Error::Api(e) => e.kind(),
+            Error::Auth(AuthError::Rejected { .. } | AuthError::TfaRequired { .. }) => {
+                ErrorKind::AuthFailed
+            }
+            Error::Auth(AuthError::BadAnswer(_)) => ErrorKind::Decode,
+            Error::Auth(_) => ErrorKind::AuthExpired,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::Transport(t) => match t.kind {
+                TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => {
+                    ErrorKind::Connect
+                }
+                TransportErrorKind::Timeout => ErrorKind::Timeout,
+                TransportErrorKind::Io => ErrorKind::Disconnected,
+            },
+            Error::Decode(_) => ErrorKind::Decode,
+            Error::Validation(_) | Error::Encode { .. } => ErrorKind::Validation,
+            Error::Task(t) => t.kind(),
+            Error::TaskTimeout { .. } => ErrorKind::Timeout,
+            Error::Unsupported(_) => ErrorKind::Unsupported,
+            Error::Config(_) => ErrorKind::Other,
         }
+    }
+
+    /// True when sending the same request again cannot do harm. The rule, for every variant:
+    ///
+    /// * **safe** when nothing reached PVE (validation, encoding, configuration, unsupported,
+    ///   TLS, connection failures, a request refused for its credentials);
+    /// * **safe** when the request was a read (`GET`, `HEAD`), whatever happened;
+    /// * **safe** when PVE refused before acting: a 4xx, 501 or 595 answer, or a 500 that
+    ///   names a held lock, lost quorum, a missing or existing object (kinds
+    ///   [`Locked`](ErrorKind::Locked), [`NoQuorum`](ErrorKind::NoQuorum), ...); a task that
+    ///   failed on its lock or quorum did not change anything either;
+    /// * **unsafe** for a write whose fate is unknown: timed out or dropped after it was
+    ///   sent, a proxy that gave up (596, 502-504), any other 500 (PVE may have done part
+    ///   of it), an answer that could not be decoded (PVE did it), any other failed task,
+    ///   and waiting for a task that is still running.
+    ///
+    /// The message of the error says which, in words.
+    pub fn is_retry_safe(&self) -> bool {
+        retry::safety(self).is_safe()
     }
 
     pub(crate) fn decode(
@@ -166,15 +239,12 @@ impl ApiError {
     /// and a message such as `Configuration file 'nodes/pve1/qemu-server/100.conf' does not
     /// exist`; this recognises the common forms so callers need not parse messages.
     pub fn is_not_found(&self) -> bool {
-        if self.status == 404 {
-            return true;
-        }
-        let m = self.message.to_ascii_lowercase();
-        self.status == 500
-            && (m.contains("does not exist")
-                || m.contains("no such")
-                || m.contains("not found")
-                || m.contains("unable to find"))
+        self.kind() == ErrorKind::NotFound
+    }
+
+    /// What the answer means, from its status and PVE's wording (see [`Error::kind`]).
+    pub fn kind(&self) -> ErrorKind {
+        kind::of_answer(self.status, &self.message)
     }
 }
 
@@ -237,7 +307,7 @@ pub enum AuthError {
 
 /// A request that did not get an answer.
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} on {method} {url}: {message}{}", if *retry_safe { " (safe to retry)" } else { "" })]
+#[error("{kind} on {method} {url}: {message}")]
 #[non_exhaustive]
 pub struct TransportError {
     /// What failed.
@@ -248,7 +318,8 @@ pub struct TransportError {
     pub url: String,
     /// The underlying error, flattened to text.
     pub message: String,
-    /// True when the request certainly did not reach PVE, or is a read.
+    /// True when the request certainly did not reach PVE, or is a read (see
+    /// [`Error::is_retry_safe`]).
     pub retry_safe: bool,
     #[source]
     pub(crate) source: Option<reqwest::Error>,
@@ -314,6 +385,14 @@ pub struct TaskFailed {
     pub upid: Upid,
     /// PVE's exit status (the text after `TASK ERROR:` in the log).
     pub exitstatus: String,
+}
+
+impl TaskFailed {
+    /// What the failure means, from PVE's exit status (`can't lock file ... got timeout` is
+    /// [`ErrorKind::Locked`]); [`ErrorKind::TaskFailed`] when the wording names no kind.
+    pub fn kind(&self) -> ErrorKind {
+        kind::of_exit_status(&self.exitstatus)
+    }
 }
 
 impl From<InvalidUpid> for Error {

@@ -82,11 +82,13 @@ mod decode;
 mod download;
 mod encode;
 mod error;
+mod guest_id;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(test)]
 mod module_graph_tests;
 mod raw;
+mod retry;
 mod secret;
 mod task;
 mod tls;
@@ -101,10 +103,12 @@ pub use client::{Client, ClientBuilder, DEFAULT_PORT};
 pub use download::{Download, DownloadStream, TransferProgress};
 pub use encode::{Form, encode_segment};
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,
+    ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
     TransportErrorKind, Unsupported, ValidationError,
 };
+pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};
+pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
 pub use task::{
     DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle, TaskLogLine,

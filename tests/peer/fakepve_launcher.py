@@ -82,6 +82,18 @@ def live_tasks(pve):
     pve.live_start, pve.live_append, pve.live_finish = live_start, live_append, live_finish
 
 
+def timed_locks(pve):
+    """release_config_lock_after(vmid, secs): release the lock of hold_config_lock() after secs
+    PVE seconds, on the fake's own clock (a FakePve method, so that `call` reaches it)."""
+    def release_config_lock_after(vmid, secs):
+        async def later():
+            await pve.pause(secs)
+            pve.release_config_lock(vmid)
+        asyncio.ensure_future(later())
+
+    pve.release_config_lock_after = release_config_lock_after
+
+
 def apply(pve, scenario, info):
     if scenario == 'api-token':
         secret = str(uuid.uuid4())
@@ -144,6 +156,7 @@ async def main():
     pve.time_scale = args.time_scale
     seed(pve)
     live_tasks(pve)
+    timed_locks(pve)
     info = {'user': USER, 'password': PASSWORD, 'scenarios': args.scenario}
     for scenario in args.scenario:
         apply(pve, scenario, info)

@@ -4,6 +4,7 @@
 
 pub mod certs;
 pub mod fakepve;
+pub mod log_capture;
 pub mod peer;
 pub mod roundtrip;
 pub mod seed;

@@ -321,6 +321,20 @@ impl Peer {
         }
     }
 
+    /// Releases the lock of [`hold_config_lock`](Peer::hold_config_lock) `after` this long
+    /// (real time), on the peer's own timer: the client meanwhile runs into it.
+    pub async fn release_config_lock_after(&self, vmid: u32, after: Duration) {
+        match &self.inner {
+            Inner::FakePve(pve) => {
+                let secs = self.pve_seconds(after);
+                pve.call("release_config_lock_after", json!([vmid, secs]))
+                    .await;
+            }
+            // Holding a held lock again changes only its end.
+            Inner::Mock(pve, _) => pve.hold_config_lock(vmid, Some(after)),
+        }
+    }
+
     /// How long (real time) tasks and config writes wait for a held config lock. Without
     /// this, neither fake waits (fakepve at time scale 0; the mock's default).
     pub async fn set_lock_wait(&self, wait: Duration) {
@@ -378,6 +392,28 @@ impl Peer {
                 Fault::Page(status, page.to_owned()),
                 times,
             ),
+        }
+    }
+
+    /// Requests of `method` to `template` are dropped (the connection closed without an
+    /// answer) until [`stop_dropping`](Peer::stop_dropping). fakepve drops every request
+    /// meanwhile, whatever its method and path, and does not record them.
+    pub async fn drop_requests(&self, method: &str, template: &str) {
+        match &self.inner {
+            Inner::FakePve(pve) => {
+                pve.call("flaky_network", json!([1.0])).await;
+            }
+            Inner::Mock(pve, _) => pve.fail_always(method, template, Fault::Drop),
+        }
+    }
+
+    /// Ends [`drop_requests`](Peer::drop_requests) (and every scripted fault of the mock).
+    pub async fn stop_dropping(&self) {
+        match &self.inner {
+            Inner::FakePve(pve) => {
+                pve.call("flaky_network", json!([0.0])).await;
+            }
+            Inner::Mock(pve, _) => pve.clear_faults(),
         }
     }
 

@@ -9,6 +9,7 @@ use super::{Client, Inner};
 use crate::auth::ApiToken;
 use crate::client::session::AuthManager;
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::tls::{self, Fingerprint, TlsOptions};
 use crate::version::PveVersion;
 
@@ -37,6 +38,7 @@ pub struct ClientBuilder {
     renew_after: Duration,
     pve_version: Option<PveVersion>,
     version_guard: bool,
+    retry: Option<RetryPolicy>,
     // The first configuration error, reported by build() so the chain stays infallible.
     error: Option<Error>,
 }
@@ -57,6 +59,7 @@ impl ClientBuilder {
             renew_after: Duration::from_secs(60 * 60),
             pve_version: None,
             version_guard: true,
+            retry: None,
             error: None,
         }
     }
@@ -173,6 +176,17 @@ impl ClientBuilder {
         self
     }
 
+    // ------------------------------------------------------------------------ retries
+
+    /// Sends failed requests again as `policy` says: transient, retry-safe failures (a held
+    /// lock, lost quorum, an offline node, a timed-out read, ...) with backoff, within a
+    /// deadline. Default: no retries. A write whose fate is unknown is never repeated; see
+    /// [`RetryPolicy`].
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = Some(policy);
+        self
+    }
+
     /// The client, or the first configuration error.
     pub fn build(self) -> Result<Client> {
         if let Some(err) = self.error {
@@ -200,6 +214,7 @@ impl ClientBuilder {
                     None => tokio::sync::OnceCell::new(),
                 },
                 version_guard: self.version_guard,
+                retry: self.retry,
             }),
         })
     }

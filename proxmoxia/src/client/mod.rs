@@ -16,6 +16,7 @@ pub use builder::{ClientBuilder, DEFAULT_PORT};
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::version::PveVersion;
 use session::{AuthManager, AuthState, RequestAuth};
@@ -25,6 +26,30 @@ pub(crate) use transport::{Body, map_reqwest_error};
 ///
 /// Cheap to clone (an `Arc` inside) and `Send + Sync`: clones share the connection pool and
 /// the login, so one renewal serves every task.
+///
+/// # Errors and retries
+///
+/// Every failure is an [`Error`]; [`Error::kind`] says what it means (a held lock, lost
+/// quorum, a missing guest, ...) and [`Error::is_retry_safe`] whether sending the request
+/// again can do harm. With [`ClientBuilder::retry`] the client repeats transient, retry-safe
+/// failures itself; it never repeats a write whose fate is unknown.
+///
+/// # Cancellation
+///
+/// Every request future may be dropped at any point (a `tokio::time::timeout`, a
+/// `select!`, an aborted task); the client stays usable and consistent:
+///
+/// * Dropped before the request was sent, nothing reaches PVE. Dropped after, the
+///   connection is closed and PVE is not told: **PVE carries the request out anyway** (a
+///   write happens, a task starts), exactly as after a timeout. Treat a cancelled write like
+///   one whose fate is unknown and look before repeating it.
+/// * The connection of a cancelled request is not reused; other requests and clones are not
+///   affected, and the next request opens a new connection if needed.
+/// * A cancelled login, ticket renewal or re-login leaves the previous credentials in place
+///   (a new ticket is stored only once it has fully arrived), and frees the renewal lock, so
+///   the next request renews or logs in again as usual.
+/// * A cancelled retry ([`RetryPolicy`]) sends nothing more; a cancelled
+///   [`TaskHandle::wait`](crate::TaskHandle::wait) leaves the task running.
 ///
 /// ```no_run
 /// # async fn demo() -> proxmoxia::Result<()> {
@@ -50,6 +75,8 @@ struct Inner {
     pve_version: tokio::sync::OnceCell<PveVersion>,
     /// Typed calls refuse what that version lacks.
     version_guard: bool,
+    /// Opt-in retries of failed requests.
+    retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -213,7 +240,8 @@ impl Client {
 
     /// Like [`send`](Client::send) with a body beyond the form (an upload stream) and its own
     /// timeout. `body` makes the body afresh for each attempt, since a stream cannot be
-    /// replayed after a 401.
+    /// replayed after a 401 or a retry. Failed attempts are repeated as the client's
+    /// [`RetryPolicy`] says.
     pub(crate) async fn send_with<F, Fut>(
         &self,
         method: Method,
@@ -226,11 +254,32 @@ impl Client {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Body>>,
     {
+        let policy = self.inner.retry.as_ref();
+        crate::retry::run(policy, method.as_str(), path, || {
+            self.send_once(&method, path, &form, timeout, &body)
+        })
+        .await
+    }
+
+    /// One attempt of [`send_with`](Client::send_with): renews the ticket when due, and logs
+    /// in again once on an expired ticket.
+    async fn send_once<F, Fut>(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        timeout: Option<Duration>,
+        body: &F,
+    ) -> Result<bytes::Bytes>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Body>>,
+    {
         self.renew_if_due().await?;
         let auth = self.inner.auth.request_auth();
         let first = self
             .inner
-            .transport(&method, path, &form, body().await?, &auth, timeout)
+            .transport(method, path, form, body().await?, &auth, timeout)
             .await;
         match first {
             Err(Error::Api(e)) if e.status == 401 => {
@@ -242,7 +291,7 @@ impl Client {
                 let auth = self.inner.auth.request_auth();
                 match self
                     .inner
-                    .transport(&method, path, &form, body().await?, &auth, timeout)
+                    .transport(method, path, form, body().await?, &auth, timeout)
                     .await
                 {
                     Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {

@@ -3,6 +3,7 @@
 mod blocking;
 mod faults;
 mod raw;
+mod retries;
 mod tasks;
 mod tls;
 mod typed;

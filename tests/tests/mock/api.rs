@@ -1648,6 +1648,10 @@ async fn uploads_are_refused_where_pve_refuses_them() {
 async fn a_task_runs_for_the_set_duration_and_its_effect_shows_only_after() {
     let (pve, client) = fake_with_root().await;
     pve.set_task_duration(Duration::from_millis(300));
+    // VM 101's config lock is held until released below, so the task is still running when
+    // looked at, however slow the machine (due or not, it waits for the lock).
+    pve.set_lock_wait(Duration::from_secs(3600));
+    pve.hold_config_lock(101, None);
     let vm = client.nodes("pve1").qemu(101);
     let started = Instant::now();
     let task = vm.status().start().post().task().await.unwrap();
@@ -1672,6 +1676,7 @@ async fn a_task_runs_for_the_set_duration_and_its_effect_shows_only_after() {
     assert_eq!(typed.status.as_str(), "running");
     assert_eq!(pve.tasks()[0].exitstatus, None);
 
+    pve.release_config_lock(101);
     wait_ok(&task).await;
     assert!(started.elapsed() >= Duration::from_millis(300));
     let status = task.status().await.unwrap();

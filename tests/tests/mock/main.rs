@@ -6,3 +6,4 @@ mod auth;
 mod blocking;
 mod faults;
 mod transfers;
+mod retries;
