@@ -141,8 +141,14 @@ pub fn raw_params() -> RawParams {
         cores: 2,
         cpulimit: 1.5,
         name: "web-01".to_owned(),
-        net0: format!("virtio={},bridge={},firewall=1", "BC:24:11:00:00:01", "vmbr0"),
-        net1: format!("virtio={},bridge={},tag={}", "BC:24:11:00:00:02", "vmbr1", 20),
+        net0: format!(
+            "virtio={},bridge={},firewall=1",
+            "BC:24:11:00:00:01", "vmbr0"
+        ),
+        net1: format!(
+            "virtio={},bridge={},tag={}",
+            "BC:24:11:00:00:02", "vmbr1", 20
+        ),
         onboot: true,
         sockets: 1,
     }
@@ -308,7 +314,14 @@ impl Clients {
                 black_box(self.pve.version().get().await.map_err(e)?);
             }
             (Variant::Raw, Call::Version) => {
-                black_box(self.pve.raw("/version").get(()).decode::<Version>().await.map_err(e)?);
+                black_box(
+                    self.pve
+                        .raw("/version")
+                        .get(())
+                        .decode::<Version>()
+                        .await
+                        .map_err(e)?,
+                );
             }
             (Variant::Floor, Call::Status) => {
                 black_box(
@@ -346,7 +359,10 @@ impl Clients {
                 );
             }
             (Variant::Floor, Call::Resources) => {
-                black_box(self.floor_get::<Vec<derive::Item>>("/cluster/resources").await?);
+                black_box(
+                    self.floor_get::<Vec<derive::Item>>("/cluster/resources")
+                        .await?,
+                );
             }
             (Variant::Typed, Call::Resources) => {
                 black_box(self.pve.cluster().resources().get().await.map_err(e)?);
@@ -384,7 +400,9 @@ impl Clients {
             .map_err(e)?;
         let upid = self.floor_post().await?;
         let typed_upid = config_request(&self.pve).await.map_err(e)?;
-        let resources = self.floor_get::<Vec<derive::Item>>("/cluster/resources").await?;
+        let resources = self
+            .floor_get::<Vec<derive::Item>>("/cluster/resources")
+            .await?;
         let typed_resources = self.pve.cluster().resources().get().await.map_err(e)?;
         let same = floor.version == typed.version
             && status.maxmem == typed_status.maxmem

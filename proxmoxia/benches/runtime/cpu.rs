@@ -8,7 +8,8 @@ use std::time::Duration;
 /// The CPU time all threads of this process have used so far.
 pub fn used() -> Result<Duration, String> {
     let mut ns: u64 = 0;
-    let tasks = std::fs::read_dir("/proc/self/task").map_err(|e| format!("/proc/self/task: {e}"))?;
+    let tasks =
+        std::fs::read_dir("/proc/self/task").map_err(|e| format!("/proc/self/task: {e}"))?;
     for task in tasks {
         let task = task.map_err(|e| e.to_string())?;
         // A thread may end between the listing and the read: it is then not counted.

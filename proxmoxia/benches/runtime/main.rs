@@ -6,7 +6,8 @@
 //! the same parameters, and the first validation in a fresh process. The peer's ceiling is
 //! shown beside: a bare hyper client (no decode) with 64 in flight against it.
 //!
-//! `cargo bench -p proxmoxia --bench runtime` (rounds: `PROXMOXIA_BENCH_ROUNDS`, default 30).
+//! `cargo bench -p proxmoxia --bench runtime` (rounds: `PROXMOXIA_BENCH_ROUNDS`, default 30;
+//! `PROXMOXIA_BENCH_ONLY=offline` measures only validation and encoding, for a profiler).
 //! Run without `--bench` (`cargo test --benches`) it makes each call once and checks only.
 //!
 //! Rounds are interleaved: every round runs each variant once, in an order turned every
@@ -73,8 +74,20 @@ fn main() -> Outcome<()> {
         Ok(text) => text.parse().map_err(|_| format!("bad rounds {text:?}"))?,
         Err(_) => 30,
     };
-    let network = runtime.block_on(measure(&clients, &peer, rounds))?;
     let local = offline(&clients, rounds)?;
+    if std::env::var("PROXMOXIA_BENCH_ONLY").is_ok_and(|only| only == "offline") {
+        // For profiling the validation and encoding alone.
+        let us = |v: &Vec<f64>| median(v.clone()) * 1e6;
+        println!(
+            "validation {:.2} us, encode {:.2} us, raw form {:.2} us, to_form {:.2} us",
+            us(&local.validate),
+            us(&local.encode),
+            us(&local.raw_form),
+            us(&local.to_form)
+        );
+        return Ok(());
+    }
+    let network = runtime.block_on(measure(&clients, &peer, rounds))?;
     let first = first_validation(&peer.ca_pem)?;
     report(rounds, &network, &local, &first);
     Ok(())
@@ -193,7 +206,9 @@ fn offline(clients: &Clients, rounds: usize) -> Outcome<Local> {
         let validate = per(start);
         let start = Instant::now();
         for _ in 0..VALIDATIONS {
-            black_box(proxmoxia::typed::Encode::encode(black_box(request.params())));
+            black_box(proxmoxia::typed::Encode::encode(black_box(
+                request.params(),
+            )));
         }
         let encode = per(start);
         let start = Instant::now();
@@ -273,7 +288,12 @@ fn report(rounds: usize, network: &[Round], local: &Local, first: &[f64]) {
         let ok = if higher { r >= goal } else { r <= goal };
         if ok { "ok" } else { "MISSED" }
     };
-    let row = |label: &str, unit: &str, scale: f64, of: &dyn Fn(&Round, usize) -> f64, goal: f64, higher: bool| {
+    let row = |label: &str,
+               unit: &str,
+               scale: f64,
+               of: &dyn Fn(&Round, usize) -> f64,
+               goal: f64,
+               higher: bool| {
         let med = |v: usize| median(network.iter().map(|r| of(r, v) * scale).collect());
         let ratio = |v: usize| median(network.iter().map(|r| of(r, v) / of(r, 0)).collect());
         let (typed, raw) = (ratio(1), ratio(2));
@@ -296,12 +316,30 @@ fn report(rounds: usize, network: &[Round], local: &Local, first: &[f64]) {
             Call::Config => 1.15,
             Call::Resources => 1.3,
         };
-        let unit = if call == Call::Resources { "ms/call" } else { "us/call" };
+        let unit = if call == Call::Resources {
+            "ms/call"
+        } else {
+            "us/call"
+        };
         let scale = if call == Call::Resources { 1e3 } else { 1e6 };
         row(call.label(), unit, scale, &|r, v| r.seq[c][v], goal, false);
     }
-    row("64 in flight, one client", "calls/s", 1.0, &|r, v| r.rate[v], 0.95, true);
-    row("client CPU per call, 64 in flight", "us", 1e6, &|r, v| r.cpu[v], 1.10, false);
+    row(
+        "64 in flight, one client",
+        "calls/s",
+        1.0,
+        &|r, v| r.rate[v],
+        0.95,
+        true,
+    );
+    row(
+        "client CPU per call, 64 in flight",
+        "us",
+        1e6,
+        &|r, v| r.cpu[v],
+        1.10,
+        false,
+    );
     let ceiling = median(network.iter().map(|r| r.ceiling).collect());
     let floor_rate = median(network.iter().map(|r| r.rate[0]).collect());
     println!(

@@ -50,8 +50,8 @@ fn certificate() -> Result<(String, Vec<u8>, Vec<u8>), String> {
         .distinguished_name
         .push(DnType::CommonName, "Proxmoxia bench CA");
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?)
-        .map_err(err)?;
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(err)?).map_err(err)?;
     let params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).map_err(err)?;
     let key = KeyPair::generate().map_err(err)?;
     let cert = params.signed_by(&key, &ca).map_err(err)?;
@@ -97,7 +97,11 @@ pub fn run(resources: Vec<u8>) -> Result<(), String> {
         // The parent closes our stdin when it ends (or dies): stop then.
         tokio::task::spawn_blocking(|| {
             let mut line = String::new();
-            while std::io::stdin().lock().read_line(&mut line).is_ok_and(|n| n > 0) {}
+            while std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .is_ok_and(|n| n > 0)
+            {}
             std::process::exit(0);
         });
         loop {
@@ -111,8 +115,7 @@ pub fn run(resources: Vec<u8>) -> Result<(), String> {
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                let service =
-                    hyper::service::service_fn(move |req| respond(answers.clone(), req));
+                let service = hyper::service::service_fn(move |req| respond(answers.clone(), req));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(tls), service)
