@@ -180,6 +180,22 @@ fn floor_form() -> String {
 }
 
 pub type ConfigRequest = proxmoxia::api::nodes::node::qemu::vmid::config::post::Request;
+type ConfigEndpoint = proxmoxia::api::nodes::node::qemu::vmid::config::post::Endpoint;
+
+/// What validating the POST does besides encoding: its path and body checks, on parameters
+/// encoded before.
+pub fn checks_only(request: &ConfigRequest, encoded: &serde_json::Value) -> proxmoxia::Result<()> {
+    use proxmoxia::typed::{Endpoint, Validate};
+    proxmoxia::validate::path_params(
+        ConfigEndpoint::PATH,
+        request.api_path(),
+        ConfigEndpoint::PATH_RULES,
+    )?;
+    proxmoxia::validate::params_json(
+        encoded,
+        <<ConfigEndpoint as Endpoint>::Params as Validate>::RULES,
+    )
+}
 
 /// The typed POST: eight parameters, two of them `net` property strings.
 pub fn config_request(client: &proxmoxia::Client) -> ConfigRequest {

@@ -267,7 +267,7 @@ impl<'a> Done<'a> {
     }
 
     fn contains(&self, key: &str) -> bool {
-        self.stack[..self.len].contains(&key) || self.heap.iter().any(|k| *k == key)
+        self.stack[..self.len].contains(&key) || self.heap.contains(&key)
     }
 }
 
@@ -290,12 +290,23 @@ fn print_into<'a>(
         }
         value.push(out);
     };
+    // The alias entries of a format share their `keyAlias` (a NIC's fourteen models all set
+    // `model`): its value is looked up once.
+    let mut alias_value: Option<(&str, Option<Scalar<'a>>)> = None;
     for entry in &format.keys {
         let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
         else {
             continue;
         };
-        if known(key_alias).is_some_and(|v| v.is(&entry.key)) {
+        let value = match alias_value {
+            Some((k, v)) if k == key_alias => v,
+            _ => {
+                let v = known(key_alias);
+                alias_value = Some((key_alias, v));
+                v
+            }
+        };
+        if value.is_some_and(|v| v.is(&entry.key)) {
             if let Some(value) = known(target) {
                 part(out, Some(&entry.key), value);
                 done.push(key_alias);
