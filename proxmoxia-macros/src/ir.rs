@@ -843,13 +843,18 @@ fn build_method(
         let prop_name = props::format_name(&node.path, wire);
         let formats = &ctx.reg.formats;
         let mut site_rule = |format: &crate::json::Map| formats.site_rule(&prop_name, format);
-        let rule = rules::rule(schema, optional, &mut site_rule)?;
+        // A rule the client cannot check as written is a build error, with where it is.
+        let at = |e: String| format!("{} parameter `{wire}`: {e}", node.path);
+        let rule = rules::rule(schema, optional, &mut site_rule).map_err(at)?;
         let by_version = schema
             .by_version()
             .into_iter()
             .map(|(mask, own)| {
                 let own_optional = !is_path && (indexed || own.optional());
-                Ok((mask, rules::rule(&own, own_optional, &mut site_rule)?))
+                Ok((
+                    mask,
+                    rules::rule(&own, own_optional, &mut site_rule).map_err(at)?,
+                ))
             })
             .collect::<Result<Vec<_>, String>>()?;
         let versions = versions_within(schema.versions(), method.versions);

@@ -258,8 +258,9 @@ fn runtime_format(name: &str, format: &Map) -> Result<PropFormatIr, String> {
             default_key = Some(key.clone());
         }
         let rule = rules::rule(&key_schema, key_schema.optional(), &mut |_| {
-            Err(format!("{name}: key `{key}` is a property string itself"))
-        })?;
+            Err("it is a property string itself".into())
+        })
+        .map_err(|e| format!("property string {name}: key `{key}`: {e}"))?;
         keys.push(PropKeyIr::Key {
             key: key.clone(),
             rule,

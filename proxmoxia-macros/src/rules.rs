@@ -278,13 +278,22 @@ fn mask(m: Mask) -> Value {
     Value::Number(m.to_string())
 }
 
-/// A number-valued key (`minimum`, ...) as number text; PVE writes some as strings.
-fn number(schema: &Schema, keys: &[&str]) -> Option<f64> {
-    keys.iter().find_map(|key| match schema.get(key)? {
-        Value::Number(n) => n.parse().ok(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+/// A number-valued key (`minimum`, ...) as a number; PVE writes some as strings. One that is
+/// there but is no number is an error: dropping it would let every value through.
+fn number(schema: &Schema, keys: &[&str]) -> Result<Option<f64>, String> {
+    for key in keys {
+        let read = match schema.get(key) {
+            None => continue,
+            Some(Value::Number(n)) => n.parse::<f64>().ok(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            Some(_) => None,
+        };
+        return match read.filter(|n| n.is_finite()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(format!("`{key}` is not a number the client can check")),
+        };
+    }
+    Ok(None)
 }
 
 fn number_text(n: f64) -> String {
@@ -297,6 +306,11 @@ fn number_text(n: f64) -> String {
 
 /// The rule of `schema` (an array's rule is its items': each item is checked). Property
 /// strings get `prop(format_object)`, the caller's format for this site.
+///
+/// A constraint the client cannot check as written (a minimum that is no number, a type it
+/// does not know) is an error, which the macro reports as a compile error naming the schema
+/// location: a rule is never emitted weaker than the schema says. Patterns are compiled
+/// with the runtime's engine by a test over every emitted rule.
 pub fn rule(
     schema: &Schema,
     optional: bool,
@@ -311,23 +325,28 @@ pub fn rule(
         "integer" => RuleTy::Int,
         "number" => RuleTy::Num,
         "string" => RuleTy::Str,
-        _ => RuleTy::Any,
+        "any" | "object" | "null" | "array" => RuleTy::Any,
+        other => return Err(format!("type `{other}` is not one the client can check")),
     };
     let mut rule = RuleIr::of_type(ty, optional);
     if let Some(values) = schema.enum_values() {
         rule.enum_values = dedup(values);
         rule.enum_versions = schema.enum_versions();
     }
-    rule.minimum = number(&schema, &["minimum", "min"]).map(number_text);
-    rule.maximum = number(&schema, &["maximum", "max"]).map(number_text);
-    let length = |key| {
-        number(&schema, &[key])
-            .filter(|n| *n >= 0.0)
-            .map(|n| n as u64)
+    rule.minimum = number(&schema, &["minimum", "min"])?.map(number_text);
+    rule.maximum = number(&schema, &["maximum", "max"])?.map(number_text);
+    let length = |key| match number(&schema, &[key])? {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 => Ok(Some(n as u64)),
+        Some(_) => Err(format!("`{key}` is not a length")),
+        None => Ok(None),
     };
-    rule.min_length = length("minLength");
-    rule.max_length = length("maxLength");
-    rule.pattern = schema.str("pattern").map(fixups::rust_pattern);
+    rule.min_length = length("minLength")?;
+    rule.max_length = length("maxLength")?;
+    rule.pattern = match schema.get("pattern") {
+        None => None,
+        Some(Value::String(p)) => Some(fixups::rust_pattern(p)),
+        Some(_) => return Err("`pattern` is not a string".into()),
+    };
     rule.format = match schema.format() {
         Some(Format::Object(format)) => RuleFormat::Prop(Box::new(prop(format)?)),
         Some(Format::Named(name)) => match name.strip_suffix("-list") {
@@ -336,7 +355,11 @@ pub fn rule(
         },
         None => RuleFormat::None,
     };
-    rule.requires = schema.str("requires").map(str::to_owned);
+    rule.requires = match schema.get("requires") {
+        None => None,
+        Some(Value::String(r)) => Some(r.clone()),
+        Some(_) => return Err("`requires` is not a parameter name".into()),
+    };
     Ok(rule)
 }
 
@@ -365,6 +388,7 @@ mod tests {
             .unwrap(),
         );
         let r = rule(&schema, true, &mut |_| unreachable!()).unwrap();
+        assert_eq!(r.minimum.as_deref(), Some("16"));
         assert_eq!(
             r.to_json().to_string(),
             r#"{"e":["1","2"],"ev":{"2":4},"max":1500,"min":16,"o":1,"t":"i"}"#
@@ -381,5 +405,40 @@ mod tests {
             r#"{"i":1,"n":"net","r":{"o":1,"t":"s"},"v":6}"#
         );
         assert!(!p.rule.checks_more_than_type());
+    }
+
+    #[test]
+    fn constraints_the_client_cannot_check_are_errors() {
+        for (schema, why) in [
+            (
+                r#"{"type": "integer", "minimum": "lots"}"#,
+                "`minimum` is not a number",
+            ),
+            (
+                r#"{"type": "integer", "maximum": [1]}"#,
+                "`maximum` is not a number",
+            ),
+            (
+                r#"{"type": "string", "maxLength": -1}"#,
+                "`maxLength` is not a length",
+            ),
+            (
+                r#"{"type": "string", "minLength": 1.5}"#,
+                "`minLength` is not a length",
+            ),
+            (
+                r#"{"type": "string", "pattern": 7}"#,
+                "`pattern` is not a string",
+            ),
+            (
+                r#"{"type": "string", "requires": true}"#,
+                "`requires` is not",
+            ),
+            (r#"{"type": "strnig"}"#, "type `strnig`"),
+        ] {
+            let schema = Schema::from_value(&crate::json::parse(schema).unwrap());
+            let err = rule(&schema, true, &mut |_| unreachable!()).unwrap_err();
+            assert!(err.contains(why), "{schema:?}: {err}");
+        }
     }
 }

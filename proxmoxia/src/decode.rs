@@ -142,10 +142,14 @@ fn shown(v: impl fmt::Display) -> String {
 /// `true`, `1`, `"1"`, `"yes"`, `"on"`, `"true"` and their opposites.
 #[doc(hidden)]
 pub fn bool_text(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "yes" | "on" | "true" => Some(true),
-        "0" | "no" | "off" | "false" => Some(false),
-        _ => None,
+    let text = text.trim();
+    let any = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if any(&["1", "yes", "on", "true"]) {
+        Some(true)
+    } else if any(&["0", "no", "off", "false"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 

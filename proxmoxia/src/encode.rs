@@ -42,6 +42,17 @@ pub fn encode_segment(segment: &str) -> String {
     utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
+/// Writes what is written to it into a path as one escaped segment (see
+/// [`encode_segment`]), with no string made on the way.
+pub(crate) struct SegmentWriter<'a>(pub(crate) &'a mut String);
+
+impl std::fmt::Write for SegmentWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend(utf8_percent_encode(s, SEGMENT));
+        Ok(())
+    }
+}
+
 /// Normalises a user-written API path: leading/trailing slashes dropped, each segment escaped
 /// (but `/` kept as the separator).
 pub(crate) fn encode_path(path: &str) -> String {

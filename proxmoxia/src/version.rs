@@ -190,34 +190,62 @@ pub(crate) fn needs_version(
     param_rules: &'static str,
     params: &Value,
 ) -> bool {
+    let all = all_versions(info.labels);
+    if info.versions & all != all {
+        return true;
+    }
+    // Asked on every typed call: the rules of the parameters given are looked up, not every
+    // rule gone over (`restrictions` says the same, at more cost).
+    let (rules, path_rules) = (
+        crate::validate::compiled(param_rules),
+        crate::validate::compiled(info.path_rules),
+    );
     // Rules that cannot be read fail validation, before this is asked.
-    let (Ok(rules), Ok(path_rules)) = (
-        crate::typed::rules::params(param_rules),
-        crate::typed::rules::params(info.path_rules),
-    ) else {
+    if rules.unreadable.is_some() || path_rules.unreadable.is_some() {
         return false;
+    }
+    let differs = |e: &crate::validate::Entry| {
+        e.versioned && e.rule().is_ok_and(|r| !r.by_version.is_empty())
     };
     // A parameter checked differently matters when it is given, or some version requires it.
-    let differs = |r: &ParamRule, given: bool| {
-        !r.by_version.is_empty() && (given || r.by_version.iter().any(|(_, own)| !own.optional))
+    if path_rules.entries.iter().any(differs) {
+        return true;
+    }
+    let required_by_some = |e: &crate::validate::Entry| {
+        e.versioned
+            && e.rule()
+                .is_ok_and(|r| r.by_version.iter().any(|(_, own)| !own.optional))
     };
-    path_rules.iter().any(|r| differs(r, true))
-        || rules.iter().any(|r| differs(r, is_given(r, params)))
-        || !restrictions(info, rules, params).is_empty()
-}
-
-/// Whether `params` (encoded) give parameter `rule` (any member, for a family).
-fn is_given(rule: &ParamRule, params: &Value) -> bool {
-    params.as_object().is_some_and(|map| {
-        map.iter().any(|(k, v)| {
-            !v.is_null()
-                && if rule.indexed {
-                    crate::decode::family_index(k, &rule.name).is_some()
-                } else {
-                    *k == rule.name
-                }
+    if rules.entries.iter().any(required_by_some) {
+        return true;
+    }
+    let Some(map) = params.as_object() else {
+        return false;
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .any(|(key, value)| {
+            rules.lookup(key).into_iter().flatten().any(|at| {
+                let Ok(rule) = rules.entries[at as usize].rule() else {
+                    return false;
+                };
+                let prop = match &rule.rule.format {
+                    Format::Prop(format) if format.has_versioned_keys() => Some(format),
+                    _ => None,
+                };
+                !rule.by_version.is_empty()
+                    || rule.versions.is_some()
+                    || ((!rule.rule.enum_versions.is_empty() || prop.is_some())
+                        && scalars(value).iter().any(|text| {
+                            rule.rule.enum_versions.iter().any(|(e, _)| e == text)
+                                || prop.is_some_and(|format| {
+                                    let mut found = Vec::new();
+                                    prop_keys("", text, format, &mut found);
+                                    !found.is_empty()
+                                })
+                        }))
+            })
         })
-    })
 }
 
 /// Checks a request to the method `info` (already validated with the widest rules, its

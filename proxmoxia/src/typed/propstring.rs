@@ -176,10 +176,17 @@ fn needs_quotes(value: &str) -> bool {
 }
 
 fn quote(value: &str) -> String {
-    if !needs_quotes(value) {
-        return value.to_owned();
-    }
     let mut out = String::with_capacity(value.len() + 2);
+    push_quoted(&mut out, value);
+    out
+}
+
+/// Writes `value`, quoted if it must be.
+fn push_quoted(out: &mut String, value: &str) {
+    if !needs_quotes(value) {
+        out.push_str(value);
+        return;
+    }
     out.push('"');
     for c in value.chars() {
         if c == '"' || c == '\\' {
@@ -188,51 +195,146 @@ fn quote(value: &str) -> String {
         out.push(c);
     }
     out.push('"');
-    out
+}
+
+/// A key's value to print: text, or a JSON value written as text (`true` is `1`) without
+/// first making a string of it.
+#[derive(Clone, Copy)]
+enum Scalar<'a> {
+    Text(&'a str),
+    Json(&'a Value),
+}
+
+impl<'a> Scalar<'a> {
+    fn of(value: &'a Value) -> Scalar<'a> {
+        match value {
+            Value::String(s) => Scalar::Text(s),
+            Value::Bool(true) => Scalar::Text("1"),
+            Value::Bool(false) => Scalar::Text("0"),
+            other => Scalar::Json(other),
+        }
+    }
+
+    fn is(self, text: &str) -> bool {
+        matches!(self, Scalar::Text(s) if s == text)
+    }
+
+    fn contains_equals(self) -> bool {
+        match self {
+            Scalar::Text(s) => s.contains('='),
+            Scalar::Json(v) => v.to_string().contains('='),
+        }
+    }
+
+    fn push(self, out: &mut String) {
+        match self {
+            Scalar::Text(s) => push_quoted(out, s),
+            Scalar::Json(v) => push_quoted(out, &v.to_string()),
+        }
+    }
 }
 
 /// Prints `pairs` in `format`: the `keyAlias` form first (`virtio=MAC`), then the default
 /// key's value bare, then the other keys in schema order, then unknown keys.
 pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut done: Vec<&str> = Vec::new();
+    let mut out = String::new();
+    print_into(
+        &mut out,
+        format,
+        |key| pairs.known.get(key).map(|v| Scalar::Text(v)),
+        pairs.unknown.iter(),
+    );
+    out
+}
+
+/// The keys a printed text has written already (at most the two of a `keyAlias` form and
+/// the default key, as PVE's formats go; more are kept on the heap).
+#[derive(Default)]
+struct Done<'a> {
+    stack: [&'a str; 4],
+    len: usize,
+    heap: Vec<&'a str>,
+}
+
+impl<'a> Done<'a> {
+    fn push(&mut self, key: &'a str) {
+        if self.len < self.stack.len() {
+            self.stack[self.len] = key;
+            self.len += 1;
+        } else {
+            self.heap.push(key);
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.stack[..self.len].contains(&key) || self.heap.contains(&key)
+    }
+}
+
+/// Writes the keys `known` gives (by key) and the `unknown` ones into `out`, in the order of
+/// [`print`], with no string made on the way.
+fn print_into<'a>(
+    out: &mut String,
+    format: &'a PropFormat,
+    known: impl Fn(&str) -> Option<Scalar<'a>>,
+    unknown: impl Iterator<Item = (&'a String, &'a String)>,
+) {
+    let mut done = Done::default();
+    let part = |out: &mut String, key: Option<&str>, value: Scalar<'_>| {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if let Some(key) = key {
+            out.push_str(key);
+            out.push('=');
+        }
+        value.push(out);
+    };
+    // The alias entries of a format share their `keyAlias` (a NIC's fourteen models all set
+    // `model`): its value is looked up once.
+    let mut alias_value: Option<(&str, Option<Scalar<'a>>)> = None;
     for entry in &format.keys {
         let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
         else {
             continue;
         };
-        if pairs.known.get(key_alias) == Some(&entry.key) {
-            if let Some(value) = pairs.known.get(target) {
-                parts.push(format!("{}={}", entry.key, quote(value)));
-                done.extend([key_alias, target]);
+        let value = match alias_value {
+            Some((k, v)) if k == key_alias => v,
+            _ => {
+                let v = known(key_alias);
+                alias_value = Some((key_alias, v));
+                v
+            }
+        };
+        if value.is_some_and(|v| v.is(&entry.key)) {
+            if let Some(value) = known(target) {
+                part(out, Some(&entry.key), value);
+                done.push(key_alias);
+                done.push(target);
             }
         }
     }
     if let Some(key) = format.default_key.as_deref() {
-        if let Some(value) = pairs.known.get(key) {
-            if !done.contains(&key) {
+        if let Some(value) = known(key) {
+            if !done.contains(key) {
                 // A bare value holding `=` would read as a key: write it out then.
-                if value.contains('=') {
-                    parts.push(format!("{key}={}", quote(value)));
-                } else {
-                    parts.push(quote(value));
-                }
+                let with_key = value.contains_equals().then_some(key);
+                part(out, with_key, value);
                 done.push(key);
             }
         }
     }
     for entry in &format.keys {
-        if entry.alias.is_some() || done.contains(&entry.key.as_str()) {
+        if entry.alias.is_some() || done.contains(&entry.key) {
             continue;
         }
-        if let Some(value) = pairs.known.get(&entry.key) {
-            parts.push(format!("{}={}", entry.key, quote(value)));
+        if let Some(value) = known(&entry.key) {
+            part(out, Some(&entry.key), value);
         }
     }
-    for (key, value) in &pairs.unknown {
-        parts.push(format!("{key}={}", quote(value)));
+    for (key, value) in unknown {
+        part(out, Some(key), Scalar::Text(value));
     }
-    parts.join(",")
 }
 
 /// The text of a property string PVE sent that could not be read, and why. The typed
@@ -380,12 +482,14 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     }
     let mut map = Map::new();
     value.put_keys(&mut map);
-    let known = map.into_iter().map(|(k, v)| (k, scalar_text(v))).collect();
-    let pairs = Pairs {
-        known,
-        unknown: value.extra().clone(),
-    };
-    print(&pairs, T::format())
+    let mut out = String::with_capacity(64);
+    print_into(
+        &mut out,
+        T::format(),
+        |key| map.get(key).map(Scalar::of),
+        value.extra().iter(),
+    );
+    out
 }
 
 /// One generated property-string type, for code that goes over all of them

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use serde_json::Value;
 
 use crate::Client;
-use crate::encode::{Form, encode_segment};
+use crate::encode::{Form, SegmentWriter};
 use crate::error::Result;
 use crate::task::TaskHandle;
 use crate::typed::encode::Encode;
@@ -87,9 +87,14 @@ impl PathHandle {
     #[doc(hidden)]
     pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
         // An empty value still takes its segment, so that validation names it.
+        let mut path = String::with_capacity(self.path.len() + 24);
+        path.push_str(&self.path);
+        path.push('/');
+        // Writing to a String cannot fail.
+        let _ = fmt::write(&mut SegmentWriter(&mut path), format_args!("{value}"));
         PathHandle {
             client: self.client.clone(),
-            path: format!("{}/{}", self.path, encode_segment(&value.to_string())),
+            path,
         }
     }
 
@@ -99,7 +104,11 @@ impl PathHandle {
         } else if escaped.is_empty() {
             self.path.clone()
         } else {
-            format!("{}/{escaped}", self.path)
+            let mut path = String::with_capacity(self.path.len() + escaped.len() + 24);
+            path.push_str(&self.path);
+            path.push('/');
+            path.push_str(escaped);
+            path
         };
         PathHandle {
             client: self.client.clone(),

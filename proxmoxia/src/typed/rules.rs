@@ -21,7 +21,9 @@
 //! rules that cannot be read fails (it never passes unchecked). A test reads every rule the
 //! generator wrote.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
@@ -153,12 +155,88 @@ pub struct PropFormat {
     pub default_key: Option<String>,
     /// The keys, aliases included, in schema order.
     pub keys: Vec<PropKey>,
+    /// Positions in `keys` by key.
+    index: NameIndex,
 }
 
 impl PropFormat {
+    /// A format of these keys.
+    pub fn new(name: String, default_key: Option<String>, keys: Vec<PropKey>) -> PropFormat {
+        let index = NameIndex::new(keys.iter().map(|k| k.key.as_str()));
+        PropFormat {
+            name,
+            default_key,
+            keys,
+            index,
+        }
+    }
+
     /// The key entry named `key`.
     pub fn key(&self, key: &str) -> Option<&PropKey> {
-        self.keys.iter().find(|k| k.key == key)
+        self.key_index(key).map(|i| &self.keys[i])
+    }
+
+    /// The position in [`keys`](PropFormat::keys) of the entry named `key`.
+    pub fn key_index(&self, key: &str) -> Option<usize> {
+        self.index
+            .get(key)
+            .filter(|at| self.keys.get(*at).is_some_and(|k| k.key == key))
+    }
+
+    /// Whether some key is not in every vendored version.
+    pub fn has_versioned_keys(&self) -> bool {
+        self.keys.iter().any(|k| k.versions.is_some())
+    }
+}
+
+/// Positions by name, for lookups on every validation and every property string printed: a
+/// hash of a few multiplications (names are short and come from the generator, so no
+/// hashing defence is needed) and one comparison, where a binary search costs several.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameIndex {
+    map: HashMap<Box<str>, usize, BuildHasherDefault<ShortHash>>,
+}
+
+impl NameIndex {
+    /// The position of each name (the first, for a name given twice).
+    pub(crate) fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
+        let mut index = NameIndex::default();
+        for (at, name) in names.enumerate() {
+            index.insert(name, at);
+        }
+        index
+    }
+
+    /// Adds `name` at `at`, unless it is there.
+    pub(crate) fn insert(&mut self, name: &str, at: usize) {
+        self.map.entry(name.into()).or_insert(at);
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<usize> {
+        self.map.get(name).copied()
+    }
+}
+
+/// FxHash's mixing, eight bytes at a time.
+#[derive(Default)]
+pub(crate) struct ShortHash(u64);
+
+impl Hasher for ShortHash {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -357,7 +435,7 @@ impl PropFormat {
         only(map, &["name", "dk", "k"], what)?;
         let name = text(map, "name", what)?.unwrap_or_default();
         let what = format!("{what}: format {name}");
-        let keys = match map.get("k") {
+        let keys: Vec<PropKey> = match map.get("k") {
             Some(Value::Array(keys)) => keys
                 .iter()
                 .map(|k| {
@@ -387,11 +465,13 @@ impl PropFormat {
                 .collect::<Result<_, String>>()?,
             other => return Err(format!("{what}: k must be a list, got {other:?}")),
         };
-        Ok(PropFormat {
-            name,
-            default_key: text(map, "dk", &what)?,
-            keys,
-        })
+        if keys.len() > usize::from(u16::MAX) {
+            return Err(format!(
+                "{what}: {} keys, more than a format can hold",
+                keys.len()
+            ));
+        }
+        Ok(PropFormat::new(name, text(map, "dk", &what)?, keys))
     }
 }
 
@@ -414,31 +494,81 @@ pub fn read_format(text: &str) -> Result<PropFormat, String> {
 
 // ------------------------------------------------------------------------------------------
 // Kept once read.
+//
+// Every validation and every property string printed looks its rules up here, from any
+// number of tasks at once: lookups take no lock and allocate nothing. The table is open
+// addressing over `OnceLock` slots (each set once, never changed), keyed by the address and
+// length of the generated text; only filling a slot, once per text, takes a lock.
 
-/// A generated text (address, length) and what was read from it.
-type CacheKey = (usize, usize, std::any::TypeId);
-type Cache = Mutex<HashMap<CacheKey, &'static (dyn std::any::Any + Send + Sync)>>;
+/// A generated text (address, length) and the type read from it.
+type Key = (usize, usize, TypeId);
+
+struct Slot {
+    key: Key,
+    value: &'static (dyn Any + Send + Sync),
+}
+
+/// Room for every generated text (under 1,500 endpoints' rules, path rules and formats) at
+/// under half full; beyond that, texts are kept in `OVERFLOW`.
+const SLOTS: usize = 4096;
+
+static TABLE: [OnceLock<Slot>; SLOTS] = [const { OnceLock::new() }; SLOTS];
+
+/// Held while a text is read and its slot filled; texts that found no slot.
+static OVERFLOW: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
+
+fn home(key: &Key) -> usize {
+    let mixed = (key.0 as u64 ^ (key.1 as u64).rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 52) as usize % SLOTS
+}
+
+/// The value kept for `key`: `None` when it is not in the table (an empty slot ends the
+/// search, as nothing is ever removed), `Err` when the table is full along the way.
+fn lookup(key: &Key) -> Result<Option<&'static (dyn Any + Send + Sync)>, ()> {
+    let start = home(key);
+    for i in 0..SLOTS {
+        match TABLE[(start + i) % SLOTS].get() {
+            Some(slot) if slot.key == *key => return Ok(Some(slot.value)),
+            Some(_) => {}
+            None => return Ok(None),
+        }
+    }
+    Err(())
+}
 
 /// Reads generated text once per text and keeps the result (an error too).
-fn cached<T: Send + Sync + 'static>(
+pub(crate) fn cached<T: Send + Sync + 'static>(
     text: &'static str,
-    read: impl FnOnce(&str) -> T,
+    read: impl FnOnce(&'static str) -> T,
 ) -> &'static T {
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let key = (
-        text.as_ptr() as usize,
-        text.len(),
-        std::any::TypeId::of::<T>(),
-    );
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = cache.get(&key).and_then(|v| v.downcast_ref::<T>()) {
+    let key = (text.as_ptr() as usize, text.len(), TypeId::of::<T>());
+    if let Ok(Some(found)) = lookup(&key) {
+        if let Some(found) = found.downcast_ref::<T>() {
+            return found;
+        }
+    }
+    let mut overflow = OVERFLOW.lock().unwrap_or_else(|e| e.into_inner());
+    // Another caller may have read it while we waited.
+    let kept = match lookup(&key) {
+        Ok(found) => found,
+        Err(()) => overflow.iter().find(|s| s.key == key).map(|s| s.value),
+    };
+    if let Some(found) = kept.and_then(|v| v.downcast_ref::<T>()) {
         return found;
     }
     let leaked: &'static T = Box::leak(Box::new(read(text)));
-    cache.insert(key, leaked);
+    let mut slot = Some(Slot { key, value: leaked });
+    let start = home(&key);
+    for i in 0..SLOTS {
+        let Some(filling) = slot.take() else { break };
+        // Slots are filled only under the lock, so an empty one takes it.
+        if let Err(refused) = TABLE[(start + i) % SLOTS].set(filling) {
+            slot = Some(refused);
+        }
+    }
+    if let Some(slot) = slot {
+        overflow.push(slot);
+    }
     leaked
 }
 
@@ -460,11 +590,7 @@ pub fn prop_format(text: &'static str) -> &'static PropFormat {
         Ok(format) => format,
         Err(e) => {
             tracing::error!(error = %e, "a generated property-string format cannot be read");
-            EMPTY.get_or_init(|| PropFormat {
-                name: "unreadable".into(),
-                default_key: None,
-                keys: Vec::new(),
-            })
+            EMPTY.get_or_init(|| PropFormat::new("unreadable".into(), None, Vec::new()))
         }
     }
 }

@@ -19,24 +19,25 @@ pub fn check(format: &str, value: &str) -> Option<String> {
     if let Some(item) = format.strip_suffix("-list") {
         return split_list(value).find_map(|v| check(item, v));
     }
-    let ok = |fits: bool, message: &str| (!fits).then(|| message.to_owned());
+    // Messages are written only for values that do not fit.
+    fn ok(fits: bool, message: impl Message) -> Option<String> {
+        (!fits).then(|| message.text())
+    }
     match format {
         "pve-vmid" => ok(is_vmid(value), "value does not look like a valid VM ID"),
         "pve-node" => ok(is_node(value), "value does not look like a valid node name"),
-        "pve-configid" => ok(
-            is_configid(value),
-            &format!("invalid configuration ID '{value}'"),
-        ),
-        "pve-storage-id" => ok(
-            is_storage_id(value),
-            &format!("storage ID '{value}' contains illegal characters"),
-        ),
+        "pve-configid" => ok(is_configid(value), || {
+            format!("invalid configuration ID '{value}'")
+        }),
+        "pve-storage-id" => ok(is_storage_id(value), || {
+            format!("storage ID '{value}' contains illegal characters")
+        }),
         "pve-bridge-id" => ok(
             !value.is_empty()
                 && value
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
-            &format!("invalid bridge ID '{value}'"),
+            || format!("invalid bridge ID '{value}'"),
         ),
         "mac-addr" => ok(
             is_unicast_mac(value),
@@ -92,7 +93,7 @@ pub fn check(format: &str, value: &str) -> Option<String> {
         ),
         "address" => ok(
             value.parse::<IpAddr>().is_ok() || is_dns_name(value),
-            &format!("value does not look like a valid address: {value}"),
+            || format!("value does not look like a valid address: {value}"),
         ),
         "pve-storage-server" => ok(
             value.parse::<IpAddr>().is_ok() || is_dns_name(value),
@@ -106,27 +107,24 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             is_email(value) || is_user_part(value),
             "value does not look like a valid email address or user name",
         ),
-        "pve-iface" => ok(
-            is_iface(value),
-            &format!("invalid network interface name '{value}'"),
-        ),
+        "pve-iface" => ok(is_iface(value), || {
+            format!("invalid network interface name '{value}'")
+        }),
         "pve-userid" => userid(value),
         "pve-tokenid" => ok(
             value
                 .split_once('!')
                 .is_some_and(|(user, token)| userid(user).is_none() && is_realm(token)),
-            &format!("value '{value}' does not look like a valid token ID"),
+            || format!("value '{value}' does not look like a valid token ID"),
         ),
         "pve-realm" => ok(is_realm(value), "value does not look like a valid realm"),
         "pve-poolid" => poolid(value),
-        "pve-groupid" => ok(
-            is_word(value, b".-_"),
-            &format!("group name '{value}' contains invalid characters"),
-        ),
-        "pve-roleid" => ok(
-            is_word(value, b".-_"),
-            &format!("role name '{value}' contains invalid characters"),
-        ),
+        "pve-groupid" => ok(is_word(value, b".-_"), || {
+            format!("group name '{value}' contains invalid characters")
+        }),
+        "pve-roleid" => ok(is_word(value, b".-_"), || {
+            format!("role name '{value}' contains invalid characters")
+        }),
         "pve-tag" => ok(is_tag(value), "invalid characters in tag"),
         "pve-storage-path" => ok(
             value.len() > 1 && value.starts_with('/') && !value[1..].starts_with([';', '(', ')']),
@@ -137,24 +135,23 @@ pub fn check(format: &str, value: &str) -> Option<String> {
                 value,
                 "images" | "rootdir" | "vztmpl" | "iso" | "backup" | "snippets" | "import"
             ),
-            &format!("invalid content type '{value}'"),
+            || format!("invalid content type '{value}'"),
         ),
-        "pve-volume-id" => ok(
-            is_volume_id(value),
-            &format!("unable to parse volume ID '{value}'"),
-        ),
+        "pve-volume-id" => ok(is_volume_id(value), || {
+            format!("unable to parse volume ID '{value}'")
+        }),
         "pve-volume-id-or-qm-path" => ok(
             matches!(value, "none" | "cdrom") || value.starts_with('/') || is_volume_id(value),
-            &format!("unable to parse volume ID '{value}'"),
+            || format!("unable to parse volume ID '{value}'"),
         ),
-        "pve-volume-id-or-absolute-path" => ok(
-            value.starts_with('/') || is_volume_id(value),
-            &format!("unable to parse volume ID '{value}'"),
-        ),
-        "disk-size" => ok(
-            is_disk_size(value),
-            &format!("value does not look like a valid disk size: {value}"),
-        ),
+        "pve-volume-id-or-absolute-path" => {
+            ok(value.starts_with('/') || is_volume_id(value), || {
+                format!("unable to parse volume ID '{value}'")
+            })
+        }
+        "disk-size" => ok(is_disk_size(value), || {
+            format!("value does not look like a valid disk size: {value}")
+        }),
         "pve-startup-order" => ok(is_startup_order(value), "unable to parse startup options"),
         // `1` is PVE's default set and `0` none, besides the list.
         "pve-hotplug-features" if matches!(value, "0" | "1") => None,
@@ -173,7 +170,7 @@ pub fn check(format: &str, value: &str) -> Option<String> {
         "pve-vlan-id-or-range" => vlan_id_or_range(value),
         "ldap-simple-attr" => ok(
             !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric()),
-            &format!("value '{value}' does not look like a simple ldap attribute name"),
+            || format!("value '{value}' does not look like a simple ldap attribute name"),
         ),
         "pve-fw-addr-spec" => firewall::address_list(value).err(),
         "pve-fw-dport-spec" => firewall::ports(value, true).err(),
@@ -184,9 +181,27 @@ pub fn check(format: &str, value: &str) -> Option<String> {
             value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-%_.!~*'()".contains(&b)),
-            &format!("invalid urlencoded string: {value}"),
+            || format!("invalid urlencoded string: {value}"),
         ),
         _ => None,
+    }
+}
+
+/// A failure message: text, or a function writing it (so that nothing is written for a
+/// value that fits).
+trait Message {
+    fn text(self) -> String;
+}
+
+impl Message for &str {
+    fn text(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<F: FnOnce() -> String> Message for F {
+    fn text(self) -> String {
+        self()
     }
 }
 
@@ -235,12 +250,12 @@ fn is_storage_id(v: &str) -> bool {
 }
 
 fn is_unicast_mac(v: &str) -> bool {
-    let parts: Vec<&str> = v.split(':').collect();
-    parts.len() == 6
-        && parts
-            .iter()
+    v.split(':').count() == 6
+        && v.split(':')
             .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-        && u8::from_str_radix(parts[0], 16).is_ok_and(|first| first & 1 == 0)
+        && v.get(..2)
+            .and_then(|first| u8::from_str_radix(first, 16).ok())
+            .is_some_and(|first| first & 1 == 0)
 }
 
 fn is_ipv4_mask(v: &str) -> bool {

@@ -4,16 +4,21 @@
 //! generator wrote from the schema, in PVE's order: format, pattern, length, range,
 //! enumeration. Property strings are parsed and each key checked the same way.
 
+mod compiled;
 mod firewall;
 pub mod formats;
 mod net;
+mod props;
+
+use std::borrow::Cow;
+use std::fmt;
 
 use serde_json::{Map, Value};
 
 use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
-use crate::typed::propstring;
-use crate::typed::rules::{self, Format, ParamRule, PropFormat, Rule, Ty};
+use crate::typed::rules::{self, Format, ParamRule, Rule, Ty};
+pub(crate) use compiled::{Entry, compiled};
 
 /// The highest index (exclusive) of PVE's indexed parameter families, where PVE has one
 /// (`net0`..`net31`). The schema does not state these; PVE's source does.
@@ -45,52 +50,218 @@ pub(crate) fn max_index(family: &str) -> Option<u32> {
         .map(|(_, max)| *max)
 }
 
-fn fail(param: &str, rule: &str, message: impl Into<String>) -> Error {
+/// A parameter, or a key of a property-string parameter (`net0.tag`), for messages: written
+/// out only when a check fails.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Name<'a> {
+    param: &'a str,
+    key: Option<&'a str>,
+}
+
+impl<'a> Name<'a> {
+    fn of(param: &'a str) -> Name<'a> {
+        Name { param, key: None }
+    }
+
+    fn key(param: &'a str, key: &'a str) -> Name<'a> {
+        Name {
+            param,
+            key: Some(key),
+        }
+    }
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.key {
+            Some(key) => write!(f, "{}.{key}", self.param),
+            None => f.write_str(self.param),
+        }
+    }
+}
+
+fn fail(param: impl fmt::Display, rule: &str, message: impl Into<String>) -> Error {
     Error::Validation(Box::new(ValidationError {
-        param: param.to_owned(),
+        param: param.to_string(),
         rule: rule.to_owned(),
         message: message.into(),
     }))
 }
 
+/// A rule that cannot be read refuses the request (it never lets a value through).
+fn unreadable(param: impl fmt::Display, why: &str) -> Error {
+    fail(
+        param,
+        "unreadable rule",
+        format!("the generated rule cannot be read: {why}"),
+    )
+}
+
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
 /// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
 pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
-    path_params_with(template, path, generated(rules_json)?)
+    let rules = compiled(rules_json);
+    if let Some(why) = &rules.unreadable {
+        return Err(unreadable("*", why));
+    }
+    for entry in &rules.entries {
+        let value = path_value(template, path, entry.name);
+        let rule = entry.rule().map_err(|why| unreadable(entry.name, why))?;
+        path_param(entry.name, value, rule, |other| {
+            path_value(template, path, other).is_some()
+        })?;
+    }
+    Ok(())
+}
+
+/// The value of path parameter `name` in `path`, decoded.
+fn path_value<'a>(template: &str, path: &'a str, name: &str) -> Option<Cow<'a, str>> {
+    let names = template.trim_start_matches('/').split('/');
+    let given = path.trim_start_matches('/').split('/');
+    names.zip(given).find_map(|(n, value)| {
+        let n = n.strip_prefix('{')?.strip_suffix('}')?;
+        (n == name).then(|| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
+    })
+}
+
+/// Checks one path parameter's value (`None`: the path has no segment for it).
+fn path_param(
+    name: &str,
+    value: Option<Cow<'_, str>>,
+    rule: &ParamRule,
+    given: impl Fn(&str) -> bool,
+) -> Result<()> {
+    match value {
+        None if !rule.rule.optional => Err(fail(
+            name,
+            "required",
+            "property is missing and it is not optional",
+        )),
+        None => Ok(()),
+        Some(value) => {
+            check_text(Name::of(name), &value, &rule.rule)?;
+            match rule.rule.requires.as_deref() {
+                Some(other) if !given(other) => Err(fail(
+                    other,
+                    "requires",
+                    format!("missing property required by '{name}'"),
+                )),
+                _ => Ok(()),
+            }
+        }
+    }
 }
 
 /// The generated rules in `text`; rules that cannot be read fail the check (they never let a
 /// value through unchecked).
 pub(crate) fn generated(text: &'static str) -> Result<&'static [ParamRule]> {
-    rules::params(text).map_err(|why| {
-        fail(
-            "",
-            "rules",
-            format!("the generated rules cannot be read: {why}"),
-        )
-    })
+    rules::params(text).map_err(|why| unreadable("*", &why))
 }
 
 /// Checks the path parameters of `path` against `rules`.
 pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) -> Result<()> {
-    if rules.is_empty() {
-        return Ok(());
+    for rule in rules {
+        let value = path_value(template, path, &rule.name);
+        path_param(&rule.name, value, rule, |other| {
+            path_value(template, path, other).is_some()
+        })?;
     }
-    let mut values = Map::new();
-    let names = template.trim_start_matches('/').split('/');
-    let given = path.trim_start_matches('/').split('/');
-    for (name, value) in names.zip(given) {
-        if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
-            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-            values.insert(name.to_owned(), Value::String(value.into_owned()));
-        }
-    }
-    params(&Value::Object(values), rules)
+    Ok(())
 }
 
 /// Checks an endpoint's encoded parameters against the rules the generator wrote as JSON.
+///
+/// Looks up the rule of each parameter given (no pass over the endpoint's other rules), and
+/// allocates nothing unless a check fails.
 pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
-    params(encoded, generated(rules_json)?)
+    let rules = compiled(rules_json);
+    if let Some(why) = &rules.unreadable {
+        return Err(unreadable("*", why));
+    }
+    let empty = Map::new();
+    let map = encoded.as_object().unwrap_or(&empty);
+    // The given parameters with the positions of their rules, sorted into the rules' order
+    // (the order of PVE's checks, so the first failure is the one PVE names).
+    const ON_STACK: usize = 32;
+    let mut stack: [(u32, &str, &Value); ON_STACK] = [(0, "", &Value::Null); ON_STACK];
+    let mut heap = Vec::new();
+    let given: &mut [(u32, &str, &Value)] = if 2 * map.len() <= ON_STACK {
+        let mut n = 0;
+        for (key, value) in map {
+            for at in rules.lookup(key).into_iter().flatten() {
+                stack[n] = (at, key.as_str(), value);
+                n += 1;
+            }
+        }
+        &mut stack[..n]
+    } else {
+        for (key, value) in map {
+            for at in rules.lookup(key).into_iter().flatten() {
+                heap.push((at, key.as_str(), value));
+            }
+        }
+        &mut heap
+    };
+    given.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut required = rules.required.iter().copied().peekable();
+    let missing = |at: u32| {
+        let name = rules.entries[at as usize].name;
+        map.get(name).is_none_or(Value::is_null).then(|| {
+            fail(
+                name,
+                "required",
+                "property is missing and it is not optional",
+            )
+        })
+    };
+    for &(at, key, value) in given.iter() {
+        while let Some(r) = required.next_if(|r| *r <= at) {
+            if let Some(e) = missing(r) {
+                return Err(e);
+            }
+        }
+        let entry = &rules.entries[at as usize];
+        let rule = entry.rule().map_err(|why| unreadable(key, why))?;
+        given_param(key, value, rule, map)?;
+    }
+    for r in required {
+        if let Some(e) = missing(r) {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Checks one given parameter `key` (a member of `param`'s family, if indexed).
+fn given_param(
+    key: &str,
+    value: &Value,
+    param: &ParamRule,
+    map: &Map<String, Value>,
+) -> Result<()> {
+    if param.indexed {
+        let index = family_index(key, &param.name).unwrap_or(0);
+        if let Some(max) = max_index(&param.name).filter(|max| index >= *max) {
+            return Err(fail(
+                key,
+                "index",
+                format!("{} takes indexes 0 to {}, not {index}", param.name, max - 1),
+            ));
+        }
+        return check_value(Name::of(key), value, &param.rule);
+    }
+    if value.is_null() {
+        return Ok(());
+    }
+    check_value(Name::of(key), value, &param.rule)?;
+    match param.rule.requires.as_deref() {
+        Some(other) if map.get(other).is_none_or(Value::is_null) => Err(fail(
+            other,
+            "requires",
+            format!("missing property required by '{}'", param.name),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks an endpoint's encoded parameters (a JSON object) against its rules.
@@ -99,44 +270,23 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
     let map = encoded.as_object().unwrap_or(&empty);
     for param in rules {
         if param.indexed {
-            let max = max_index(&param.name);
             for (key, value) in map {
-                let Some(index) = family_index(key, &param.name) else {
-                    continue;
-                };
-                if let Some(max) = max.filter(|max| index >= *max) {
-                    return Err(fail(
-                        key,
-                        "index",
-                        format!("{} takes indexes 0 to {}, not {index}", param.name, max - 1),
-                    ));
+                if family_index(key, &param.name).is_some() {
+                    given_param(key, value, param, map)?;
                 }
-                value_rule(key, value, &param.rule)?;
             }
             continue;
         }
         match map.get(&param.name) {
-            None | Some(Value::Null) => {
-                if !param.rule.optional {
-                    return Err(fail(
-                        &param.name,
-                        "required",
-                        "property is missing and it is not optional",
-                    ));
-                }
+            None | Some(Value::Null) if !param.rule.optional => {
+                return Err(fail(
+                    &param.name,
+                    "required",
+                    "property is missing and it is not optional",
+                ));
             }
-            Some(value) => {
-                value_rule(&param.name, value, &param.rule)?;
-                if let Some(other) = param.rule.requires.as_deref() {
-                    if map.get(other).is_none_or(Value::is_null) {
-                        return Err(fail(
-                            other,
-                            "requires",
-                            format!("missing property required by '{}'", param.name),
-                        ));
-                    }
-                }
-            }
+            None => {}
+            Some(value) => given_param(&param.name, value, param, map)?,
         }
     }
     Ok(())
@@ -144,23 +294,73 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
 
 /// Checks one value; `name` is the parameter (and sub-key) for messages.
 pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
-        Value::Number(n) => n.to_string(),
+    check_value(Name::of(name), value, rule)
+}
+
+fn check_value(name: Name<'_>, value: &Value, rule: &Rule) -> Result<()> {
+    match value {
+        Value::String(s) => check_text(name, s, rule),
+        Value::Bool(b) => check_text(name, if *b { "1" } else { "0" }, rule),
+        Value::Number(n) => check_number(name, n, rule),
         Value::Array(items) => {
             // An array parameter: each item against the same rule.
             for item in items {
-                value_rule(name, item, rule)?;
+                check_value(name, item, rule)?;
             }
-            return Ok(());
+            Ok(())
         }
-        Value::Null => return Ok(()),
-        Value::Object(_) => return Err(fail(name, "type", "a nested object cannot be sent")),
-    };
+        Value::Null => Ok(()),
+        Value::Object(_) => Err(fail(name, "type", "a nested object cannot be sent")),
+    }
+}
+
+/// A number, checked as its text is without writing the text, where the rule looks at
+/// nothing but type and range.
+fn check_number(name: Name<'_>, n: &serde_json::Number, rule: &Rule) -> Result<()> {
+    let needs_text = !matches!(rule.format, Format::None)
+        || rule.pattern.is_some()
+        || rule.min_length.is_some()
+        || rule.max_length.is_some()
+        || !rule.enum_values.is_empty()
+        || match rule.ty {
+            Ty::Bool => !matches!(n.as_u64(), Some(0 | 1)),
+            Ty::Int => n.as_i64().is_none(),
+            Ty::Num | Ty::Str | Ty::Any => false,
+        };
+    if needs_text {
+        return check_text(name, &n.to_string(), rule);
+    }
+    if matches!(rule.ty, Ty::Int | Ty::Num) {
+        if let Some(number) = n.as_f64() {
+            range(name, number, rule)?;
+        }
+    }
+    Ok(())
+}
+
+fn range(name: Name<'_>, number: f64, rule: &Rule) -> Result<()> {
+    if let Some(max) = rule.maximum.filter(|max| number > *max) {
+        return Err(fail(
+            name,
+            "maximum",
+            format!("value must have a maximum value of {}", show(max)),
+        ));
+    }
+    if let Some(min) = rule.minimum.filter(|min| number < *min) {
+        return Err(fail(
+            name,
+            "minimum",
+            format!("value must have a minimum value of {}", show(min)),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a value's wire text, in PVE's order: type, format, pattern, length, range, enum.
+pub(crate) fn check_text(name: Name<'_>, text: &str, rule: &Rule) -> Result<()> {
     match rule.ty {
         Ty::Bool => {
-            if bool_text(&text).is_none() {
+            if bool_text(text).is_none() {
                 return Err(fail(
                     name,
                     "type boolean",
@@ -188,7 +388,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
     match &rule.format {
         Format::None => {}
         Format::Named(format) => {
-            if let Some(why) = formats::check(format, &text) {
+            if let Some(why) = formats::check(format, text) {
                 return Err(fail(
                     name,
                     &format!("format {format}"),
@@ -197,7 +397,7 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
             }
         }
         Format::List(item) => {
-            for part in formats::split_list(&text) {
+            for part in formats::split_list(text) {
                 if let Some(why) = formats::check(item, part) {
                     return Err(fail(
                         name,
@@ -207,10 +407,14 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
                 }
             }
         }
-        Format::Prop(format) => property_string(name, &text, format)?,
+        Format::Prop(format) => match name.key {
+            None => props::check(name.param, text, format)?,
+            // A property string inside a property string: its name is written out.
+            Some(_) => props::check(&name.to_string(), text, format)?,
+        },
     }
     if let Some(pattern) = &rule.pattern {
-        if !pattern.full_match(&text) {
+        if !pattern.full_match(text) {
             return Err(fail(
                 name,
                 "pattern",
@@ -218,18 +422,16 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
             ));
         }
     }
-    let chars = text.chars().count() as u32;
-    if let Some(max) = rule.max_length {
-        if chars > max {
+    if rule.max_length.is_some() || rule.min_length.is_some() {
+        let chars = text.chars().count() as u32;
+        if let Some(max) = rule.max_length.filter(|max| chars > *max) {
             return Err(fail(
                 name,
                 "maxLength",
                 format!("value may only be {max} characters long"),
             ));
         }
-    }
-    if let Some(min) = rule.min_length {
-        if chars < min {
+        if let Some(min) = rule.min_length.filter(|min| chars < *min) {
             return Err(fail(
                 name,
                 "minLength",
@@ -237,25 +439,12 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
             ));
         }
     }
-    if matches!(rule.ty, Ty::Int | Ty::Num) {
+    if matches!(rule.ty, Ty::Int | Ty::Num) && (rule.maximum.is_some() || rule.minimum.is_some()) {
         if let Ok(number) = text.trim().parse::<f64>() {
-            if let Some(max) = rule.maximum.filter(|max| number > *max) {
-                return Err(fail(
-                    name,
-                    "maximum",
-                    format!("value must have a maximum value of {}", show(max)),
-                ));
-            }
-            if let Some(min) = rule.minimum.filter(|min| number < *min) {
-                return Err(fail(
-                    name,
-                    "minimum",
-                    format!("value must have a minimum value of {}", show(min)),
-                ));
-            }
+            range(name, number, rule)?;
         }
     }
-    if !rule.enum_values.is_empty() && !rule.enum_values.contains(&text) {
+    if !rule.enum_values.is_empty() && !rule.enum_values.iter().any(|v| v == text) {
         return Err(fail(
             name,
             "enum",
@@ -275,54 +464,6 @@ fn show(n: f64) -> String {
     } else {
         n.to_string()
     }
-}
-
-/// Parses a property string and checks each key; errors name `param.key`.
-fn property_string(param: &str, text: &str, format: &PropFormat) -> Result<()> {
-    let pairs = propstring::parse(text, format).map_err(|e| {
-        let name = match &e.key {
-            Some(key) => format!("{param}.{key}"),
-            None => param.to_owned(),
-        };
-        fail(
-            &name,
-            "property string",
-            format!("invalid format - {}", e.message),
-        )
-    })?;
-    if let Some(key) = pairs.unknown.keys().next() {
-        return Err(fail(
-            &format!("{param}.{key}"),
-            "property string key",
-            format!("invalid format - invalid key in comma-separated list property: {key}"),
-        ));
-    }
-    for key in format.keys.iter().filter(|k| k.alias.is_none()) {
-        let name = format!("{param}.{}", key.key);
-        match pairs.known.get(&key.key) {
-            Some(value) => {
-                value_rule(&name, &Value::String(value.clone()), &key.rule)?;
-                if let Some(other) = key.rule.requires.as_deref() {
-                    if !pairs.known.contains_key(other) {
-                        return Err(fail(
-                            &format!("{param}.{other}"),
-                            "requires",
-                            format!("missing property required by '{name}'"),
-                        ));
-                    }
-                }
-            }
-            None if !key.rule.optional => {
-                return Err(fail(
-                    &name,
-                    "required",
-                    "property is missing and it is not optional",
-                ));
-            }
-            None => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -392,5 +533,31 @@ mod tests {
         assert_eq!(e.param, "net0.macaddr");
         let e = err(json!({"vmid": 100, "net0": "virtio,bridge=a b"}));
         assert_eq!(e.rule, "pattern");
+    }
+
+    /// Fail closed: a rule that cannot be read refuses what it concerns, by name.
+    #[test]
+    fn rules_that_cannot_be_read_refuse() {
+        static BAD: &str = r#"[{"n":"name","r":{"t":"s","o":1,"p":"a("}},{"n":"memory","r":{"t":"i","o":1,"zz":1}},{"n":"cores","r":{"t":"i","o":1}}]"#;
+        let refused = |v: Value, text: &'static str| match params_json(&v, text) {
+            Err(Error::Validation(e)) => (e.param, e.rule),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let unreadable = "unreadable rule".to_owned();
+        assert_eq!(
+            refused(json!({"name": "x"}), BAD),
+            ("name".into(), unreadable.clone())
+        );
+        assert_eq!(
+            refused(json!({"memory": 1}), BAD),
+            ("memory".into(), unreadable.clone())
+        );
+        params_json(&json!({"cores": 2}), BAD).unwrap();
+        static NOT_RULES: &str = r#"[{"n":"name","r":{"t":"s"}"#;
+        assert_eq!(refused(json!({}), NOT_RULES).1, unreadable);
+        assert!(matches!(
+            path_params("/nodes/{node}", "/nodes/x", NOT_RULES),
+            Err(Error::Validation(e)) if e.rule == "unreadable rule"
+        ));
     }
 }
