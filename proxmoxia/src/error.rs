@@ -54,18 +54,15 @@ pub enum Error {
     Config(String),
     /// Reading or writing a local file or stream failed: an upload's source, a download's
     /// target.
-    #[error("{context}: {source}")]
     Io {
         /// What was being done (`cannot write /tmp/x.iso`).
         context: String,
         /// The I/O error.
-        #[source]
         source: std::io::Error,
     },
     /// A call of the blocking client (`proxmoxia::blocking`, feature `blocking`) could not
     /// block: it was made inside an async runtime (use the async [`Client`](crate::Client)
     /// there), or its runtime is gone.
-    #[error("blocking client: {0}")]
     Blocking(String),
     /// Parameters could not be turned into a request (e.g. a nested object where PVE wants a
     /// scalar).
@@ -93,6 +90,8 @@ impl fmt::Display for Error {
             // Its message already says that nothing was sent.
             Error::Unsupported(e) => return write!(f, "{e}"),
             Error::Config(message) => write!(f, "invalid client configuration: {message}")?,
+            Error::Io { context, source } => write!(f, "{context}: {source}")?,
+            Error::Blocking(message) => write!(f, "blocking client: {message}")?,
             Error::Encode { name, reason } => {
                 write!(f, "cannot encode parameter {name}: {reason}")?
             }
@@ -106,6 +105,7 @@ impl std::error::Error for Error {
         // The wrapped errors' own causes: their text is this error's text already.
         match self {
             Error::Transport(e) => std::error::Error::source(&**e),
+            Error::Io { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -158,7 +158,7 @@ impl Error {
             Error::Task(t) => t.kind(),
             Error::TaskTimeout { .. } => ErrorKind::Timeout,
             Error::Unsupported(_) => ErrorKind::Unsupported,
-            Error::Config(_) => ErrorKind::Other,
+            Error::Config(_) | Error::Io { .. } | Error::Blocking(_) => ErrorKind::Other,
         }
     }
 

@@ -34,7 +34,11 @@ pub(crate) fn safety(err: &Error) -> Safety {
         | Error::Encode { .. }
         | Error::Config(_)
         | Error::Unsupported(_)
+        | Error::Blocking(_)
         | Error::Tls { .. } => Safety::NothingSent,
+        // A local file failed while an upload or a download was under way: what reached PVE
+        // is not known here.
+        Error::Io { .. } => Safety::Unknown,
         // Logins change nothing, and a refused ticket is refused before anything runs.
         Error::Auth(AuthError::NotLoggedIn) => Safety::NothingSent,
         Error::Auth(_) => Safety::Refused,
