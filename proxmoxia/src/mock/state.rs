@@ -347,6 +347,9 @@ pub(crate) struct State {
     pub(crate) lock_wait: Duration,
     /// Added to every answer (a slow network).
     pub(crate) latency: Duration,
+    /// Seconds the fake's clock is ahead of the machine's (negative: behind): its tickets
+    /// and `Date` headers carry its time.
+    pub(crate) clock_offset: i64,
 }
 
 impl State {
@@ -429,7 +432,13 @@ impl State {
             config_locks: BTreeMap::new(),
             lock_wait: Duration::ZERO,
             latency: Duration::ZERO,
+            clock_offset: 0,
         }
+    }
+
+    /// Now by the fake's clock, in seconds since the epoch.
+    pub(crate) fn server_now(&self) -> u64 {
+        crate::auth::server_now(self.clock_offset)
     }
 
     /// A hard-to-guess token (tickets, CSRF tokens, token secrets). Not cryptographic: this

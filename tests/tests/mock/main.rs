@@ -3,4 +3,5 @@
 
 mod api;
 mod auth;
+mod auth_failures;
 mod faults;

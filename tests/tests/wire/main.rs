@@ -2,5 +2,6 @@
 //! checking exactly what goes over the wire and how each answer is read.
 
 mod auth;
+mod auth_failures;
 mod http;
 mod logs;
