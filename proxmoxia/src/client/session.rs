@@ -77,6 +77,14 @@ pub(crate) struct ServerClock {
 impl ServerClock {
     /// Learns the server's clock from an answer's `Date` header, if it has a valid one.
     pub(crate) fn observe(&self, headers: &HeaderMap) {
+        let local = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.observe_at(headers, local);
+    }
+
+    /// [`observe`](ServerClock::observe) with our clock at `local` seconds since the epoch.
+    fn observe_at(&self, headers: &HeaderMap, local: i64) {
         let Some(date) = headers
             .get(DATE)
             .and_then(|v| v.to_str().ok())
@@ -88,9 +96,6 @@ impl ServerClock {
             Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
             Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
         };
-        let local = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         self.offset
             .store(server.saturating_sub(local), Ordering::Relaxed);
         self.seen.store(true, Ordering::Relaxed);
@@ -267,5 +272,70 @@ impl AuthManager {
             AuthState::Ticket { generation, .. } => Some(*generation),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's example), in seconds since the epoch.
+    const EXAMPLE: i64 = 784_111_777;
+
+    fn dated(date: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(DATE, HeaderValue::from_static(date));
+        headers
+    }
+
+    #[test]
+    fn server_clock_is_read_from_date_headers() {
+        let clock = ServerClock::default();
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE + 7200);
+        assert_eq!(clock.offset(), -7200);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 3600);
+        assert_eq!(clock.offset(), 3600);
+        // An imported session's offset does not override what the server said.
+        clock.adopt(5);
+        assert_eq!(clock.offset(), 3600);
+    }
+
+    #[test]
+    fn missing_or_bad_date_headers_leave_the_clock_alone() {
+        let clock = ServerClock::default();
+        clock.observe_at(&HeaderMap::new(), EXAMPLE);
+        clock.observe_at(&dated("yesterday"), EXAMPLE);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37"), EXAMPLE);
+        assert_eq!(clock.offset(), 0);
+        // Until the server says, an imported session's offset is used.
+        clock.adopt(-7200);
+        assert_eq!(clock.offset(), -7200);
+    }
+
+    #[test]
+    fn failed_attempts_back_off_and_a_new_ticket_ends_it() {
+        let auth = AuthManager::new(None, Duration::ZERO, Duration::from_secs(3600));
+        let ticket = format!("PVE:root@pam:{:08X}::sig", auth::unix_now());
+        auth.set_session(
+            Session::new("root@pam", Secret::new(ticket.clone()), Secret::new("c")),
+            Some(None),
+        );
+        assert_eq!(auth.ticket_due(), TicketDue::Renew);
+        auth.start_attempt();
+        auth.attempt_failed("HTTP 500".into());
+        assert_eq!(auth.attempts(), 1);
+        assert_eq!(auth.ticket_due(), TicketDue::No, "backing off");
+        assert_eq!(auth.recent_failure().as_deref(), Some("HTTP 500"));
+        auth.set_session(
+            Session::new("root@pam", Secret::new(ticket), Secret::new("c")),
+            None,
+        );
+        assert_eq!(
+            auth.ticket_due(),
+            TicketDue::Renew,
+            "a new ticket ends the back-off"
+        );
+        assert_eq!(auth.recent_failure(), None);
     }
 }
