@@ -2,5 +2,6 @@
 
 mod faults;
 mod raw;
+mod tasks;
 mod tls;
 mod typed;
