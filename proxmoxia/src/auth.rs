@@ -27,8 +27,12 @@ pub struct Session {
     pub user: String,
     ticket: Secret,
     csrf: Secret,
-    /// When the ticket was issued, seconds since the Unix epoch (from the ticket itself).
+    /// When the ticket was issued, seconds since the Unix epoch by the server's clock (from
+    /// the ticket itself).
     pub issued: u64,
+    /// How many seconds the server's clock is ahead of this machine's (negative: behind), as
+    /// the client last saw it in PVE's `Date` headers; `0` when unknown.
+    clock_offset: i64,
 }
 
 impl Session {
@@ -40,7 +44,21 @@ impl Session {
             ticket,
             csrf,
             issued,
+            clock_offset: 0,
         }
+    }
+
+    /// The same session, with the server's clock this many seconds ahead of this machine's.
+    pub(crate) fn with_clock_offset(mut self, offset: i64) -> Session {
+        self.clock_offset = offset;
+        self
+    }
+
+    /// How many seconds the server's clock is ahead of this machine's (negative: behind), as
+    /// last seen in PVE's `Date` headers; `0` when unknown. Ages and expiry are judged by the
+    /// server's clock, since PVE judges the ticket by it.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset
     }
 
     /// The `PVEAuthCookie` value.
@@ -53,18 +71,25 @@ impl Session {
         &self.csrf
     }
 
-    /// When PVE stops accepting the ticket.
+    /// When PVE stops accepting the ticket, by this machine's clock.
     pub fn expires_at(&self) -> SystemTime {
-        // `issued` comes from the server (or a cache file): never let it overflow.
-        UNIX_EPOCH
-            .checked_add(Duration::from_secs(self.issued))
-            .and_then(|t| t.checked_add(TICKET_LIFETIME))
+        // `issued` and the offset come from the server (or a cache file): never overflow.
+        let local = i128::from(self.issued) + i128::from(TICKET_LIFETIME.as_secs())
+            - i128::from(self.clock_offset);
+        u64::try_from(local.max(0))
+            .ok()
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
             .unwrap_or(UNIX_EPOCH + Duration::from_secs(i32::MAX as u64))
     }
 
-    /// How old the ticket is now.
+    /// How old the ticket is now, by the server's clock.
     pub fn age(&self) -> Duration {
-        Duration::from_secs(unix_now().saturating_sub(self.issued))
+        self.age_at(server_now(self.clock_offset))
+    }
+
+    /// How old the ticket is at `server_now` (seconds since the epoch by the server's clock).
+    pub(crate) fn age_at(&self, server_now: u64) -> Duration {
+        Duration::from_secs(server_now.saturating_sub(self.issued))
     }
 
     /// True once the ticket's two hours are over.
@@ -81,6 +106,7 @@ crate::typed::pve_response_struct! {
             "ticket" ticket: Secret,
             "csrf" csrf: Secret,
             "issued" issued: i64,
+            "clock_offset" clock_offset: Option<i64>,
         }
         families {}
     }
@@ -93,6 +119,7 @@ impl serde_core::Serialize for Session {
             ticket: self.ticket.clone(),
             csrf: self.csrf.clone(),
             issued: i64::try_from(self.issued).unwrap_or(i64::MAX),
+            clock_offset: Some(self.clock_offset),
             extra: serde_json::Map::new(),
         };
         serde_core::Serialize::serialize(&data, s)
@@ -109,6 +136,7 @@ impl<'de> serde_core::Deserialize<'de> for Session {
             ticket: data.ticket,
             csrf: data.csrf,
             issued: data.issued.max(0) as u64,
+            clock_offset: data.clock_offset.unwrap_or(0),
         })
     }
 }
@@ -118,6 +146,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("user", &self.user)
             .field("issued", &self.issued)
+            .field("clock_offset", &self.clock_offset)
             .field("expires_in", &remaining(self))
             .finish_non_exhaustive()
     }
@@ -281,9 +310,24 @@ impl ApiToken {
     pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Result<ApiToken> {
         let id = id.into();
         let (user, name) = id.split_once('!').unwrap_or((&id, ""));
-        if !user.contains('@') || name.is_empty() {
+        if !user.contains('@') || name.is_empty() || !header_safe(&id) {
             return Err(Error::Config(format!(
                 "API token id {id:?} must look like user@realm!tokenid"
+            )));
+        }
+        let secret = secret.into();
+        // The secret goes into the Authorization header as it is: refuse what PVE never
+        // issues (it issues UUIDs) instead of failing or being cut at send time. The message
+        // must not quote the secret.
+        if secret.is_empty() {
+            return Err(Error::Config(format!(
+                "the secret of API token {id} is empty"
+            )));
+        }
+        if !header_safe(&secret) {
+            return Err(Error::Config(format!(
+                "the secret of API token {id} may only hold printable ASCII without spaces \
+                 (PVE's secrets are UUIDs)"
             )));
         }
         Ok(ApiToken {
@@ -320,6 +364,11 @@ impl fmt::Debug for ApiToken {
     }
 }
 
+/// Printable ASCII without spaces: safe in an `Authorization` header, nothing to trim.
+fn header_safe(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The form of the first login request (`POST /access/ticket`).
 pub(crate) fn password_form(user: &str, password: &str) -> Form {
     let mut form = Form::new();
@@ -354,8 +403,13 @@ crate::typed::pve_response_struct! {
     }
 }
 
-/// Interprets the `data` of a `POST /access/ticket` answer.
-pub(crate) fn parse_login(user: &str, data: LoginAnswer) -> Result<(LoginStep, Option<Session>)> {
+/// Interprets the `data` of a `POST /access/ticket` answer; `clock_offset` is how far the
+/// server's clock is ahead of ours.
+pub(crate) fn parse_login(
+    user: &str,
+    data: LoginAnswer,
+    clock_offset: i64,
+) -> Result<(LoginStep, Option<Session>)> {
     let bad = |what: &str| Error::Auth(AuthError::BadAnswer(what.to_owned()));
     // Secrets are taken only as the strings PVE sends, never made up from other JSON.
     let ticket = data
@@ -381,7 +435,8 @@ pub(crate) fn parse_login(user: &str, data: LoginAnswer) -> Result<(LoginStep, O
         .as_ref()
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no CSRFPreventionToken"))?;
-    let session = Session::new(username.clone(), Secret::new(ticket), Secret::new(csrf));
+    let session = Session::new(username.clone(), Secret::new(ticket), Secret::new(csrf))
+        .with_clock_offset(clock_offset);
     let info = LoginInfo {
         user: username,
         expires_at: session.expires_at(),
@@ -413,6 +468,11 @@ fn tfa_challenge_json(ticket: &str) -> Value {
     serde_json::from_str(&decoded).unwrap_or(Value::Null)
 }
 
+/// Now by the server's clock, `offset` seconds ahead of ours.
+pub(crate) fn server_now(offset: i64) -> u64 {
+    u64::try_from((i128::from(unix_now()) + i128::from(offset)).max(0)).unwrap_or(u64::MAX)
+}
+
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -442,7 +502,7 @@ mod tests {
     fn login_answer_with_ticket_is_done_and_debug_hides_secrets() {
         let data = json!({"ticket": "PVE:root@pam:4EEC61E2::sig", "CSRFPreventionToken": "4EEC61E2:csrfsecret",
                           "username": "root@pam", "cap": {}});
-        let (step, session) = parse_login("root@pam", answer(data)).unwrap();
+        let (step, session) = parse_login("root@pam", answer(data), 0).unwrap();
         let session = session.unwrap();
         let shown = format!("{step:?} {session:?}");
         assert!(shown.contains("root@pam"));
@@ -456,7 +516,7 @@ mod tests {
     fn need_tfa_answer_exposes_the_challenge_kinds() {
         let data = json!({"ticket": "PVE:!tfa!%7B%22totp%22%3Atrue%2C%22recovery%22%3A%22available%22%7D:4EEC61E2::sig",
                           "username": "alice@pve", "NeedTFA": 1});
-        let (step, session) = parse_login("alice@pve", answer(data)).unwrap();
+        let (step, session) = parse_login("alice@pve", answer(data), 0).unwrap();
         assert!(session.is_none());
         let LoginStep::NeedTfa(challenge) = step else {
             panic!("expected a challenge")
@@ -478,5 +538,61 @@ mod tests {
         assert!(!format!("{token:?}").contains("aaaa"));
         assert!(ApiToken::parse("root@pam=x").is_err());
         assert!(ApiToken::new("nouser!x", "s").is_err());
+    }
+
+    #[test]
+    fn api_token_with_an_empty_or_unprintable_secret_is_refused_without_quoting_it() {
+        for text in [
+            "root@pam!ci=",
+            "PVEAPIToken=root@pam!ci=",
+            "root@pam!ci=aaaa\r\nX-Evil: 1",
+            "root@pam!ci=aaaa\nbbbb",
+            "root@pam!ci=aa bb",
+            "root@pam!ci=aaé",
+        ] {
+            let err = ApiToken::parse(text).expect_err(text).to_string();
+            assert!(
+                err.contains("secret of API token root@pam!ci"),
+                "{text:?}: {err}"
+            );
+            assert!(
+                !err.contains("aa"),
+                "{text:?}: the message quotes the secret: {err}"
+            );
+        }
+        assert!(ApiToken::new("root@pam!ci\r\nX: y", "aaaa").is_err());
+        assert!(ApiToken::new("root@pam!ci", "").is_err());
+    }
+
+    #[test]
+    fn session_age_and_expiry_follow_the_servers_clock() {
+        let two_hours = 2 * 60 * 60;
+        // The server is two hours behind; its ticket was issued just now by its clock.
+        let issued = unix_now() - two_hours;
+        let ticket = format!("PVE:root@pam:{issued:08X}::sig");
+        let session = Session::new("root@pam", Secret::new(ticket), Secret::new("c"))
+            .with_clock_offset(-(two_hours as i64));
+        assert!(
+            session.age() < Duration::from_secs(60),
+            "{:?}",
+            session.age()
+        );
+        assert!(!session.is_expired());
+        let left = session
+            .expires_at()
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        assert!(left > Duration::from_secs(two_hours - 60), "{left:?}");
+        // The offset survives a cache round trip.
+        let json = serde_json::to_value(&session).unwrap();
+        assert_eq!(json["clock_offset"], -(two_hours as i64));
+        let back: Session = serde_json::from_value(json).unwrap();
+        assert_eq!(back.clock_offset(), -(two_hours as i64));
+        assert_eq!(back, session);
+        // An absurd offset does not overflow.
+        let far = session.clone().with_clock_offset(i64::MIN);
+        let _ = (far.age(), far.expires_at(), far.is_expired());
+        let far = session.with_clock_offset(i64::MAX);
+        let _ = (far.age(), far.expires_at(), far.is_expired());
     }
 }

@@ -250,7 +250,14 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let message = self.message.trim_end().trim_end_matches('.');
+        let mut message = self.message.trim_end().trim_end_matches('.');
+        if message.is_empty() {
+            // No message and no usable reason phrase: the status's standard text.
+            message = reqwest::StatusCode::from_u16(self.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("PVE answered with an error");
+        }
         if self.errors.is_empty() {
             write!(f, "{message}")?;
         } else {

@@ -5,7 +5,8 @@
 //! 2. A pinned SHA-256 fingerprint, as PVE shows it (`AB:CD:...`): the certificate is trusted
 //!    because it is *that* certificate, whoever signed it. This is how self-signed nodes are
 //!    trusted without turning verification off.
-//! 3. An explicit, loudly named switch that accepts any certificate.
+//! 3. An explicit, loudly named switch that accepts any certificate, unless a fingerprint
+//!    is pinned: a pin is always enforced.
 //!
 //! In every mode the handshake signature is still verified, so a pinned certificate cannot be
 //! replayed by someone without its key.
@@ -131,17 +132,18 @@ fn provider() -> Arc<CryptoProvider> {
 /// The rustls configuration for these options.
 pub(crate) fn client_config(opts: &TlsOptions) -> Result<rustls::ClientConfig> {
     let provider = provider();
-    let verifier: Arc<dyn ServerCertVerifier> = if opts.danger_accept_invalid_certs {
+    // A pin is checked first: turning verification off must never turn a pin off.
+    let verifier: Arc<dyn ServerCertVerifier> = if !opts.fingerprints.is_empty() {
+        Arc::new(PinnedFingerprint {
+            pins: opts.fingerprints.clone(),
+            algorithms: provider.signature_verification_algorithms,
+        })
+    } else if opts.danger_accept_invalid_certs {
         tracing::warn!(
             "TLS certificate verification is OFF (danger_accept_invalid_certs): anyone on the \
              network path can impersonate the PVE server"
         );
         Arc::new(AcceptAny {
-            algorithms: provider.signature_verification_algorithms,
-        })
-    } else if !opts.fingerprints.is_empty() {
-        Arc::new(PinnedFingerprint {
-            pins: opts.fingerprints.clone(),
             algorithms: provider.signature_verification_algorithms,
         })
     } else if opts.builtin_roots {

@@ -31,6 +31,12 @@ impl WirePve {
         self.front.builder().build().expect("client")
     }
 
+    /// A client with an API token ([`with_token`]): what any authenticated request looks
+    /// like (a write without credentials is refused before it is sent).
+    pub fn token_client(&self) -> Client {
+        with_token(self.front.builder()).build().expect("client")
+    }
+
     pub async fn requests(&self) -> Vec<Request> {
         self.server
             .received_requests()
@@ -72,6 +78,15 @@ impl WirePve {
         self.mount(&format!("/api2/json/{api_path}"), ok(data))
             .await;
     }
+}
+
+/// The API token [`WirePve::token_client`] sends.
+pub const TEST_TOKEN_ID: &str = "root@pam!wire";
+pub const TEST_TOKEN_SECRET: &str = "0f8e2b9c-7d41-4a6e-9c3b-5e1f2a7d8c60";
+
+/// The builder with the test API token.
+pub fn with_token(builder: proxmoxia::ClientBuilder) -> proxmoxia::ClientBuilder {
+    builder.api_token(TEST_TOKEN_ID, TEST_TOKEN_SECRET)
 }
 
 /// PVE's success envelope around `data`.

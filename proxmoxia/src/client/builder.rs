@@ -36,6 +36,7 @@ pub struct ClientBuilder {
     user_agent: String,
     token: Option<ApiToken>,
     renew_after: Duration,
+    renew_backoff: Duration,
     pve_version: Option<PveVersion>,
     version_guard: bool,
     retry: Option<RetryPolicy>,
@@ -57,6 +58,7 @@ impl ClientBuilder {
             user_agent: concat!("proxmoxia/", env!("CARGO_PKG_VERSION")).to_owned(),
             token: None,
             renew_after: Duration::from_secs(60 * 60),
+            renew_backoff: Duration::from_secs(60),
             pve_version: None,
             version_guard: true,
             retry: None,
@@ -130,7 +132,8 @@ impl ClientBuilder {
 
     /// Accepts any server certificate. **Anyone on the network path can then read and change
     /// the traffic, including passwords and tickets.** Prefer
-    /// [`fingerprint`](ClientBuilder::fingerprint) for self-signed nodes.
+    /// [`fingerprint`](ClientBuilder::fingerprint) for self-signed nodes. A pinned fingerprint
+    /// is always enforced: with one, this switch has no effect.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> ClientBuilder {
         self.tls.danger_accept_invalid_certs = accept;
         self
@@ -153,6 +156,14 @@ impl ClientBuilder {
     /// Renew a login ticket once it is this old (default 1 hour; PVE tickets last 2 hours).
     pub fn ticket_renew_after(mut self, age: Duration) -> ClientBuilder {
         self.renew_after = age;
+        self
+    }
+
+    /// After a failed renewal or re-login, how long the current ticket is used without trying
+    /// again (default 1 minute). While a ticket is still valid a failed renewal is not an
+    /// error: calls go on with it, and all of them share at most one attempt per period.
+    pub fn ticket_renew_backoff(mut self, period: Duration) -> ClientBuilder {
+        self.renew_backoff = period;
         self
     }
 
@@ -202,7 +213,7 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client set-up: {e}")))?;
-        let auth = AuthManager::new(self.token, self.renew_after);
+        let auth = AuthManager::new(self.token, self.renew_after, self.renew_backoff);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -220,18 +231,35 @@ impl ClientBuilder {
     }
 }
 
-/// `https://host:port/api2/json` from `host`, `host:port` or a URL.
+/// `https://host:port/api2/json` from `host`, `host:port`, `[v6]:port`, a bare IPv6
+/// address or an `https://` URL with nothing after the port but `/`.
 fn base_url(host: &str, port: Option<u16>) -> Result<String> {
     if host.is_empty() {
         return Err(Error::Config("no host given".into()));
     }
+    // A bare IPv6 address (`::1`) has colons a URL would read as a port.
+    let bracketed;
+    let host = match host.parse::<std::net::Ipv6Addr>() {
+        Ok(_) => {
+            bracketed = format!("[{host}]");
+            bracketed.as_str()
+        }
+        Err(_) => host,
+    };
     let with_scheme = if host.contains("://") {
         host.to_owned()
     } else {
         format!("https://{host}")
     };
-    let url = Url::parse(&with_scheme)
-        .map_err(|e| Error::Config(format!("invalid host {host:?}: {e}")))?;
+    let invalid = |why: &str| Error::Config(format!("invalid host {host:?}: {why}"));
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        let hint = if host.matches(':').count() > 1 && !host.contains('[') {
+            " (write an IPv6 address with a port as [address]:port)"
+        } else {
+            ""
+        };
+        invalid(&format!("{e}{hint}"))
+    })?;
     if url.scheme() != "https" {
         return Err(Error::Config(format!(
             "PVE's API is served over https, not {}",
@@ -239,11 +267,17 @@ fn base_url(host: &str, port: Option<u16>) -> Result<String> {
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Config(format!("invalid host {host:?}")));
+        return Err(invalid("no host name"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(
             "put credentials in login() or api_token(), not in the URL".into(),
+        ));
+    }
+    // The client builds every path itself: anything more would be dropped, so refuse it.
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "give only the host and port, without a path, query or fragment",
         ));
     }
     // Url hides a port equal to the scheme's default, so look for an explicit `:443` too.
@@ -287,6 +321,44 @@ mod tests {
         assert!(base_url("http://pve1", None).is_err());
         assert!(base_url("", None).is_err());
         assert!(base_url("https://root:pw@pve1", None).is_err());
+    }
+
+    #[test]
+    fn bare_ipv6_addresses_are_hosts() {
+        assert_eq!(
+            base_url("::1", None).unwrap(),
+            "https://[::1]:8006/api2/json"
+        );
+        assert_eq!(
+            base_url("fd00::10", Some(443)).unwrap(),
+            "https://[fd00::10]:443/api2/json"
+        );
+        assert_eq!(
+            base_url("[::1]:8443", None).unwrap(),
+            "https://[::1]:8443/api2/json"
+        );
+        let err = base_url("fd00::10::8006", None).unwrap_err().to_string();
+        assert!(err.contains("[address]:port"), "{err}");
+    }
+
+    #[test]
+    fn hosts_with_a_path_query_or_fragment_are_refused() {
+        for host in [
+            "pve1/x",
+            "pve1?x",
+            "pve1#x",
+            "pve1:8006/api2/json",
+            "https://pve1/x",
+            "https://pve1:8006/?a=b",
+            "https://pve1:8006/#top",
+        ] {
+            let err = base_url(host, None).expect_err(host).to_string();
+            assert!(
+                err.contains("without a path, query or fragment") && err.contains(host),
+                "{host}: {err}"
+            );
+        }
+        assert!(base_url("https://pve1:8006/", None).is_ok());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::error::{AuthError, Error, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::version::PveVersion;
-use session::{AuthManager, AuthState, RequestAuth};
+use session::{AuthManager, AuthState, RequestAuth, TicketDue};
 pub(crate) use transport::{Body, map_reqwest_error};
 
 /// A Proxmox VE API client.
@@ -127,7 +127,7 @@ impl Client {
         let data = self
             .post_ticket(user, auth::password_form(user, password))
             .await?;
-        let (step, session) = auth::parse_login(user, data)?;
+        let (step, session) = auth::parse_login(user, data, self.inner.auth.clock.offset())?;
         if let Some(session) = session {
             self.inner
                 .auth
@@ -147,7 +147,7 @@ impl Client {
         let data = self
             .post_ticket(challenge.user(), auth::tfa_form(challenge, &answer))
             .await?;
-        match auth::parse_login(challenge.user(), data)? {
+        match auth::parse_login(challenge.user(), data, self.inner.auth.clock.offset())? {
             (LoginStep::Done(info), Some(session)) => {
                 self.inner.auth.set_session(session, Some(None));
                 Ok(info)
@@ -276,7 +276,14 @@ impl Client {
         Fut: std::future::Future<Output = Result<Body>>,
     {
         self.renew_if_due().await?;
+        // Taken before sending: after a 401, tells whether another caller has tried for a
+        // new ticket since.
+        let attempts = self.inner.auth.attempts();
         let auth = self.inner.auth.request_auth();
+        if matches!(auth, RequestAuth::None) && is_write(method) && !anonymous_write(path) {
+            // PVE would refuse it (401): say so without sending anything.
+            return Err(AuthError::NotLoggedIn.into());
+        }
         let first = self
             .inner
             .transport(method, path, form, body().await?, &auth, timeout)
@@ -287,7 +294,9 @@ impl Client {
                     return Err(self.rejected(*e));
                 };
                 // A 401 means PVE refused before doing anything, so sending again is safe.
-                self.recover_ticket(generation, &e.message).await?;
+                // At most one re-login and one retry per call, whatever the server answers.
+                self.recover_ticket(generation, attempts, &e.message)
+                    .await?;
                 let auth = self.inner.auth.request_auth();
                 match self
                     .inner
@@ -320,6 +329,7 @@ impl Client {
         timeout: Option<Duration>,
     ) -> Result<(reqwest::Response, String)> {
         self.renew_if_due().await?;
+        let attempts = self.inner.auth.attempts();
         let auth = self.inner.auth.request_auth();
         match self
             .inner
@@ -330,7 +340,8 @@ impl Client {
                 let RequestAuth::Ticket { generation, .. } = auth else {
                     return Err(self.rejected(*e));
                 };
-                self.recover_ticket(generation, &e.message).await?;
+                self.recover_ticket(generation, attempts, &e.message)
+                    .await?;
                 let auth = self.inner.auth.request_auth();
                 self.inner
                     .open(&Method::GET, path, &form, &auth, timeout)
@@ -352,76 +363,137 @@ impl Client {
         }
     }
 
-    /// Renews the ticket if it is older than the renewal age. One caller renews; the others
-    /// wait for it and use the new ticket.
+    /// Renews the ticket if it is older than the renewal age (by the server's clock). One
+    /// caller renews; the others wait for it and use the new ticket. A failed renewal of a
+    /// ticket still valid is not an error: the ticket is used, and renewal is not tried again
+    /// for the back-off period.
     async fn renew_if_due(&self) -> Result<()> {
-        if !self.inner.auth.renewal_due() {
+        let auth = &self.inner.auth;
+        if auth.ticket_due() == TicketDue::No {
             return Ok(());
         }
-        let _guard = self.inner.auth.renewing.lock().await;
-        if !self.inner.auth.renewal_due() {
-            return Ok(()); // renewed while we waited
-        }
-        let Some((user, ticket, password, _)) = self.inner.auth.ticket_login() else {
+        let attempts = auth.attempts();
+        let _guard = auth.renewing.lock().await;
+        let due = auth.ticket_due();
+        let Some((user, ticket, password, _)) = auth.ticket_login() else {
             return Ok(());
         };
-        let expired = self.inner.auth.session().is_some_and(|s| s.is_expired());
-        if !expired {
-            let renewal = self
-                .post_ticket(&user, auth::password_form(&user, ticket.expose()))
-                .await
-                .and_then(|data| auth::parse_login(&user, data));
-            match renewal {
-                Ok((_, Some(session))) => {
-                    tracing::debug!(user = %user, "PVE ticket renewed");
-                    self.inner.auth.set_session(session, None);
-                    return Ok(());
-                }
-                Ok(_) => {}
-                Err(e @ (Error::Transport(_) | Error::Tls { .. })) => {
-                    // The old ticket is still valid for a while: carry on with it.
-                    tracing::warn!(user = %user, error = %e, "PVE ticket renewal failed; keeping the current ticket");
-                    return Ok(());
-                }
-                Err(e) => {
-                    tracing::warn!(user = %user, error = %e, "PVE refused to renew the ticket")
-                }
+        match due {
+            TicketDue::No => Ok(()), // renewed, or failed to, while we waited
+            TicketDue::Renew => {
+                self.renew(&user, &ticket, password.as_ref()).await;
+                Ok(())
             }
-        }
-        match password {
-            Some(password) => self.relogin(&user, &password).await,
-            None if expired => Err(AuthError::TicketExpired {
-                user,
-                message: "the ticket is over two hours old".into(),
-            }
-            .into()),
-            None => Ok(()),
+            TicketDue::Expired => match password {
+                // Another caller just tried while we waited: share its failure.
+                Some(_) if auth.attempts() != attempts => Err(AuthError::TicketExpired {
+                    user,
+                    message: format!(
+                        "the ticket is over two hours old, and logging in again failed: {}",
+                        auth.last_failure().unwrap_or_default()
+                    ),
+                }
+                .into()),
+                Some(password) => self.relogin(&user, &password).await,
+                None => Err(AuthError::TicketExpired {
+                    user,
+                    message: "the ticket is over two hours old".into(),
+                }
+                .into()),
+            },
         }
     }
 
-    /// After a 401 with ticket `generation`: log in again if possible (once for all callers).
-    async fn recover_ticket(&self, generation: u64, message: &str) -> Result<()> {
-        let _guard = self.inner.auth.renewing.lock().await;
-        if self.inner.auth.generation() != Some(generation) {
+    /// One renewal attempt of a ticket still valid (the caller holds `renewing`): the ticket
+    /// as the password, or, if PVE refuses it, the kept password. On failure the ticket
+    /// stays, and the back-off starts.
+    async fn renew(&self, user: &str, ticket: &Secret, password: Option<&Secret>) {
+        self.inner.auth.start_attempt();
+        let renewal = self
+            .post_ticket(user, auth::password_form(user, ticket.expose()))
+            .await
+            .and_then(|data| auth::parse_login(user, data, self.inner.auth.clock.offset()));
+        let failure = match renewal {
+            Ok((_, Some(session))) => {
+                tracing::debug!(user = %user, "PVE ticket renewed");
+                self.inner.auth.set_session(session, None);
+                return;
+            }
+            Ok(_) => Error::from(AuthError::BadAnswer(
+                "renewal answered with a TFA challenge".into(),
+            )),
+            // PVE no longer takes the ticket (revoked): log in again if we can.
+            Err(e @ Error::Auth(AuthError::Rejected { .. })) => match password {
+                Some(password) => match self.login_again(user, password).await {
+                    Ok(()) => return,
+                    Err(e) => e,
+                },
+                None => e,
+            },
+            Err(e) => e,
+        };
+        tracing::warn!(
+            user = %user,
+            error = %failure,
+            backoff_s = self.inner.auth.renew_backoff.as_secs(),
+            "PVE ticket renewal failed; keeping the current ticket"
+        );
+        self.inner.auth.attempt_failed(failure.to_string());
+    }
+
+    /// After a 401 with ticket `generation` on a request sent when `attempts` renewals and
+    /// re-logins had been made: log in again if possible, once for all callers. Nothing is
+    /// tried when another caller already tried since the request was sent, or within the
+    /// back-off period after a failed attempt, so a server that refuses everything sees one
+    /// re-login per back-off period, however many calls.
+    async fn recover_ticket(&self, generation: u64, attempts: u64, message: &str) -> Result<()> {
+        let auth = &self.inner.auth;
+        let _guard = auth.renewing.lock().await;
+        if auth.generation() != Some(generation) {
             return Ok(()); // another caller already got a new ticket
         }
-        match self.inner.auth.ticket_login() {
-            Some((user, _, Some(password), _)) => self.relogin(&user, &password).await,
+        let message = message.trim_end();
+        match auth.ticket_login() {
+            Some((user, _, Some(password), _)) => {
+                let tried = auth.attempts() != attempts;
+                match auth.recent_failure() {
+                    Some(why) => Err(AuthError::Rejected {
+                        user,
+                        message: format!("{message}; logging in again failed: {why}"),
+                    }
+                    .into()),
+                    None if tried => Err(AuthError::Rejected {
+                        user,
+                        message: message.to_owned(),
+                    }
+                    .into()),
+                    None => self.relogin(&user, &password).await,
+                }
+            }
             Some((user, ..)) => Err(AuthError::TicketExpired {
                 user,
-                message: message.trim_end().to_owned(),
+                message: message.to_owned(),
             }
             .into()),
             None => Err(AuthError::NotLoggedIn.into()),
         }
     }
 
+    /// Logs in again with the kept password (the caller holds `renewing`), counting the
+    /// attempt and, on failure, starting the back-off.
     async fn relogin(&self, user: &str, password: &Secret) -> Result<()> {
+        self.inner.auth.start_attempt();
+        self.login_again(user, password).await.inspect_err(|e| {
+            self.inner.auth.attempt_failed(e.to_string());
+        })
+    }
+
+    async fn login_again(&self, user: &str, password: &Secret) -> Result<()> {
         tracing::debug!(user = %user, "logging in again for a new PVE ticket");
         let data = self
             .post_ticket(user, auth::password_form(user, password.expose()))
             .await?;
-        match auth::parse_login(user, data)? {
+        match auth::parse_login(user, data, self.inner.auth.clock.offset())? {
             (_, Some(session)) => {
                 self.inner.auth.set_session(session, None);
                 Ok(())
@@ -460,6 +532,19 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// The writes PVE serves without a login (its schema's `permissions: {user: world}`): the
+/// logins themselves, and a VNC ticket check that carries its own ticket.
+fn anonymous_write(path: &str) -> bool {
+    matches!(
+        path.trim_matches('/'),
+        "access/ticket" | "access/openid/auth-url" | "access/openid/login" | "access/vncticket"
+    )
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! The client's credentials, shared by all clones and all concurrent requests.
 
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::auth::{ApiToken, Session};
+use reqwest::header::{DATE, HeaderMap};
+
+use crate::auth::{self, ApiToken, Session, TICKET_LIFETIME};
 use crate::secret::Secret;
 
 /// What authenticates requests right now.
@@ -34,21 +37,128 @@ pub(crate) enum RequestAuth {
     },
 }
 
+/// Where a ticket stands, judged by the server's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TicketDue {
+    /// No ticket, or nothing to do.
+    No,
+    /// Old enough to renew, and no renewal failed within the back-off period.
+    Renew,
+    /// Over two hours old: PVE no longer accepts it.
+    Expired,
+}
+
 #[derive(Debug)]
 pub(crate) struct AuthManager {
     state: RwLock<AuthState>,
-    /// Held while a ticket is renewed or re-obtained: one renewal, however many callers.
+    /// Held while a ticket is renewed or re-obtained: one attempt, however many callers.
     pub(crate) renewing: tokio::sync::Mutex<()>,
     pub(crate) renew_after: Duration,
+    /// After a failed renewal or re-login, how long the current ticket is used without
+    /// trying again.
+    pub(crate) renew_backoff: Duration,
+    pub(crate) clock: ServerClock,
+    /// Renewal and re-login attempts so far: a caller that waited while one ran does not
+    /// start another.
+    attempts: AtomicU64,
+    /// When the last attempt failed, and why; cleared by a new ticket.
+    failure: Mutex<Option<(Instant, String)>>,
+}
+
+/// The server's clock, as its `Date` headers tell: PVE judges a ticket's age by it.
+#[derive(Debug, Default)]
+pub(crate) struct ServerClock {
+    /// Seconds the server is ahead of this machine (negative: behind).
+    offset: AtomicI64,
+    /// Whether a `Date` header has been seen (else the offset is 0 or an imported session's).
+    seen: AtomicBool,
+}
+
+impl ServerClock {
+    /// Learns the server's clock from an answer's `Date` header, if it has a valid one.
+    pub(crate) fn observe(&self, headers: &HeaderMap) {
+        let local = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.observe_at(headers, local);
+    }
+
+    /// [`observe`](ServerClock::observe) with our clock at `local` seconds since the epoch.
+    fn observe_at(&self, headers: &HeaderMap, local: i64) {
+        let Some(date) = headers
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        else {
+            return;
+        };
+        let server = match date.duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+        };
+        self.offset
+            .store(server.saturating_sub(local), Ordering::Relaxed);
+        self.seen.store(true, Ordering::Relaxed);
+    }
+
+    /// Seconds the server's clock is ahead of ours (0 until known).
+    pub(crate) fn offset(&self) -> i64 {
+        self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Takes an imported session's offset until the server's own `Date` is seen.
+    fn adopt(&self, offset: i64) {
+        if !self.seen.load(Ordering::Relaxed) {
+            self.offset.store(offset, Ordering::Relaxed);
+        }
+    }
 }
 
 impl AuthManager {
-    pub(crate) fn new(token: Option<ApiToken>, renew_after: Duration) -> AuthManager {
+    pub(crate) fn new(
+        token: Option<ApiToken>,
+        renew_after: Duration,
+        renew_backoff: Duration,
+    ) -> AuthManager {
         AuthManager {
             state: RwLock::new(token.map_or(AuthState::Anonymous, AuthState::Token)),
             renewing: tokio::sync::Mutex::new(()),
             renew_after,
+            renew_backoff,
+            clock: ServerClock::default(),
+            attempts: AtomicU64::new(0),
+            failure: Mutex::new(None),
         }
+    }
+
+    /// How many renewal and re-login attempts have been made.
+    pub(crate) fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    /// Counts a renewal or re-login attempt before it is sent.
+    pub(crate) fn start_attempt(&self) {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Records that the last attempt failed: no other for `renew_backoff`.
+    pub(crate) fn attempt_failed(&self, why: String) {
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), why));
+    }
+
+    /// Why the last attempt failed, if it did within the back-off period.
+    pub(crate) fn recent_failure(&self) -> Option<String> {
+        let failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < self.renew_backoff)
+            .map(|(_, why)| why.clone())
+    }
+
+    /// Why the last attempt failed, however long ago.
+    pub(crate) fn last_failure(&self) -> Option<String> {
+        let failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure.as_ref().map(|(_, why)| why.clone())
     }
 
     // A panic while holding the lock cannot leave the state half-written (every write is one
@@ -77,8 +187,10 @@ impl AuthManager {
         }
     }
 
-    /// Installs a new ticket; `password` `None` keeps the stored one.
+    /// Installs a new ticket; `password` `None` keeps the stored one. Ends any back-off.
     pub(crate) fn set_session(&self, session: Session, password: Option<Option<Secret>>) {
+        self.clock.adopt(session.clock_offset());
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let mut state = self.write();
         let (old_password, generation) = match &*state {
             AuthState::Ticket {
@@ -109,9 +221,12 @@ impl AuthManager {
         }
     }
 
+    /// The session, with the server's clock as last seen.
     pub(crate) fn session(&self) -> Option<Session> {
         match &*self.read() {
-            AuthState::Ticket { session, .. } => Some(session.clone()),
+            AuthState::Ticket { session, .. } => {
+                Some(session.clone().with_clock_offset(self.clock.offset()))
+            }
             _ => None,
         }
     }
@@ -133,11 +248,22 @@ impl AuthManager {
         }
     }
 
-    /// True when the ticket should be renewed before the next request.
-    pub(crate) fn renewal_due(&self) -> bool {
-        match &*self.read() {
-            AuthState::Ticket { session, .. } => session.age() >= self.renew_after,
-            _ => false,
+    /// Whether the ticket must be renewed or re-obtained before the next request, judged by
+    /// the server's clock. A ticket still valid is not renewed again within the back-off
+    /// period after a failed attempt: it is used as it is.
+    pub(crate) fn ticket_due(&self) -> TicketDue {
+        let age = match &*self.read() {
+            AuthState::Ticket { session, .. } => {
+                session.age_at(auth::server_now(self.clock.offset()))
+            }
+            _ => return TicketDue::No,
+        };
+        if age >= TICKET_LIFETIME {
+            TicketDue::Expired
+        } else if age >= self.renew_after && self.recent_failure().is_none() {
+            TicketDue::Renew
+        } else {
+            TicketDue::No
         }
     }
 
@@ -146,5 +272,70 @@ impl AuthManager {
             AuthState::Ticket { generation, .. } => Some(*generation),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's example), in seconds since the epoch.
+    const EXAMPLE: i64 = 784_111_777;
+
+    fn dated(date: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(DATE, HeaderValue::from_static(date));
+        headers
+    }
+
+    #[test]
+    fn server_clock_is_read_from_date_headers() {
+        let clock = ServerClock::default();
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE + 7200);
+        assert_eq!(clock.offset(), -7200);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 3600);
+        assert_eq!(clock.offset(), 3600);
+        // An imported session's offset does not override what the server said.
+        clock.adopt(5);
+        assert_eq!(clock.offset(), 3600);
+    }
+
+    #[test]
+    fn missing_or_bad_date_headers_leave_the_clock_alone() {
+        let clock = ServerClock::default();
+        clock.observe_at(&HeaderMap::new(), EXAMPLE);
+        clock.observe_at(&dated("yesterday"), EXAMPLE);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37"), EXAMPLE);
+        assert_eq!(clock.offset(), 0);
+        // Until the server says, an imported session's offset is used.
+        clock.adopt(-7200);
+        assert_eq!(clock.offset(), -7200);
+    }
+
+    #[test]
+    fn failed_attempts_back_off_and_a_new_ticket_ends_it() {
+        let auth = AuthManager::new(None, Duration::ZERO, Duration::from_secs(3600));
+        let ticket = format!("PVE:root@pam:{:08X}::sig", auth::unix_now());
+        auth.set_session(
+            Session::new("root@pam", Secret::new(ticket.clone()), Secret::new("c")),
+            Some(None),
+        );
+        assert_eq!(auth.ticket_due(), TicketDue::Renew);
+        auth.start_attempt();
+        auth.attempt_failed("HTTP 500".into());
+        assert_eq!(auth.attempts(), 1);
+        assert_eq!(auth.ticket_due(), TicketDue::No, "backing off");
+        assert_eq!(auth.recent_failure().as_deref(), Some("HTTP 500"));
+        auth.set_session(
+            Session::new("root@pam", Secret::new(ticket), Secret::new("c")),
+            None,
+        );
+        assert_eq!(
+            auth.ticket_due(),
+            TicketDue::Renew,
+            "a new ticket ends the back-off"
+        );
+        assert_eq!(auth.recent_failure(), None);
     }
 }

@@ -70,6 +70,7 @@ impl Inner {
         let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
+        self.auth.clock.observe(response.headers());
         let reason = reason_phrase(&response);
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
@@ -96,6 +97,7 @@ impl Inner {
         let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
+        self.auth.clock.observe(response.headers());
         if status.is_success() {
             return Ok((response, url));
         }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::handlers;
 use super::sample::sample;
 use super::schema::{self, MethodInfo, PathNode};
-use super::state::{Fault, State, Ticket, display_path, unix_now};
+use super::state::{Fault, State, Ticket, display_path};
 use crate::typed::rules::{self, ParamRule};
 
 /// An error answer: HTTP status, PVE's message, and per-parameter messages.
@@ -576,7 +576,7 @@ pub(crate) fn body(result: &Result<Value, Failure>) -> (u16, String, Vec<u8>) {
 
 /// Unix time, for tickets.
 pub(crate) fn issue_ticket(state: &mut State, user: &str) -> (String, String) {
-    let now = unix_now();
+    let now = state.server_now();
     let ticket = format!("PVE:{user}:{now:08X}::{}", state.random_hex(24));
     let csrf = format!("{now:08X}:{}", state.random_hex(16));
     let expires = Instant::now() + state.ticket_lifetime;

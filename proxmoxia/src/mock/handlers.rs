@@ -179,7 +179,7 @@ pub(crate) fn login(state: &mut State, ctx: &Ctx<'_>) -> Answer {
             );
             let ticket = format!(
                 "PVE:!tfa!{encoded}:{:08X}::{}",
-                unix_now(),
+                state.server_now(),
                 state.random_hex(16)
             );
             state.tfa_tickets.insert(ticket.clone(), user.clone());

@@ -705,6 +705,13 @@ impl MockPve {
         self.state().ticket_lifetime = lifetime;
     }
 
+    /// Sets the fake's clock this many seconds ahead of the machine's (negative: behind), as
+    /// on a node whose clock is wrong: tickets carry its time, answers its `Date` header.
+    /// How long tickets are accepted does not change.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.state().clock_offset = seconds;
+    }
+
     /// Forgets every ticket: the next request with one gets a 401.
     pub fn revoke_tickets(&self) {
         self.state().tickets.clear();

@@ -42,7 +42,7 @@ pub(crate) async fn serve(
                     return;
                 };
                 let service = hyper::service::service_fn(move |req| {
-                    respond(state.clone(), req, connection_stopped.clone())
+                    dated(state.clone(), req, connection_stopped.clone())
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
@@ -71,6 +71,21 @@ impl std::error::Error for Dropped {}
 
 /// How often a request waiting for a held config lock looks again.
 const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// The answer, with a `Date` header by the fake's clock (see `MockPve::set_clock_offset`).
+async fn dated(
+    state: Arc<Mutex<State>>,
+    req: Request<Body>,
+    stopped: watch::Receiver<()>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let mut response = respond(state.clone(), req, stopped).await?;
+    let now = state.lock().unwrap_or_else(|e| e.into_inner()).server_now();
+    let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(now));
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(hyper::header::DATE, value);
+    }
+    Ok(response)
+}
 
 async fn respond(
     state: Arc<Mutex<State>>,

@@ -351,6 +351,9 @@ pub(crate) struct State {
     pub(crate) restore_files: BTreeMap<(String, String), bytes::Bytes>,
     /// A file answer (not JSON) the handler of the request in work left for the server.
     pub(crate) file_answer: Option<bytes::Bytes>,
+    /// Seconds the fake's clock is ahead of the machine's (negative: behind): its tickets
+    /// and `Date` headers carry its time.
+    pub(crate) clock_offset: i64,
 }
 
 impl State {
@@ -435,7 +438,13 @@ impl State {
             latency: Duration::ZERO,
             restore_files: BTreeMap::new(),
             file_answer: None,
+            clock_offset: 0,
         }
+    }
+
+    /// Now by the fake's clock, in seconds since the epoch.
+    pub(crate) fn server_now(&self) -> u64 {
+        crate::auth::server_now(self.clock_offset)
     }
 
     /// A hard-to-guess token (tickets, CSRF tokens, token secrets). Not cryptographic: this

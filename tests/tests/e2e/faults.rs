@@ -532,9 +532,11 @@ async fn a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket(k
     // the password): the client must cope with a refused renewal. The mock renews, as PVE
     // does, so there each renewal below is refused by a scripted 401.
     let pve = Peer::start(kind).await;
+    // No back-off after a failed renewal: every call below may try again.
     let client = pve
         .builder()
         .ticket_renew_after(Duration::ZERO)
+        .ticket_renew_backoff(Duration::ZERO)
         .build()
         .unwrap();
     client.login(pve.user(), pve.password()).await.unwrap();

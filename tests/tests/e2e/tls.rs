@@ -163,9 +163,23 @@ async fn accepting_invalid_certificates_reaches_a_self_signed_node(kind: PeerKin
         .build()
         .unwrap();
     logs_in(&client, &pve).await;
-    // It wins over a wrong pin.
+    // A pin is still enforced: a wrong one is a mismatch, the right one works.
+    let other = TestCert::self_signed().fingerprint;
     let client = Client::builder(pve.url())
-        .fingerprint(&TestCert::self_signed().fingerprint.to_string())
+        .fingerprint(&other.to_string())
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let (_, message) = tls_failure(&client, &pve).await;
+    assert_eq!(
+        message,
+        format!(
+            "server certificate fingerprint {} does not match {other}",
+            pve.cert().fingerprint
+        )
+    );
+    let client = Client::builder(pve.url())
+        .fingerprint(&pve.cert().fingerprint.to_string())
         .danger_accept_invalid_certs(true)
         .build()
         .unwrap();

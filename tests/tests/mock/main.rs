@@ -3,7 +3,8 @@
 
 mod api;
 mod auth;
+mod auth_failures;
 mod blocking;
 mod faults;
-mod transfers;
 mod retries;
+mod transfers;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use proxmoxia::{Client, Error, TaskOutcome, TransportErrorKind, Upid};
 use proxmoxia_tests::api_error;
-use proxmoxia_tests::wire::{WirePve as Pve, header, no_panic, ok};
+use proxmoxia_tests::wire::{WirePve as Pve, header, no_panic, ok, with_token};
 use proxmoxia_tests::{TestCert, TlsFront};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -131,7 +131,7 @@ impl Raw {
     }
 
     fn client(&self) -> Client {
-        self.front.builder().build().expect("client")
+        with_token(self.front.builder()).build().expect("client")
     }
 }
 
@@ -184,7 +184,7 @@ async fn get_puts_parameters_in_the_query_string() {
     let pve = Pve::start().await;
     pve.mount_data("cluster/resources", json!([])).await;
 
-    pve.client()
+    pve.token_client()
         .raw("cluster/resources")
         .get(json!({"full": true, "name": "a b&c=d", "running": false, "type": "vm"}))
         .await
@@ -206,7 +206,11 @@ async fn get_without_parameters_sends_no_query() {
     let pve = Pve::start().await;
     pve.mount_data("version", json!({})).await;
 
-    pve.client().raw("version").get(()).await.expect("GET");
+    pve.token_client()
+        .raw("version")
+        .get(())
+        .await
+        .expect("GET");
 
     let request = pve.single_request().await;
     assert_eq!(request.url.query(), None);
@@ -218,7 +222,11 @@ async fn requests_carry_the_user_agent() {
     let pve = Pve::start().await;
     pve.mount_data("version", json!({})).await;
 
-    pve.client().raw("version").get(()).await.expect("GET");
+    pve.token_client()
+        .raw("version")
+        .get(())
+        .await
+        .expect("GET");
     let custom = pve.front.builder().user_agent("provisioner/2.1").build();
     custom
         .expect("client")
@@ -243,7 +251,7 @@ async fn post_puts_parameters_in_a_form_body() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu", json!("UPID")).await;
 
-    pve.client()
+    pve.token_client()
         .raw("nodes/pve1/qemu")
         .post(json!({"cores": 2, "net0": "virtio,bridge=vmbr0", "start": true, "vmid": 100}))
         .await
@@ -269,7 +277,7 @@ async fn put_puts_parameters_in_a_form_body() {
     pve.mount_data("nodes/pve1/qemu/100/resize", Value::Null)
         .await;
 
-    pve.client()
+    pve.token_client()
         .raw("nodes/pve1/qemu/100/resize")
         .put(json!({"disk": "scsi0", "size": "+1G"}))
         .await
@@ -290,7 +298,7 @@ async fn delete_puts_parameters_in_the_query_string() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu/100", json!("UPID")).await;
 
-    pve.client()
+    pve.token_client()
         .raw("nodes/pve1/qemu/100")
         .delete(json!({"purge": true, "skiplock": false}))
         .await
@@ -313,7 +321,7 @@ async fn none_and_null_parameters_are_not_sent() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu/100/config", Value::Null)
         .await;
-    let config = pve.client().raw("nodes/pve1/qemu/100/config");
+    let config = pve.token_client().raw("nodes/pve1/qemu/100/config");
 
     config
         .post(Params {
@@ -338,7 +346,7 @@ async fn none_and_null_parameters_are_not_sent() {
 async fn arrays_become_repeated_keys() {
     let pve = Pve::start().await;
     pve.mount_data("cluster/backup", Value::Null).await;
-    let backup = pve.client().raw("cluster/backup");
+    let backup = pve.token_client().raw("cluster/backup");
 
     backup
         .post(json!({"vmid": [100, 101, 102]}))
@@ -364,7 +372,7 @@ async fn user_structs_serialise_as_parameters() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu", json!("UPID")).await;
 
-    pve.client()
+    pve.token_client()
         .raw("nodes/pve1/qemu")
         .post(CreateVm {
             cores: 4,
@@ -386,7 +394,7 @@ async fn user_structs_serialise_as_parameters() {
 async fn nested_object_parameter_is_an_encode_error_and_nothing_is_sent() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/qemu", json!("UPID")).await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     let nested = client
         .raw("nodes/pve1/qemu")
@@ -411,7 +419,7 @@ async fn nested_object_parameter_is_an_encode_error_and_nothing_is_sent() {
 async fn path_may_be_written_with_or_without_slashes() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/status", json!({})).await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     for written in [
         "nodes/pve1/status",
@@ -437,7 +445,7 @@ async fn segment_escapes_the_slash_and_space_of_a_volume_id() {
     let full = "/api2/json/nodes/pve1/storage/local/content/local:iso%2Fa%20b.iso";
     pve.mount(full, ok(json!({"format": "iso"}))).await;
     let volume = pve
-        .client()
+        .token_client()
         .raw("nodes/pve1/storage/local/content")
         .segment("local:iso/a b.iso");
 
@@ -468,7 +476,7 @@ async fn data_envelope_is_unwrapped_to_json() {
         ResponseTemplate::new(200).set_body_json(json!({"total": 0})),
     )
     .await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     let version = client.raw("version").get(()).await.expect("GET");
     let null = client
@@ -501,7 +509,7 @@ async fn decode_reads_data_into_a_user_type() {
     .await;
 
     let nodes: Vec<Node> = pve
-        .client()
+        .token_client()
         .raw("nodes")
         .get(())
         .decode()
@@ -536,7 +544,7 @@ async fn decode_mismatch_names_the_json_path_and_keeps_the_body() {
     .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes")
         .get(())
         .decode::<Vec<Node>>()
@@ -560,7 +568,7 @@ async fn decode_of_a_missing_field_names_the_object() {
         .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes")
         .get(())
         .decode::<Vec<Node>>()
@@ -587,7 +595,7 @@ async fn bytes_returns_the_whole_body_with_its_envelope() {
     .await;
 
     let bytes = pve
-        .client()
+        .token_client()
         .raw("version")
         .get(())
         .bytes()
@@ -614,7 +622,7 @@ async fn parameter_verification_failure_is_an_api_error_with_per_parameter_messa
     .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes/pve1/qemu")
         .post(json!({"net0": "virtioo,bridge=vmbr0", "vmid": 100}))
         .await
@@ -720,7 +728,7 @@ async fn other_server_errors_are_not_not_found() {
     .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes/pve1/qemu/100/status/start")
         .post(())
         .await
@@ -781,7 +789,7 @@ async fn error_answers_with_odd_bodies_are_api_errors() {
         ),
     )
     .await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     let c = client.clone();
     let deep_err = no_panic("deep", async move { c.raw("deep").get(()).await }).await;
@@ -849,7 +857,7 @@ async fn malformed_success_answers_are_decode_errors_not_panics() {
         )
         .await;
     }
-    let client = pve.client();
+    let client = pve.token_client();
 
     for (name, body) in cases {
         let c = client.clone();
@@ -894,7 +902,7 @@ async fn numbers_too_big_for_the_type_are_decode_errors() {
     .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes/pve1/status")
         .get(())
         .decode::<Status>()
@@ -916,7 +924,7 @@ async fn closed_port_is_a_connect_error_safe_to_retry() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("address").port()
     };
-    let client = Client::builder(&format!("https://127.0.0.1:{port}"))
+    let client = with_token(Client::builder(&format!("https://127.0.0.1:{port}")))
         .add_ca_pem(TestCert::ca_signed().ca())
         .build()
         .expect("client");
@@ -949,8 +957,7 @@ async fn slow_server() -> Pve {
 }
 
 fn impatient_client(pve: &Pve) -> Client {
-    pve.front
-        .builder()
+    with_token(pve.front.builder())
         .timeout(Some(Duration::from_millis(300)))
         .build()
         .expect("client")
@@ -1001,7 +1008,7 @@ async fn dropped_connection_on_a_post_is_an_io_error_not_safe_to_retry() {
         .await;
 
     let err = pve
-        .client()
+        .token_client()
         .raw("nodes/pve1/qemu")
         .post(json!({"vmid": 100}))
         .await
@@ -1094,7 +1101,7 @@ async fn task_wait_polls_the_status_until_stopped_ok() {
     mount_task(&pve, 2, "OK").await;
 
     let outcome = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .wait()
@@ -1117,7 +1124,7 @@ async fn task_wait_reports_the_warning_count() {
     mount_task(&pve, 1, "WARNINGS: 2").await;
 
     let outcome = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .wait()
@@ -1134,7 +1141,7 @@ async fn failed_task_is_a_task_error_with_its_exitstatus() {
     mount_task(&pve, 1, exit).await;
 
     let err = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .wait()
@@ -1159,7 +1166,7 @@ async fn task_wait_gives_up_after_its_timeout() {
     // The task never ends: only the timeout ends the wait (no upper bound on how long that
     // takes: a busy machine may be slow to poll).
     let err = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .timeout(Duration::from_millis(150))
@@ -1193,7 +1200,7 @@ async fn task_poll_answered_with_502_is_retried() {
     mount_task(&pve, 0, "OK").await;
 
     let outcome = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .wait()
@@ -1218,7 +1225,7 @@ async fn task_poll_whose_connection_dropped_is_retried() {
     mount_task(&pve, 0, "WARNINGS: 1").await;
 
     let outcome = pve
-        .client()
+        .token_client()
         .task(&upid())
         .poll_interval(Duration::from_millis(20))
         .wait()
@@ -1235,7 +1242,7 @@ async fn task_log_sends_start_and_limit() {
     pve.mount(LOG_PATH, ok(log_lines(5, 10))).await;
 
     let lines = pve
-        .client()
+        .token_client()
         .task(&upid())
         .log()
         .start(5)
@@ -1257,7 +1264,7 @@ async fn task_log_without_options_sends_no_query() {
     let pve = Pve::start().await;
     pve.mount(LOG_PATH, ok(log_lines(0, 3))).await;
 
-    let lines = pve.client().task(&upid()).log().await.expect("log");
+    let lines = pve.token_client().task(&upid()).log().await.expect("log");
 
     assert_eq!(lines.len(), 3);
     assert_eq!(pve.single_request().await.url.query(), None);
@@ -1277,7 +1284,12 @@ async fn task_log_all_reads_every_page() {
         .mount(&pve.server)
         .await;
 
-    let lines = pve.client().task(&upid()).log_all().await.expect("log");
+    let lines = pve
+        .token_client()
+        .task(&upid())
+        .log_all()
+        .await
+        .expect("log");
 
     assert_eq!(lines.len(), 507);
     assert!(lines.iter().enumerate().all(|(i, l)| l.n == i as i64 + 1));

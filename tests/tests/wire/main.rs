@@ -2,6 +2,7 @@
 //! checking exactly what goes over the wire and how each answer is read.
 
 mod auth;
+mod auth_failures;
 mod http;
 mod logs;
 mod task_log;
