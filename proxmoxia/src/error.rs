@@ -22,10 +22,13 @@ pub enum Error {
     /// The TLS handshake failed: certificate not trusted, fingerprint mismatch, ...
     #[error("TLS error talking to {url}: {message}")]
     Tls {
-        /// The URL being requested.
+        /// The URL being requested (secret parameters shown as `***`).
         url: String,
         /// What the TLS layer said (the deepest cause).
         message: String,
+        /// The error chain down to the TLS layer's own error (without the URL).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The request did not get an answer: connection refused or reset, DNS, timeout.
     #[error(transparent)]
@@ -142,7 +145,8 @@ pub struct ApiError {
     pub message: String,
     /// PVE's per-parameter `errors` map (`net0` -> `invalid format - ...`).
     pub errors: BTreeMap<String, String>,
-    /// The raw response body, as text.
+    /// The raw response body, as text: its first 64 KiB at most, secret values of the
+    /// request shown as `***`.
     pub body: String,
 }
 
@@ -229,7 +233,7 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     /// HTTP method.
     pub method: String,
-    /// Full URL (never carries secrets: those travel in headers and bodies).
+    /// Full URL, secret parameters of the query shown as `***`.
     pub url: String,
     /// The underlying error, flattened to text.
     pub message: String,
@@ -251,6 +255,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
+    /// The answer is larger than [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)
+    /// allows; the rest was not read.
+    BodyTooLarge,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -260,6 +267,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::ConnectTimeout => "connect timed out",
             TransportErrorKind::Timeout => "request timed out",
             TransportErrorKind::Io => "connection error",
+            TransportErrorKind::BodyTooLarge => "answer too large",
         })
     }
 }

@@ -94,7 +94,7 @@ pub mod validate;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
-pub use client::{Client, ClientBuilder, DEFAULT_PORT};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 pub use encode::{Form, encode_segment};
 pub use error::{
     ApiError, AuthError, DecodeError, Error, Result, TaskFailed, TransportError,

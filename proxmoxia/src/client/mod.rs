@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-pub use builder::{ClientBuilder, DEFAULT_PORT};
+pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
@@ -50,6 +50,8 @@ struct Inner {
     pve_version: tokio::sync::OnceCell<PveVersion>,
     /// Typed calls refuse what that version lacks.
     version_guard: bool,
+    /// The largest answer body read ([`ClientBuilder::max_body_bytes`]).
+    max_body_bytes: u64,
 }
 
 impl fmt::Debug for Client {

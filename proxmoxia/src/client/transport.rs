@@ -67,10 +67,14 @@ impl Inner {
         timeout: Option<Duration>,
     ) -> Result<(StatusCode, bytes::Bytes)> {
         let mut url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        // What errors and logs show: the URL with secret values as `***`.
+        let mut shown_url = url.clone();
         let in_query = matches!(*method, Method::GET | Method::DELETE | Method::HEAD);
         if in_query && !form.is_empty() {
             url.push('?');
             url.push_str(&form.to_urlencoded());
+            shown_url.push('?');
+            shown_url.push_str(&form.to_redacted_urlencoded());
         }
         let mut request = self
             .http
@@ -89,18 +93,86 @@ impl Inner {
                 .body(form.to_urlencoded()),
             Body::None => request,
         };
-        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url);
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         let reason = reason_phrase(&response);
-        let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            Ok((status, bytes))
+            match read_body(response, self.max_body_bytes, false).await {
+                Ok(bytes) => Ok((status, bytes)),
+                Err(ReadError::Http(e)) => Err(transport_error(e)),
+                Err(ReadError::TooLarge) => Err(too_large(method, &shown_url, self.max_body_bytes)),
+            }
         } else {
-            Err(Error::Api(Box::new(api_error(
-                method, path, status, reason, &bytes,
-            ))))
+            // An error answer is kept in the error: only its start is read.
+            let limit = self.max_body_bytes.min(ERROR_BODY_PREFIX);
+            let bytes = match read_body(response, limit, true).await {
+                Ok(bytes) => bytes,
+                Err(ReadError::Http(e)) => return Err(transport_error(e)),
+                Err(ReadError::TooLarge) => bytes::Bytes::new(),
+            };
+            let mut error = api_error(method, path, status, reason, &bytes);
+            scrub_api_error(&mut error, form);
+            Err(Error::Api(Box::new(error)))
         }
+    }
+}
+
+/// How much of an error answer's body is read and kept in the [`ApiError`]: PVE's error
+/// bodies are a few hundred bytes; a hostile server's may be endless.
+pub(crate) const ERROR_BODY_PREFIX: u64 = 64 * 1024;
+
+enum ReadError {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+/// Reads a body of at most `limit` bytes, as it streams in (nothing past the limit is
+/// buffered). Past the limit: `truncate` keeps the first `limit` bytes, otherwise it fails.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> std::result::Result<bytes::Bytes, ReadError> {
+    if !truncate && response.content_length().is_some_and(|len| len > limit) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Http)? {
+        let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+        if chunk.len() > room {
+            if !truncate {
+                return Err(ReadError::TooLarge);
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn too_large(method: &Method, url: &str, limit: u64) -> Error {
+    Error::Transport(Box::new(TransportError {
+        kind: TransportErrorKind::BodyTooLarge,
+        method: method.to_string(),
+        url: url.to_owned(),
+        message: format!(
+            "the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"
+        ),
+        retry_safe: false,
+        source: None,
+    }))
+}
+
+/// Hides the request's secret values wherever the server echoed them in its error.
+fn scrub_api_error(error: &mut ApiError, form: &Form) {
+    let scrub = |text: &str| crate::secret::scrub(text, form.secret_values());
+    error.reason = scrub(&error.reason);
+    error.message = scrub(&error.message);
+    error.body = scrub(&error.body);
+    for text in error.errors.values_mut() {
+        *text = scrub(text);
     }
 }
 
@@ -186,11 +258,15 @@ pub(crate) fn api_error(
     }
 }
 
+/// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
+/// error so that neither its text nor its `Debug` carries a secret.
 fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
+    let err = err.without_url();
     if let Some(message) = crate::tls::tls_cause(&err) {
         return Error::Tls {
             url: url.to_owned(),
             message,
+            source: Some(Box::new(err)),
         };
     }
     let read_only = matches!(*method, Method::GET | Method::HEAD);
