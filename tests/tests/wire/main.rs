@@ -2,5 +2,6 @@
 //! checking exactly what goes over the wire and how each answer is read.
 
 mod auth;
+mod hostile;
 mod http;
 mod logs;
