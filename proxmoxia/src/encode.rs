@@ -73,6 +73,11 @@ pub(crate) fn dot_segment(escaped: &str) -> Option<&'static str> {
     }
 }
 
+/// A form value or name as it goes on the wire.
+pub(crate) fn form_encode(text: &str) -> String {
+    utf8_percent_encode(text, FORM).to_string()
+}
+
 /// Ordered name/value pairs, as they go on the wire.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Form {

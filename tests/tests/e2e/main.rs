@@ -2,5 +2,6 @@
 
 mod faults;
 mod raw;
+mod secrets;
 mod tls;
 mod typed;
