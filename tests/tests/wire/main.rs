@@ -2,6 +2,7 @@
 //! checking exactly what goes over the wire and how each answer is read.
 
 mod auth;
+mod climbing;
 mod hostile;
 mod http;
 mod logs;
