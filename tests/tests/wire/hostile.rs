@@ -388,3 +388,48 @@ async fn a_server_refusing_every_login_is_asked_once() {
     assert!(matches!(err, Error::Auth(AuthError::Rejected { .. })), "{err:?}");
     assert_eq!(pve.requests().await.len(), 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// a certificate that is not the pinned one
+
+#[tokio::test]
+async fn a_tls_error_keeps_its_cause_as_source() {
+    let pve = Pve::start().await;
+    let client = Client::builder(&pve.front.url())
+        .fingerprint(&["00"; 32].join(":"))
+        .build()
+        .expect("client");
+
+    let err = client
+        .raw("nodes/pve1/scan/pbs")
+        .get(json!({"password": "pw-in-the-query"}))
+        .await
+        .expect_err("not the pinned certificate");
+
+    let Error::Tls { url, message, .. } = &err else {
+        panic!("expected Error::Tls, got {err:?}");
+    };
+    assert!(url.ends_with("/api2/json/nodes/pve1/scan/pbs?password=***"), "{url}");
+    assert!(message.contains("fingerprint"), "{message}");
+    // The chain goes down to rustls' own error (io::Errors keep theirs behind get_ref).
+    let mut found = false;
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        assert!(!e.to_string().contains("pw-in-the-query"), "{e}");
+        found |= is_rustls(e);
+        cause = e.source();
+    }
+    assert!(found, "no rustls error in the chain of {err:?}");
+    assert!(!format!("{err:?}").contains("pw-in-the-query"));
+    assert!(pve.requests().await.is_empty());
+}
+
+/// Whether `e` is rustls' error, or io::Errors wrapping it.
+fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    e.downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| is_rustls(inner))
+}

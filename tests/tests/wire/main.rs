@@ -3,6 +3,7 @@
 
 mod auth;
 mod climbing;
+mod empties;
 mod hostile;
 mod http;
 mod logs;
