@@ -69,7 +69,9 @@ const ON_PATH: &[(&str, &str)] = &[
 pub fn is_secret(field: &str, path: &str) -> bool {
     ANYWHERE.contains(&field)
         || field.ends_with("-password")
-        || ON_PATH.iter().any(|(name, at)| *name == field && *at == path)
+        || ON_PATH
+            .iter()
+            .any(|(name, at)| *name == field && *at == path)
 }
 
 /// The type of a secret answer field: a string, or an array of strings (recovery codes,

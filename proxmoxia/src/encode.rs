@@ -265,12 +265,18 @@ mod tests {
             Form::from_value(json!({"node": "pve1", "password": "pw", "totp": "otpauth://x"}))
                 .unwrap();
         form.mark_secret("totp");
-        assert_eq!(form.to_redacted_urlencoded(), "node=pve1&password=***&totp=***");
+        assert_eq!(
+            form.to_redacted_urlencoded(),
+            "node=pve1&password=***&totp=***"
+        );
         assert_eq!(
             form.to_urlencoded(),
             "node=pve1&password=pw&totp=otpauth%3A%2F%2Fx"
         );
-        assert_eq!(form.secret_values().collect::<Vec<_>>(), ["pw", "otpauth://x"]);
+        assert_eq!(
+            form.secret_values().collect::<Vec<_>>(),
+            ["pw", "otpauth://x"]
+        );
     }
 
     #[test]

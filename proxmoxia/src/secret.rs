@@ -56,8 +56,7 @@ impl From<&str> for Secret {
 /// [`Secret`]. Errs on the side of hiding: a hidden harmless value costs little.
 pub(crate) fn looks_secret(name: &str) -> bool {
     const PARTS: &[&str] = &[
-        "password", "passwd", "secret", "ticket", "token", "csrf", "otp", "key", "hmac",
-        "recovery",
+        "password", "passwd", "secret", "ticket", "token", "csrf", "otp", "key", "hmac", "recovery",
     ];
     let name = name.to_ascii_lowercase();
     PARTS.iter().any(|part| name.contains(part))
@@ -79,7 +78,13 @@ pub(crate) fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) 
         forms.push(crate::encode::form_encode(secret));
         if secret.trim().contains('\n') {
             // Short lines (`-----END-----` aside) could be anything: only long ones count.
-            forms.extend(secret.lines().map(str::trim).filter(|l| l.len() >= 8).map(str::to_owned));
+            forms.extend(
+                secret
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| l.len() >= 8)
+                    .map(str::to_owned),
+            );
         }
         // Longest first, so a whole value goes before its pieces.
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
@@ -103,7 +108,13 @@ mod tests {
 
     #[test]
     fn names_that_look_secret() {
-        for name in ["password", "cipassword", "vncticket", "CSRFPreventionToken", "eab-hmac-key"] {
+        for name in [
+            "password",
+            "cipassword",
+            "vncticket",
+            "CSRFPreventionToken",
+            "eab-hmac-key",
+        ] {
             assert!(looks_secret(name), "{name}");
         }
         for name in ["node", "vmid", "server", "username"] {
@@ -114,9 +125,18 @@ mod tests {
     #[test]
     fn scrub_finds_escaped_and_partial_echoes() {
         let pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n";
-        assert_eq!(scrub(r#"{"m":"bad -----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n"}"#, [pem]), r#"{"m":"bad ***"}"#);
+        assert_eq!(
+            scrub(
+                r#"{"m":"bad -----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n"}"#,
+                [pem]
+            ),
+            r#"{"m":"bad ***"}"#
+        );
         assert_eq!(scrub("line MIIEvQIBADANBgkq", [pem]), "line ***");
-        assert_eq!(scrub("GET /x?password=a%20b%26c", ["a b&c"]), "GET /x?password=***");
+        assert_eq!(
+            scrub("GET /x?password=a%20b%26c", ["a b&c"]),
+            "GET /x?password=***"
+        );
     }
 
     #[test]

@@ -117,8 +117,16 @@ impl Sweep {
         let mut depth = 0;
         while let Some(cause) = source {
             depth += 1;
-            self.keep(endpoint, &format!("{how}: source {depth}"), cause.to_string());
-            self.keep(endpoint, &format!("{how}: source {depth} Debug"), format!("{cause:?}"));
+            self.keep(
+                endpoint,
+                &format!("{how}: source {depth}"),
+                cause.to_string(),
+            );
+            self.keep(
+                endpoint,
+                &format!("{how}: source {depth} Debug"),
+                format!("{cause:?}"),
+            );
             source = cause.source();
         }
     }
@@ -431,7 +439,9 @@ async fn no_secret_in_errors_debug_or_logs(kind: PeerKind) {
         })
         .expect("the scan/pbs transport error");
     assert!(
-        scan_pbs.2.contains("/api2/json/nodes/pve1/scan/pbs?password=***&server=10.0.0.5&username=root%40pam"),
+        scan_pbs.2.contains(
+            "/api2/json/nodes/pve1/scan/pbs?password=***&server=10.0.0.5&username=root%40pam"
+        ),
         "{}",
         scan_pbs.2
     );

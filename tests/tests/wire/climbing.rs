@@ -27,9 +27,19 @@ async fn typed_path_parameters_dot_and_dot_dot_are_refused_unsent() {
         .await
         .expect_err("climbs");
     assert_eq!(refused(err), ("id".into(), "path segment".into()));
-    let err = client.nodes("pve1").tasks("..").delete().await.expect_err("climbs");
+    let err = client
+        .nodes("pve1")
+        .tasks("..")
+        .delete()
+        .await
+        .expect_err("climbs");
     assert_eq!(refused(err), ("upid".into(), "path segment".into()));
-    let err = client.nodes(".").tasks("x").delete().await.expect_err("climbs");
+    let err = client
+        .nodes(".")
+        .tasks("x")
+        .delete()
+        .await
+        .expect_err("climbs");
     assert_eq!(refused(err), ("node".into(), "path segment".into()));
     let err = client.access().users("..").get().await.expect_err("climbs");
     assert_eq!(refused(err), ("userid".into(), "path segment".into()));
@@ -44,8 +54,18 @@ async fn dots_inside_a_value_are_fine() {
     pve.mount_data("nodes/pve1/tasks/...", json!({})).await;
     let client = pve.client();
 
-    client.nodes("pve1").tasks("a..b").delete().await.expect("sent");
-    client.nodes("pve1").tasks("...").delete().await.expect("sent");
+    client
+        .nodes("pve1")
+        .tasks("a..b")
+        .delete()
+        .await
+        .expect("sent");
+    client
+        .nodes("pve1")
+        .tasks("...")
+        .delete()
+        .await
+        .expect("sent");
     let paths: Vec<String> = pve
         .requests()
         .await
@@ -54,7 +74,10 @@ async fn dots_inside_a_value_are_fine() {
         .collect();
     assert_eq!(
         paths,
-        ["/api2/json/nodes/pve1/tasks/a..b", "/api2/json/nodes/pve1/tasks/..."]
+        [
+            "/api2/json/nodes/pve1/tasks/a..b",
+            "/api2/json/nodes/pve1/tasks/..."
+        ]
     );
 }
 
@@ -66,9 +89,16 @@ async fn raw_paths_are_resolved_inside_the_api_root() {
     let client = pve.client();
 
     assert_eq!(client.raw("nodes/../../x").path(), "x");
-    assert_eq!(client.raw("nodes/../../x").get(()).await.expect("x"), json!("x"));
     assert_eq!(
-        client.raw("/../../../version").get(()).await.expect("version"),
+        client.raw("nodes/../../x").get(()).await.expect("x"),
+        json!("x")
+    );
+    assert_eq!(
+        client
+            .raw("/../../../version")
+            .get(())
+            .await
+            .expect("version"),
         json!("v")
     );
     assert_eq!(client.raw("./nodes/./pve1/").path(), "nodes/pve1");
@@ -91,7 +121,10 @@ async fn raw_segments_dot_and_dot_dot_are_refused_unsent() {
         for err in [
             path.get(()).await.expect_err("climbs"),
             path.delete(()).await.expect_err("climbs"),
-            path.post(()).decode::<serde_json::Value>().await.expect_err("climbs"),
+            path.post(())
+                .decode::<serde_json::Value>()
+                .await
+                .expect_err("climbs"),
         ] {
             assert_eq!(refused(err), ("segment".into(), "path segment".into()));
         }

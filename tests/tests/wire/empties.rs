@@ -5,8 +5,8 @@
 use proxmoxia::api::formats::ClusterOptionsWebauthn;
 use proxmoxia_tests::wire::{WirePve as Pve, ok};
 use serde_json::json;
-use wiremock::matchers::{method, path};
 use wiremock::Mock;
+use wiremock::matchers::{method, path};
 
 const CONFIG: &str = "/api2/json/nodes/pve1/qemu/100/config";
 
@@ -71,12 +71,17 @@ async fn what_is_not_set_is_not_sent() {
 
 #[tokio::test]
 async fn a_property_string_key_set_empty_is_kept() {
-    let webauthn = ClusterOptionsWebauthn::new().rp("pve.example.com").origin("");
+    let webauthn = ClusterOptionsWebauthn::new()
+        .rp("pve.example.com")
+        .origin("");
     let text = webauthn.to_string();
     // Kept, and read back as set-but-empty (not as absent).
     assert_eq!(text, r#"origin="",rp=pve.example.com"#);
     assert_eq!(
-        ClusterOptionsWebauthn::parse(&text).expect("parses").origin.as_deref(),
+        ClusterOptionsWebauthn::parse(&text)
+            .expect("parses")
+            .origin
+            .as_deref(),
         Some("")
     );
     let pve = Pve::start().await;

@@ -109,9 +109,7 @@ async fn stream(
         let piece: &[u8] = if first { prefix } else { &filler };
         first = false;
         let len = piece.len().min((total - sent) as usize);
-        socket
-            .write_all(format!("{len:x}\r\n").as_bytes())
-            .await?;
+        socket.write_all(format!("{len:x}\r\n").as_bytes()).await?;
         socket.write_all(&piece[..len]).await?;
         socket.write_all(b"\r\n").await?;
         sent += len as u64;
@@ -138,8 +136,15 @@ async fn an_endless_answer_stops_at_the_limit() {
 
     let err = client.raw("version").get(()).await.expect_err("too large");
 
-    assert_eq!(transport_kind(&err), TransportErrorKind::BodyTooLarge, "{err}");
-    assert!(err.to_string().contains("larger than 1048576 bytes"), "{err}");
+    assert_eq!(
+        transport_kind(&err),
+        TransportErrorKind::BodyTooLarge,
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("larger than 1048576 bytes"),
+        "{err}"
+    );
     assert!(!err.is_retry_safe());
     // The client hung up: the server never got its gigabyte out.
     assert!(!server.sent_everything().await);
@@ -158,24 +163,34 @@ async fn a_declared_length_over_the_limit_is_refused_before_reading() {
     let exact = body.len() as u64;
 
     // At the limit it is read; one byte under, refused.
-    let at_limit = pve.front.builder().max_body_bytes(exact).build().expect("client");
+    let at_limit = pve
+        .front
+        .builder()
+        .max_body_bytes(exact)
+        .build()
+        .expect("client");
     assert_eq!(
         at_limit.raw("version").get(()).await.expect("at the limit"),
         json!("y".repeat(1000))
     );
-    let under = pve.front.builder().max_body_bytes(exact - 1).build().expect("client");
-    let err = under.raw("version").get(()).await.expect_err("over the limit");
+    let under = pve
+        .front
+        .builder()
+        .max_body_bytes(exact - 1)
+        .build()
+        .expect("client");
+    let err = under
+        .raw("version")
+        .get(())
+        .await
+        .expect_err("over the limit");
     assert_eq!(transport_kind(&err), TransportErrorKind::BodyTooLarge);
 }
 
 #[tokio::test]
 async fn an_endless_error_page_keeps_only_its_first_64_kib() {
-    let mut server = Streamer::start(
-        "500 Internal Server Error",
-        br#"{"message":"boom"#,
-        GIB,
-    )
-    .await;
+    let mut server =
+        Streamer::start("500 Internal Server Error", br#"{"message":"boom"#, GIB).await;
     let client = server.client(proxmoxia::DEFAULT_MAX_BODY_BYTES);
 
     let err = client.raw("version").get(()).await.expect_err("500");
@@ -228,12 +243,21 @@ async fn answering(status: u16, body: String) -> Pve {
 async fn json_nested_100k_deep_is_refused_on_the_raw_path() {
     let pve = answering(200, deep(100_000, |n| format!(r#"{{"data":{n}}}"#))).await;
 
-    let err = pve.client().raw("version").get(()).await.expect_err("too deep");
+    let err = pve
+        .client()
+        .raw("version")
+        .get(())
+        .await
+        .expect_err("too deep");
 
     match &err {
         Error::Decode(d) => {
             assert_eq!(d.path, "body");
-            assert!(d.message.contains("recursion limit exceeded"), "{}", d.message);
+            assert!(
+                d.message.contains("recursion limit exceeded"),
+                "{}",
+                d.message
+            );
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
@@ -331,7 +355,11 @@ async fn redirects_are_never_followed_with_or_without_credentials() {
         }
     }
     assert!(
-        elsewhere.received_requests().await.expect("recording").is_empty(),
+        elsewhere
+            .received_requests()
+            .await
+            .expect("recording")
+            .is_empty(),
         "a redirect was followed to another host"
     );
 }
@@ -385,7 +413,10 @@ async fn a_server_refusing_every_login_is_asked_once() {
 
     let err = pve.client().login(USER, PASSWORD).await.expect_err("401");
 
-    assert!(matches!(err, Error::Auth(AuthError::Rejected { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Auth(AuthError::Rejected { .. })),
+        "{err:?}"
+    );
     assert_eq!(pve.requests().await.len(), 1);
 }
 
@@ -409,7 +440,10 @@ async fn a_tls_error_keeps_its_cause_as_source() {
     let Error::Tls { url, message, .. } = &err else {
         panic!("expected Error::Tls, got {err:?}");
     };
-    assert!(url.ends_with("/api2/json/nodes/pve1/scan/pbs?password=***"), "{url}");
+    assert!(
+        url.ends_with("/api2/json/nodes/pve1/scan/pbs?password=***"),
+        "{url}"
+    );
     assert!(message.contains("fingerprint"), "{message}");
     // The chain goes down to rustls' own error (io::Errors keep theirs behind get_ref).
     let mut found = false;
