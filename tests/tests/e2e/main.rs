@@ -3,5 +3,6 @@
 mod faults;
 mod raw;
 mod secrets;
+mod tasks;
 mod tls;
 mod typed;
