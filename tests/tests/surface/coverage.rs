@@ -558,7 +558,9 @@ fn is_secret(site: &Site) -> bool {
     ];
     NAMES.contains(&site.wire)
         || site.wire.ends_with("-password")
-        || ON_PATH.iter().any(|(w, p)| *w == site.wire && *p == site.path)
+        || ON_PATH
+            .iter()
+            .any(|(w, p)| *w == site.wire && *p == site.path)
 }
 
 /// The type of the versions' types `a` and `b` of parameter `wire` of `path`: a version
