@@ -65,38 +65,6 @@ pub(crate) fn looks_secret(name: &str) -> bool {
 /// What stands in for a secret value in URLs, forms and errors.
 pub(crate) const REDACTED: &str = "***";
 
-/// `text` with every occurrence of each secret value replaced by [`REDACTED`]: a server may
-/// echo a value it refused, as sent, trimmed, JSON-escaped (in a JSON body), URL-encoded
-/// (quoting the URL), or one line of a multi-line value (a PEM key) at a time.
-pub(crate) fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets {
-        let mut forms = vec![secret.to_owned(), secret.trim().to_owned()];
-        if let Ok(json) = serde_json::to_string(secret) {
-            forms.push(json.trim_matches('"').to_owned());
-        }
-        forms.push(crate::encode::form_encode(secret));
-        if secret.trim().contains('\n') {
-            // Short lines (`-----END-----` aside) could be anything: only long ones count.
-            forms.extend(
-                secret
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| l.len() >= 8)
-                    .map(str::to_owned),
-            );
-        }
-        // Longest first, so a whole value goes before its pieces.
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        for form in forms {
-            if !form.is_empty() && out.contains(&form) {
-                out = out.replace(&form, REDACTED);
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,30 +88,5 @@ mod tests {
         for name in ["node", "vmid", "server", "username"] {
             assert!(!looks_secret(name), "{name}");
         }
-    }
-
-    #[test]
-    fn scrub_finds_escaped_and_partial_echoes() {
-        let pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n";
-        assert_eq!(
-            scrub(
-                r#"{"m":"bad -----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n"}"#,
-                [pem]
-            ),
-            r#"{"m":"bad ***"}"#
-        );
-        assert_eq!(scrub("line MIIEvQIBADANBgkq", [pem]), "line ***");
-        assert_eq!(
-            scrub("GET /x?password=a%20b%26c", ["a b&c"]),
-            "GET /x?password=***"
-        );
-    }
-
-    #[test]
-    fn scrub_replaces_every_occurrence() {
-        assert_eq!(
-            scrub("bad value 'pw1' (pw1)", ["pw1", ""]),
-            "bad value '***' (***)"
-        );
     }
 }

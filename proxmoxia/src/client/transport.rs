@@ -167,7 +167,7 @@ fn too_large(method: &Method, url: &str, limit: u64) -> Error {
 
 /// Hides the request's secret values wherever the server echoed them in its error.
 fn scrub_api_error(error: &mut ApiError, form: &Form) {
-    let scrub = |text: &str| crate::secret::scrub(text, form.secret_values());
+    let scrub = |text: &str| scrub(text, form.secret_values());
     error.reason = scrub(&error.reason);
     error.message = scrub(&error.message);
     error.body = scrub(&error.body);
@@ -260,6 +260,38 @@ pub(crate) fn api_error(
 
 /// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
 /// error so that neither its text nor its `Debug` carries a secret.
+/// `text` with every occurrence of each secret value replaced by `***`: a server may
+/// echo a value it refused, as sent, trimmed, JSON-escaped (in a JSON body), URL-encoded
+/// (quoting the URL), or one line of a multi-line value (a PEM key) at a time.
+fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        let mut forms = vec![secret.to_owned(), secret.trim().to_owned()];
+        if let Ok(json) = serde_json::to_string(secret) {
+            forms.push(json.trim_matches('"').to_owned());
+        }
+        forms.push(crate::encode::form_encode(secret));
+        if secret.trim().contains('\n') {
+            // Short lines (`-----END-----` aside) could be anything: only long ones count.
+            forms.extend(
+                secret
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| l.len() >= 8)
+                    .map(str::to_owned),
+            );
+        }
+        // Longest first, so a whole value goes before its pieces.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        for form in forms {
+            if !form.is_empty() && out.contains(&form) {
+                out = out.replace(&form, crate::secret::REDACTED);
+            }
+        }
+    }
+    out
+}
+
 fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
     let err = err.without_url();
     if let Some(message) = crate::tls::tls_cause(&err) {
@@ -353,5 +385,30 @@ mod tests {
         let post = auth_headers(&auth, &Method::POST).unwrap();
         assert_eq!(post.get("CSRFPreventionToken").unwrap(), "4EEC61E2:tok");
         assert!(post.get(COOKIE).unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn scrub_finds_escaped_and_partial_echoes() {
+        let pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n";
+        assert_eq!(
+            scrub(
+                r#"{"m":"bad -----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n"}"#,
+                [pem]
+            ),
+            r#"{"m":"bad ***"}"#
+        );
+        assert_eq!(scrub("line MIIEvQIBADANBgkq", [pem]), "line ***");
+        assert_eq!(
+            scrub("GET /x?password=a%20b%26c", ["a b&c"]),
+            "GET /x?password=***"
+        );
+    }
+
+    #[test]
+    fn scrub_replaces_every_occurrence() {
+        assert_eq!(
+            scrub("bad value 'pw1' (pw1)", ["pw1", ""]),
+            "bad value '***' (***)"
+        );
     }
 }
