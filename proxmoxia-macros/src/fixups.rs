@@ -4,21 +4,6 @@
 use crate::json::{self, Map, Value};
 use crate::schema::Schema;
 
-/// Fields whose values are secrets. Their Rust type is `proxmoxia::Secret`, which `Debug`
-/// never shows. `(field, path)`: `None` matches the field on every path.
-pub const SECRET_FIELDS: &[(&str, Option<&str>)] = &[
-    ("password", None),
-    ("new-password", None),
-    ("confirmation-password", None),
-    ("ticket", None),
-    ("vncticket", None),
-    ("tfa-challenge", None),
-    ("CSRFPreventionToken", None),
-    ("otp", None),
-    ("secret", None),
-    ("value", Some("/access/users/{userid}/token/{tokenid}")),
-];
-
 /// Answer fields the schema says are always there, but PVE leaves out: they are optional
 /// in the Rust types. `(path, field)`.
 pub const LEFT_OUT_BY_PVE: &[(&str, &str)] = &[
@@ -31,13 +16,6 @@ pub fn left_out_by_pve(path: &str, field: &str) -> bool {
     LEFT_OUT_BY_PVE
         .iter()
         .any(|(p, f)| *p == path && *f == field)
-}
-
-/// True when `field` at `path` holds a secret.
-pub fn is_secret(field: &str, path: &str) -> bool {
-    SECRET_FIELDS
-        .iter()
-        .any(|(name, at)| *name == field && at.is_none_or(|p| p == path))
 }
 
 /// The effective type of a schema. PVE's schema has defects (fields without `type`); they are
@@ -334,13 +312,6 @@ mod tests {
             _ => unreachable!(),
         };
         assert!(placeholder_map(&two).is_none());
-    }
-
-    #[test]
-    fn secrets_match_by_name_and_path() {
-        assert!(is_secret("password", "/access/users"));
-        assert!(is_secret("value", "/access/users/{userid}/token/{tokenid}"));
-        assert!(!is_secret("value", "/nodes/{node}/qemu/{vmid}/pending"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::names::{self, Name, Scope};
 use crate::props::{self, Formats};
 use crate::rules::{self, ParamRuleIr};
 use crate::schema::{Format, Method, Node, Schema, Segment, Tree, Verb};
+use crate::secrets;
 use crate::versions::{Mask, Versions};
 
 /// Request methods a parameter setter must not shadow.
@@ -1068,7 +1069,7 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         Some(prefix) => (prefix, How::Indexed),
         None => (wire, How::Field),
     };
-    let secret = fixups::is_secret(name, &ctx.path);
+    let secret = secrets::is_secret(name, &ctx.path);
     let method_versions = ctx.versions;
     ctx.item_versions = schema.versions().unwrap_or(method_versions);
     let ty = param_type(ctx, name, wire, schema, secret);
@@ -1293,11 +1294,11 @@ fn response_struct(
         };
         let field_name = field_name(base, how);
         field_scope.claim(field_name.as_str(), &format!("field `{wire}`"))?;
-        let secret = fixups::is_secret(base, &ctx.path);
+        let secret = secrets::is_secret(base, &ctx.path);
         let outer = ctx.item_versions;
         ctx.item_versions = field_schema.versions().unwrap_or(outer);
-        let ty = if secret && fixups::infer_type(field_schema) == "string" {
-            Ok(Ty::Secret)
+        let ty = if let Some(ty) = secret.then(|| secrets::answer_type(field_schema)).flatten() {
+            Ok(ty)
         } else {
             response_type(
                 ctx,

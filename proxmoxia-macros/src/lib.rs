@@ -25,6 +25,7 @@ mod props;
 mod report;
 mod rules;
 mod schema;
+mod secrets;
 #[cfg(test)]
 mod surface;
 #[cfg(test)]

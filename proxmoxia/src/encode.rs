@@ -53,21 +53,48 @@ impl std::fmt::Write for SegmentWriter<'_> {
     }
 }
 
-/// Normalises a user-written API path: leading/trailing slashes dropped, each segment escaped
-/// (but `/` kept as the separator).
+/// Normalises a user-written API path: leading/trailing and doubled slashes dropped, `.`
+/// and `..` resolved inside the API root (never above it), each segment escaped (but `/`
+/// kept as the separator).
 pub(crate) fn encode_path(path: &str) -> String {
-    path.trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut segments: Vec<String> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(encode_segment(other)),
+        }
+    }
+    segments.join("/")
+}
+
+const DOT: &str = "`.` is not allowed as a path segment (it would address another path)";
+const DOTDOT: &str = "`..` is not allowed as a path segment (it would climb out of the path)";
+
+/// Why an escaped path segment would not stay one: `.` and `..`, also percent-encoded
+/// (`%2e%2E`), which URL parsers resolve against the path.
+pub(crate) fn dot_segment(escaped: &str) -> Option<&'static str> {
+    let decoded = escaped.to_ascii_lowercase().replace("%2e", ".");
+    match decoded.as_str() {
+        "." => Some(DOT),
+        ".." => Some(DOTDOT),
+        _ => None,
+    }
+}
+
+/// A form value or name as it goes on the wire.
+pub(crate) fn form_encode(text: &str) -> String {
+    utf8_percent_encode(text, FORM).to_string()
 }
 
 /// Ordered name/value pairs, as they go on the wire.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Form {
     pairs: Vec<(String, String)>,
+    /// Names marked secret beyond those that look it (see [`Form::is_secret`]).
+    secret: Vec<String>,
 }
 
 impl std::fmt::Debug for Form {
@@ -110,6 +137,36 @@ impl Form {
 
     /// `a=1&b=x%20y`.
     pub fn to_urlencoded(&self) -> String {
+        self.urlencoded(false)
+    }
+
+    /// Marks parameter `name` as secret: its value is hidden wherever the form is shown.
+    pub fn mark_secret(&mut self, name: impl Into<String>) {
+        self.secret.push(name.into());
+    }
+
+    /// True when the value of `name` is hidden wherever the form is shown: marked by
+    /// [`mark_secret`](Form::mark_secret) (typed calls mark what their schema calls secret),
+    /// or named like a credential (`password`, `*ticket`, `*token*`, `*key*`, ...).
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.secret.iter().any(|s| s == name) || crate::secret::looks_secret(name)
+    }
+
+    /// Like [`to_urlencoded`](Form::to_urlencoded) with secret values as `***`: for errors
+    /// and logs.
+    pub fn to_redacted_urlencoded(&self) -> String {
+        self.urlencoded(true)
+    }
+
+    /// The values of the secret parameters, to scrub from what a server echoes.
+    pub(crate) fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| self.is_secret(k))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn urlencoded(&self, redact: bool) -> String {
         let mut out = String::new();
         for (i, (k, v)) in self.pairs.iter().enumerate() {
             if i > 0 {
@@ -117,7 +174,11 @@ impl Form {
             }
             out.extend(utf8_percent_encode(k, FORM));
             out.push('=');
-            out.extend(utf8_percent_encode(v, FORM));
+            if redact && self.is_secret(k) {
+                out.push_str(crate::secret::REDACTED);
+            } else {
+                out.extend(utf8_percent_encode(v, FORM));
+            }
         }
         out
     }
@@ -210,6 +271,26 @@ mod tests {
     }
 
     #[test]
+    fn redacted_form_hides_marked_and_credential_like_values() {
+        let mut form =
+            Form::from_value(json!({"node": "pve1", "password": "pw", "totp": "otpauth://x"}))
+                .unwrap();
+        form.mark_secret("totp");
+        assert_eq!(
+            form.to_redacted_urlencoded(),
+            "node=pve1&password=***&totp=***"
+        );
+        assert_eq!(
+            form.to_urlencoded(),
+            "node=pve1&password=pw&totp=otpauth%3A%2F%2Fx"
+        );
+        assert_eq!(
+            form.secret_values().collect::<Vec<_>>(),
+            ["pw", "otpauth://x"]
+        );
+    }
+
+    #[test]
     fn arrays_repeat_the_key() {
         let form = Form::from_value(json!({"ids": [1, 2]})).unwrap();
         assert_eq!(form.to_urlencoded(), "ids=1&ids=2");
@@ -237,5 +318,25 @@ mod tests {
             "nodes/pve1/tasks/UPID:pve1:0001:root@pam!tok:/status"
         );
         assert_eq!(encode_segment("local:iso/a b.iso"), "local:iso%2Fa%20b.iso");
+    }
+
+    #[test]
+    fn raw_paths_never_climb_above_the_api_root() {
+        assert_eq!(encode_path("nodes/../../x"), "x");
+        assert_eq!(encode_path("/nodes/./pve1//qemu/"), "nodes/pve1/qemu");
+        // `%` is escaped: a literal `%2e%2e` stays a segment of its own.
+        assert_eq!(encode_path("nodes/%2e%2E/x"), "nodes/%252e%252E/x");
+        assert_eq!(encode_path("../../../version"), "version");
+        assert_eq!(encode_path("nodes/..."), "nodes/...");
+    }
+
+    #[test]
+    fn dot_segments_are_recognised_escaped_or_not() {
+        assert!(dot_segment(".").is_some());
+        assert!(dot_segment("..").is_some());
+        assert!(dot_segment("%2E%2e").is_some());
+        assert!(dot_segment(".%2e").is_some());
+        assert!(dot_segment("...").is_none());
+        assert!(dot_segment("a..b").is_none());
     }
 }

@@ -27,10 +27,12 @@ pub enum Error {
     Auth(AuthError),
     /// The TLS handshake failed: certificate not trusted, fingerprint mismatch, ...
     Tls {
-        /// The URL being requested.
+        /// The URL being requested (secret parameters shown as `***`).
         url: String,
         /// What the TLS layer said (the deepest cause).
         message: String,
+        /// The error chain down to the TLS layer's own error (without the URL).
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The request did not get an answer: connection refused or reset, DNS, timeout.
     Transport(Box<TransportError>),
@@ -79,7 +81,7 @@ impl fmt::Display for Error {
         match self {
             Error::Api(e) => write!(f, "{e}")?,
             Error::Auth(e) => write!(f, "{e}")?,
-            Error::Tls { url, message } => write!(f, "TLS error talking to {url}: {message}")?,
+            Error::Tls { url, message, .. } => write!(f, "TLS error talking to {url}: {message}")?,
             Error::Transport(e) => write!(f, "{e}")?,
             Error::Decode(e) => write!(f, "{e}")?,
             Error::Validation(e) => write!(f, "{e}")?,
@@ -105,6 +107,7 @@ impl std::error::Error for Error {
         // The wrapped errors' own causes: their text is this error's text already.
         match self {
             Error::Transport(e) => std::error::Error::source(&**e),
+            Error::Tls { source, .. } => source.as_deref().map(|e| e as _),
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -152,6 +155,8 @@ impl Error {
                 }
                 TransportErrorKind::Timeout => ErrorKind::Timeout,
                 TransportErrorKind::Io => ErrorKind::Disconnected,
+                // The answer came but cannot be used.
+                TransportErrorKind::BodyTooLarge => ErrorKind::Decode,
             },
             Error::Decode(_) => ErrorKind::Decode,
             Error::Validation(_) | Error::Encode { .. } => ErrorKind::Validation,
@@ -230,7 +235,8 @@ pub struct ApiError {
     pub message: String,
     /// PVE's per-parameter `errors` map (`net0` -> `invalid format - ...`).
     pub errors: BTreeMap<String, String>,
-    /// The raw response body, as text.
+    /// The raw response body, as text: its first 64 KiB at most, secret values of the
+    /// request shown as `***`.
     pub body: String,
 }
 
@@ -321,7 +327,7 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     /// HTTP method.
     pub method: String,
-    /// Full URL (never carries secrets: those travel in headers and bodies).
+    /// Full URL, secret parameters of the query shown as `***`.
     pub url: String,
     /// The underlying error, flattened to text.
     pub message: String,
@@ -344,6 +350,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
+    /// The answer is larger than [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)
+    /// allows; the rest was not read.
+    BodyTooLarge,
 }
 
 impl fmt::Display for TransportErrorKind {
@@ -353,6 +362,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::ConnectTimeout => "connect timed out",
             TransportErrorKind::Timeout => "request timed out",
             TransportErrorKind::Io => "connection error",
+            TransportErrorKind::BodyTooLarge => "answer too large",
         })
     }
 }

@@ -99,7 +99,7 @@ pub mod validate;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
-pub use client::{Client, ClientBuilder, DEFAULT_PORT};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 pub use download::{Download, DownloadStream, TransferProgress};
 pub use encode::{Form, encode_segment};
 pub use error::{

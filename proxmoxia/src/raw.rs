@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::Client;
 use crate::encode::{Form, encode_path, encode_segment};
-use crate::error::Result;
+use crate::error::{Error, Result, ValidationError};
 
 impl Client {
     /// The dynamic escape hatch: any API path (relative to `/api2/json`, with or without a
@@ -28,6 +28,9 @@ impl Client {
 pub struct RawPath {
     client: Client,
     path: String,
+    // A segment that would climb (`..`), reported when a request is sent so the chain stays
+    // infallible.
+    refused: Option<&'static str>,
 }
 
 impl RawPath {
@@ -35,16 +38,22 @@ impl RawPath {
         RawPath {
             client,
             path: encode_path(path),
+            refused: None,
         }
     }
 
     /// Appends one segment, escaping every `/` in it: `raw("nodes/pve1/storage/local/content")
-    /// .segment("local:iso/debian.iso")`.
+    /// .segment("local:iso/debian.iso")`. A segment `.` or `..` makes every request of this
+    /// path fail with a validation error (it would address another path); nothing is sent.
     pub fn segment(mut self, segment: impl std::fmt::Display) -> RawPath {
+        let escaped = encode_segment(&segment.to_string());
+        if let Some(why) = crate::encode::dot_segment(&escaped) {
+            self.refused.get_or_insert(why);
+        }
         if !self.path.is_empty() {
             self.path.push('/');
         }
-        self.path.push_str(&encode_segment(&segment.to_string()));
+        self.path.push_str(&escaped);
         self
     }
 
@@ -78,7 +87,14 @@ impl RawPath {
             client: self.client.clone(),
             method,
             path: self.path.clone(),
-            form: Form::from_serialize(params),
+            form: match self.refused {
+                Some(why) => Err(Error::Validation(Box::new(ValidationError {
+                    param: "segment".into(),
+                    rule: "path segment".into(),
+                    message: why.into(),
+                }))),
+                None => Form::from_serialize(params),
+            },
         }
     }
 }

@@ -50,3 +50,43 @@ impl From<&str> for Secret {
         Secret(s.to_owned())
     }
 }
+
+/// True when a parameter name looks like it carries a credential. Used for parameters no
+/// schema describes (raw calls, extras); typed calls also mark the ones their schema types as
+/// [`Secret`]. Errs on the side of hiding: a hidden harmless value costs little.
+pub(crate) fn looks_secret(name: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "password", "passwd", "secret", "ticket", "token", "csrf", "otp", "key", "hmac", "recovery",
+    ];
+    let name = name.to_ascii_lowercase();
+    PARTS.iter().any(|part| name.contains(part))
+}
+
+/// What stands in for a secret value in URLs, forms and errors.
+pub(crate) const REDACTED: &str = "***";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_value() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+
+    #[test]
+    fn names_that_look_secret() {
+        for name in [
+            "password",
+            "cipassword",
+            "vncticket",
+            "CSRFPreventionToken",
+            "eab-hmac-key",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in ["node", "vmid", "server", "username"] {
+            assert!(!looks_secret(name), "{name}");
+        }
+    }
+}

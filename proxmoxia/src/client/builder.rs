@@ -16,6 +16,9 @@ use crate::version::PveVersion;
 /// PVE's API port.
 pub const DEFAULT_PORT: u16 = 8006;
 
+/// The default of [`ClientBuilder::max_body_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Builds a [`Client`]. Created by [`Client::builder`].
 ///
 /// Certificate verification is on unless [`danger_accept_invalid_certs`] is called. A
@@ -40,6 +43,7 @@ pub struct ClientBuilder {
     pve_version: Option<PveVersion>,
     version_guard: bool,
     retry: Option<RetryPolicy>,
+    max_body_bytes: u64,
     // The first configuration error, reported by build() so the chain stays infallible.
     error: Option<Error>,
 }
@@ -62,6 +66,7 @@ impl ClientBuilder {
             pve_version: None,
             version_guard: true,
             retry: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             error: None,
         }
     }
@@ -198,6 +203,18 @@ impl ClientBuilder {
         self
     }
 
+    // ------------------------------------------------------------------------ answers
+
+    /// The largest answer body the client reads, in bytes (default 256 MiB, far above any PVE
+    /// answer): a larger one fails with a [`TransportError`](crate::TransportError) of kind
+    /// [`BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) as soon as it passes the
+    /// limit, so a server cannot make the client buffer gigabytes. Error answers keep at
+    /// most their first 64 KiB.
+    pub fn max_body_bytes(mut self, limit: u64) -> ClientBuilder {
+        self.max_body_bytes = limit;
+        self
+    }
+
     /// The client, or the first configuration error.
     pub fn build(self) -> Result<Client> {
         if let Some(err) = self.error {
@@ -226,6 +243,7 @@ impl ClientBuilder {
                 },
                 version_guard: self.version_guard,
                 retry: self.retry,
+                max_body_bytes: self.max_body_bytes,
             }),
         })
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-pub use builder::{ClientBuilder, DEFAULT_PORT};
+pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
@@ -77,6 +77,8 @@ struct Inner {
     version_guard: bool,
     /// Opt-in retries of failed requests.
     retry: Option<RetryPolicy>,
+    /// The largest answer body read ([`ClientBuilder::max_body_bytes`]).
+    max_body_bytes: u64,
 }
 
 impl fmt::Debug for Client {

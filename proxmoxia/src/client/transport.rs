@@ -66,24 +66,27 @@ impl Inner {
         auth: &RequestAuth,
         timeout: Option<Duration>,
     ) -> Result<(StatusCode, bytes::Bytes)> {
-        let (request, url) = self.prepare(method, path, form, body, auth, timeout)?;
-        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let (request, shown_url) = self.prepare(method, path, form, body, auth, timeout)?;
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url);
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         self.auth.clock.observe(response.headers());
-        let reason = reason_phrase(&response);
-        let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            Ok((status, bytes))
+            match read_body(response, self.max_body_bytes, false).await {
+                Ok(bytes) => Ok((status, bytes)),
+                Err(ReadError::Http(e)) => Err(transport_error(e)),
+                Err(ReadError::TooLarge) => Err(too_large(method, &shown_url, self.max_body_bytes)),
+            }
         } else {
-            Err(Error::Api(Box::new(api_error(
-                method, path, status, reason, &bytes,
-            ))))
+            Err(self
+                .error_answer(method, path, form, response, &shown_url)
+                .await)
         }
     }
 
     /// Sends one request and returns a 2xx response with its body still unread (a download
-    /// streams it), or the error; also the URL, for errors while the body is read.
+    /// streams it), or the error; also the URL as errors show it (secret values as `***`),
+    /// for errors while the body is read.
     pub(super) async fn open(
         &self,
         method: &Method,
@@ -92,23 +95,45 @@ impl Inner {
         auth: &RequestAuth,
         timeout: Option<Duration>,
     ) -> Result<(reqwest::Response, String)> {
-        let (request, url) = self.prepare(method, path, form, Body::None, auth, timeout)?;
+        let (request, shown_url) = self.prepare(method, path, form, Body::None, auth, timeout)?;
         tracing::debug!(method = %method, path = %path, "PVE download");
-        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &url);
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url);
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         self.auth.clock.observe(response.headers());
         if status.is_success() {
-            return Ok((response, url));
+            return Ok((response, shown_url));
         }
-        let reason = reason_phrase(&response);
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        Err(Error::Api(Box::new(api_error(
-            method, path, status, reason, &bytes,
-        ))))
+        Err(self
+            .error_answer(method, path, form, response, &shown_url)
+            .await)
     }
 
-    /// The request, ready to send, and its URL.
+    /// The error of an error answer: only the start of its body is read and kept, and the
+    /// request's secret values are scrubbed from whatever the server echoed.
+    async fn error_answer(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &Form,
+        response: reqwest::Response,
+        shown_url: &str,
+    ) -> Error {
+        let status = response.status();
+        let reason = reason_phrase(&response);
+        let limit = self.max_body_bytes.min(ERROR_BODY_PREFIX);
+        let bytes = match read_body(response, limit, true).await {
+            Ok(bytes) => bytes,
+            Err(ReadError::Http(e)) => return map_reqwest_error(e, method, shown_url),
+            Err(ReadError::TooLarge) => bytes::Bytes::new(),
+        };
+        let mut error = api_error(method, path, status, reason, &bytes);
+        scrub_api_error(&mut error, form);
+        Error::Api(Box::new(error))
+    }
+
+    /// The request, ready to send, and its URL as errors and logs show it (secret values as
+    /// `***`).
     fn prepare(
         &self,
         method: &Method,
@@ -119,10 +144,13 @@ impl Inner {
         timeout: Option<Duration>,
     ) -> Result<(reqwest::RequestBuilder, String)> {
         let mut url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        let mut shown_url = url.clone();
         let in_query = matches!(*method, Method::GET | Method::DELETE | Method::HEAD);
         if in_query && !form.is_empty() {
             url.push('?');
             url.push_str(&form.to_urlencoded());
+            shown_url.push('?');
+            shown_url.push_str(&form.to_redacted_urlencoded());
         }
         let mut request = self
             .http
@@ -141,7 +169,65 @@ impl Inner {
                 .body(form.to_urlencoded()),
             Body::None => request,
         };
-        Ok((request, url))
+        Ok((request, shown_url))
+    }
+}
+
+/// How much of an error answer's body is read and kept in the [`ApiError`]: PVE's error
+/// bodies are a few hundred bytes; a hostile server's may be endless.
+pub(crate) const ERROR_BODY_PREFIX: u64 = 64 * 1024;
+
+enum ReadError {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+/// Reads a body of at most `limit` bytes, as it streams in (nothing past the limit is
+/// buffered). Past the limit: `truncate` keeps the first `limit` bytes, otherwise it fails.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+    truncate: bool,
+) -> std::result::Result<bytes::Bytes, ReadError> {
+    if !truncate && response.content_length().is_some_and(|len| len > limit) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Http)? {
+        let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+        if chunk.len() > room {
+            if !truncate {
+                return Err(ReadError::TooLarge);
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn too_large(method: &Method, url: &str, limit: u64) -> Error {
+    Error::Transport(Box::new(TransportError {
+        kind: TransportErrorKind::BodyTooLarge,
+        method: method.to_string(),
+        url: url.to_owned(),
+        message: format!(
+            "the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"
+        ),
+        retry_safe: false,
+        source: None,
+    }))
+}
+
+/// Hides the request's secret values wherever the server echoed them in its error.
+fn scrub_api_error(error: &mut ApiError, form: &Form) {
+    let scrub = |text: &str| scrub(text, form.secret_values());
+    error.reason = scrub(&error.reason);
+    error.message = scrub(&error.message);
+    error.body = scrub(&error.body);
+    for text in error.errors.values_mut() {
+        *text = scrub(text);
     }
 }
 
@@ -227,11 +313,47 @@ pub(crate) fn api_error(
     }
 }
 
+/// `text` with every occurrence of each secret value replaced by `***`: a server may
+/// echo a value it refused, as sent, trimmed, JSON-escaped (in a JSON body), URL-encoded
+/// (quoting the URL), or one line of a multi-line value (a PEM key) at a time.
+fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        let mut forms = vec![secret.to_owned(), secret.trim().to_owned()];
+        if let Ok(json) = serde_json::to_string(secret) {
+            forms.push(json.trim_matches('"').to_owned());
+        }
+        forms.push(crate::encode::form_encode(secret));
+        if secret.trim().contains('\n') {
+            // Short lines (`-----END-----` aside) could be anything: only long ones count.
+            forms.extend(
+                secret
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| l.len() >= 8)
+                    .map(str::to_owned),
+            );
+        }
+        // Longest first, so a whole value goes before its pieces.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        for form in forms {
+            if !form.is_empty() && out.contains(&form) {
+                out = out.replace(&form, crate::secret::REDACTED);
+            }
+        }
+    }
+    out
+}
+
+/// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
+/// error so that neither its text nor its `Debug` carries a secret.
 pub(crate) fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
+    let err = err.without_url();
     if let Some(message) = crate::tls::tls_cause(&err) {
         return Error::Tls {
             url: url.to_owned(),
             message,
+            source: Some(Box::new(err)),
         };
     }
     let read_only = matches!(*method, Method::GET | Method::HEAD);
@@ -318,5 +440,30 @@ mod tests {
         let post = auth_headers(&auth, &Method::POST).unwrap();
         assert_eq!(post.get("CSRFPreventionToken").unwrap(), "4EEC61E2:tok");
         assert!(post.get(COOKIE).unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn scrub_finds_escaped_and_partial_echoes() {
+        let pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n";
+        assert_eq!(
+            scrub(
+                r#"{"m":"bad -----BEGIN KEY-----\nMIIEvQIBADANBgkq\n-----END KEY-----\n"}"#,
+                [pem]
+            ),
+            r#"{"m":"bad ***"}"#
+        );
+        assert_eq!(scrub("line MIIEvQIBADANBgkq", [pem]), "line ***");
+        assert_eq!(
+            scrub("GET /x?password=a%20b%26c", ["a b&c"]),
+            "GET /x?password=***"
+        );
+    }
+
+    #[test]
+    fn scrub_replaces_every_occurrence() {
+        assert_eq!(
+            scrub("bad value 'pw1' (pw1)", ["pw1", ""]),
+            "bad value '***' (***)"
+        );
     }
 }

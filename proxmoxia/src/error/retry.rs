@@ -161,6 +161,7 @@ mod tests {
                 Error::Tls {
                     url: "https://pve1:8006".into(),
                     message: "bad cert".into(),
+                    source: None,
                 },
                 ErrorKind::Tls,
                 true,

@@ -232,7 +232,22 @@ impl<E: Endpoint> Request<E> {
 
     /// The wire form: what would be sent (after validation).
     pub fn to_form(&self) -> Result<Form> {
-        form(self.checked()?, &self.extra)
+        form(self.checked()?, &self.extra, &self.secret_names())
+    }
+
+    /// The parameters whose type is [`Secret`](crate::Secret): their values differ once
+    /// redacted.
+    fn secret_names(&self) -> Vec<String> {
+        let (Value::Object(plain), Value::Object(redacted)) =
+            (self.params.encode(), self.params.encode_redacted())
+        else {
+            return Vec::new();
+        };
+        plain
+            .into_iter()
+            .filter(|(k, v)| redacted.get(k) != Some(v))
+            .map(|(k, _)| k)
+            .collect()
     }
 
     /// Checks the request as [`validate`](Request::validate) does, then against PVE
@@ -251,6 +266,7 @@ impl<E: Endpoint> Request<E> {
             client: self.target.client.clone(),
             path: self.target.path.clone(),
             extra: self.extra.clone(),
+            secret: self.secret_names(),
         })
     }
 
@@ -283,13 +299,18 @@ struct Outgoing {
     encoded: Value,
     /// Parameters the schema does not know ([`Request::extra_param`]).
     extra: Form,
+    /// The parameters typed as secrets, hidden wherever the form is shown.
+    secret: Vec<String>,
 }
 
-/// The wire form of `encoded` parameters and the `extra` ones.
-fn form(encoded: Value, extra: &Form) -> Result<Form> {
+/// The wire form of `encoded` parameters and the `extra` ones, `secret` ones marked.
+fn form(encoded: Value, extra: &Form, secret: &[String]) -> Result<Form> {
     let mut form = Form::from_value(encoded)?;
     for (k, v) in extra.pairs() {
         form.push(k.clone(), v.clone());
+    }
+    for name in secret {
+        form.mark_secret(name.clone());
     }
     Ok(form)
 }
@@ -299,7 +320,7 @@ impl Outgoing {
     /// PVE's answer.
     async fn exchange<E: Endpoint>(self) -> Result<bytes::Bytes> {
         check_versions::<E>(&self.client, &self.path, &self.encoded).await?;
-        let form = form(self.encoded, &self.extra)?;
+        let form = form(self.encoded, &self.extra, &self.secret)?;
         self.client
             .send(E::METHOD.to_reqwest(), &self.path, form)
             .await

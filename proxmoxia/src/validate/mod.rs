@@ -100,6 +100,7 @@ fn unreadable(param: impl fmt::Display, why: &str) -> Error {
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
 /// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
 pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
+    no_dot_segments(template, path)?;
     let rules = compiled(rules_json);
     if let Some(why) = &rules.unreadable {
         return Err(unreadable("*", why));
@@ -150,6 +151,21 @@ fn path_param(
             }
         }
     }
+}
+
+/// Refuses a path parameter whose value is `.` or `..`: URL parsers resolve those, so the
+/// request would go to another path (`tasks("..").delete()` to `DELETE /nodes/pve1`).
+pub(crate) fn no_dot_segments(template: &str, path: &str) -> Result<()> {
+    let names = template.trim_start_matches('/').split('/');
+    let given = path.trim_start_matches('/').split('/');
+    for (name, value) in names.zip(given) {
+        if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            if let Some(why) = crate::encode::dot_segment(value) {
+                return Err(fail(name, "path segment", why));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The generated rules in `text`; rules that cannot be read fail the check (they never let a

@@ -4,6 +4,7 @@ mod blocking;
 mod faults;
 mod raw;
 mod retries;
+mod secrets;
 mod tasks;
 mod tls;
 mod typed;

@@ -27,7 +27,7 @@ async fn tls_failure(client: &Client, pve: &Peer) -> (String, String) {
         .expect_err("the handshake must fail");
     assert!(err.is_retry_safe(), "nothing reached PVE: {err}");
     match err {
-        Error::Tls { url, message } => {
+        Error::Tls { url, message, .. } => {
             assert_eq!(url, format!("{}/api2/json/access/ticket", pve.url()));
             (url, message)
         }

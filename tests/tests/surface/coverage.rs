@@ -522,19 +522,45 @@ fn is_property_string(site: &Site, format: &str, schema: &Value) -> bool {
 
 /// The parameters the README calls secret: by name, and `value` of the token paths.
 fn is_secret(site: &Site) -> bool {
+    // The reviewed list of proxmoxia-macros/src/secrets.rs, written out again on purpose.
     const NAMES: &[&str] = &[
         "password",
         "new-password",
         "confirmation-password",
+        "cipassword",
         "ticket",
         "vncticket",
         "tfa-challenge",
         "CSRFPreventionToken",
         "otp",
         "secret",
+        "client-key",
+        "eab-hmac-key",
+        "encryption-key",
+        "keyring",
+        "corosync_authkey",
+    ];
+    const ON_PATH: &[(&str, &str)] = &[
+        ("value", "/access/users/{userid}/token/{tokenid}"),
+        ("totp", "/access/tfa/{userid}"),
+        ("value", "/access/tfa/{userid}"),
+        ("recovery", "/access/tfa/{userid}"),
+        ("key", "/nodes/{node}/certificates/custom"),
+        ("key", "/cluster/sdn/dns"),
+        ("key", "/cluster/sdn/dns/{dns}"),
+        ("token", "/cluster/sdn/ipams"),
+        ("token", "/cluster/sdn/ipams/{ipam}"),
+        ("token", "/cluster/metrics/server/{id}"),
+        ("token", "/cluster/notifications/endpoints/gotify"),
+        ("token", "/cluster/notifications/endpoints/gotify/{name}"),
+        ("master-pubkey", "/storage"),
+        ("master-pubkey", "/storage/{storage}"),
     ];
     NAMES.contains(&site.wire)
-        || (site.wire == "value" && site.path == "/access/users/{userid}/token/{tokenid}")
+        || site.wire.ends_with("-password")
+        || ON_PATH
+            .iter()
+            .any(|(w, p)| *w == site.wire && *p == site.path)
 }
 
 /// The type of the versions' types `a` and `b` of parameter `wire` of `path`: a version

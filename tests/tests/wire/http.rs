@@ -1037,7 +1037,7 @@ async fn untrusted_certificate_is_a_tls_error() {
 
     assert!(err.is_retry_safe(), "nothing reached PVE");
     match err {
-        Error::Tls { url, message } => {
+        Error::Tls { url, message, .. } => {
             assert_eq!(url, format!("{}/api2/json/version", pve.front.url()));
             // Both test CAs have the same name, so rustls finds the wrong one and reports a
             // bad signature rather than an unknown issuer.

@@ -3,6 +3,9 @@
 
 mod auth;
 mod auth_failures;
+mod climbing;
+mod empties;
+mod hostile;
 mod http;
 mod logs;
 mod task_log;
