@@ -190,7 +190,7 @@ blocking_peer_tests!(
 /// `Error::Blocking`, nothing panics, and the client drops there cleanly.
 async fn refused_inside(pve: &proxmoxia::mock::MockPve) {
     let client = Client::new(pve.client().unwrap()).unwrap();
-    let expected = "blocking client: called inside an async runtime, where blocking would stall it: use the async proxmoxia::Client there, or call from a thread of your own (std::thread::spawn)";
+    let expected = "blocking client: called inside an async runtime, where blocking would stall it: use the async proxmoxia::Client there, or call from a thread of your own (std::thread::spawn) (nothing reached PVE: safe to retry)";
     let err = client.login(pve.user(), pve.password()).unwrap_err();
     assert!(matches!(err, Error::Blocking(_)), "{err:?}");
     assert_eq!(err.to_string(), expected);

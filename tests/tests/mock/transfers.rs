@@ -137,7 +137,7 @@ async fn a_download_goes_to_a_file_and_a_missing_one_is_pves_error() {
     assert_eq!(
         err.to_string(),
         format!(
-            "file-restore: no such file 'L25vbmU=' in '{VOLUME}' (HTTP 500 on GET nodes/pve1/storage/local/file-restore/download)"
+            "file-restore: no such file 'L25vbmU=' in '{VOLUME}' (HTTP 500 on GET nodes/pve1/storage/local/file-restore/download) (a read: safe to retry)"
         )
     );
 }

@@ -576,7 +576,7 @@ async fn error_without_message_or_usable_reason_names_the_status() {
 
         assert_eq!(
             err.to_string(),
-            "Internal Server Error (HTTP 500 on GET version)",
+            "Internal Server Error (HTTP 500 on GET version) (a read: safe to retry)",
             "{case}"
         );
     }

@@ -17,7 +17,7 @@ fn refused(err: Error) -> (String, String) {
 #[tokio::test]
 async fn typed_path_parameters_dot_and_dot_dot_are_refused_unsent() {
     let pve = Pve::start().await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     let err = client
         .access()
@@ -52,7 +52,7 @@ async fn dots_inside_a_value_are_fine() {
     let pve = Pve::start().await;
     pve.mount_data("nodes/pve1/tasks/a..b", json!({})).await;
     pve.mount_data("nodes/pve1/tasks/...", json!({})).await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     client
         .nodes("pve1")
@@ -86,7 +86,7 @@ async fn raw_paths_are_resolved_inside_the_api_root() {
     let pve = Pve::start().await;
     pve.mount("/api2/json/x", ok(json!("x"))).await;
     pve.mount("/api2/json/version", ok(json!("v"))).await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     assert_eq!(client.raw("nodes/../../x").path(), "x");
     assert_eq!(
@@ -114,7 +114,7 @@ async fn raw_paths_are_resolved_inside_the_api_root() {
 #[tokio::test]
 async fn raw_segments_dot_and_dot_dot_are_refused_unsent() {
     let pve = Pve::start().await;
-    let client = pve.client();
+    let client = pve.token_client();
 
     for segment in ["..", "."] {
         let path = client.raw("nodes/pve1/tasks").segment(segment);

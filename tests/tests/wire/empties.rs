@@ -17,7 +17,7 @@ async fn sent_body(send: impl AsyncFnOnce(&proxmoxia::Client)) -> String {
         .respond_with(ok(json!(null)))
         .mount(&pve.server)
         .await;
-    send(&pve.client()).await;
+    send(&pve.token_client()).await;
     let request = pve.single_request().await;
     String::from_utf8(request.body).expect("utf-8 form")
 }
@@ -90,7 +90,7 @@ async fn a_property_string_key_set_empty_is_kept() {
         .respond_with(ok(json!(null)))
         .mount(&pve.server)
         .await;
-    pve.client()
+    pve.token_client()
         .cluster()
         .options()
         .put()
