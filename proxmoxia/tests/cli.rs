@@ -2,6 +2,9 @@
 //! usage, the version guard and shell completion. (The calls against both peers are in
 //! `tests/tests/e2e_cli.rs`.) Each test runs the real binary as a process.
 
+// Helpers outside #[test] functions panic on a broken set-up too.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 

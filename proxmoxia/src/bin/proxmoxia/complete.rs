@@ -261,7 +261,7 @@ mod tests {
     #[tokio::test]
     async fn commands_paths_and_parameters() {
         assert!(candidates("proxmoxia ").await.contains(&"get".to_owned()));
-        assert_eq!(candidates("proxmoxia l").await, ["login", "logout", "ls"]);
+        assert_eq!(candidates("proxmoxia l").await, ["ls", "login", "logout"]);
         assert_eq!(candidates("proxmoxia get /no").await, ["/nodes/"]);
         assert_eq!(
             candidates("proxmoxia get /nodes/{node}/qemu/{vmid}/status/cu").await,
