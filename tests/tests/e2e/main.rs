@@ -1,0 +1,6 @@
+//! End-to-end suites that run on both test peers (fakepve and the embedded fake).
+
+mod faults;
+mod raw;
+mod tls;
+mod typed;
