@@ -1,6 +1,6 @@
 //! The `proxmoxia` binary against the embedded fake: `--mock`, `mock serve`, the TFA prompt,
 //! usage, the version guard and shell completion. (The calls against both peers are in
-//! `tests/tests/e2e_cli.rs`.) Each test runs the real binary as a process.
+//! `tests/tests/e2e/cli.rs`.) Each test runs the real binary as a process.
 
 // Helpers outside #[test] functions panic on a broken set-up too.
 #![allow(clippy::expect_used, clippy::unwrap_used)]

@@ -1,5 +1,6 @@
 //! End-to-end suites that run on both test peers (fakepve and the embedded fake).
 
+mod cli;
 mod faults;
 mod raw;
 mod tls;

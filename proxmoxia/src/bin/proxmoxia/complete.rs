@@ -59,9 +59,12 @@ complete -c proxmoxia -f -a '(proxmoxia __complete -- (commandline -cp) 2>/dev/n
 
 /// Prints the candidates for the last word of `line` (empty when `line` ends in a space).
 pub async fn run(line: &str) {
-    for candidate in candidates(line).await {
-        println!("{candidate}");
-    }
+    let text: String = candidates(line)
+        .await
+        .iter()
+        .map(|c| format!("{c}\n"))
+        .collect();
+    let _ = crate::output::print(&text);
 }
 
 pub async fn candidates(line: &str) -> Vec<String> {

@@ -86,9 +86,11 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
     };
     match output::choose(ls.output) {
         Output::Table => {
-            for child in &children {
-                println!("{}        {}", child.node.flags(), child.name);
-            }
+            let lines: String = children
+                .iter()
+                .map(|c| format!("{}        {}\n", c.node.flags(), c.name))
+                .collect();
+            output::print(&lines)?;
         }
         format => {
             let base = resolved.segments.join("/");
@@ -109,10 +111,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
                     })
                 })
                 .collect();
-            print!(
-                "{}",
-                output::render(&Value::Array(list), format, Some("name"))?
-            );
+            output::print(&output::render(&Value::Array(list), format, Some("name"))?)?;
         }
     }
     Ok(())

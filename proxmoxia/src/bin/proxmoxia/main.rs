@@ -58,10 +58,7 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Usage(u) => usage::run(&u),
         Command::Login => connect::login(&cli.conn).await,
         Command::Logout => connect::logout(&cli.conn),
-        Command::Completion { shell } => {
-            print!("{}", complete::script(shell));
-            Ok(())
-        }
+        Command::Completion { shell } => output::print(complete::script(shell)),
         Command::Mock(args::MockCommand::Serve(s)) => serve::run(s).await,
         Command::Complete { line } => {
             complete::run(&line).await;

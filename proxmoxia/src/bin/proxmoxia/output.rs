@@ -8,6 +8,19 @@ use serde_json::Value;
 use crate::args::Output;
 use crate::fail::Fail;
 
+/// Writes `text` to standard output. A reader that went away (`| head`) ends the output
+/// quietly, as other tools do.
+pub fn print(text: &str) -> Result<(), Fail> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Fail::new(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The format asked for, else a table on a terminal and JSON in a pipe.
 pub fn choose(asked: Option<Output>) -> Output {
     asked.unwrap_or_else(|| {

@@ -21,10 +21,13 @@ pub async fn run(serve: Serve) -> Result<(), Fail> {
         pve.set_task_duration(duration);
     }
     // The password is the fake's fixed one (`secret`), not a secret worth hiding.
-    println!("export PVE_URL={}", pve.url());
-    println!("export PVE_FINGERPRINT={}", pve.fingerprint());
-    println!("export PVE_USER={}", pve.user());
-    println!("export PVE_PASSWORD={}", pve.password());
+    crate::output::print(&format!(
+        "export PVE_URL={}\nexport PVE_FINGERPRINT={}\nexport PVE_USER={}\nexport PVE_PASSWORD={}\n",
+        pve.url(),
+        pve.fingerprint(),
+        pve.user(),
+        pve.password()
+    ))?;
     eprintln!(
         "# fake PVE serving on {} until interrupted; run the lines above in another shell to \
          point proxmoxia (or the quickstart) at it",

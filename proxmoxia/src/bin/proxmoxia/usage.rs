@@ -37,8 +37,7 @@ pub fn run(usage: &Usage) -> Result<(), Fail> {
         }
         describe(&mut out, entry, usage.verbose)?;
     }
-    print!("{out}");
-    Ok(())
+    crate::output::print(&out)
 }
 
 /// The method's parameters from PVE's schema (path parameters left out: they are in the path),

@@ -20,12 +20,8 @@ pub async fn follow(client: &Client, upid: &Upid) -> proxmoxia::Result<TaskOutco
         ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    bar.set_message(format!(
-        "{} {} on {}: running",
-        upid.task_type(),
-        upid.id(),
-        upid.node()
-    ));
+    let what = format!("{} {} on {}", upid.task_type(), upid.id(), upid.node());
+    bar.set_message(format!("{what}: running"));
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut shown = 0u64;
     let mut failures = 0;
@@ -52,7 +48,19 @@ pub async fn follow(client: &Client, upid: &Upid) -> proxmoxia::Result<TaskOutco
         }
         tokio::time::sleep(POLL).await;
     };
-    bar.finish_and_clear();
+    // On a terminal the line stays, with the outcome; elsewhere nothing is drawn.
+    let end = match &result {
+        Ok(TaskOutcome::Ok) => "OK".to_owned(),
+        Ok(TaskOutcome::Warnings(n)) => format!("WARNINGS: {n}"),
+        Ok(_) => "done".to_owned(),
+        Err(proxmoxia::Error::Task(_)) => "failed".to_owned(),
+        Err(_) => "not followed to its end".to_owned(),
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.finish_with_message(format!("{what}: {end}"));
     result
 }
 
