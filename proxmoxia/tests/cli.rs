@@ -294,7 +294,9 @@ fn bash_completes_through_the_binary() {
          COMP_LINE='proxmoxia --mock ls /nodes/pve1/qemu/'; COMP_POINT=${{#COMP_LINE}}\n\
          COMP_WORDS=(proxmoxia --mock ls /nodes/pve1/qemu/); COMP_CWORD=3\n\
          _proxmoxia; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n\
-         COMP_LINE='proxmoxia get /nodes/pve1/storage/local:'; COMP_POINT=${{#COMP_LINE}}\n"
+         COMP_LINE='proxmoxia --mock get /nodes/pve1/storage/local/content/local:vz'; COMP_POINT=${{#COMP_LINE}}\n\
+         COMP_WORDS=(proxmoxia --mock get /nodes/pve1/storage/local/content/local : vz); COMP_CWORD=5\n\
+         _proxmoxia; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
     );
     let out = Command::new(bash)
         .arg("-c")
@@ -302,9 +304,10 @@ fn bash_completes_through_the_binary() {
         .env("PATH", path)
         .output()
         .expect("bash runs");
+    // bash splits words at `:`: a volume id is completed from its part after the `:`.
     assert_eq!(
         text(&out.stdout),
-        "/nodes/pve1/qemu/100/\n/nodes/pve1/qemu/101/\n",
+        "/nodes/pve1/qemu/100/\n/nodes/pve1/qemu/101/\nvztmpl%2Fdebian-12-standard_12.7-1_amd64.tar.zst\n",
         "stderr: {}",
         text(&out.stderr)
     );
@@ -318,4 +321,69 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .map(|d| std::path::Path::new(d).join(name))
         .find(|p| p.is_file())
         .ok_or(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_of_the_config_file_and_login() {
+    let pve = MockPve::start().await.expect("fake");
+    let home = tempdir("profile");
+    let config = home.join("config/proxmoxia/config.toml");
+    std::fs::create_dir_all(config.parent().expect("dir")).expect("config dir");
+    std::fs::write(
+        &config,
+        format!(
+            "default = \"other\"\n\
+             [profiles.other]\nurl = \"https://127.0.0.1:1\"\n\
+             [profiles.lab]\nurl = \"{}\"\nfingerprint = \"{}\"\nuser = \"root@pam\"\npassword = \"{}\"\n",
+            pve.url(),
+            pve.fingerprint(),
+            pve.password()
+        ),
+    )
+    .expect("config written");
+    let run_in_home = |args: &[&str], profile: Option<&str>| {
+        let mut cmd = proxmoxia(args);
+        cmd.env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"));
+        if let Some(profile) = profile {
+            cmd.env("PVE_PROFILE", profile);
+        }
+        tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+    };
+    let login = run_in_home(&["--profile", "lab", "login"], None)
+        .await
+        .expect("run");
+    assert!(login.status.success(), "{}", text(&login.stderr));
+    let said = text(&login.stderr);
+    assert!(said.starts_with("logged in as root@pam for 1"), "{said}");
+    assert!(
+        said.trim_end().ends_with(
+            "/proxmoxia/tickets/root@pam@127.0.0.1_{port}.json"
+                .replace("{port}", pve.url().rsplit(':').next().unwrap_or_default())
+                .as_str()
+        ),
+        "{said}"
+    );
+    let version = run_in_home(&["get", "/version"], Some("lab"))
+        .await
+        .expect("run");
+    assert!(version.status.success(), "{}", text(&version.stderr));
+    let logins = pve
+        .requests()
+        .iter()
+        .filter(|(m, p)| m == "POST" && p == "/access/ticket")
+        .count();
+    assert_eq!(logins, 1, "the second run used the ticket `login` kept");
+    let missing = run_in_home(&["--profile", "nope", "get", "/version"], None)
+        .await
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        text(&missing.stderr),
+        format!(
+            "error: no profile \"nope\" in {} (profiles: lab, other)\n",
+            config.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(home);
 }

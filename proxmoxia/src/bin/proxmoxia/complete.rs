@@ -243,7 +243,7 @@ async fn paths(connection: &[String], current: &str) -> Vec<String> {
         .iter()
         .map(|c| {
             let slash = if c.node.has_children() { "/" } else { "" };
-            format!("{parent}{}{slash}", c.name)
+            format!("{parent}{}{slash}", tree::escape(&c.name))
         })
         .collect()
 }

@@ -93,7 +93,8 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
             output::print(&lines)?;
         }
         format => {
-            let base = resolved.segments.join("/");
+            let base: Vec<String> = resolved.segments.iter().map(|s| tree::escape(s)).collect();
+            let base = base.join("/");
             let list: Vec<Value> = children
                 .iter()
                 .map(|c| {
@@ -105,7 +106,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
                         .collect();
                     json!({
                         "name": c.name,
-                        "path": if base.is_empty() { format!("/{}", c.name) } else { format!("/{base}/{}", c.name) },
+                        "path": if base.is_empty() { format!("/{}", tree::escape(&c.name)) } else { format!("/{base}/{}", tree::escape(&c.name)) },
                         "flags": c.node.flags(),
                         "methods": methods,
                     })

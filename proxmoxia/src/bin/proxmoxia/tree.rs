@@ -118,6 +118,12 @@ pub fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// One segment as a path names it: `%` and `/` escaped (`local:iso%2Fx.iso`), the inverse of
+/// [`segments`].
+pub fn escape(segment: &str) -> String {
+    segment.replace('%', "%25").replace('/', "%2F")
+}
+
 /// Matches `path` to a template: a literal segment wins over a parameter, as in PVE.
 pub fn resolve(path: &str) -> Result<Resolved, String> {
     let segments = segments(path);
@@ -164,5 +170,6 @@ mod tests {
         let volume = resolve("/nodes/pve1/storage/local/content/local:iso%2Fx.iso").unwrap();
         assert_eq!(volume.segments[5], "local:iso/x.iso");
         assert!(resolve("/nodes/pve1/nothing-here").is_err());
+        assert_eq!(segments(&escape("a/b%2Fc")), ["a/b%2Fc"]);
     }
 }
