@@ -72,6 +72,11 @@ async fn print_new_lines(
     loop {
         let lines = task.log().start(*shown).limit(PAGE).await?;
         let count = lines.len() as u64;
+        // PVE numbers lines from 1: a page that does not start after what was shown comes
+        // from a server ignoring `start`; reading on would print it again and again.
+        if lines.first().is_some_and(|l| l.n != (*shown + 1) as i64) {
+            return Ok(());
+        }
         for line in lines {
             bar.suspend(|| eprintln!("{}", line.t));
         }
