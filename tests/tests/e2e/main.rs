@@ -3,5 +3,6 @@
 mod cli;
 mod faults;
 mod raw;
+mod tasks;
 mod tls;
 mod typed;
