@@ -387,3 +387,92 @@ async fn a_profile_of_the_config_file_and_login() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// Runs `args` against `pve` with the task's standard output and error read line by line as
+/// they come.
+fn spawn_against(
+    pve: &MockPve,
+    args: &[&str],
+    cache: &std::path::Path,
+) -> (
+    std::process::Child,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let mut child = proxmoxia(args)
+        .env("PVE_URL", pve.url())
+        .env("PVE_FINGERPRINT", pve.fingerprint().to_string())
+        .env("PVE_PASSWORD", pve.password())
+        .env("XDG_CACHE_HOME", cache)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let lines = |pipe: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
+    let out = lines(Box::new(child.stdout.take().expect("stdout")));
+    let err = lines(Box::new(child.stderr.take().expect("stderr")));
+    (child, out, err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_log_is_printed_while_the_task_runs() {
+    let pve = MockPve::start().await.expect("fake");
+    // The start task runs until the test ends it.
+    pve.set_task_duration(std::time::Duration::from_secs(3600));
+    let cache = tempdir("live");
+    for (path, error) in [
+        ("/nodes/pve1/qemu/101/status/start", None),
+        (
+            "/nodes/pve1/qemu/100/status/reboot",
+            Some("no bootable disk"),
+        ),
+    ] {
+        let (mut child, mut out, mut err) =
+            spawn_against(&pve, &["create", path, "-o", "json"], &cache);
+        let upid = out.recv().await.expect("the UPID");
+        let upid: String = serde_json_from(&upid);
+        // Each line shows up while the task still runs: the next one is added only after it.
+        for step in ["step one", "step two"] {
+            pve.append_task_log(&upid, &[step]);
+            assert_eq!(err.recv().await.as_deref(), Some(step));
+        }
+        pve.finish_task(&upid, error);
+        let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
+            .await
+            .expect("waited");
+        // The rest of standard error, up to its end.
+        let mut rest = Vec::new();
+        while let Some(line) = err.recv().await {
+            rest.push(line);
+        }
+        match error {
+            None => {
+                assert!(status.success());
+                assert_eq!(rest, ["TASK OK"]);
+            }
+            Some(message) => {
+                assert_eq!(status.code(), Some(1));
+                assert_eq!(
+                    rest,
+                    [
+                        format!("TASK ERROR: {message}"),
+                        format!("error: task {upid} failed: {message}")
+                    ]
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+fn serde_json_from(text: &str) -> String {
+    text.trim().trim_matches('"').to_owned()
+}
