@@ -1,6 +1,7 @@
 //! End-to-end suites that run on both test peers (fakepve and the embedded fake).
 
 mod blocking;
+mod cli;
 mod faults;
 mod raw;
 mod retries;

@@ -1,0 +1,213 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The Proxmox VE API from the command line, checked against PVE's own schema before anything
+/// is sent.
+///
+/// Paths are the API viewer's (`/nodes/pve1/qemu/100/status/current`); parameters follow the
+/// path as `--name value`. Connection options go before the command. Without a cluster, try
+/// `proxmoxia --mock ls /nodes/pve1/qemu`.
+#[derive(Debug, Parser)]
+#[command(name = "proxmoxia", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: Connection,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where and who: flags, else the environment, else the config file's profile.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Connection {
+    /// The node: `https://pve1:8006`, `pve1:8006` or `pve1`.
+    #[arg(long, env = "PVE_URL", global = false)]
+    pub url: Option<String>,
+    /// API token `user@realm!tokenid=secret` (instead of a ticket login).
+    #[arg(long, env = "PVE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// User for a ticket login (default `root@pam`).
+    #[arg(long, env = "PVE_USER")]
+    pub user: Option<String>,
+    /// Password for a ticket login; asked for on a terminal when missing.
+    #[arg(long, env = "PVE_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// The SHA-256 fingerprint of the node's certificate, as PVE shows it.
+    #[arg(long, env = "PVE_FINGERPRINT")]
+    pub fingerprint: Option<String>,
+    /// A CA certificate (PEM) to trust, e.g. the cluster's `pve-root-ca.pem`.
+    #[arg(long, env = "PVE_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The cluster's PVE version, instead of asking it (`9.2`).
+    #[arg(long, env = "PVE_VERSION")]
+    pub pve_version: Option<String>,
+    /// The profile of the config file to use.
+    #[arg(long, short = 'p', env = "PVE_PROFILE")]
+    pub profile: Option<String>,
+    /// The config file (default `~/.config/proxmoxia/config.toml`).
+    #[arg(long, env = "PROXMOXIA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Run against a fresh embedded fake PVE (node `pve1`, VMs 100 and 101, CT 200): no
+    /// cluster needed.
+    #[arg(long)]
+    pub mock: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// GET a path.
+    Get(Call),
+    /// POST to a path (create, or act).
+    Create(Call),
+    /// PUT to a path (change).
+    Set(Call),
+    /// DELETE a path.
+    Delete(Call),
+    /// List the children of a path (`Dr-c-`: children, GET, PUT, POST, DELETE).
+    Ls(Ls),
+    /// PVE's description of a path's methods: parameters, types, defaults, permissions.
+    Usage(Usage),
+    /// Log in now and keep the ticket for later runs (asks for the password and second
+    /// factor as needed).
+    Login,
+    /// Forget the kept ticket of this user and node.
+    Logout,
+    /// Print a shell completion script: `source <(proxmoxia completion bash)`.
+    Completion {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// The embedded fake PVE.
+    #[command(subcommand)]
+    Mock(MockCommand),
+    /// Completion candidates for a command line (used by the completion scripts).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The command line up to the cursor.
+        #[arg(allow_hyphen_values = true)]
+        line: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Call {
+    /// The API path (`/nodes/pve1/qemu`).
+    pub path: String,
+    /// Output format (default: a table on a terminal, JSON otherwise).
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<Output>,
+    /// Print the UPID of a task the call starts instead of waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// The method's parameters: `--name value` (`--flag` alone for a boolean).
+    #[arg(allow_hyphen_values = true, num_args = 0.., value_name = "--NAME VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Ls {
+    /// The API path (default `/`).
+    #[arg(default_value = "/")]
+    pub path: String,
+    /// Output format (default: lines on a terminal, JSON otherwise).
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<Output>,
+}
+
+#[derive(Debug, Args)]
+pub struct Usage {
+    /// The API path.
+    pub path: String,
+    /// Only this method.
+    #[arg(long, short = 'c', value_enum)]
+    pub command: Option<Verb>,
+    /// Everything: descriptions, parameters, types, defaults, permissions, versions.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MockCommand {
+    /// Serve a fake PVE until interrupted; prints `export PVE_URL=...` lines for the shell.
+    Serve(Serve),
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// The PVE version to play (one of the vendored: 8.4.17, 9.1.11, 9.2).
+    #[arg(long)]
+    pub pve_version: Option<String>,
+    /// How long each task runs, in seconds (default: tasks end at once).
+    #[arg(long, value_name = "SECONDS")]
+    pub task_duration: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Json,
+    JsonPretty,
+    Yaml,
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Verb {
+    Get,
+    Create,
+    Set,
+    Delete,
+}
+
+impl Verb {
+    pub fn method(self) -> proxmoxia::typed::HttpMethod {
+        use proxmoxia::typed::HttpMethod;
+        match self {
+            Verb::Get => HttpMethod::Get,
+            Verb::Create => HttpMethod::Post,
+            Verb::Set => HttpMethod::Put,
+            Verb::Delete => HttpMethod::Delete,
+        }
+    }
+
+    pub fn of(method: proxmoxia::typed::HttpMethod) -> Verb {
+        use proxmoxia::typed::HttpMethod;
+        match method {
+            HttpMethod::Get => Verb::Get,
+            HttpMethod::Post => Verb::Create,
+            HttpMethod::Put => Verb::Set,
+            HttpMethod::Delete => Verb::Delete,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::Create => "create",
+            Verb::Set => "set",
+            Verb::Delete => "delete",
+        }
+    }
+
+    /// The verb of `POST /path` (a method's name first).
+    pub fn from_method_name(what: &str) -> Option<Verb> {
+        let method = what.split(' ').next()?;
+        [Verb::Get, Verb::Create, Verb::Set, Verb::Delete]
+            .into_iter()
+            .find(|v| v.method().as_str() == method)
+    }
+
+    pub fn from_name(name: &str) -> Option<Verb> {
+        [Verb::Get, Verb::Create, Verb::Set, Verb::Delete]
+            .into_iter()
+            .find(|v| v.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}

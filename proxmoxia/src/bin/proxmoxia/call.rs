@@ -1,0 +1,149 @@
+//! `get`, `create`, `set`, `delete`: one API call by path, its parameters checked first; a
+//! task it starts is followed to its end unless `--no-wait`.
+
+use proxmoxia::typed::HttpMethod;
+use proxmoxia::{Client, RawPath, TaskOutcome, Upid};
+use serde_json::{Map, Value};
+
+use crate::args::{Call, Connection, Output, Verb};
+use crate::connect::{self, Mode};
+use crate::fail::Fail;
+use crate::{doc, output, params, tree, versions, wait};
+
+pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> {
+    let resolved = tree::resolve(&call.path).map_err(Fail::usage)?;
+    let method = verb.method();
+    let entry = resolved.node.method(method).ok_or_else(|| {
+        let has: Vec<&str> = resolved
+            .node
+            .methods
+            .iter()
+            .map(|e| Verb::of(e.info.method).name())
+            .collect();
+        Fail::usage(format!(
+            "{} has no {method} method (`{}`); it has: {}",
+            resolved.node.template,
+            verb.name(),
+            if has.is_empty() {
+                "none (try `ls`)".to_owned()
+            } else {
+                has.join(", ")
+            }
+        ))
+    })?;
+    let what = format!("{method} {}", entry.info.path);
+    let (rules, path_rules) = params::rules(entry)?;
+    let (call, own) = own_options(call)?;
+    let given = params::parse(&call.params, &rules, &what)?;
+    let path_params: Map<String, Value> = resolved
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    // Everything the schema can decide is checked before connecting: nothing is sent.
+    let mut all = given.clone();
+    all.extend(path_params.clone());
+    proxmoxia::validate::params_json(&Value::Object(all), params::full_text(entry)?)?;
+
+    let mut c = connect::connect(conn, Mode::Interactive).await?;
+    if let Some(needs) = versions::needs(entry, &rules, &path_rules, &given) {
+        let cluster = c
+            .run(|client| async move { client.pve_version().await })
+            .await?;
+        versions::check(
+            &needs,
+            &cluster,
+            entry,
+            &rules,
+            &path_rules,
+            &given,
+            &path_params,
+        )?;
+    }
+    let answer = c
+        .run(|client| {
+            let target = raw_path(&client, &resolved.segments);
+            let given = Value::Object(given.clone());
+            async move {
+                match method {
+                    HttpMethod::Get => target.get(given).await,
+                    HttpMethod::Post => target.post(given).await,
+                    HttpMethod::Put => target.put(given).await,
+                    HttpMethod::Delete => target.delete(given).await,
+                }
+            }
+        })
+        .await?;
+    let format = output::choose(own.output);
+    let upid = match (&answer, method) {
+        (_, HttpMethod::Get) => None,
+        (Value::String(text), _) => Upid::parse(text).ok(),
+        _ => None,
+    };
+    let first = resolved
+        .node
+        .param
+        .as_ref()
+        .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
+    output::print(&output::render(&answer, format, first.as_deref())?)?;
+    let Some(upid) = upid.filter(|_| !own.no_wait) else {
+        return Ok(());
+    };
+    match wait::follow(&c.client, &upid).await? {
+        TaskOutcome::Warnings(n) if format == Output::Table => {
+            eprintln!("task finished with {n} warning(s)");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The request path from the user's segments, each escaped whole (a volume id's `/` too).
+fn raw_path(client: &Client, segments: &[String]) -> RawPath {
+    segments
+        .iter()
+        .fold(client.raw(""), |path, segment| path.segment(segment))
+}
+
+/// The command's own options, wherever they stand: clap stops reading them at the first
+/// parameter (`create /p --vmid 1 --no-wait`). No PVE method has parameters of these names.
+#[derive(Debug)]
+struct Own {
+    output: Option<Output>,
+    no_wait: bool,
+}
+
+fn own_options(mut call: Call) -> Result<(Call, Own), Fail> {
+    use clap::ValueEnum;
+    let mut own = Own {
+        output: call.output,
+        no_wait: call.no_wait,
+    };
+    let mut params = Vec::new();
+    let mut args = std::mem::take(&mut call.params).into_iter();
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--no-wait" => {
+                own.no_wait = true;
+                continue;
+            }
+            "-o" | "--output" => args
+                .next()
+                .ok_or_else(|| Fail::usage(format!("{arg} needs a value")))?,
+            _ => match arg.strip_prefix("--output=") {
+                Some(value) => value.to_owned(),
+                None => {
+                    params.push(arg);
+                    continue;
+                }
+            },
+        };
+        own.output = Some(Output::from_str(&value, false).map_err(|_| {
+            Fail::usage(format!(
+                "--output {value}: use json, json-pretty, yaml or table"
+            ))
+        })?);
+    }
+    call.params = params;
+    Ok((call, own))
+}

@@ -1,0 +1,136 @@
+//! The config file: named profiles of connection settings.
+//!
+//! ```toml
+//! default = "lab"            # the profile used without --profile / PVE_PROFILE
+//!
+//! [profiles.lab]
+//! url = "https://pve1.lab:8006"
+//! user = "root@pam"
+//! fingerprint = "AB:CD:..."
+//!
+//! [profiles.ci]
+//! url = "https://pve.example.com"
+//! token = "ci@pve!cli=..."   # keep this file private when it holds secrets
+//! ca_file = "/etc/ssl/pve-root-ca.pem"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::args::Connection;
+use crate::fail::Fail;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    default: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profile {
+    url: Option<String>,
+    token: Option<String>,
+    user: Option<String>,
+    password: Option<String>,
+    fingerprint: Option<String>,
+    ca_file: Option<PathBuf>,
+    pve_version: Option<String>,
+}
+
+/// `~/.config/proxmoxia/config.toml` (or the platform's config directory).
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("proxmoxia").join("config.toml"))
+}
+
+/// The connection settings: flags and environment first, then the profile's. A profile named
+/// explicitly must exist; the file itself is optional unless named.
+pub fn resolve(conn: &Connection) -> Result<Connection, Fail> {
+    let (path, named) = match &conn.config {
+        Some(path) => (Some(path.clone()), true),
+        None => (default_path(), false),
+    };
+    let file = match path.as_deref() {
+        Some(path) if named || path.exists() => read(path)?,
+        _ => File::default(),
+    };
+    let wanted = conn.profile.clone().or(file.default.clone());
+    let profile = match &wanted {
+        None => Profile::default(),
+        Some(name) => file.profiles.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            Fail::usage(format!(
+                "no profile {name:?} in {} (profiles: {})",
+                path.as_deref()
+                    .map_or_else(String::new, |p| p.display().to_string()),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?,
+    };
+    Ok(Connection {
+        url: conn.url.clone().or(profile.url),
+        token: conn.token.clone().or(profile.token),
+        user: conn.user.clone().or(profile.user),
+        password: conn.password.clone().or(profile.password),
+        fingerprint: conn.fingerprint.clone().or(profile.fingerprint),
+        ca_file: conn.ca_file.clone().or(profile.ca_file),
+        pve_version: conn.pve_version.clone().or(profile.pve_version),
+        profile: wanted,
+        config: conn.config.clone(),
+        mock: conn.mock,
+    })
+}
+
+fn read(path: &Path) -> Result<File, Fail> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fail::usage(format!("config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| Fail::usage(format!("config file {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_profile() {
+        let dir = std::env::temp_dir().join(format!("proxmoxia-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.toml");
+        std::fs::write(
+            &file,
+            "default = \"lab\"\n[profiles.lab]\nurl = \"https://lab:8006\"\nuser = \"alice@pve\"\n\
+             [profiles.ci]\nurl = \"https://ci\"\n",
+        )
+        .unwrap();
+        let conn = Connection {
+            config: Some(file.clone()),
+            user: Some("bob@pve".into()),
+            ..Connection::default()
+        };
+        let got = resolve(&conn).unwrap();
+        assert_eq!(got.url.as_deref(), Some("https://lab:8006"));
+        assert_eq!(got.user.as_deref(), Some("bob@pve"));
+        let ci = resolve(&Connection {
+            profile: Some("ci".into()),
+            ..conn.clone()
+        })
+        .unwrap();
+        assert_eq!(ci.url.as_deref(), Some("https://ci"));
+        let missing = resolve(&Connection {
+            profile: Some("nope".into()),
+            ..conn
+        })
+        .unwrap_err();
+        assert!(missing.message.contains("no profile \"nope\""), "{missing}");
+        assert!(missing.message.contains("ci, lab"), "{missing}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,42 @@
+//! What ends a run early: a message and an exit status.
+
+use std::fmt;
+
+/// Exit status of a run that failed (the API, validation, a task, the set-up).
+pub const FAILED: u8 = 1;
+/// Exit status of a command line that makes no sense (as clap's own).
+pub const USAGE: u8 = 2;
+
+#[derive(Debug)]
+pub struct Fail {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Fail {
+    pub fn new(message: impl Into<String>) -> Fail {
+        Fail {
+            message: message.into(),
+            code: FAILED,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Fail {
+        Fail {
+            message: message.into(),
+            code: USAGE,
+        }
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<proxmoxia::Error> for Fail {
+    fn from(e: proxmoxia::Error) -> Fail {
+        Fail::new(e.to_string())
+    }
+}

@@ -1,0 +1,68 @@
+//! `proxmoxia`: the PVE API from the command line (`cli` feature). Verbs like `pvesh`
+//! (`get`, `create`, `set`, `delete`, `ls`, `usage`); parameters checked with the generated
+//! rules before anything is sent; tasks followed to their end; `--mock` for no cluster.
+
+mod args;
+mod call;
+mod complete;
+mod config;
+mod connect;
+mod doc;
+mod fail;
+mod ls;
+mod output;
+mod params;
+mod serve;
+mod tickets;
+mod tree;
+mod usage;
+mod versions;
+mod wait;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::fail::Fail;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(fail) => {
+            eprintln!("error: {fail}");
+            ExitCode::from(fail.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Fail> {
+    match cli.command {
+        Command::Get(c) => call::run(&cli.conn, args::Verb::Get, c).await,
+        Command::Create(c) => call::run(&cli.conn, args::Verb::Create, c).await,
+        Command::Set(c) => call::run(&cli.conn, args::Verb::Set, c).await,
+        Command::Delete(c) => call::run(&cli.conn, args::Verb::Delete, c).await,
+        Command::Ls(l) => ls::run(&cli.conn, l).await,
+        Command::Usage(u) => usage::run(&u),
+        Command::Login => connect::login(&cli.conn).await,
+        Command::Logout => connect::logout(&cli.conn),
+        Command::Completion { shell } => output::print(complete::script(shell)),
+        Command::Mock(args::MockCommand::Serve(s)) => serve::run(s).await,
+        Command::Complete { line } => {
+            complete::run(&line).await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `mock serve`: the embedded fake PVE as a server of its own, for sessions of several
+//! commands (`--mock` starts a fresh fake per run). It prints the environment that points the
+//! CLI (or the quickstart) at it, then serves until interrupted.
+
+use std::time::Duration;
+
+use proxmoxia::mock::MockPve;
+
+use crate::args::Serve;
+use crate::fail::Fail;
+
+pub async fn run(serve: Serve) -> Result<(), Fail> {
+    let mut builder = MockPve::builder();
+    if let Some(version) = &serve.pve_version {
+        builder = builder.pve_version(version);
+    }
+    let pve = builder.start().await?;
+    if let Some(seconds) = serve.task_duration {
+        let duration = Duration::try_from_secs_f64(seconds)
+            .map_err(|e| Fail::usage(format!("--task-duration {seconds}: {e}")))?;
+        pve.set_task_duration(duration);
+    }
+    // The password is the fake's fixed one (`secret`), not a secret worth hiding.
+    crate::output::print(&format!(
+        "export PVE_URL={}\nexport PVE_FINGERPRINT={}\nexport PVE_USER={}\nexport PVE_PASSWORD={}\n",
+        pve.url(),
+        pve.fingerprint(),
+        pve.user(),
+        pve.password()
+    ))?;
+    eprintln!(
+        "# fake PVE serving on {} until interrupted; run the lines above in another shell to \
+         point proxmoxia (or the quickstart) at it",
+        pve.url()
+    );
+    stopped().await;
+    drop(pve);
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn stopped() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn stopped() {
+    let _ = tokio::signal::ctrl_c().await;
+}

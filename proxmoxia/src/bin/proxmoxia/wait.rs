@@ -1,0 +1,49 @@
+//! Following a PVE task to its end: a progress line (on a terminal) and the task's log as PVE
+//! writes it, on standard error, from the library's `TaskHandle::follow`. The outcome is the
+//! task's (`Error::Task` when it failed).
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use proxmoxia::{Client, TaskEvent, TaskOutcome, Upid};
+
+use crate::fail::Fail;
+
+pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
+    let what = format!("{} {} on {}", upid.task_type(), upid.id(), upid.node());
+    // indicatif draws only on a terminal; `suspend` prints the log lines either way.
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(style("{spinner} {msg} ({elapsed})"));
+    bar.set_message(format!("{what}: running"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut events = client.task(upid).follow();
+    let mut result = None;
+    while let Some(event) = events.next_event().await {
+        match event {
+            Ok(TaskEvent::Line(line)) => bar.suspend(|| eprintln!("{}", line.t)),
+            Ok(TaskEvent::Exit(exit)) => result = Some(exit.outcome()),
+            Ok(_) => {}
+            Err(e) => result = Some(Err(e)),
+        }
+    }
+    // On a terminal the line stays, with the outcome.
+    let end = match &result {
+        Some(Ok(TaskOutcome::Ok)) => "OK".to_owned(),
+        Some(Ok(TaskOutcome::Warnings(n))) => format!("WARNINGS: {n}"),
+        Some(Ok(_)) => "done".to_owned(),
+        Some(Err(proxmoxia::Error::Task(_))) => "failed".to_owned(),
+        _ => "not followed to its end".to_owned(),
+    };
+    bar.set_style(style("{msg} ({elapsed})"));
+    bar.finish_with_message(format!("{what}: {end}"));
+    match result {
+        Some(outcome) => Ok(outcome?),
+        None => Err(Fail::new(format!(
+            "task {upid}: its log ended without its exit status"
+        ))),
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
+}

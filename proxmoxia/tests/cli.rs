@@ -1,0 +1,478 @@
+//! The `proxmoxia` binary against the embedded fake: `--mock`, `mock serve`, the TFA prompt,
+//! usage, the version guard and shell completion. (The calls against both peers are in
+//! `tests/tests/e2e/cli.rs`.) Each test runs the real binary as a process.
+
+// Helpers outside #[test] functions panic on a broken set-up too.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use proxmoxia::mock::MockPve;
+
+fn proxmoxia(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_proxmoxia"));
+    for var in [
+        "PVE_URL",
+        "PVE_TOKEN",
+        "PVE_USER",
+        "PVE_PASSWORD",
+        "PVE_FINGERPRINT",
+        "PVE_CA_FILE",
+        "PVE_VERSION",
+        "PVE_PROFILE",
+        "PROXMOXIA_CONFIG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args);
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    proxmoxia(args).output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn mock_get_version_prints_the_fakes_version() {
+    let out = run(&["--mock", "get", "/version"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"release\":\"9.2\",\"repoid\":\"proxmoxia-mock\",\"version\":\"9.2.0\"}\n"
+    );
+    let out = run(&[
+        "--mock",
+        "--pve-version",
+        "8.4.17",
+        "get",
+        "/version",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(
+        text(&out.stdout),
+        "release: '8.4'\nrepoid: proxmoxia-mock\nversion: 8.4.17\n"
+    );
+}
+
+#[test]
+fn mock_ls_and_a_table() {
+    let out = run(&["--mock", "ls", "/nodes/pve1/qemu", "-o", "table"]);
+    assert_eq!(text(&out.stdout), "Dr--d        100\nDr--d        101\n");
+    let out = run(&[
+        "--mock",
+        "get",
+        "/nodes/pve1/qemu/101/config",
+        "-o",
+        "table",
+    ]);
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        lines[0].replace(|c| c != '┌' && c != '─' && c != '┬' && c != '┐', "")
+    );
+    assert_eq!(
+        lines[1].split('│').map(str::trim).collect::<Vec<_>>(),
+        ["", "key", "value", ""]
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.split('│').map(str::trim).collect::<Vec<_>>() == ["", "name", "db", ""]),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.split('│').map(str::trim).collect::<Vec<_>>() == ["", "memory", "4096", ""]),
+        "{table}"
+    );
+}
+
+#[test]
+fn usage_shows_pves_description_and_the_parameters() {
+    let out = run(&["usage", "/nodes/pve1/lxc"]);
+    assert_eq!(
+        text(&out.stdout),
+        "USAGE: proxmoxia get /nodes/{node}/lxc\n\
+         USAGE: proxmoxia create /nodes/{node}/lxc --ostemplate <string> --vmid <integer> (100 - 999999999) [OPTIONS]\n"
+    );
+    let out = run(&[
+        "usage",
+        "/nodes/{node}/qemu/{vmid}/migrate",
+        "-c",
+        "create",
+        "-v",
+    ]);
+    let usage = text(&out.stdout);
+    for expected in [
+        "USAGE: proxmoxia create /nodes/{node}/qemu/{vmid}/migrate --target <string> [OPTIONS]\n",
+        "\n  Migrate virtual machine. Creates a new migration task.\n",
+        "  --online <boolean>\n        Use online/live migration if VM is running. Ignored if VM is stopped.\n",
+        "  --with-conntrack-state <boolean> (default=0) [PVE 9.1.11, 9.2]\n",
+        "  Check: [\"perm\",\"/vms/{vmid}\",[\"VM.Migrate\"]]\n",
+        "  API tokens: allowed\n",
+        "  PVE versions: 8.4.17, 9.1.11, 9.2 (described as in 9.2)\n",
+    ] {
+        assert!(usage.contains(expected), "{expected:?} in:\n{usage}");
+    }
+}
+
+#[test]
+fn the_version_guard_refuses_what_the_clusters_pve_lacks() {
+    let args = [
+        "create",
+        "/nodes/pve1/qemu/100/migrate",
+        "--target",
+        "pve2",
+        "--with-conntrack-state",
+        "1",
+    ];
+    let mut old = vec!["--mock", "--pve-version", "8.4.17"];
+    old.extend(args);
+    let out = run(&old);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: parameter --with-conntrack-state is not in PVE 8.4.17 (the cluster's version, \
+         checked against the schema of PVE 8.4.17); PVE 9.1.11, 9.2 have it. Nothing was sent.\n"
+    );
+}
+
+#[test]
+fn mock_serve_serves_one_fake_to_several_runs() {
+    let mut serve = proxmoxia(&["mock", "serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mock serve starts");
+    let stdout = serve.stdout.take().expect("stdout");
+    let mut env = Vec::new();
+    for line in BufReader::new(stdout).lines().take(4) {
+        let line = line.expect("a line");
+        let (name, value) = line
+            .strip_prefix("export ")
+            .and_then(|l| l.split_once('='))
+            .unwrap_or_else(|| panic!("not an export line: {line}"));
+        env.push((name.to_owned(), value.to_owned()));
+    }
+    let names: Vec<&str> = env.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["PVE_URL", "PVE_FINGERPRINT", "PVE_USER", "PVE_PASSWORD"]
+    );
+    let cache = std::env::temp_dir().join(format!("proxmoxia-cli-serve-{}", std::process::id()));
+    let with_env = |args: &[&str]| {
+        let mut cmd = proxmoxia(args);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)))
+            .env("XDG_CACHE_HOME", &cache);
+        cmd.output().expect("runs")
+    };
+    let created = with_env(&[
+        "create",
+        "/nodes/pve1/lxc",
+        "--vmid",
+        "300",
+        "--hostname",
+        "demo",
+        "--ostemplate",
+        proxmoxia::mock::SEED_TEMPLATE,
+        "--rootfs",
+        "local-lvm:8",
+    ]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert_eq!(text(&created.stderr), "created lxc 300\nTASK OK\n");
+    let listed = with_env(&["ls", "/nodes/pve1/lxc", "-o", "table"]);
+    assert_eq!(text(&listed.stdout), "Dr--d        200\nDr--d        300\n");
+    serve.kill().expect("stop the fake");
+    let _ = serve.wait();
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_factor_is_asked_for() {
+    let pve = MockPve::start().await.expect("fake");
+    pve.enable_tfa("root@pam", "123456", &["recovery-1"]);
+    let cache = tempdir("tfa");
+    let command = |code: &'static str| {
+        let mut cmd = proxmoxia(&["get", "/version"]);
+        cmd.env("PVE_URL", pve.url())
+            .env("PVE_FINGERPRINT", pve.fingerprint().to_string())
+            .env("PVE_PASSWORD", pve.password())
+            .env("XDG_CACHE_HOME", &cache)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("runs");
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(code.as_bytes()).expect("code written");
+            drop(stdin);
+            child.wait_with_output().expect("output")
+        })
+    };
+    let wrong = command("000000\n").await.expect("run");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong.stderr).starts_with(
+            "Second factor for root@pam (TOTP code, or recovery:KEY): error: authentication failed"
+        ),
+        "{}",
+        text(&wrong.stderr)
+    );
+    let right = command("123456\n").await.expect("run");
+    assert!(right.status.success(), "{}", text(&right.stderr));
+    assert_eq!(
+        text(&right.stderr),
+        "Second factor for root@pam (TOTP code, or recovery:KEY): "
+    );
+    // The ticket is kept: the next run asks nothing.
+    let again = command("").await.expect("run");
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stderr), "");
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("proxmoxia-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn completion_of_commands_paths_values_and_parameters() {
+    let complete = |line: &str| text(&run(&["__complete", line]).stdout);
+    assert_eq!(
+        complete("proxmoxia --mock ls /nodes/pve1/qe"),
+        "/nodes/pve1/qemu/\n"
+    );
+    assert_eq!(
+        complete("proxmoxia --mock get /nodes/pve1/qemu/"),
+        "/nodes/pve1/qemu/100/\n/nodes/pve1/qemu/101/\n"
+    );
+    assert_eq!(
+        complete("proxmoxia set /nodes/pve1/qemu/100/config --bal"),
+        "--balloon\n"
+    );
+    assert_eq!(
+        complete("proxmoxia create /nodes/pve1/lxc --cmode "),
+        "shell\nconsole\ntty\n"
+    );
+    assert_eq!(
+        complete("proxmoxia get /version --output j"),
+        "json\njson-pretty\n"
+    );
+    assert_eq!(complete("proxmoxia us"), "usage\n");
+}
+
+/// The bash script, sourced into a real bash, completing a line.
+#[test]
+fn bash_completes_through_the_binary() {
+    let Ok(bash) = which("bash") else {
+        panic!("bash is needed for this test");
+    };
+    let script = text(&run(&["completion", "bash"]).stdout);
+    let dir = tempdir("bash");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_proxmoxia"))
+        .parent()
+        .expect("dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let test = format!(
+        "{script}\n\
+         COMP_LINE='proxmoxia --mock ls /nodes/pve1/qemu/'; COMP_POINT=${{#COMP_LINE}}\n\
+         COMP_WORDS=(proxmoxia --mock ls /nodes/pve1/qemu/); COMP_CWORD=3\n\
+         _proxmoxia; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n\
+         COMP_LINE='proxmoxia --mock get /nodes/pve1/storage/local/content/local:vz'; COMP_POINT=${{#COMP_LINE}}\n\
+         COMP_WORDS=(proxmoxia --mock get /nodes/pve1/storage/local/content/local : vz); COMP_CWORD=5\n\
+         _proxmoxia; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let out = Command::new(bash)
+        .arg("-c")
+        .arg(&test)
+        .env("PATH", path)
+        .output()
+        .expect("bash runs");
+    // bash splits words at `:`: a volume id is completed from its part after the `:`.
+    assert_eq!(
+        text(&out.stdout),
+        "/nodes/pve1/qemu/100/\n/nodes/pve1/qemu/101/\nvztmpl%2Fdebian-12-standard_12.7-1_amd64.tar.zst\n",
+        "stderr: {}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(|d| std::path::Path::new(d).join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_of_the_config_file_and_login() {
+    let pve = MockPve::start().await.expect("fake");
+    let home = tempdir("profile");
+    let config = home.join("config/proxmoxia/config.toml");
+    std::fs::create_dir_all(config.parent().expect("dir")).expect("config dir");
+    std::fs::write(
+        &config,
+        format!(
+            "default = \"other\"\n\
+             [profiles.other]\nurl = \"https://127.0.0.1:1\"\n\
+             [profiles.lab]\nurl = \"{}\"\nfingerprint = \"{}\"\nuser = \"root@pam\"\npassword = \"{}\"\n",
+            pve.url(),
+            pve.fingerprint(),
+            pve.password()
+        ),
+    )
+    .expect("config written");
+    let run_in_home = |args: &[&str], profile: Option<&str>| {
+        let mut cmd = proxmoxia(args);
+        cmd.env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"));
+        if let Some(profile) = profile {
+            cmd.env("PVE_PROFILE", profile);
+        }
+        tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+    };
+    let login = run_in_home(&["--profile", "lab", "login"], None)
+        .await
+        .expect("run");
+    assert!(login.status.success(), "{}", text(&login.stderr));
+    let said = text(&login.stderr);
+    assert!(said.starts_with("logged in as root@pam for 1"), "{said}");
+    assert!(
+        said.trim_end().ends_with(
+            "/proxmoxia/tickets/root@pam@127.0.0.1_{port}.json"
+                .replace("{port}", pve.url().rsplit(':').next().unwrap_or_default())
+                .as_str()
+        ),
+        "{said}"
+    );
+    let version = run_in_home(&["get", "/version"], Some("lab"))
+        .await
+        .expect("run");
+    assert!(version.status.success(), "{}", text(&version.stderr));
+    let logins = pve
+        .requests()
+        .iter()
+        .filter(|(m, p)| m == "POST" && p == "/access/ticket")
+        .count();
+    assert_eq!(logins, 1, "the second run used the ticket `login` kept");
+    let missing = run_in_home(&["--profile", "nope", "get", "/version"], None)
+        .await
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        text(&missing.stderr),
+        format!(
+            "error: no profile \"nope\" in {} (profiles: lab, other)\n",
+            config.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Runs `args` against `pve` with the task's standard output and error read line by line as
+/// they come.
+fn spawn_against(
+    pve: &MockPve,
+    args: &[&str],
+    cache: &std::path::Path,
+) -> (
+    std::process::Child,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let mut child = proxmoxia(args)
+        .env("PVE_URL", pve.url())
+        .env("PVE_FINGERPRINT", pve.fingerprint().to_string())
+        .env("PVE_PASSWORD", pve.password())
+        .env("XDG_CACHE_HOME", cache)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let lines = |pipe: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
+    let out = lines(Box::new(child.stdout.take().expect("stdout")));
+    let err = lines(Box::new(child.stderr.take().expect("stderr")));
+    (child, out, err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_log_is_printed_while_the_task_runs() {
+    let pve = MockPve::start().await.expect("fake");
+    // The start task runs until the test ends it.
+    pve.set_task_duration(std::time::Duration::from_secs(3600));
+    let cache = tempdir("live");
+    for (path, error) in [
+        ("/nodes/pve1/qemu/101/status/start", None),
+        (
+            "/nodes/pve1/qemu/100/status/reboot",
+            Some("no bootable disk"),
+        ),
+    ] {
+        let (mut child, mut out, mut err) =
+            spawn_against(&pve, &["create", path, "-o", "json"], &cache);
+        let upid = out.recv().await.expect("the UPID");
+        let upid: String = serde_json_from(&upid);
+        // Each line shows up while the task still runs: the next one is added only after it.
+        for step in ["step one", "step two"] {
+            pve.append_task_log(&upid, &[step]);
+            assert_eq!(err.recv().await.as_deref(), Some(step));
+        }
+        pve.finish_task(&upid, error);
+        let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
+            .await
+            .expect("waited");
+        // The rest of standard error, up to its end.
+        let mut rest = Vec::new();
+        while let Some(line) = err.recv().await {
+            rest.push(line);
+        }
+        match error {
+            None => {
+                assert!(status.success());
+                assert_eq!(rest, ["TASK OK"]);
+            }
+            Some(message) => {
+                assert_eq!(status.code(), Some(1));
+                assert_eq!(
+                    rest,
+                    [
+                        format!("TASK ERROR: {message}"),
+                        format!("error: task {upid} failed: {message}")
+                    ]
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+fn serde_json_from(text: &str) -> String {
+    text.trim().trim_matches('"').to_owned()
+}

@@ -1,0 +1,457 @@
+//! The `proxmoxia` command line, run as a user runs it (the real binary, a process per
+//! command) against both peers: fakepve and the embedded fake (PVE 9.2 and 8.4.17). The
+//! binary is pointed at the peer with the quickstart's environment (`PVE_URL`, `PVE_USER`,
+//! `PVE_PASSWORD`, `PVE_CA_FILE`/`PVE_FINGERPRINT`); its ticket file and config live in a
+//! temporary directory per test.
+//!
+//! `cargo test --workspace` builds the binary (this crate enables `proxmoxia/cli`, and the
+//! `proxmoxia` package's own `cli` test needs it); run alone, build it first with
+//! `cargo build -p proxmoxia --features cli`. A missing or stale binary fails the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::SystemTime;
+
+use proxmoxia_tests::{
+    Peer, PeerKind, Recorded, Scenario, TEMPLATE_VOLID, peer_tests, upload_template,
+};
+use serde_json::Value;
+
+/// `target/debug/proxmoxia`, checked to be newer than every source of the `proxmoxia` crate.
+fn binary() -> PathBuf {
+    let bin = assert_cmd::cargo::cargo_bin("proxmoxia");
+    let built = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: build it with `cargo build -p proxmoxia --features cli` \
+             (`cargo test --workspace` does)",
+                bin.display()
+            )
+        });
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proxmoxia/src");
+    if let Some((newest, changed)) = newest(&sources) {
+        assert!(
+            built >= changed,
+            "{} is older than {}: rebuild it with `cargo build -p proxmoxia --features cli`",
+            bin.display(),
+            newest.display()
+        );
+    }
+    bin
+}
+
+fn newest(dir: &Path) -> Option<(PathBuf, SystemTime)> {
+    let mut best: Option<(PathBuf, SystemTime)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let found = if path.is_dir() {
+            newest(&path)
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| (path, t))
+        };
+        if let Some((p, t)) = found {
+            if best.as_ref().is_none_or(|(_, b)| t > *b) {
+                best = Some((p, t));
+            }
+        }
+    }
+    best
+}
+
+/// The binary's environment for one peer, in a private home.
+struct Cli {
+    home: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Cli {
+    fn for_peer(peer: &Peer) -> Cli {
+        let home = tempfile::tempdir().expect("temporary home");
+        let mut env = vec![
+            ("PVE_URL".to_owned(), peer.url().to_owned()),
+            ("PVE_USER".to_owned(), peer.user().to_owned()),
+            ("PVE_PASSWORD".to_owned(), peer.password().to_owned()),
+        ];
+        match &peer.cert().ca_pem {
+            Some(ca) => {
+                let file = home.path().join("ca.pem");
+                std::fs::write(&file, ca).expect("CA file");
+                env.push(("PVE_CA_FILE".into(), file.display().to_string()));
+            }
+            None => env.push((
+                "PVE_FINGERPRINT".into(),
+                peer.cert().fingerprint.to_string(),
+            )),
+        }
+        // fakepve says 9.0.10 but implements a schema newer than 9.2 (see `Peer::builder`).
+        if peer.kind() == PeerKind::FakePve {
+            env.push(("PVE_VERSION".into(), "9.2".into()));
+        }
+        Cli { home, env }
+    }
+
+    fn command(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(binary());
+        for var in [
+            "PVE_URL",
+            "PVE_TOKEN",
+            "PVE_USER",
+            "PVE_PASSWORD",
+            "PVE_FINGERPRINT",
+            "PVE_CA_FILE",
+            "PVE_VERSION",
+            "PVE_PROFILE",
+            "PROXMOXIA_CONFIG",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("XDG_CACHE_HOME", self.home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("HOME", self.home.path())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args);
+        cmd
+    }
+
+    /// Runs the binary off the runtime's thread (the embedded fake answers on it).
+    async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(self.command(args)).await
+    }
+
+    async fn run_with(&self, mut cmd: assert_cmd::Command) -> Output {
+        tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+            .await
+            .expect("runner")
+    }
+
+    fn ticket_files(&self) -> Vec<PathBuf> {
+        let dir = self.home.path().join("cache/proxmoxia/tickets");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The JSON a successful run printed.
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}; stderr: {}",
+        out.status,
+        stderr(out)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
+}
+
+fn names(listing: &Value) -> Vec<String> {
+    listing
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+fn posts(requests: &[Recorded], path: &str) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == path)
+        .count()
+}
+
+async fn get_version_prints_the_peers_version(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let version = json(&cli.run(&["get", "/version"]).await);
+    assert_eq!(version["version"], pve.version().version);
+    assert_eq!(version["release"], pve.version().release);
+    // YAML and pretty JSON carry the same value.
+    let yaml = cli.run(&["get", "/version", "--output", "yaml"]).await;
+    assert!(yaml.status.success(), "{}", stderr(&yaml));
+    assert!(
+        stdout(&yaml).contains(&format!("version: {}\n", pve.version().version)),
+        "{}",
+        stdout(&yaml)
+    );
+    let pretty = json(&cli.run(&["get", "/version", "-o", "json-pretty"]).await);
+    assert_eq!(pretty, version);
+}
+
+async fn ls_lists_guests_and_literal_children(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let qemu = json(&cli.run(&["ls", "/nodes/pve1/qemu"]).await);
+    assert_eq!(names(&qemu), ["100", "101"]);
+    assert_eq!(qemu[0]["path"], "/nodes/pve1/qemu/100");
+    assert_eq!(qemu[0]["flags"], "Dr--d");
+    let vm = json(&cli.run(&["ls", "/nodes/pve1/qemu/100"]).await);
+    for child in ["config", "status", "snapshot", "agent"] {
+        assert!(names(&vm).contains(&child.to_owned()), "{child} in {vm}");
+    }
+    let table = cli.run(&["ls", "/nodes/pve1/qemu", "-o", "table"]).await;
+    assert_eq!(stdout(&table), "Dr--d        100\nDr--d        101\n");
+}
+
+async fn create_waits_for_the_task_and_ls_shows_the_container(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    upload_template(&pve.login().await, b"a template".to_vec()).await;
+    let cli = Cli::for_peer(&pve);
+    let out = cli
+        .run(&[
+            "create",
+            "/nodes/pve1/lxc",
+            "--vmid",
+            "300",
+            "--ostemplate",
+            TEMPLATE_VOLID,
+            "--hostname",
+            "demo",
+            "--rootfs",
+            "local-lvm:8",
+            "--net0",
+            "name=eth0,bridge=vmbr0",
+            "--output",
+            "json",
+        ])
+        .await;
+    let upid = json(&out);
+    let upid = proxmoxia::Upid::parse(upid.as_str().expect("a UPID")).expect("a UPID");
+    assert_eq!(upid.task_type(), "vzcreate");
+    assert_eq!(upid.id(), "300");
+    // The live log ends with PVE's last line of a task that went well.
+    assert!(
+        stderr(&out).trim_end().ends_with("TASK OK"),
+        "stderr: {}",
+        stderr(&out)
+    );
+    let lxc = json(&cli.run(&["ls", "/nodes/pve1/lxc"]).await);
+    assert_eq!(names(&lxc), ["200", "300"]);
+    let config = json(&cli.run(&["get", "/nodes/pve1/lxc/300/config"]).await);
+    assert_eq!(config["hostname"], "demo");
+}
+
+async fn no_wait_prints_the_upid_only(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let out = cli
+        .run(&[
+            "create",
+            "/nodes/pve1/qemu/101/status/start",
+            "--no-wait",
+            "-o",
+            "json",
+        ])
+        .await;
+    let upid = json(&out);
+    assert!(
+        upid.as_str().is_some_and(|u| u.contains(":qmstart:101:")),
+        "{upid}"
+    );
+    assert_eq!(stderr(&out), "");
+}
+
+async fn set_and_delete_change_the_guest(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let out = cli
+        .run(&[
+            "set",
+            "/nodes/pve1/qemu/101/config",
+            "--cores",
+            "4",
+            "--description",
+            "resized",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = json(&cli.run(&["get", "/nodes/pve1/qemu/101/config"]).await);
+    assert_eq!(config["cores"].to_string().trim_matches('"'), "4");
+    assert_eq!(config["description"], "resized");
+    let out = cli.run(&["delete", "/nodes/pve1/qemu/101"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        names(&json(&cli.run(&["ls", "/nodes/pve1/qemu"]).await)),
+        ["100"]
+    );
+}
+
+async fn a_bad_parameter_is_refused_before_anything_is_sent(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let before = pve.requests().await.len();
+    for (args, message) in [
+        (
+            vec![
+                "create",
+                "/nodes/pve1/lxc",
+                "--vmid",
+                "300",
+                "--ostemplate",
+                TEMPLATE_VOLID,
+                "--cores",
+                "99999",
+            ],
+            "error: invalid parameter cores: value must have a maximum value of 8192 (maximum)\n",
+        ),
+        (
+            vec![
+                "create",
+                "/nodes/pve1/lxc",
+                "--vmid",
+                "300",
+                "--ostemplate",
+                TEMPLATE_VOLID,
+                "--arch",
+                "sparc",
+            ],
+            "error: invalid parameter arch: value 'sparc' does not have a value in the enumeration \
+             'amd64, i386, arm64, armhf, riscv32, riscv64' (enum)\n",
+        ),
+        (
+            vec!["create", "/nodes/pve1/lxc", "--ostemplate", TEMPLATE_VOLID],
+            "error: invalid parameter vmid: property is missing and it is not optional (required)\n",
+        ),
+        (
+            vec!["get", "/nodes/bad_node!/qemu"],
+            "error: invalid parameter node: invalid format - value does not look like a valid \
+             node name (format pve-node)\n",
+        ),
+        (
+            vec!["set", "/nodes/pve1/qemu/101/config", "--core", "2"],
+            "error: PUT /nodes/{node}/qemu/{vmid}/config has no parameter --core; did you mean --cores?\n",
+        ),
+    ] {
+        let out = cli.run(&args).await;
+        assert_eq!(stderr(&out), message, "{args:?}");
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(stdout(&out), "");
+    }
+    assert_eq!(
+        pve.requests().await.len(),
+        before,
+        "nothing reached the peer"
+    );
+}
+
+async fn a_failed_task_exits_non_zero_with_pves_error(kind: PeerKind) {
+    let pve = Peer::start_with(
+        kind,
+        proxmoxia_tests::Options {
+            scenarios: vec![Scenario::TaskError],
+            ..proxmoxia_tests::Options::default()
+        },
+    )
+    .await;
+    let (vmid, expected) = pve.failing_vm();
+    let cli = Cli::for_peer(&pve);
+    let path = format!("/nodes/pve1/qemu/{vmid}/status/start");
+    let out = cli.run(&["create", &path]).await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("error: task UPID:")
+                && l.ends_with(&format!("failed: {expected}"))),
+        "stderr: {err}"
+    );
+    // --no-wait does not look at the task: it started, so the run went well.
+    let out = cli.run(&["create", &path, "--no-wait"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+async fn the_ticket_is_kept_private_and_reused(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    json(&cli.run(&["get", "/version"]).await);
+    let files = cli.ticket_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = &files[0];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let dir = file.parent().unwrap();
+        assert_eq!(
+            std::fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
+    assert!(!stderr(&cli.run(&["get", "/version"]).await).contains("error"));
+    let logins = posts(&pve.requests().await, "/access/ticket");
+    assert_eq!(logins, 1, "the second run used the kept ticket");
+
+    // A revoked ticket: the run logs in again and succeeds.
+    pve.revoke_tickets().await;
+    json(&cli.run(&["get", "/nodes"]).await);
+    assert_eq!(posts(&pve.requests().await, "/access/ticket"), 2);
+
+    // Without the password, the kept ticket alone is enough; logout forgets it.
+    let mut cmd = cli.command(&["get", "/version"]);
+    cmd.env_remove("PVE_PASSWORD");
+    assert!(cli.run_with(cmd).await.status.success());
+    let out = cli.run(&["logout"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(cli.ticket_files().is_empty());
+    let mut cmd = cli.command(&["get", "/version"]);
+    cmd.env_remove("PVE_PASSWORD");
+    let out = cli.run_with(cmd).await;
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: no password for {}: set PVE_PASSWORD or PVE_TOKEN, or run `proxmoxia login` on a terminal\n",
+            pve.user()
+        )
+    );
+}
+
+async fn an_api_token_from_the_environment(kind: PeerKind) {
+    let pve = Peer::start_with(
+        kind,
+        proxmoxia_tests::Options {
+            scenarios: vec![Scenario::ApiToken],
+            ..proxmoxia_tests::Options::default()
+        },
+    )
+    .await;
+    let (id, secret) = pve.token();
+    let cli = Cli::for_peer(&pve);
+    let mut cmd = cli.command(&["get", "/nodes/pve1/qemu/100/config"]);
+    cmd.env_remove("PVE_PASSWORD")
+        .env("PVE_TOKEN", format!("{id}={secret}"));
+    let out = cli.run_with(cmd).await;
+    assert_eq!(json(&out)["name"], "web");
+    assert_eq!(posts(&pve.requests().await, "/access/ticket"), 0);
+    assert!(cli.ticket_files().is_empty());
+}
+
+peer_tests!(
+    get_version_prints_the_peers_version,
+    ls_lists_guests_and_literal_children,
+    create_waits_for_the_task_and_ls_shows_the_container,
+    no_wait_prints_the_upid_only,
+    set_and_delete_change_the_guest,
+    a_bad_parameter_is_refused_before_anything_is_sent,
+    a_failed_task_exits_non_zero_with_pves_error,
+    the_ticket_is_kept_private_and_reused,
+    an_api_token_from_the_environment,
+);
