@@ -464,7 +464,10 @@ async fn the_task_log_is_printed_while_the_task_runs() {
                     rest,
                     [
                         format!("TASK ERROR: {message}"),
-                        format!("error: task {upid} failed: {message}")
+                        format!(
+                            "error: task {upid} failed: {message} (the task may have changed \
+                             things before it failed: not safe to retry blindly)"
+                        )
                     ]
                 );
             }
@@ -475,4 +478,193 @@ async fn the_task_log_is_printed_while_the_task_runs() {
 
 fn serde_json_from(text: &str) -> String {
     text.trim().trim_matches('"').to_owned()
+}
+
+/// Runs `args` against `pve` (its environment, a private ticket cache) off the runtime's
+/// thread, as the fake answers on it.
+async fn run_against(pve: &MockPve, args: &[&str], cache: &std::path::Path) -> Output {
+    let mut cmd = proxmoxia(args);
+    cmd.env("PVE_URL", pve.url())
+        .env("PVE_FINGERPRINT", pve.fingerprint().to_string())
+        .env("PVE_PASSWORD", pve.password())
+        .env("XDG_CACHE_HOME", cache);
+    tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("runner")
+}
+
+#[test]
+fn mock_upload_streams_the_file_then_follows_the_copy_task() {
+    let dir = tempdir("upload");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let iso = dir.join("tiny.iso");
+    // Not a multiple of the 64 KiB chunks.
+    std::fs::write(&iso, vec![7u8; 300_007]).expect("file");
+    let iso = iso.display().to_string();
+    let out = run(&["--mock", "upload", "pve1", "local", &iso, "--content", "iso"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let upid = serde_json_from(&text(&out.stdout));
+    let upid = proxmoxia::Upid::parse(&upid).expect("a UPID on stdout");
+    assert_eq!((upid.task_type(), upid.node()), ("imgcopy", "pve1"));
+    // In a pipe: no bar, the summary, then the copy task's log as it is followed.
+    assert_eq!(
+        text(&out.stderr),
+        "uploaded tiny.iso to local on pve1: 300007 bytes (292.98 KiB)\n\
+         starting file import from: upload of tiny.iso\n\
+         target file: local:iso/tiny.iso\n\
+         file size is: 300007\n\
+         TASK OK\n"
+    );
+
+    // --filename names it on the storage; --no-wait prints the UPID only.
+    let out = run(&[
+        "--mock",
+        "upload",
+        "pve1",
+        "local",
+        &iso,
+        "--content",
+        "iso",
+        "--filename",
+        "renamed.iso",
+        "--no-wait",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "uploaded renamed.iso to local on pve1: 300007 bytes (292.98 KiB)\n"
+    );
+
+    // Refused before anything is read or sent: the schema's rules, a missing file.
+    let out = run(&[
+        "--mock",
+        "upload",
+        "pve1",
+        "local",
+        &iso,
+        "--content",
+        "iso",
+        "--checksum-algorithm",
+        "crc32",
+        "--checksum",
+        "00",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: invalid parameter checksum-algorithm: value 'crc32' does not have a value in \
+         the enumeration 'md5, sha1, sha224, sha256, sha384, sha512' (enum) (nothing \
+         reached PVE: safe to retry)\n"
+    );
+    let missing = dir.join("none.iso").display().to_string();
+    let out = run(&["--mock", "upload", "pve1", "local", &missing, "--content", "iso"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!("error: cannot read {missing}: No such file or directory (os error 2)\n")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+const VOLUME: &str = "local:backup/vzdump-qemu-100-2026_01_01-00_00_00.vma.zst";
+/// `/etc/hosts`, base64 (PVE's `filepath`).
+const FILEPATH: &str = "L2V0Yy9ob3N0cw==";
+const RESTORE: &str = "/nodes/pve1/storage/local/file-restore/download";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_streams_a_file_from_a_backup_to_a_file_or_stdout() {
+    let pve = MockPve::start().await.expect("fake");
+    // 3 MiB and a bit, every byte value: many chunks.
+    let stored: Vec<u8> = (0..3 * 1024 * 1024 + 5).map(|i| (i * 31 % 251) as u8).collect();
+    pve.store_restore_file(VOLUME, FILEPATH, stored.clone());
+    let dir = tempdir("download");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cache = dir.join("cache");
+    let file = dir.join("hosts");
+    let file_arg = file.display().to_string();
+    let args = [
+        "download",
+        RESTORE,
+        "--volume",
+        VOLUME,
+        "--filepath",
+        FILEPATH,
+        "-O",
+        &file_arg,
+    ];
+    let out = run_against(&pve, &args, &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        format!("downloaded to {file_arg}: 3145733 bytes (3.00 MiB)\n")
+    );
+    assert_eq!(text(&out.stdout), "");
+    assert!(std::fs::read(&file).expect("written") == stored);
+
+    // To standard output, -O after the parameters.
+    let out = run_against(
+        &pve,
+        &[
+            "download", RESTORE, "--volume", VOLUME, "--filepath", FILEPATH, "-O", "-",
+        ],
+        &cache,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout == stored, "stdout holds the stored bytes");
+    assert_eq!(
+        text(&out.stderr),
+        "downloaded to standard output: 3145733 bytes (3.00 MiB)\n"
+    );
+
+    // A file the backup lacks: PVE's error, exit 1, and no file created.
+    let none = dir.join("none");
+    let none_arg = none.display().to_string();
+    let out = run_against(
+        &pve,
+        &[
+            "download",
+            RESTORE,
+            "--volume",
+            VOLUME,
+            "--filepath",
+            "L25vbmU=",
+            "-O",
+            &none_arg,
+        ],
+        &cache,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: file-restore: no such file 'L25vbmU=' in '{VOLUME}' (HTTP 500 on GET \
+             nodes/pve1/storage/local/file-restore/download) (a read: safe to retry)\n"
+        )
+    );
+    assert!(!none.exists());
+
+    // Without -O, or with a parameter the method lacks: refused, nothing sent.
+    let before = pve.requests().len();
+    let out = run_against(&pve, &["download", RESTORE, "--volume", VOLUME], &cache).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: download needs -O FILE (or -O - for standard output)\n"
+    );
+    let out = run_against(
+        &pve,
+        &["download", RESTORE, "--volum", VOLUME, "-O", &none_arg],
+        &cache,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: GET /nodes/{node}/storage/{storage}/file-restore/download has no parameter \
+         --volum; did you mean --volume?\n"
+    );
+    assert_eq!(pve.requests().len(), before, "nothing reached the fake");
+    let _ = std::fs::remove_dir_all(dir);
 }

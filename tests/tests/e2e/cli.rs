@@ -444,6 +444,118 @@ async fn an_api_token_from_the_environment(kind: PeerKind) {
     assert!(cli.ticket_files().is_empty());
 }
 
+/// The volumes of `content` on `local`: (volid, size).
+async fn local_content(cli: &Cli, content: &str) -> Vec<(String, u64)> {
+    let listed = json(
+        &cli.run(&[
+            "get",
+            "/nodes/pve1/storage/local/content",
+            "--content",
+            content,
+        ])
+        .await,
+    );
+    listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| {
+            (
+                v["volid"].as_str().expect("volid").to_owned(),
+                v["size"].as_u64().expect("size"),
+            )
+        })
+        .collect()
+}
+
+async fn upload_streams_the_file_and_follows_the_copy_task(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let file = cli.home.path().join("upload.tar.zst");
+    // Not a multiple of the 64 KiB chunks, and every byte value.
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(64 * 1024 + 7).collect();
+    std::fs::write(&file, &bytes).expect("file");
+    let file = file.display().to_string();
+    let name = TEMPLATE_VOLID.rsplit('/').next().expect("a file name");
+    let out = cli
+        .run(&[
+            "upload",
+            "pve1",
+            "local",
+            &file,
+            "--content",
+            "vztmpl",
+            "--filename",
+            name,
+        ])
+        .await;
+    let upid = json(&out);
+    let upid = proxmoxia::Upid::parse(upid.as_str().expect("a UPID")).expect("a UPID");
+    assert_eq!(upid.task_type(), "imgcopy");
+    // The summary (no bar in a pipe), then the copy task's log to PVE's last line.
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(&*format!(
+            "uploaded {name} to local on pve1: 65543 bytes (64.01 KiB)"
+        )),
+        "stderr: {err}"
+    );
+    assert_eq!(lines.last().copied(), Some("TASK OK"), "stderr: {err}");
+    assert_eq!(
+        local_content(&cli, "vztmpl").await,
+        [(TEMPLATE_VOLID.to_owned(), 65543)]
+    );
+
+    // A storage that holds no files: PVE's refusal, exit 1, nothing stored.
+    let out = cli
+        .run(&["upload", "pve1", "local-lvm", &file, "--content", "iso"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: can't upload to storage type 'lvmthin'"),
+        "stderr: {err}"
+    );
+    assert_eq!(local_content(&cli, "iso").await, []);
+}
+
+/// `download-url` through the generic verb: the server-side download task is followed, its
+/// log shown, and the file is then on the storage.
+async fn create_download_url_follows_the_download_task(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let cli = Cli::for_peer(&pve);
+    let url = "https://images.example.com/debian-13.iso";
+    let out = cli
+        .run(&[
+            "create",
+            "/nodes/pve1/storage/local/download-url",
+            "--content",
+            "iso",
+            "--filename",
+            "debian-13.iso",
+            "--url",
+            url,
+        ])
+        .await;
+    let upid = json(&out);
+    let upid = proxmoxia::Upid::parse(upid.as_str().expect("a UPID")).expect("a UPID");
+    assert_eq!(upid.task_type(), "download");
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(&*format!("downloading {url} to debian-13.iso")),
+        "stderr: {err}"
+    );
+    assert_eq!(lines.last().copied(), Some("TASK OK"), "stderr: {err}");
+    let isos = local_content(&cli, "iso").await;
+    let volids: Vec<&str> = isos.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(volids, ["local:iso/debian-13.iso"]);
+}
+
 peer_tests!(
     get_version_prints_the_peers_version,
     ls_lists_guests_and_literal_children,
@@ -454,4 +566,6 @@ peer_tests!(
     a_failed_task_exits_non_zero_with_pves_error,
     the_ticket_is_kept_private_and_reused,
     an_api_token_from_the_environment,
+    upload_streams_the_file_and_follows_the_copy_task,
+    create_download_url_follows_the_download_task,
 );

@@ -67,6 +67,13 @@ pub enum Command {
     Delete(Call),
     /// List the children of a path (`Dr-c-`: children, GET, PUT, POST, DELETE).
     Ls(Ls),
+    /// Upload a file to a storage (an ISO image, a container template, a disk image to
+    /// import) with a progress bar, then follow the task that stores it.
+    Upload(Upload),
+    /// Download a path that answers a file (a file from a backup:
+    /// `/nodes/pve1/storage/local/file-restore/download --volume ... --filepath ...`) with a
+    /// progress bar, streamed to FILE or standard output.
+    Download(Download),
     /// PVE's description of a path's methods: parameters, types, defaults, permissions.
     Usage(Usage),
     /// Log in now and keep the ticket for later runs (asks for the password and second
@@ -117,6 +124,64 @@ pub struct Ls {
 }
 
 #[derive(Debug, Args)]
+pub struct Upload {
+    /// The node (`pve1`).
+    pub node: String,
+    /// The storage (`local`): file based and configured for the content.
+    pub storage: String,
+    /// The local file, streamed (never read whole).
+    pub file: PathBuf,
+    /// What the file is.
+    #[arg(long, value_enum)]
+    pub content: Content,
+    /// Its name on the storage (default: the file's name).
+    #[arg(long)]
+    pub filename: Option<String>,
+    /// Have PVE verify the file with this algorithm (`sha256`, ...; with --checksum).
+    #[arg(long, requires = "checksum")]
+    pub checksum_algorithm: Option<String>,
+    /// The file's expected checksum (with --checksum-algorithm).
+    #[arg(long, requires = "checksum_algorithm")]
+    pub checksum: Option<String>,
+    /// Output format of the UPID (default: plain on a terminal, JSON otherwise).
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<Output>,
+    /// Print the UPID of the copy task instead of waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// What an upload stores (PVE's `content`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Content {
+    Iso,
+    Vztmpl,
+    Import,
+}
+
+impl Content {
+    pub fn name(self) -> &'static str {
+        match self {
+            Content::Iso => "iso",
+            Content::Vztmpl => "vztmpl",
+            Content::Import => "import",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Download {
+    /// The API path (`/nodes/pve1/storage/local/file-restore/download`).
+    pub path: String,
+    /// Where to write the file; `-` for standard output.
+    #[arg(short = 'O', long = "output-file", value_name = "FILE")]
+    pub out: Option<String>,
+    /// The method's parameters: `--name value`.
+    #[arg(allow_hyphen_values = true, num_args = 0.., value_name = "--NAME VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct Usage {
     /// The API path.
     pub path: String,
@@ -142,6 +207,10 @@ pub struct Serve {
     /// How long each task runs, in seconds (default: tasks end at once).
     #[arg(long, value_name = "SECONDS")]
     pub task_duration: Option<f64>,
+    /// A file inside a backup for `download` of `file-restore/download` to serve: the backup's
+    /// volume, PVE's `filepath` (base64 of the path) and the local file with its bytes.
+    #[arg(long, num_args = 3, value_names = ["VOLUME", "FILEPATH", "FILE"], action = clap::ArgAction::Append)]
+    pub restore_file: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -129,9 +129,13 @@ async fn complete_words(words: &[String], current: &str) -> Vec<String> {
     match name {
         "completion" if rest.is_empty() => ["bash", "zsh", "fish"].map(str::to_owned).to_vec(),
         "mock" if rest.is_empty() => vec!["serve".to_owned()],
-        "get" | "create" | "set" | "delete" | "ls" | "usage" => {
+        "upload" if rest.last().is_some_and(|w| w == "--content") => {
+            ["iso", "vztmpl", "import"].map(str::to_owned).to_vec()
+        }
+        "get" | "create" | "set" | "delete" | "ls" | "usage" | "download" => {
             let own = options(sub);
-            let verb = Verb::from_name(name);
+            // A download is a GET: its path and parameters complete as `get`'s.
+            let verb = Verb::from_name(name).or((name == "download").then_some(Verb::Get));
             call_words(connection, verb, &own, rest, current).await
         }
         _ if current.starts_with('-') => options(sub).into_iter().map(|(o, _)| o).collect(),

@@ -1,5 +1,5 @@
 //! `proxmoxia`: the PVE API from the command line (`cli` feature). Verbs like `pvesh`
-//! (`get`, `create`, `set`, `delete`, `ls`, `usage`); parameters checked with the generated
+//! (`get`, `create`, `set`, `delete`, `ls`, `usage`; `upload` and `download` for files); parameters checked with the generated
 //! rules before anything is sent; tasks followed to their end; `--mock` for no cluster.
 
 mod args;
@@ -8,13 +8,16 @@ mod complete;
 mod config;
 mod connect;
 mod doc;
+mod download;
 mod fail;
 mod ls;
 mod output;
 mod params;
 mod serve;
 mod tickets;
+mod transfer;
 mod tree;
+mod upload;
 mod usage;
 mod versions;
 mod wait;
@@ -55,6 +58,8 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Set(c) => call::run(&cli.conn, args::Verb::Set, c).await,
         Command::Delete(c) => call::run(&cli.conn, args::Verb::Delete, c).await,
         Command::Ls(l) => ls::run(&cli.conn, l).await,
+        Command::Upload(u) => upload::run(&cli.conn, u).await,
+        Command::Download(d) => download::run(&cli.conn, d).await,
         Command::Usage(u) => usage::run(&u),
         Command::Login => connect::login(&cli.conn).await,
         Command::Logout => connect::logout(&cli.conn),

@@ -20,6 +20,13 @@ pub async fn run(serve: Serve) -> Result<(), Fail> {
             .map_err(|e| Fail::usage(format!("--task-duration {seconds}: {e}")))?;
         pve.set_task_duration(duration);
     }
+    for file in serve.restore_file.chunks(3) {
+        if let [volume, filepath, path] = file {
+            let data = std::fs::read(path)
+                .map_err(|e| Fail::usage(format!("--restore-file {path}: {e}")))?;
+            pve.store_restore_file(volume, filepath, data);
+        }
+    }
     // The password is the fake's fixed one (`secret`), not a secret worth hiding.
     crate::output::print(&format!(
         "export PVE_URL={}\nexport PVE_FINGERPRINT={}\nexport PVE_USER={}\nexport PVE_PASSWORD={}\n",

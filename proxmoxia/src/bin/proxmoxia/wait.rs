@@ -10,7 +10,11 @@ use proxmoxia::{Client, TaskEvent, TaskOutcome, Upid};
 use crate::fail::Fail;
 
 pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
-    let what = format!("{} {} on {}", upid.task_type(), upid.id(), upid.node());
+    // Some tasks have no id (an upload's `imgcopy`).
+    let what = match upid.id() {
+        "" => format!("{} on {}", upid.task_type(), upid.node()),
+        id => format!("{} {id} on {}", upid.task_type(), upid.node()),
+    };
     // indicatif draws only on a terminal; `suspend` prints the log lines either way.
     let bar = ProgressBar::new_spinner();
     bar.set_style(style("{spinner} {msg} ({elapsed})"));
