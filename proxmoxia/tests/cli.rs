@@ -501,7 +501,15 @@ fn mock_upload_streams_the_file_then_follows_the_copy_task() {
     // Not a multiple of the 64 KiB chunks.
     std::fs::write(&iso, vec![7u8; 300_007]).expect("file");
     let iso = iso.display().to_string();
-    let out = run(&["--mock", "upload", "pve1", "local", &iso, "--content", "iso"]);
+    let out = run(&[
+        "--mock",
+        "upload",
+        "pve1",
+        "local",
+        &iso,
+        "--content",
+        "iso",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let upid = serde_json_from(&text(&out.stdout));
     let upid = proxmoxia::Upid::parse(&upid).expect("a UPID on stdout");
@@ -557,7 +565,15 @@ fn mock_upload_streams_the_file_then_follows_the_copy_task() {
          reached PVE: safe to retry)\n"
     );
     let missing = dir.join("none.iso").display().to_string();
-    let out = run(&["--mock", "upload", "pve1", "local", &missing, "--content", "iso"]);
+    let out = run(&[
+        "--mock",
+        "upload",
+        "pve1",
+        "local",
+        &missing,
+        "--content",
+        "iso",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
@@ -575,7 +591,9 @@ const RESTORE: &str = "/nodes/pve1/storage/local/file-restore/download";
 async fn download_streams_a_file_from_a_backup_to_a_file_or_stdout() {
     let pve = MockPve::start().await.expect("fake");
     // 3 MiB and a bit, every byte value: many chunks.
-    let stored: Vec<u8> = (0..3 * 1024 * 1024 + 5).map(|i| (i * 31 % 251) as u8).collect();
+    let stored: Vec<u8> = (0..3 * 1024 * 1024 + 5)
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
     pve.store_restore_file(VOLUME, FILEPATH, stored.clone());
     let dir = tempdir("download");
     std::fs::create_dir_all(&dir).expect("dir");
@@ -605,7 +623,14 @@ async fn download_streams_a_file_from_a_backup_to_a_file_or_stdout() {
     let out = run_against(
         &pve,
         &[
-            "download", RESTORE, "--volume", VOLUME, "--filepath", FILEPATH, "-O", "-",
+            "download",
+            RESTORE,
+            "--volume",
+            VOLUME,
+            "--filepath",
+            FILEPATH,
+            "-O",
+            "-",
         ],
         &cache,
     )
@@ -666,5 +691,103 @@ async fn download_streams_a_file_from_a_backup_to_a_file_or_stdout() {
          --volum; did you mean --volume?\n"
     );
     assert_eq!(pve.requests().len(), before, "nothing reached the fake");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `mock serve` with `extra` arguments: the process and the environment it printed.
+fn serve(extra: &[&str]) -> (std::process::Child, Vec<(String, String)>) {
+    let mut args = vec!["mock", "serve"];
+    args.extend(extra);
+    let mut serve = proxmoxia(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mock serve starts");
+    let stdout = serve.stdout.take().expect("stdout");
+    let env = BufReader::new(stdout)
+        .lines()
+        .take(4)
+        .map(|line| {
+            let line = line.expect("a line");
+            let (name, value) = line
+                .strip_prefix("export ")
+                .and_then(|l| l.split_once('='))
+                .unwrap_or_else(|| panic!("not an export line: {line}"));
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    (serve, env)
+}
+
+/// A session on `mock serve`: an upload is then listed with its size, and a file of a
+/// backup given with `--restore-file` downloads to the same bytes.
+#[test]
+fn mock_serve_keeps_an_upload_and_serves_a_restore_file() {
+    let dir = tempdir("serve-transfers");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let stored: Vec<u8> = (0..200_003u32).map(|i| (i * 7 % 256) as u8).collect();
+    let source = dir.join("hosts.src");
+    std::fs::write(&source, &stored).expect("file");
+    let (mut server, env) = serve(&[
+        "--restore-file",
+        VOLUME,
+        FILEPATH,
+        &source.display().to_string(),
+    ]);
+    let with_env = |args: &[&str]| {
+        let mut cmd = proxmoxia(args);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)))
+            .env("XDG_CACHE_HOME", dir.join("cache"));
+        cmd.output().expect("runs")
+    };
+    let iso = dir.join("small.iso");
+    std::fs::write(&iso, vec![1u8; 70_000]).expect("file");
+    let up = with_env(&[
+        "upload",
+        "pve1",
+        "local",
+        &iso.display().to_string(),
+        "--content",
+        "iso",
+    ]);
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(
+        &with_env(&[
+            "get",
+            "/nodes/pve1/storage/local/content",
+            "--content",
+            "iso",
+        ])
+        .stdout,
+    )
+    .expect("JSON");
+    let volumes: Vec<(&str, u64)> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| {
+            (
+                v["volid"].as_str().expect("volid"),
+                v["size"].as_u64().expect("size"),
+            )
+        })
+        .collect();
+    assert_eq!(volumes, [("local:iso/small.iso", 70_000)]);
+
+    let out = dir.join("hosts");
+    let down = with_env(&[
+        "download",
+        RESTORE,
+        "--volume",
+        VOLUME,
+        "--filepath",
+        FILEPATH,
+        "-O",
+        &out.display().to_string(),
+    ]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(std::fs::read(&out).expect("written") == stored);
+    server.kill().expect("stop the fake");
+    let _ = server.wait();
     let _ = std::fs::remove_dir_all(dir);
 }

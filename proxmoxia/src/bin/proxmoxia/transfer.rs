@@ -43,12 +43,21 @@ pub fn finish(bar: &ProgressBar, what: &str, bytes: u64) {
         let took = bar.elapsed();
         line.push_str(&format!(
             " in {}, {}/s",
-            HumanDuration(took),
+            seconds(took),
             HumanBytes(rate(bytes, took))
         ));
     }
     bar.finish_and_clear();
     eprintln!("{line}");
+}
+
+/// `0.04s` under a minute (a short transfer is not "0 seconds"), else `3 minutes`.
+fn seconds(took: Duration) -> String {
+    if took < Duration::from_secs(60) {
+        format!("{:.2}s", took.as_secs_f64())
+    } else {
+        HumanDuration(took).to_string()
+    }
 }
 
 fn rate(bytes: u64, took: Duration) -> u64 {

@@ -7,7 +7,7 @@ use proxmoxia::typed::HttpMethod;
 use proxmoxia::{TaskOutcome, UploadContent};
 use serde_json::{Value, json};
 
-use crate::args::{Content, Connection, Output, Upload};
+use crate::args::{Connection, Content, Output, Upload};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
 use crate::{output, params, transfer, wait};
@@ -104,7 +104,10 @@ fn check(up: &Upload, name: &str) -> Result<(), Fail> {
     if let (Some(map), Some(algorithm), Some(sum)) =
         (given.as_object_mut(), &up.checksum_algorithm, &up.checksum)
     {
-        map.insert("checksum-algorithm".into(), Value::String(algorithm.clone()));
+        map.insert(
+            "checksum-algorithm".into(),
+            Value::String(algorithm.clone()),
+        );
         map.insert("checksum".into(), Value::String(sum.clone()));
     }
     proxmoxia::validate::params_json(&given, params::full_text(entry)?)?;
