@@ -464,7 +464,10 @@ async fn the_task_log_is_printed_while_the_task_runs() {
                     rest,
                     [
                         format!("TASK ERROR: {message}"),
-                        format!("error: task {upid} failed: {message}")
+                        format!(
+                            "error: task {upid} failed: {message} (the task may have changed \
+                             things before it failed: not safe to retry blindly)"
+                        )
                     ]
                 );
             }
