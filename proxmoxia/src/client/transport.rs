@@ -186,6 +186,19 @@ pub(crate) fn api_error(
     }
 }
 
+/// [`api_error`] from plain parts, for the fuzz targets; `None` for a status HTTP has not.
+#[doc(hidden)]
+pub fn api_error_of(status: u16, reason: &str, body: &[u8]) -> Option<ApiError> {
+    let status = StatusCode::from_u16(status).ok()?;
+    Some(api_error(
+        &Method::GET,
+        "fuzz",
+        status,
+        reason.to_owned(),
+        body,
+    ))
+}
+
 fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
     if let Some(message) = crate::tls::tls_cause(&err) {
         return Error::Tls {
