@@ -50,7 +50,12 @@ pub fn is_secret(field: &str, path: &str) -> bool {
 ///   `serde_json::Value` (GET /access/domains/{realm}, GET /cluster/ha/groups/{group});
 /// * `type: array` without `items`: an array of JSON values (GET /cluster/sdn/ipams/{ipam}/status).
 pub fn infer_type(schema: &Schema) -> &str {
-    match schema.ty() {
+    infer_type_of(&schema.0)
+}
+
+/// [`infer_type`] of a schema's map.
+pub fn infer_type_of(schema: &Map) -> &str {
+    match schema.get("type").and_then(Value::as_str) {
         Some(ty) => ty,
         None if schema.get("properties").is_some() => "object",
         None if schema.get("items").is_some() => "array",
@@ -221,10 +226,10 @@ pub fn typetext_format(name: &str, typetext: &str) -> Option<Map> {
             .find(|(format, k, _)| *format == name && *k == key)
         {
             if let Ok(Value::Object(extra)) = json::parse(extra) {
-                entry.extend(extra);
+                entry.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
-        format.insert(key.to_owned(), Value::Object(entry));
+        format.insert(key.to_owned(), Value::object(entry));
     }
     (!format.is_empty()).then_some(format)
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A JSON object, with keys in sorted order.
 pub type Map = BTreeMap<String, Value>;
@@ -19,10 +20,15 @@ pub enum Value {
     Number(String),
     String(String),
     Array(Vec<Value>),
-    Object(Map),
+    /// Shared: schemas are copied a lot while merging and building (a clone is a count).
+    Object(Arc<Map>),
 }
 
 impl Value {
+    pub fn object(map: Map) -> Value {
+        Value::Object(Arc::new(map))
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -194,7 +200,7 @@ impl Parser<'_> {
         let mut map = Map::new();
         self.skip_ws();
         if self.eat(b'}') {
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Arc::new(map)));
         }
         loop {
             self.skip_ws();
@@ -207,7 +213,7 @@ impl Parser<'_> {
             self.skip_ws();
             if !self.eat(b',') {
                 self.expect(b'}')?;
-                return Ok(Value::Object(map));
+                return Ok(Value::Object(Arc::new(map)));
             }
         }
     }

@@ -12,6 +12,7 @@
 //! write a format by name and versions which spell it out merge like any other.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::fixups;
 use crate::json::{Map, Value};
@@ -102,7 +103,7 @@ fn merge_method(items: &[(Mask, &Method)]) -> Method {
                 .iter()
                 .filter_map(|(bit, m)| {
                     let (_, s) = m.params.iter().find(|(n, _)| n == name)?;
-                    Some((*bit, &s.0))
+                    Some((*bit, &*s.0))
                 })
                 .collect();
             let mut merged = merge_schema(&having, Mode::Param);
@@ -111,19 +112,19 @@ fn merge_method(items: &[(Mask, &Method)]) -> Method {
             if alternatives.len() > 1 {
                 merged.insert(BY_VERSION.into(), Value::Array(alternatives));
             }
-            (name.to_owned(), Schema(merged))
+            (name.to_owned(), Schema::new(merged))
         })
         .collect();
     let returns: Vec<(Mask, &Map)> = items
         .iter()
-        .filter_map(|(bit, m)| Some((*bit, &m.returns.as_ref()?.0)))
+        .filter_map(|(bit, m)| Some((*bit, &*m.returns.as_ref()?.0)))
         .collect();
     Method {
         verb: newest.verb,
         name: newest.name.clone(),
         description: newest.description.clone(),
         params,
-        returns: (!returns.is_empty()).then(|| Schema(merge_schema(&returns, Mode::Answer))),
+        returns: (!returns.is_empty()).then(|| Schema::new(merge_schema(&returns, Mode::Answer))),
         permissions: newest.permissions.clone(),
         allowtoken: newest.allowtoken,
         versions,
@@ -132,15 +133,15 @@ fn merge_method(items: &[(Mask, &Method)]) -> Method {
 
 /// The distinct schemas of `items` (prose aside), each with the versions that have it.
 fn by_version(items: &[(Mask, &Map)]) -> Vec<Value> {
-    let mut groups: Vec<(Value, Mask, &Map)> = Vec::new();
+    // (the first schema of the group, for comparing; the versions; the newest schema)
+    let mut groups: Vec<(&Map, Mask, &Map)> = Vec::new();
     for (bit, m) in items {
-        let shape = shape(&Value::Object((*m).clone()));
-        match groups.iter_mut().find(|(s, _, _)| *s == shape) {
+        match groups.iter_mut().find(|(first, _, _)| same_shape(first, m)) {
             Some(group) => {
                 group.1 |= bit;
                 group.2 = m;
             }
-            None => groups.push((shape, *bit, m)),
+            None => groups.push((m, *bit, m)),
         }
     }
     groups
@@ -148,8 +149,8 @@ fn by_version(items: &[(Mask, &Map)]) -> Vec<Value> {
         .map(|(_, mask, schema)| {
             let mut entry = Map::new();
             entry.insert("v".into(), Value::Number(mask.to_string()));
-            entry.insert("schema".into(), Value::Object(schema.clone()));
-            Value::Object(entry)
+            entry.insert("schema".into(), Value::object(schema.clone()));
+            Value::object(entry)
         })
         .collect()
 }
@@ -193,32 +194,49 @@ enum Kind {
 }
 
 fn kind(schema: &Map) -> Kind {
-    let s = Schema(schema.clone());
-    match fixups::infer_type(&s) {
+    match fixups::infer_type_of(schema) {
         "null" => Kind::Null,
         "boolean" => Kind::Bool,
         "integer" => Kind::Int,
         "number" => Kind::Num,
         "string" => Kind::Str,
         "array" => Kind::Array,
-        "object" if s.properties().is_some_and(|p| !p.is_empty()) => Kind::Struct,
-        "object" if s.additional_schema().is_some() => Kind::Map,
+        "object"
+            if schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty()) =>
+        {
+            Kind::Struct
+        }
+        "object" if matches!(schema.get("additionalProperties"), Some(Value::Object(m)) if !m.is_empty()) => {
+            Kind::Map
+        }
         "object" => Kind::FreeObject,
         _ => Kind::Unknown,
     }
 }
 
-/// The schema without prose, for comparing versions.
-fn shape(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), shape(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
-        other => other.clone(),
+/// Whether two schemas are the same but for prose (compared in place: schemas are large).
+fn same_shape(a: &Map, b: &Map) -> bool {
+    let mut left = a.iter().filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()));
+    let mut right = b.iter().filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()));
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return true,
+            (Some((ka, va)), Some((kb, vb))) if ka == kb && same_shape_value(va, vb) => {}
+            _ => return false,
+        }
+    }
+}
+
+fn same_shape_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => std::sync::Arc::ptr_eq(x, y) || same_shape(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_shape_value(p, q))
+        }
+        (x, y) => x == y,
     }
 }
 
@@ -238,11 +256,7 @@ fn merge_schema(items: &[(Mask, &Map)], mode: Mode) -> Map {
     let Some(&(_, newest)) = items.last() else {
         return Map::new();
     };
-    let newest_shape = shape(&Value::Object(newest.clone()));
-    if items
-        .iter()
-        .all(|(_, m)| shape(&Value::Object((*m).clone())) == newest_shape)
-    {
+    if items.iter().all(|(_, m)| same_shape(m, newest)) {
         return newest.clone();
     }
     // In an answer, a version that sends `null`, or says nothing of the value, may leave it
@@ -338,7 +352,7 @@ fn merge_same_kind(items: &[(Mask, &Map)], kind: Kind, mode: Mode, all: Mask) ->
     match kind {
         Kind::Struct => {
             let merged = merge_fields(items, "properties", mode, all);
-            out.insert("properties".into(), Value::Object(merged));
+            out.insert("properties".into(), Value::object(merged));
         }
         Kind::Map => {
             let values: Vec<(Mask, &Map)> = items
@@ -347,7 +361,7 @@ fn merge_same_kind(items: &[(Mask, &Map)], kind: Kind, mode: Mode, all: Mask) ->
                 .collect();
             out.insert(
                 "additionalProperties".into(),
-                Value::Object(merge_schema(&values, mode)),
+                Value::object(merge_schema(&values, mode)),
             );
         }
         Kind::Array => {
@@ -361,7 +375,7 @@ fn merge_same_kind(items: &[(Mask, &Map)], kind: Kind, mode: Mode, all: Mask) ->
                     )
                 })
                 .collect();
-            out.insert("items".into(), Value::Object(merge_schema(&values, mode)));
+            out.insert("items".into(), Value::object(merge_schema(&values, mode)));
         }
         Kind::Str => {
             merge_string_format(&mut out, items, mode, all);
@@ -410,7 +424,7 @@ fn merge_fields(items: &[(Mask, &Map)], key: &str, mode: Mode, all: Mask) -> Map
                 .collect();
             let mut merged = merge_schema(&having, mode);
             mark_versions(&mut merged, mask_of(&having), all);
-            (name, Value::Object(merged))
+            (name, Value::object(merged))
         })
         .collect()
 }
@@ -433,7 +447,7 @@ fn merge_string_format(out: &mut Map, items: &[(Mask, &Map)], mode: Mode, all: M
     if !props.is_empty() {
         // A property string where another version has plain text: the structure serves both.
         let keys = merge_fields(&props, "format", mode, all);
-        out.insert("format".into(), Value::Object(keys));
+        out.insert("format".into(), Value::object(keys));
     } else if !lists.is_empty() {
         let first = lists[0];
         let same = lists.len() == items.len() && lists.iter().all(|f| *f == first);
@@ -450,7 +464,7 @@ fn merge_string_format(out: &mut Map, items: &[(Mask, &Map)], mode: Mode, all: M
 fn merge_enum(out: &mut Map, items: &[(Mask, &Map)], mode: Mode) {
     let with_enum: Vec<(Mask, Vec<String>)> = items
         .iter()
-        .filter_map(|(bit, m)| Some((*bit, Schema((*m).clone()).enum_values()?)))
+        .filter_map(|(bit, m)| Some((*bit, schema::enum_values(m)?)))
         .collect();
     let every_version_has_one = with_enum.len() == items.len();
     if !with_enum.is_empty() && (every_version_has_one || mode == Mode::Answer) {
@@ -479,7 +493,7 @@ fn merge_enum(out: &mut Map, items: &[(Mask, &Map)], mode: Mode) {
             Value::Array(values.into_iter().map(Value::String).collect()),
         );
         if !value_versions.is_empty() {
-            out.insert(ENUM_VERSIONS.into(), Value::Object(value_versions));
+            out.insert(ENUM_VERSIONS.into(), Value::object(value_versions));
         }
     }
 }
@@ -560,11 +574,8 @@ pub fn union_formats(formats: &[&Map]) -> Map {
                 .iter()
                 .filter_map(|f| f.get(&name)?.as_object())
                 .collect();
-            let first = shape(&Value::Object(having[0].clone()));
-            let mut merged = if having
-                .iter()
-                .all(|m| shape(&Value::Object((*m).clone())) == first)
-            {
+            let first = having[0];
+            let mut merged = if having.iter().all(|m| same_shape(m, first)) {
                 having[having.len() - 1].clone()
             } else {
                 let items: Vec<(Mask, &Map)> = having
@@ -575,10 +586,7 @@ pub fn union_formats(formats: &[&Map]) -> Map {
                 let mut merged = merge_schema(&items, Mode::Param);
                 // Masks here would be of sites, not versions.
                 merged.remove(ENUM_VERSIONS);
-                let marks: Option<Vec<Mask>> = having
-                    .iter()
-                    .map(|m| Schema((*m).clone()).versions())
-                    .collect();
+                let marks: Option<Vec<Mask>> = having.iter().map(|m| versions_of(m)).collect();
                 match marks {
                     Some(marks) => {
                         let m = marks.into_iter().fold(0, |a, b| a | b);
@@ -593,7 +601,7 @@ pub fn union_formats(formats: &[&Map]) -> Map {
             if having.len() < formats.len() {
                 merged.insert("optional".into(), Value::Number("1".into()));
             }
-            (name, Value::Object(merged))
+            (name, Value::object(merged))
         })
         .collect()
 }
@@ -610,10 +618,10 @@ pub(crate) fn prepare(tree: &Tree) -> Tree {
         for node in nodes {
             for method in &mut node.methods {
                 for (_, schema) in &mut method.params {
-                    named.spell_out(&mut schema.0);
+                    named.spell_out(Arc::make_mut(&mut schema.0));
                 }
                 if let Some(returns) = &mut method.returns {
-                    named.spell_out(&mut returns.0);
+                    named.spell_out(Arc::make_mut(&mut returns.0));
                 }
             }
             walk(&mut node.children, named);
@@ -694,22 +702,22 @@ impl NamedFormats {
         if let Some(Value::String(name)) = schema.get("format") {
             let name = name.clone();
             if let Some(object) = self.object(&name, schema) {
-                schema.insert("format".into(), Value::Object(object));
+                schema.insert("format".into(), Value::object(object));
                 schema.insert(FORMAT_NAME.into(), Value::String(name));
             }
         }
         for key in ["properties", "format"] {
             if let Some(Value::Object(fields)) = schema.get_mut(key) {
-                for field in fields.values_mut() {
+                for field in Arc::make_mut(fields).values_mut() {
                     if let Value::Object(field) = field {
-                        self.spell_out(field);
+                        self.spell_out(Arc::make_mut(field));
                     }
                 }
             }
         }
         for key in ["items", "additionalProperties"] {
             if let Some(Value::Object(inner)) = schema.get_mut(key) {
-                self.spell_out(inner);
+                self.spell_out(Arc::make_mut(inner));
             }
         }
     }
@@ -718,10 +726,7 @@ impl NamedFormats {
 impl Schema {
     /// The versions of this item, where not every version of its parent has it.
     pub fn versions(&self) -> Option<Mask> {
-        match self.get(VERSIONS)? {
-            Value::Number(n) => n.parse().ok(),
-            _ => None,
-        }
+        versions_of(&self.0)
     }
 
     /// Each version's own schema of a parameter the versions check differently.
@@ -760,6 +765,14 @@ impl Schema {
     }
 }
 
+/// [`Schema::versions`] of a schema's map.
+fn versions_of(schema: &Map) -> Option<Mask> {
+    match schema.get(VERSIONS)? {
+        Value::Number(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,7 +780,7 @@ mod tests {
 
     fn m(text: &str) -> Map {
         match json::parse(text).unwrap() {
-            Value::Object(m) => m,
+            Value::Object(m) => Arc::unwrap_or_clone(m),
             _ => panic!("an object"),
         }
     }
@@ -775,7 +788,7 @@ mod tests {
     fn merged(versions: &[&str], mode: Mode) -> String {
         let maps: Vec<Map> = versions.iter().map(|t| m(t)).collect();
         let items: Vec<(Mask, &Map)> = maps.iter().enumerate().map(|(i, m)| (1 << i, m)).collect();
-        Value::Object(merge_schema(&items, mode)).to_string()
+        Value::object(merge_schema(&items, mode)).to_string()
     }
 
     #[test]

@@ -151,7 +151,7 @@ impl RuleIr {
         if !self.enum_versions.is_empty() {
             out.insert(
                 "ev".into(),
-                Value::Object(
+                Value::object(
                     self.enum_versions
                         .iter()
                         .map(|(v, m)| (v.clone(), mask(*m)))
@@ -187,7 +187,7 @@ impl RuleIr {
         if let Some(r) = &self.requires {
             out.insert("req".into(), text(r));
         }
-        Value::Object(out)
+        Value::object(out)
     }
 }
 
@@ -213,7 +213,7 @@ impl ParamRuleIr {
                 ),
             );
         }
-        Value::Object(out)
+        Value::object(out)
     }
 }
 
@@ -253,11 +253,11 @@ impl PropFormatIr {
                         }
                     }
                 }
-                Value::Object(entry)
+                Value::object(entry)
             })
             .collect();
         out.insert("k".into(), Value::Array(keys));
-        Value::Object(out)
+        Value::object(out)
     }
 }
 

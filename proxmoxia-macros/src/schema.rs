@@ -4,6 +4,8 @@
 //! [`Schema`], whose accessors apply the leniencies PVE's own dump needs (`optional` as `1`,
 //! `"1"` or `true`; numbers written as strings).
 
+use std::sync::Arc;
+
 use crate::json::{Map, Value};
 use crate::versions::Mask;
 
@@ -115,7 +117,7 @@ pub struct Method {
 
 /// A JSON-schema fragment of PVE's dialect.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Schema(pub Map);
+pub struct Schema(pub Arc<Map>);
 
 /// A `format`: a named format, or a property-string description.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,8 +127,12 @@ pub enum Format<'a> {
 }
 
 impl Schema {
+    pub fn new(map: Map) -> Schema {
+        Schema(Arc::new(map))
+    }
+
     pub fn empty() -> Schema {
-        Schema(Map::new())
+        Schema::new(Map::new())
     }
 
     pub fn from_value(value: &Value) -> Schema {
@@ -158,16 +164,7 @@ impl Schema {
 
     /// The `enum` list as strings (numbers written out).
     pub fn enum_values(&self) -> Option<Vec<String>> {
-        let values = self.0.get("enum")?.as_array()?;
-        let out: Vec<String> = values
-            .iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .collect();
-        (!out.is_empty()).then_some(out)
+        enum_values(&self.0)
     }
 
     pub fn format(&self) -> Option<Format<'_>> {
@@ -308,6 +305,20 @@ impl Node {
             .iter()
             .find(|c| matches!(c.segment, Segment::Param(_)))
     }
+}
+
+/// The `enum` list of a schema's map as strings (numbers written out).
+pub fn enum_values(schema: &Map) -> Option<Vec<String>> {
+    let values = schema.get("enum")?.as_array()?;
+    let out: Vec<String> = values
+        .iter()
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]

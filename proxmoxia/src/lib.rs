@@ -102,7 +102,10 @@ pub use error::{
 };
 pub use raw::{RawPath, RawRequest};
 pub use secret::Secret;
-pub use task::{TaskHandle, TaskLogLine, TaskLogRequest, TaskOutcome, TaskStatus};
+pub use task::{
+    DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle, TaskLogLine,
+    TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
+};
 pub use tls::Fingerprint;
 pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};

@@ -20,6 +20,7 @@ import asyncio
 import inspect
 import json
 import sys
+import time
 import uuid
 
 try:
@@ -55,6 +56,30 @@ def seed(pve):
         pve.add_vm(vm['vmid'], vm['name'], status=vm['status'], config=vm['config'])
     for ct in CTS:
         pve.add_ct(ct['vmid'], ct['name'], status=ct['status'])
+
+
+def live_tasks(pve):
+    """Tasks a test drives by hand (the live-task tests), as FakePve methods so that `call`
+    reaches them: started running, grown line by line, ended when the test says. Records are
+    fakepve's own task records, so its status and log routes (with `start`/`limit`) serve them."""
+    def live_start(node, ttype, tid):
+        upid, pid, start = pve._upid(node, ttype, tid, USER)
+        record = {'upid': upid, 'node': node, 'pid': pid, 'pstart': pid * 7, 'starttime': start,
+                  'type': ttype, 'id': str(tid), 'user': USER, 'status': 'running', 'log': []}
+        pve.tasks[upid] = record
+        pve.tasklog.append(record)
+        return upid
+
+    def live_append(upid, lines):
+        pve.tasks[upid]['log'].extend(lines)
+
+    def live_finish(upid, error=None):
+        record = pve.tasks[upid]
+        status = error or 'OK'
+        record.update(status='stopped', exitstatus=status, endtime=int(time.time()))
+        record['log'].append('TASK OK' if status == 'OK' else 'TASK ERROR: ' + status)
+
+    pve.live_start, pve.live_append, pve.live_finish = live_start, live_append, live_finish
 
 
 def apply(pve, scenario, info):
@@ -118,6 +143,7 @@ async def main():
     pve = FakePve(user=USER, password=PASSWORD, host='127.0.0.1', port=0)
     pve.time_scale = args.time_scale
     seed(pve)
+    live_tasks(pve)
     info = {'user': USER, 'password': PASSWORD, 'scenarios': args.scenario}
     for scenario in args.scenario:
         apply(pve, scenario, info)

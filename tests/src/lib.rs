@@ -9,10 +9,11 @@ pub mod roundtrip;
 pub mod seed;
 pub mod support;
 pub mod tls_front;
+pub mod wire;
 
 pub use certs::TestCert;
 pub use fakepve::{CertKind, FakePve, Options, Scenario};
 pub use peer::{Peer, PeerKind, PeerVersion, Recorded};
 pub use seed::{TEMPLATE, TEMPLATE_VOLID, seed_lines};
-pub use support::{api_err, api_error, fake_with_root, upload_template};
+pub use support::{api_err, api_error, assert_api, fake_with_root, req, upload_template};
 pub use tls_front::TlsFront;

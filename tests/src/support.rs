@@ -22,6 +22,18 @@ pub fn api_err<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> Box<ApiError
     }
 }
 
+/// Asserts an `Error::Api` with exactly this status and message, and no per-parameter errors.
+pub fn assert_api<T: std::fmt::Debug>(result: proxmoxia::Result<T>, status: u16, message: &str) {
+    let e = api_err(result);
+    assert_eq!((e.status, e.message.as_str()), (status, message), "{e:?}");
+    assert!(e.errors.is_empty(), "{e:?}");
+}
+
+/// `(method, path)` as `MockPve::requests` lists them.
+pub fn req(method: &str, path: &str) -> (String, String) {
+    (method.to_owned(), path.to_owned())
+}
+
 /// Uploads a small container template to `local` on `pve1` and waits for the copy task.
 pub async fn upload_template(client: &Client, bytes: Vec<u8>) -> Upid {
     let upid = client

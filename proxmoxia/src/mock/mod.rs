@@ -51,6 +51,7 @@
 
 mod api;
 mod handlers;
+mod live;
 mod sample;
 mod schema;
 mod server;

@@ -5,15 +5,15 @@
 //! Every test runs a wiremock server behind [`TlsFront`], so requests go through the
 //! client's real TLS path.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use proxmoxia::{
     ApiToken, AuthError, Client, Error, LoginStep, Secret, Session, TfaAnswer, TfaChallenge,
 };
-use proxmoxia_tests::TlsFront;
+use proxmoxia_tests::wire::{TICKET_PATH, WirePve as Pve, header, no_panic, ticket_aged, unix_now};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 const USER: &str = "root@pam";
 /// Holds every character that needs escaping in a form.
@@ -23,7 +23,6 @@ const NEW_CSRF: &str = "5F5E0F00:CSRFnewHk8Lp2Ww4Nn7t";
 /// Ticket signatures: base64, so they contain `/`, `+` and `=`.
 const SIG: &str = "SIGold/aGVsbG8+d29ybGQ=";
 const NEW_SIG: &str = "SIGnew/Zm9vYmFy+YmF6cXV4==";
-const TICKET_PATH: &str = "/api2/json/access/ticket";
 const TOKEN_ID: &str = "root@pam!ci";
 const TOKEN_SECRET: &str = "0b7e4f2c-TOKENSECRET-9d1a-5c3b8e6f";
 /// PVE's half-logged-in ticket for a TFA account (TOTP and recovery keys allowed).
@@ -36,48 +35,15 @@ const TOTP_CODE: &str = "482915";
 // ---------------------------------------------------------------------------------------
 // helpers
 
-/// A wiremock server and the TLS front the client talks to.
-struct Pve {
-    front: TlsFront,
-    server: MockServer,
+/// The mocks the login tests mount on the shared harness.
+trait AuthMocks {
+    async fn mount_login(&self, password: &str, ticket: &str, csrf: &str, times: u64);
+    async fn mount_ok(&self, api_path: &str, data: Value);
+    async fn mount_for_ticket(&self, api_path: &str, ticket: &str, data: Value);
+    async fn logged_in(&self, ticket: &str) -> Client;
 }
 
-impl Pve {
-    async fn start() -> Pve {
-        let server = MockServer::start().await;
-        let front = TlsFront::start(*server.address()).await;
-        Pve { front, server }
-    }
-
-    fn client(&self) -> Client {
-        self.front.builder().build().expect("client")
-    }
-
-    async fn requests(&self) -> Vec<Request> {
-        self.server
-            .received_requests()
-            .await
-            .expect("request recording is on")
-    }
-
-    /// The requests to `/api2/json/access/ticket`.
-    async fn ticket_requests(&self) -> Vec<Request> {
-        self.requests()
-            .await
-            .into_iter()
-            .filter(|r| r.url.path() == TICKET_PATH)
-            .collect()
-    }
-
-    /// The requests to any path but `/api2/json/access/ticket`.
-    async fn api_requests(&self) -> Vec<Request> {
-        self.requests()
-            .await
-            .into_iter()
-            .filter(|r| r.url.path() != TICKET_PATH)
-            .collect()
-    }
-
+impl AuthMocks for Pve {
     /// Answers a login with `password` by `ticket` and `csrf`.
     async fn mount_login(&self, password: &str, ticket: &str, csrf: &str, times: u64) {
         Mock::given(method("POST"))
@@ -124,18 +90,6 @@ impl Pve {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
-}
-
-/// A PVE ticket for `user` issued `age` ago: `PVE:user:<8 hex issue time>::sig`.
-fn ticket_aged(user: &str, age: Duration, sig: &str) -> String {
-    format!("PVE:{user}:{:08X}::{sig}", unix_now() - age.as_secs())
-}
-
 fn minutes(n: u64) -> Duration {
     Duration::from_secs(60 * n)
 }
@@ -167,10 +121,6 @@ fn login_answer(user: &str, ticket: &str, csrf: &str) -> ResponseTemplate {
 fn invalid_ticket() -> ResponseTemplate {
     ResponseTemplate::new(401)
         .set_body_json(json!({"data": null, "message": "permission denied - invalid PVE ticket\n"}))
-}
-
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Decodes one `application/x-www-form-urlencoded` component.
@@ -272,18 +222,6 @@ async fn start_tfa(client: &Client) -> TfaChallenge {
     match client.start_login(TFA_USER, TFA_PASSWORD).await {
         Ok(LoginStep::NeedTfa(challenge)) => challenge,
         other => panic!("expected a TFA challenge, got {other:?}"),
-    }
-}
-
-/// Runs the future on its own task: a panic inside the client becomes a test failure that
-/// names the case instead of unwinding through the test.
-async fn no_panic<T: Send + 'static>(
-    case: &str,
-    future: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    match tokio::spawn(future).await {
-        Ok(value) => value,
-        Err(e) => panic!("{case}: the client panicked: {e}"),
     }
 }
 

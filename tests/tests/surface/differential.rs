@@ -2211,9 +2211,9 @@ fn case_list(eps: &[Ep], rows: &[Row]) -> String {
     let mut lines: Vec<String> = rows.iter().map(|r| case_line(&eps[r.case.ep], r)).collect();
     lines.sort();
     format!(
-        "# Per-case outcomes of the differential test (tests/tests/differential.rs):\n\
+        "# Per-case outcomes of the differential test (tests/tests/surface/differential.rs):\n\
          # endpoint | case rule | parameter = value | client | fakepve | agreement class\n\
-         # Regenerate: UPDATE_DIFFERENTIAL=1 cargo test -p proxmoxia-tests --test differential\n\
+         # Regenerate: UPDATE_DIFFERENTIAL=1 cargo test -p proxmoxia-tests --test surface differential\n\
          # endpoints: {}  cases: {}  agree: {agree} ({both_accept} both accept, {} both reject)  \
          client stricter: {}  client laxer: {}  other parameter: {}\n{}\n",
         eps.len(),

@@ -19,18 +19,11 @@ use proxmoxia::mock::{GuestSpec, MockPve, SEED_TEMPLATE};
 use proxmoxia::{
     ApiError, AuthError, Client, Error, TaskHandle, TaskOutcome, TransportErrorKind, UploadContent,
 };
-use proxmoxia_tests::{api_err, fake_with_root};
+use proxmoxia_tests::{api_err, assert_api, fake_with_root};
 use serde_json::json;
 
 // ------------------------------------------------------------------------------------------
 // Helpers.
-
-/// Asserts an `Error::Api` with exactly this status and message (and no `errors`).
-fn assert_api<T: std::fmt::Debug>(result: proxmoxia::Result<T>, status: u16, message: &str) {
-    let e = api_err(result);
-    assert_eq!((e.status, e.message.as_str()), (status, message), "{e:?}");
-    assert!(e.errors.is_empty(), "{e:?}");
-}
 
 /// Waits for a task (polling every 20 ms) and asserts it ended `OK`.
 async fn wait_ok(task: &TaskHandle) {

@@ -9,12 +9,8 @@ use std::time::Duration;
 use proxmoxia::api::access::password;
 use proxmoxia::mock::MockPve;
 use proxmoxia::{AuthError, Client, Error, LoginStep, Secret, Session, TfaAnswer, TfaChallenge};
+use proxmoxia_tests::req;
 use serde_json::json;
-
-/// `(method, path)` as `MockPve::requests` lists them.
-fn req(method: &str, path: &str) -> (String, String) {
-    (method.to_owned(), path.to_owned())
-}
 
 const TICKET: (&str, &str) = ("POST", "/access/ticket");
 

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use proxmoxia::{ApiError, Client, Error, TaskOutcome, TransportErrorKind, Upid};
+use proxmoxia::{Client, Error, TaskOutcome, TransportErrorKind, Upid};
+use proxmoxia_tests::api_error;
+use proxmoxia_tests::wire::{WirePve as Pve, header, no_panic, ok};
 use proxmoxia_tests::{TestCert, TlsFront};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -17,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 const UPID: &str = "UPID:pve1:000003E8:00001B58:6751A2B3:qmstart:100:root@pam!ci:";
 const STATUS_PATH: &str = "/api2/json/nodes/pve1/tasks/UPID:pve1:000003E8:00001B58:6751A2B3:qmstart:100:root@pam!ci:/status";
@@ -26,61 +28,6 @@ const LOG_PATH: &str =
 
 // ---------------------------------------------------------------------------------------
 // helpers
-
-/// A wiremock server and the TLS front the client talks to.
-struct Pve {
-    front: TlsFront,
-    server: MockServer,
-}
-
-impl Pve {
-    async fn start() -> Pve {
-        let server = MockServer::start().await;
-        let front = TlsFront::start(*server.address()).await;
-        Pve { front, server }
-    }
-
-    /// A client without credentials (the mocks do not ask for any).
-    fn client(&self) -> Client {
-        self.front.builder().build().expect("client")
-    }
-
-    async fn requests(&self) -> Vec<Request> {
-        self.server
-            .received_requests()
-            .await
-            .expect("request recording is on")
-    }
-
-    /// The only request received.
-    async fn single_request(&self) -> Request {
-        let mut requests = self.requests().await;
-        assert_eq!(requests.len(), 1, "expected exactly one request");
-        requests.remove(0)
-    }
-
-    /// Answers every request to `full_path` with this answer.
-    async fn mount(&self, full_path: &str, answer: ResponseTemplate) {
-        Mock::given(path(full_path))
-            .respond_with(answer)
-            .mount(&self.server)
-            .await;
-    }
-
-    /// Answers every request to `/api2/json/<api_path>` with `{"data": data}`.
-    async fn mount_data(&self, api_path: &str, data: Value) {
-        self.mount(&format!("/api2/json/{api_path}"), ok(data))
-            .await;
-    }
-}
-
-fn ok(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "data": data }))
-}
-
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request.headers.get(name).and_then(|v| v.to_str().ok())
-}
 
 /// An HTTP/1.1 answer with any status line, e.g. `500 Configuration file ... does not exist`.
 fn raw_answer(status_line: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
@@ -185,24 +132,6 @@ impl Raw {
 
     fn client(&self) -> Client {
         self.front.builder().build().expect("client")
-    }
-}
-
-fn api_error(err: Error) -> ApiError {
-    match err {
-        Error::Api(e) => *e,
-        other => panic!("expected Error::Api, got {other:?}"),
-    }
-}
-
-/// Runs the future on its own task, so a panic in the client names the case.
-async fn no_panic<T: Send + 'static>(
-    case: &str,
-    future: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    match tokio::spawn(future).await {
-        Ok(value) => value,
-        Err(e) => panic!("{case}: the client panicked: {e}"),
     }
 }
 

@@ -8,14 +8,8 @@ use std::time::{Duration, Instant};
 
 use proxmoxia::mock::{Fault, GuestSpec, MockPve};
 use proxmoxia::{Client, Error, TaskHandle, TaskOutcome, TransportErrorKind};
-use proxmoxia_tests::{api_err, fake_with_root};
+use proxmoxia_tests::{api_err, assert_api, fake_with_root, req};
 use serde_json::json;
-
-/// Asserts an `Error::Api` with exactly this status and message.
-fn assert_api<T: std::fmt::Debug>(result: proxmoxia::Result<T>, status: u16, message: &str) {
-    let e = api_err(result);
-    assert_eq!((e.status, e.message.as_str()), (status, message), "{e:?}");
-}
 
 /// The `TransportError` of a result that must be one: (kind, retry_safe).
 fn transport<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> (TransportErrorKind, bool) {
@@ -23,11 +17,6 @@ fn transport<T: std::fmt::Debug>(result: proxmoxia::Result<T>) -> (TransportErro
         Err(Error::Transport(t)) => (t.kind, t.retry_safe),
         other => panic!("expected Error::Transport, got {other:?}"),
     }
-}
-
-/// `(method, path)` as `MockPve::requests` lists them.
-fn req(method: &str, path: &str) -> (String, String) {
-    (method.to_owned(), path.to_owned())
 }
 
 /// Starts VM 101 through the typed API, answering the task handle.

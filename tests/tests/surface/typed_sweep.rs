@@ -66,7 +66,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-#[path = "coverage/sweep.rs"]
 mod endpoints;
 
 /// The node every `{node}` is.
@@ -678,8 +677,8 @@ fn check_outcomes(kind: PeerKind, results: &Results) {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join(format!("tests/coverage/sweep-{}.txt", kind.name()));
     let text = format!(
-        "# Outcome of each GET of the typed sweep against {} (tests/tests/typed_sweep.rs).\n\
-         # Regenerate: UPDATE_SWEEP=1 cargo test -p proxmoxia-tests --test typed_sweep\n\
+        "# Outcome of each GET of the typed sweep against {} (tests/tests/surface/typed_sweep.rs).\n\
+         # Regenerate: UPDATE_SWEEP=1 cargo test -p proxmoxia-tests --test surface typed_sweep\n\
          # {} answers decoded, {} round-tripped through serde: {} serialised exactly as PVE \
          sent them, {} with an unknown field added.\n{}\n",
         kind.name(),

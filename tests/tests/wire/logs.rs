@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use proxmoxia::Client;
+use proxmoxia_tests::wire::{TICKET_PATH, ticket_aged};
 use proxmoxia_tests::{TestCert, TlsFront};
 use serde_json::json;
 use tracing_subscriber::filter::LevelFilter;
@@ -29,7 +30,6 @@ const CSRF: &str = "5F5E0F00:CSRFold-Qx3JmYv9r0mZq";
 const NEW_CSRF: &str = "5F5E0F00:CSRFnew-Hk8Lp2Ww4Nn7t";
 const TOKEN_ID: &str = "root@pam!ci";
 const TOKEN_SECRET: &str = "5d1c8a2e-TOKENSECRET-77b3";
-const TICKET_PATH: &str = "/api2/json/access/ticket";
 
 // ---------------------------------------------------------------------------------------
 // helpers
@@ -61,18 +61,6 @@ impl<'a> MakeWriter<'a> for Buffer {
     fn make_writer(&'a self) -> Buffer {
         self.clone()
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
-}
-
-/// A ticket issued `age` ago.
-fn ticket_aged(age: Duration, sig: &str) -> String {
-    format!("PVE:{USER}:{:08X}::{sig}", unix_now() - age.as_secs())
 }
 
 fn form_has(field: &'static str) -> impl Fn(&Request) -> bool + Send + Sync + use<> {
@@ -109,8 +97,8 @@ struct Traced {
 async fn traced_session() -> Traced {
     let server = MockServer::start().await;
     let front = TlsFront::start(*server.address()).await;
-    let old_ticket = ticket_aged(Duration::from_secs(90 * 60), OLD_SIG);
-    let new_ticket = ticket_aged(Duration::ZERO, NEW_SIG);
+    let old_ticket = ticket_aged(USER, Duration::from_secs(90 * 60), OLD_SIG);
+    let new_ticket = ticket_aged(USER, Duration::ZERO, NEW_SIG);
     let login_answer = |ticket: &str, csrf: &str| {
         ResponseTemplate::new(200).set_body_json(json!({"data": {
             "ticket": ticket, "CSRFPreventionToken": csrf, "username": USER, "cap": {},

@@ -1,0 +1,6 @@
+//! The embedded fake PVE (`proxmoxia::mock::MockPve`): its API, its logins and its scripted
+//! faults, driven through the client.
+
+mod api;
+mod auth;
+mod faults;

@@ -1,0 +1,10 @@
+//! The generated surface against the schemas: coverage of every method and argument type,
+//! the typed sweep with serde round trips, the differential against fakepve, versions, path
+//! parameters and property strings.
+
+mod coverage;
+mod differential;
+mod path_params;
+mod property_strings;
+mod typed_sweep;
+mod versions;

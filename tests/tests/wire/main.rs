@@ -1,0 +1,6 @@
+//! Wire-level tests: the client against scripted HTTP servers (wiremock behind a TLS front),
+//! checking exactly what goes over the wire and how each answer is read.
+
+mod auth;
+mod http;
+mod logs;
