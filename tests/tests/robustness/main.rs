@@ -4,5 +4,4 @@
 //!   error bodies, login answers) on seeded inputs, within seconds; the fuzzers themselves
 //!   run for millions of inputs (see `fuzz/README.md`).
 
-#[path = "robustness/fuzz_smoke.rs"]
 mod fuzz_smoke;
