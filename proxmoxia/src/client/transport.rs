@@ -186,7 +186,7 @@ pub(crate) fn api_error(
     }
 }
 
-/// [`api_error`] from plain parts, for the fuzz targets; `None` for a status HTTP has not.
+/// `api_error` from plain parts, for the fuzz targets; `None` for a status HTTP has not.
 #[doc(hidden)]
 pub fn api_error_of(status: u16, reason: &str, body: &[u8]) -> Option<ApiError> {
     let status = StatusCode::from_u16(status).ok()?;
