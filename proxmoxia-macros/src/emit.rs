@@ -565,6 +565,7 @@ impl Emitter<'_> {
                     name: #name,
                     format: <#ident as crate::typed::PropertyString>::format,
                     reprint: crate::typed::propstring::reprint::<#ident>,
+                    reread: crate::typed::propstring::reread::<#ident>,
                 }
             }
         });

@@ -446,18 +446,40 @@ pub(crate) fn parse_login(
     Ok((LoginStep::Done(info), Some(session)))
 }
 
+/// The `data` of a `POST /access/ticket` answer's body. JSON that is not a login answer is
+/// a bad answer; a body that is not JSON stays a decode error.
+pub(crate) fn login_answer(body: &[u8]) -> Result<LoginAnswer> {
+    crate::decode::data(body).map_err(|e| match e {
+        Error::Decode(d) if d.path != "body" => {
+            AuthError::BadAnswer(format!("{}: {}", d.path, d.message)).into()
+        }
+        other => other,
+    })
+}
+
+/// What a login makes of a `POST /access/ticket` answer's body, for the fuzz targets
+/// (`parse_login` takes the decoded answer, whose type is private); the server's clock is
+/// taken to be ours.
+#[doc(hidden)]
+pub fn read_login(user: &str, body: &[u8]) -> Result<(LoginStep, Option<Session>)> {
+    login_answer(body).and_then(|data| parse_login(user, data, 0))
+}
+
 /// The part of `PVE:<payload>:<hex time>::<signature>` after the product prefix.
 fn ticket_payload(ticket: &str) -> &str {
     ticket.split(':').nth(1).unwrap_or("")
 }
 
-/// The issue time encoded in a PVE ticket.
+/// The issue time encoded in a PVE ticket; none beyond what a [`Session`]'s serde form
+/// (an `i64`) holds, so a cached session reads back with the time it had.
 pub(crate) fn ticket_issued(ticket: &str) -> Option<u64> {
     let hex = ticket.split(':').nth(2)?;
     if hex.is_empty() || hex.len() > 16 {
         return None;
     }
-    u64::from_str_radix(hex, 16).ok()
+    u64::from_str_radix(hex, 16)
+        .ok()
+        .filter(|t| i64::try_from(*t).is_ok())
 }
 
 /// The challenge PVE encodes (percent-encoded JSON) in a half-logged-in ticket.
@@ -496,6 +518,19 @@ mod tests {
             Some(0x4EEC61E2)
         );
         assert_eq!(ticket_issued("garbage"), None);
+    }
+
+    #[test]
+    fn a_session_with_any_ticket_time_reads_back_as_itself() {
+        // Found by the fuzz smoke: a time beyond i64 was written as i64::MAX.
+        for time in ["7FFFFFFFFFFFFFFF", "AA0A00000AA000AA", "FFFFFFFFFFFFFFFF"] {
+            let ticket = Secret::new(format!("PVE:a:{time}::"));
+            let session = Session::new("a@pam", ticket, Secret::new("csrf"));
+            let json = serde_json::to_value(&session).unwrap();
+            let again: Session = serde_json::from_value(json).unwrap();
+            assert_eq!(again, session, "{time}");
+        }
+        assert_eq!(ticket_issued("PVE:a:8000000000000000::"), None);
     }
 
     #[test]

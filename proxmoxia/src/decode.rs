@@ -928,6 +928,21 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn numbers_written_back_read_as_the_same_value() {
+        // Found by fuzzing: without serde_json's float_roundtrip, 234334880233567805440 read
+        // as an f64 whose shortest text read back as its neighbour.
+        for body in [
+            r#"{"data":234334880233567805440}"#,
+            r#"{"data":2.3433488023356778e+20}"#,
+            r#"{"data":0.30000000000000004}"#,
+        ] {
+            let value = data::<f64>(body.as_bytes()).unwrap();
+            let again = data::<f64>(json!({ "data": value }).to_string().as_bytes()).unwrap();
+            assert_eq!(again.to_bits(), value.to_bits(), "{body}");
+        }
+    }
+
+    #[test]
     fn envelope_is_unwrapped() {
         assert_eq!(data_json(br#"{"data":[1,2]}"#).unwrap(), json!([1, 2]));
         assert_eq!(data_json(br#"{}"#).unwrap(), Value::Null);

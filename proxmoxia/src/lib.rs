@@ -132,4 +132,6 @@ pub mod __private {
     pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
+    /// What the client makes of an error answer and of a login answer (for the fuzz targets).
+    pub use crate::{auth::read_login, client::api_error_of};
 }

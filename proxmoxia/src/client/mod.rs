@@ -20,6 +20,7 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::version::PveVersion;
 use session::{AuthManager, AuthState, RequestAuth, TicketDue};
+pub use transport::api_error_of;
 pub(crate) use transport::{Body, map_reqwest_error};
 
 /// A Proxmox VE API client.
@@ -518,14 +519,7 @@ impl Client {
             )
             .await;
         match result {
-            // JSON that is not a login answer is a bad answer; a body that is not JSON stays
-            // a decode error.
-            Ok(body) => crate::decode::data(&body).map_err(|e| match e {
-                Error::Decode(d) if d.path != "body" => {
-                    AuthError::BadAnswer(format!("{}: {}", d.path, d.message)).into()
-                }
-                other => other,
-            }),
+            Ok(body) => auth::login_answer(&body),
             Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {
                 user: user.to_owned(),
                 message: e.message,

@@ -345,6 +345,19 @@ fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// `api_error` from plain parts, for the fuzz targets; `None` for a status HTTP has not.
+#[doc(hidden)]
+pub fn api_error_of(status: u16, reason: &str, body: &[u8]) -> Option<ApiError> {
+    let status = StatusCode::from_u16(status).ok()?;
+    Some(api_error(
+        &Method::GET,
+        "fuzz",
+        status,
+        reason.to_owned(),
+        body,
+    ))
+}
+
 /// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
 /// error so that neither its text nor its `Debug` carries a secret.
 pub(crate) fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {

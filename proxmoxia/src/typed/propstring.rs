@@ -125,7 +125,9 @@ pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
     let mut pairs = Pairs::default();
     for part in split_parts(text)? {
         let (key, raw_value) = match split_key(part) {
-            Some((key, value)) if !key.is_empty() && !key.starts_with('"') => (key, value),
+            // A key holds no quote (it could not be printed back): a part with one before
+            // its `=` is a bare value, as a quoted one is.
+            Some((key, value)) if !key.is_empty() && !key.contains('"') => (key, value),
             _ => match format.default_key.as_deref() {
                 Some(key) => (key, part),
                 None => {
@@ -502,11 +504,55 @@ pub struct FormatEntry {
     pub format: fn() -> &'static PropFormat,
     /// Reads a text strictly and prints it back.
     pub reprint: fn(&str) -> Result<String, PropError>,
+    /// [`reread`] of the type, for the fuzz targets.
+    #[doc(hidden)]
+    pub reread: fn(&str) -> Result<Option<String>, String>,
 }
 
 /// Reads `text` as a `T` and prints it back: `parse` then `to_string`.
 pub fn reprint<T: PropertyString>(text: &str) -> Result<String, PropError> {
     from_text::<T>(text).map(|value| to_text(&value))
+}
+
+/// Reads `text` as a `T`, prints it and reads the print, for the fuzz targets (which can
+/// only reach the types through [`FormatEntry`]): `Ok(None)` when `text` does not read,
+/// `Ok(Some(printed))` when the print reads back as the same value and is its own print,
+/// `Err` saying what differs otherwise. Also checks that the answer decoder keeps what it
+/// cannot read as it came.
+#[doc(hidden)]
+pub fn reread<T: PropertyString + PartialEq + fmt::Debug>(
+    text: &str,
+) -> Result<Option<String>, String> {
+    let answered = from_answer::<T>(text.to_owned());
+    let value = match from_text::<T>(text) {
+        Ok(value) => value,
+        Err(_) if answered.unparsed().is_some() && to_text(&answered) == text => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "{text:?} does not read ({e}) but the answer kept {answered:?}"
+            ));
+        }
+    };
+    if answered != value {
+        return Err(format!(
+            "{text:?}: the answer read {answered:?}, the text {value:?}"
+        ));
+    }
+    let printed = to_text(&value);
+    let again = from_text::<T>(&printed)
+        .map_err(|e| format!("{text:?} printed as {printed:?}, which does not read: {e}"))?;
+    if again != value {
+        return Err(format!(
+            "{text:?} printed as {printed:?}, which reads as {again:?}, not {value:?}"
+        ));
+    }
+    let reprinted = to_text(&again);
+    if reprinted != printed {
+        return Err(format!(
+            "{text:?} printed as {printed:?}, then as {reprinted:?}"
+        ));
+    }
+    Ok(Some(printed))
 }
 
 #[cfg(test)]
@@ -599,6 +645,22 @@ mod tests {
         let text = object_text(keys, net());
         assert_eq!(text, "e1000=BC:24:11:00:00:01,model=virtio");
         assert!(parse(&text, net()).is_err());
+    }
+
+    #[test]
+    fn a_quote_before_the_equals_sign_makes_a_bare_value_not_a_key() {
+        // Found by an outside probe: `x"\"` was read as an unknown key, printed unquoted
+        // (keys cannot be quoted), and the print no longer read.
+        let text = r#"x"\"=,""#;
+        let p = parse(text, net()).unwrap();
+        assert_eq!(known(&p), [("model", text)]);
+        assert!(p.unknown.is_empty());
+        let printed = print(&p, net());
+        assert_eq!(printed, r#"model="x\"\\\"=,\"""#);
+        assert_eq!(parse(&printed, net()).unwrap(), p);
+        // Without a default key it is an error, not an unknown key.
+        let no_default = super::super::rules::prop_format(r#"{"name":"X","k":[]}"#);
+        assert!(parse(text, no_default).is_err());
     }
 
     #[test]

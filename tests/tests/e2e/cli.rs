@@ -307,8 +307,7 @@ async fn a_bad_parameter_is_refused_before_anything_is_sent(kind: PeerKind) {
                 "--cores",
                 "99999",
             ],
-            "error: invalid parameter cores: value must have a maximum value of 8192 (maximum) (nothing reached PVE: \
-             safe to retry)\n",
+            "error: invalid parameter cores: value must have a maximum value of 8192 (maximum) (nothing reached PVE: safe to retry)\n",
         ),
         (
             vec![
@@ -322,19 +321,16 @@ async fn a_bad_parameter_is_refused_before_anything_is_sent(kind: PeerKind) {
                 "sparc",
             ],
             "error: invalid parameter arch: value 'sparc' does not have a value in the enumeration \
-             'amd64, i386, arm64, armhf, riscv32, riscv64' (enum) (nothing reached PVE: \
-             safe to retry)\n",
+             'amd64, i386, arm64, armhf, riscv32, riscv64' (enum) (nothing reached PVE: safe to retry)\n",
         ),
         (
             vec!["create", "/nodes/pve1/lxc", "--ostemplate", TEMPLATE_VOLID],
-            "error: invalid parameter vmid: property is missing and it is not optional (required) (nothing reached PVE: \
-             safe to retry)\n",
+            "error: invalid parameter vmid: property is missing and it is not optional (required) (nothing reached PVE: safe to retry)\n",
         ),
         (
             vec!["get", "/nodes/bad_node!/qemu"],
             "error: invalid parameter node: invalid format - value does not look like a valid \
-             node name (format pve-node) (nothing reached PVE: \
-             safe to retry)\n",
+             node name (format pve-node) (nothing reached PVE: safe to retry)\n",
         ),
         (
             vec!["set", "/nodes/pve1/qemu/101/config", "--core", "2"],
