@@ -478,11 +478,12 @@ fn authenticate(state: &mut State, req: &Incoming, info: &MethodInfo) -> Result<
             _ => Err(Failure::new(401, "authentication failure")),
         };
     }
+    let now = state.server_now();
     let ticket: Option<Ticket> = req
         .cookie_ticket
         .as_ref()
         .and_then(|t| state.tickets.get(t))
-        .filter(|t| t.expires > Instant::now())
+        .filter(|t| t.expires > now)
         .cloned();
     let Some(ticket) = ticket else {
         return Err(Failure::new(401, "permission denied - invalid PVE ticket"));
@@ -579,7 +580,8 @@ pub(crate) fn issue_ticket(state: &mut State, user: &str) -> (String, String) {
     let now = state.server_now();
     let ticket = format!("PVE:{user}:{now:08X}::{}", state.random_hex(24));
     let csrf = format!("{now:08X}:{}", state.random_hex(16));
-    let expires = Instant::now() + state.ticket_lifetime;
+    // Whole seconds, as PVE's ticket times: a lifetime under a second still lasts one.
+    let expires = now + state.ticket_lifetime.as_secs().max(1);
     state.tickets.insert(
         ticket.clone(),
         Ticket {

@@ -152,10 +152,11 @@ pub(crate) fn login(state: &mut State, ctx: &Ctx<'_>) -> Answer {
         return full_ticket(state, &user);
     }
     // Renewal: the current ticket as the password.
+    let now = state.server_now();
     let renewing = state
         .tickets
         .get(password)
-        .is_some_and(|t| t.user == user && t.expires > Instant::now());
+        .is_some_and(|t| t.user == user && t.expires > now);
     if !renewing {
         let known = state.users.get(&user).is_some_and(|u| {
             u.password.as_deref() == Some(password)

@@ -706,8 +706,9 @@ impl MockPve {
     }
 
     /// Sets the fake's clock this many seconds ahead of the machine's (negative: behind), as
-    /// on a node whose clock is wrong: tickets carry its time, answers its `Date` header.
-    /// How long tickets are accepted does not change.
+    /// on a node whose clock is wrong: tickets carry its time, answers its `Date` header, and
+    /// tickets expire by it (moving the clock two hours on expires every ticket, as waiting
+    /// would, without a test racing the wall clock).
     pub fn set_clock_offset(&self, seconds: i64) {
         self.state().clock_offset = seconds;
     }

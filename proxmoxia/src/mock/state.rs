@@ -222,7 +222,9 @@ impl Token {
 pub(crate) struct Ticket {
     pub(crate) user: String,
     pub(crate) csrf: String,
-    pub(crate) expires: Instant,
+    /// When it stops being accepted, by the fake's clock (seconds since the epoch): as PVE,
+    /// the fake judges a ticket's age by its own clock (`MockPve::set_clock_offset`).
+    pub(crate) expires: u64,
 }
 
 /// What a task does when it ends: log lines on success, or the error it fails with.

@@ -187,12 +187,7 @@ async fn writes_need_the_csrf_token_of_the_ticket() {
 #[tokio::test]
 async fn a_ticket_older_than_renew_after_is_renewed_with_the_ticket_itself() {
     let pve = MockPve::start().await.unwrap();
-    pve.set_ticket_lifetime(Duration::from_secs(5));
-    let client = pve
-        .client_builder()
-        .ticket_renew_after(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let client = pve.client().unwrap();
     client.login("root@pam", "secret").await.unwrap();
     let first = client.session().unwrap();
     // Neither a kept password nor the old password could log in now: only a renewal (the
@@ -202,16 +197,29 @@ async fn a_ticket_older_than_renew_after_is_renewed_with_the_ticket_itself() {
 
     client.version().get().await.unwrap();
     assert_eq!(count(&pve, TICKET), 1, "not due yet");
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Time passes on the node's clock, not the test's: 70 minutes, past the one hour after
+    // which the client renews, within the two hours a ticket lasts. The client learns the
+    // node's time from the next answer.
+    pve.set_clock_offset(70 * 60);
+    client.version().get().await.unwrap();
+    assert_eq!(
+        count(&pve, TICKET),
+        1,
+        "the client saw the new time only with this answer"
+    );
     client.version().get().await.unwrap();
     let second = client.session().unwrap();
     assert_ne!(second.ticket(), first.ticket());
     assert_eq!(second.user, "root@pam");
-    assert!(second.issued >= first.issued + 2, "{first:?} {second:?}");
+    assert!(
+        second.issued >= first.issued + 70 * 60,
+        "{first:?} {second:?}"
+    );
     assert_eq!(
         pve.requests(),
         [
             req("POST", "/access/ticket"),
+            req("GET", "/version"),
             req("GET", "/version"),
             req("POST", "/access/ticket"),
             req("GET", "/version"),
@@ -226,14 +234,10 @@ async fn a_ticket_older_than_renew_after_is_renewed_with_the_ticket_itself() {
 #[tokio::test]
 async fn concurrent_requests_share_one_renewal() {
     let pve = MockPve::start().await.unwrap();
-    pve.set_ticket_lifetime(Duration::from_secs(10));
-    let client = pve
-        .client_builder()
-        .ticket_renew_after(Duration::from_secs(2))
-        .build()
-        .unwrap();
-    client.login("root@pam", "secret").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let client = pve.login().await.unwrap();
+    // 70 minutes on the node's clock (see above); one answer tells the client.
+    pve.set_clock_offset(70 * 60);
+    client.version().get().await.unwrap();
 
     let calls: Vec<_> = (0..8)
         .map(|_| tokio::spawn(client.version().get().into_future()))
@@ -242,19 +246,18 @@ async fn concurrent_requests_share_one_renewal() {
         assert_eq!(call.await.unwrap().unwrap().release, "9.2");
     }
     assert_eq!(count(&pve, TICKET), 2, "the login and one renewal");
-    assert_eq!(count(&pve, ("GET", "/version")), 8);
-    assert_eq!(pve.requests()[1], req("POST", "/access/ticket"));
+    assert_eq!(count(&pve, ("GET", "/version")), 9);
+    assert_eq!(pve.requests()[2], req("POST", "/access/ticket"));
 }
 
 #[tokio::test]
 async fn an_expired_ticket_is_replaced_by_a_new_login_with_the_kept_password() {
     let pve = MockPve::start().await.unwrap();
-    pve.set_ticket_lifetime(Duration::from_secs(1));
     let client = pve.login().await.unwrap();
     let first = client.session().unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    // The re-login's ticket lasts PVE's two hours: the request sent again cannot race it.
-    pve.set_ticket_lifetime(Duration::from_secs(7200));
+    // Three hours on the node's clock: the ticket (two hours) has run out there. The client
+    // has not seen that time yet, so it sends the request and gets the 401.
+    pve.set_clock_offset(3 * 60 * 60);
 
     assert_eq!(client.version().get().await.unwrap().version, "9.2.0");
     assert_ne!(client.session().unwrap().ticket(), first.ticket());
@@ -340,10 +343,9 @@ async fn without_a_password_an_invalid_ticket_is_ticket_expired() {
     assert_eq!(count(&pve, TICKET), 3, "two logins and one re-login");
 
     // The same when the ticket ran out.
-    pve.set_ticket_lifetime(Duration::from_secs(1));
     let short = pve.login().await.unwrap();
     short.forget_password();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    pve.set_clock_offset(6 * 60 * 60);
     assert_ticket_expired(
         short.version().get().await,
         "permission denied - invalid PVE ticket",
