@@ -12,15 +12,13 @@
 //! request is sent, whatever version the peer plays.
 
 use std::error::Error as _;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use proxmoxia::typed::{Endpoint, PathHandle, Request, params_from_json};
 use proxmoxia::{Client, Error, api};
+use proxmoxia_tests::log_capture::Captured as Buffer;
 use proxmoxia_tests::{Peer, PeerKind, peer_tests};
 use serde_json::{Value, json};
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// In every secret value, and nowhere else.
@@ -29,35 +27,6 @@ const MARK: &str = "ZQ8SECRET";
 /// A secret value: `ZQ8SECRET-<n>-x7`.
 fn secret(n: u32) -> String {
     format!("{MARK}-{n}-x7")
-}
-
-/// An in-memory log shared between the subscriber and the test.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
 }
 
 /// A path parameter's value (any valid one: the faults answer before PVE would look).

@@ -8,16 +8,14 @@
 //! and an API-token request.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proxmoxia::Client;
+use proxmoxia_tests::log_capture::Captured as Buffer;
 use proxmoxia_tests::wire::{TICKET_PATH, ticket_aged};
 use proxmoxia_tests::{TestCert, TlsFront};
 use serde_json::json;
 use tracing_subscriber::filter::LevelFilter;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -33,35 +31,6 @@ const TOKEN_SECRET: &str = "5d1c8a2e-TOKENSECRET-77b3";
 
 // ---------------------------------------------------------------------------------------
 // helpers
-
-/// An in-memory log shared between the subscriber and the test.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
 
 fn form_has(field: &'static str) -> impl Fn(&Request) -> bool + Send + Sync + use<> {
     move |r: &Request| {
