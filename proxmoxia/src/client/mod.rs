@@ -264,8 +264,7 @@ impl Client {
         .await
     }
 
-    /// One attempt of [`send_with`](Client::send_with): renews the ticket when due, and logs
-    /// in again once on an expired ticket.
+    /// One attempt of [`send_with`](Client::send_with).
     async fn send_once<F, Fut>(
         &self,
         method: &Method,
@@ -278,6 +277,42 @@ impl Client {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Body>>,
     {
+        self.authenticated(method, path, |auth| async move {
+            let body = body().await?;
+            self.inner
+                .transport(method, path, form, body, &auth, timeout)
+                .await
+        })
+        .await
+    }
+
+    /// Sends a `GET` whose answer is a file: the 2xx response with its body unread (to be
+    /// streamed), and its URL. Authenticates as [`send`](Client::send) does.
+    pub(crate) async fn open(
+        &self,
+        path: &str,
+        form: Form,
+        timeout: Option<Duration>,
+    ) -> Result<(reqwest::Response, String)> {
+        let form = &form;
+        self.authenticated(&Method::GET, path, |auth| async move {
+            self.inner
+                .open(&Method::GET, path, form, &auth, timeout)
+                .await
+        })
+        .await
+    }
+
+    /// Runs `exchange` with the client's credentials, for every kind of call: renews the
+    /// ticket when due, refuses a write before login unsent, and after a 401 on a ticket
+    /// logs in again (once for all callers) and sends once more. A 401 means PVE refused
+    /// before doing anything, so sending again is safe; whatever the server answers, a call
+    /// makes at most one re-login and one retry.
+    async fn authenticated<T, F, Fut>(&self, method: &Method, path: &str, exchange: F) -> Result<T>
+    where
+        F: Fn(RequestAuth) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
         self.renew_if_due().await?;
         // Taken before sending: after a 401, tells whether another caller has tried for a
         // new ticket since.
@@ -287,25 +322,14 @@ impl Client {
             // PVE would refuse it (401): say so without sending anything.
             return Err(AuthError::NotLoggedIn.into());
         }
-        let first = self
-            .inner
-            .transport(method, path, form, body().await?, &auth, timeout)
-            .await;
-        match first {
+        match exchange(auth.clone()).await {
             Err(Error::Api(e)) if e.status == 401 => {
                 let RequestAuth::Ticket { generation, .. } = auth else {
                     return Err(self.rejected(*e));
                 };
-                // A 401 means PVE refused before doing anything, so sending again is safe.
-                // At most one re-login and one retry per call, whatever the server answers.
                 self.recover_ticket(generation, attempts, &e.message)
                     .await?;
-                let auth = self.inner.auth.request_auth();
-                match self
-                    .inner
-                    .transport(method, path, form, body().await?, &auth, timeout)
-                    .await
-                {
+                match exchange(self.inner.auth.request_auth()).await {
                     Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {
                         user: self
                             .inner
@@ -318,37 +342,6 @@ impl Client {
                     .into()),
                     other => other,
                 }
-            }
-            other => other,
-        }
-    }
-
-    /// Sends a `GET` whose answer is a file: the 2xx response with its body unread (to be
-    /// streamed), and its URL. Authenticates as [`send`](Client::send) does.
-    pub(crate) async fn open(
-        &self,
-        path: &str,
-        form: Form,
-        timeout: Option<Duration>,
-    ) -> Result<(reqwest::Response, String)> {
-        self.renew_if_due().await?;
-        let attempts = self.inner.auth.attempts();
-        let auth = self.inner.auth.request_auth();
-        match self
-            .inner
-            .open(&Method::GET, path, &form, &auth, timeout)
-            .await
-        {
-            Err(Error::Api(e)) if e.status == 401 => {
-                let RequestAuth::Ticket { generation, .. } = auth else {
-                    return Err(self.rejected(*e));
-                };
-                self.recover_ticket(generation, attempts, &e.message)
-                    .await?;
-                let auth = self.inner.auth.request_auth();
-                self.inner
-                    .open(&Method::GET, path, &form, &auth, timeout)
-                    .await
             }
             other => other,
         }
