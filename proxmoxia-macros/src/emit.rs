@@ -454,10 +454,22 @@ impl Emitter<'_> {
                 );
                 let families =
                     self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed), refs);
+                // Sending marks these in the form (hidden wherever it is shown) without
+                // encoding the parameters a second time to find them.
+                let secrets: Vec<TokenStream> = p
+                    .fields
+                    .iter()
+                    .filter(|f| f.ty.holds_secret())
+                    .map(|f| {
+                        let (wire, family) = (&f.wire, f.how == How::Indexed);
+                        quote!((#wire, #family))
+                    })
+                    .collect();
+                let secrets = (!secrets.is_empty()).then(|| quote!(secrets [#(#secrets),*]));
                 quote! {
                     crate::typed::pve_params_struct! {
                         #d
-                        #ident rules #rules #by {
+                        #ident rules #rules #by #secrets {
                             required { #required }
                             optional { #optional }
                             families { #families }

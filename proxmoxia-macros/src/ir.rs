@@ -167,6 +167,15 @@ pub enum ArgKind {
 }
 
 impl Ty {
+    /// Whether a value of this type holds a [`Ty::Secret`] (itself, or in a list or option).
+    pub fn holds_secret(&self) -> bool {
+        match self {
+            Ty::Secret => true,
+            Ty::Vec(t) | Ty::Option(t) | Ty::Indexed(t) | Ty::StringMap(t) => t.holds_secret(),
+            _ => false,
+        }
+    }
+
     /// How an argument of this type is taken.
     pub fn arg_kind(&self) -> ArgKind {
         match self {

@@ -138,14 +138,14 @@ macro_rules! pve_deserialize {
 macro_rules! pve_params_struct {
     (
         $(#[$meta:meta])*
-        $name:ident rules $rules:literal $(by $req:ident)? {
+        $name:ident rules $rules:literal $(by $req:ident)? $(secrets [$($secret:expr),*])? {
             required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* $(,)? }
             optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* $(,)? }
             families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
         }
     ) => {
         $crate::typed::pve_params_struct! { @body
-            $(#[$meta])* $name rules $rules
+            $(#[$meta])* $name rules $rules secrets [$($($secret),*)?]
             required { $( $(#[$rmeta])* $rwire $rfield : $rty ),* }
             optional { $( $(#[$ometa])* $owire $ofield : $oty ),* }
             families { $( $(#[$gmeta])* $gwire $gfield : $gty ),* }
@@ -178,7 +178,7 @@ macro_rules! pve_params_struct {
     (
         @body
         $(#[$meta:meta])*
-        $name:ident rules $rules:literal
+        $name:ident rules $rules:literal secrets [$($secret:expr),*]
         required { $( $(#[$rmeta:meta])* $rwire:literal $rfield:ident : $rty:ty ),* }
         optional { $( $(#[$ometa:meta])* $owire:literal $ofield:ident : $oty:ty ),* }
         families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* }
@@ -258,6 +258,7 @@ macro_rules! pve_params_struct {
 
         impl $crate::typed::Validate for $name {
             const RULES: &'static str = $rules;
+            const SECRETS: &'static [(&'static str, bool)] = &[$($secret),*];
         }
 
         $crate::typed::pve_serialize!($name);

@@ -232,22 +232,9 @@ impl<E: Endpoint> Request<E> {
 
     /// The wire form: what would be sent (after validation).
     pub fn to_form(&self) -> Result<Form> {
-        form(self.checked()?, &self.extra, &self.secret_names())
-    }
-
-    /// The parameters whose type is [`Secret`](crate::Secret): their values differ once
-    /// redacted.
-    fn secret_names(&self) -> Vec<String> {
-        let (Value::Object(plain), Value::Object(redacted)) =
-            (self.params.encode(), self.params.encode_redacted())
-        else {
-            return Vec::new();
-        };
-        plain
-            .into_iter()
-            .filter(|(k, v)| redacted.get(k) != Some(v))
-            .map(|(k, _)| k)
-            .collect()
+        let encoded = self.checked()?;
+        let secret = secret_names::<E>(&encoded);
+        form(encoded, &self.extra, &secret)
     }
 
     /// Checks the request as [`validate`](Request::validate) does, then against PVE
@@ -261,12 +248,13 @@ impl<E: Endpoint> Request<E> {
     /// Everything sending needs, taken from the request now (so the request itself can be
     /// sent again): validation errors come out here, before anything is sent.
     fn outgoing(&self) -> Result<Outgoing> {
+        let encoded = self.checked()?;
         Ok(Outgoing {
-            encoded: self.checked()?,
+            secret: secret_names::<E>(&encoded),
+            encoded,
             client: self.target.client.clone(),
             path: self.target.path.clone(),
             extra: self.extra.clone(),
-            secret: self.secret_names(),
         })
     }
 
@@ -301,6 +289,28 @@ struct Outgoing {
     extra: Form,
     /// The parameters typed as secrets, hidden wherever the form is shown.
     secret: Vec<String>,
+}
+
+/// The parameters of `encoded` typed [`Secret`](crate::Secret) (by the generator's list, so
+/// nothing is encoded twice to find them).
+fn secret_names<E: Endpoint>(encoded: &Value) -> Vec<String> {
+    let secrets = <E::Params as Validate>::SECRETS;
+    let Some(map) = encoded.as_object().filter(|_| !secrets.is_empty()) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(key, value)| {
+            !value.is_null()
+                && secrets.iter().any(|&(name, family)| {
+                    if family {
+                        crate::decode::family_index(key, name).is_some()
+                    } else {
+                        key.as_str() == name
+                    }
+                })
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 /// The wire form of `encoded` parameters and the `extra` ones, `secret` ones marked.
@@ -393,5 +403,31 @@ impl<E: Endpoint> IntoFuture for Request<E> {
 
     fn into_future(self) -> Self::IntoFuture {
         self.send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::access::tfa::userid::post::Type;
+
+    /// A parameter typed `Secret` whose name does not look secret (`value`, a TOTP secret) is
+    /// hidden in the form by the generator's list; one that is not typed `Secret` is shown.
+    #[test]
+    fn parameters_typed_secret_are_hidden_in_the_form() -> crate::Result<()> {
+        let client = crate::Client::builder("https://127.0.0.1:8006").build()?;
+        let form = client
+            .access()
+            .tfa("root@pam")
+            .post(Type::Totp)
+            .value("JBSWY3DPEHPK3PXP")
+            .description("phone")
+            .to_form()?;
+        assert!(form.is_secret("value"));
+        assert!(!form.is_secret("description"));
+        assert_eq!(
+            form.to_redacted_urlencoded(),
+            "description=phone&type=totp&value=***"
+        );
+        Ok(())
     }
 }

@@ -85,6 +85,11 @@ pub trait Validate: Encode {
     #[doc(hidden)]
     const RULES: &'static str = "[]";
 
+    /// The parameters typed [`Secret`](crate::Secret), by wire name, each with whether it
+    /// names an indexed family (`name0`, `name1`, ...): hidden wherever a form is shown.
+    #[doc(hidden)]
+    const SECRETS: &'static [(&'static str, bool)] = &[];
+
     /// `Ok` when every rule of the schema the client can decide holds.
     fn validate(&self) -> Result<()> {
         crate::validate::params_json(&self.encode(), Self::RULES)
