@@ -236,15 +236,47 @@ pub(crate) fn needs_version(
                 !rule.by_version.is_empty()
                     || rule.versions.is_some()
                     || ((!rule.rule.enum_versions.is_empty() || prop.is_some())
-                        && scalars(value).iter().any(|text| {
+                        && any_scalar(value, &mut |text| {
                             rule.rule.enum_versions.iter().any(|(e, _)| e == text)
                                 || prop.is_some_and(|format| {
-                                    let mut found = Vec::new();
-                                    prop_keys("", text, format, &mut found);
-                                    !found.is_empty()
+                                    may_hold_versioned_key(text, format) && {
+                                        let mut found = Vec::new();
+                                        prop_keys("", text, format, &mut found);
+                                        !found.is_empty()
+                                    }
                                 })
                         }))
             })
+        })
+}
+
+/// Whether `test` holds for a scalar of `value` (as [`scalars`] gives them), without copying
+/// the text of strings.
+fn any_scalar(value: &Value, test: &mut dyn FnMut(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => test(s),
+        Value::Bool(b) => test(if *b { "1" } else { "0" }),
+        Value::Number(n) => test(&n.to_string()),
+        Value::Array(items) => items.iter().any(|item| any_scalar(item, test)),
+        _ => false,
+    }
+}
+
+/// `false` when the property string `text` cannot hold a key of `format` that not every
+/// version has: none of their names occurs in it, and none is reached without its name (the
+/// key of a bare value, another key's alias). Spares parsing the text on every call.
+fn may_hold_versioned_key(text: &str, format: &PropFormat) -> bool {
+    format
+        .keys
+        .iter()
+        .filter(|k| k.versions.is_some())
+        .any(|k| {
+            text.contains(k.key.as_str())
+                || format.default_key.as_deref() == Some(k.key.as_str())
+                || format.keys.iter().any(|other| {
+                    other.alias.as_deref() == Some(k.key.as_str())
+                        || other.key_alias.as_deref() == Some(k.key.as_str())
+                })
         })
 }
 
@@ -261,30 +293,78 @@ pub(crate) fn check_request(
 ) -> Result<()> {
     let index = cluster.schema_index(info.labels);
     let rules = crate::validate::generated(param_rules)?;
-    check(
-        &restrictions(info, rules, params),
-        info.labels,
-        cluster,
-        index,
-    )?;
+    // The list of what the request uses that some version lacks (with its messages) is made
+    // only when the version might lack something the request gives.
+    if may_lack(info, param_rules, params, index) {
+        check(
+            &restrictions(info, rules, params),
+            info.labels,
+            cluster,
+            index,
+        )?;
+    }
     if let Some(path) = path {
-        let own = own_rules(crate::validate::generated(info.path_rules)?, index);
+        let own = own_rules(info.path_rules, index)?;
         crate::validate::path_params_with(info.path, path, &own)?;
     }
-    crate::validate::params(params, &own_rules(rules, index))
+    crate::validate::params(params, &own_rules(param_rules, index)?)
 }
 
-/// The rules of the parameters the versions check differently, as version `index` has them.
-fn own_rules(rules: &[ParamRule], index: usize) -> Vec<ParamRule> {
-    rules
-        .iter()
-        .filter(|r| !r.by_version.is_empty())
-        .map(|r| ParamRule {
-            rule: r.for_version(index).clone(),
-            by_version: Vec::new(),
-            ..r.clone()
+/// Whether version `index` might lack something of `params` or of the method `info`: `false`
+/// only when nothing given has a version mark that leaves it out (so [`restrictions`] would
+/// find nothing that version fails). Looks up the given parameters only; allocates nothing.
+fn may_lack(info: &EndpointInfo, param_rules: &'static str, params: &Value, index: usize) -> bool {
+    let Some(bit) = u32::try_from(index).ok().and_then(|i| 1u32.checked_shl(i)) else {
+        return true;
+    };
+    if info.versions & bit == 0 {
+        return true;
+    }
+    let Some(map) = params.as_object() else {
+        return false;
+    };
+    let rules = crate::validate::compiled(param_rules);
+    if rules.unreadable.is_some() {
+        return true;
+    }
+    let lacks = |v: &u32| v & bit == 0;
+    map.iter()
+        .filter(|(_, value)| !value.is_null())
+        .any(|(key, _)| {
+            rules.lookup(key).into_iter().flatten().any(|at| {
+                let Ok(rule) = rules.entries[at as usize].rule() else {
+                    return true;
+                };
+                rule.versions.as_ref().is_some_and(lacks)
+                    || rule.rule.enum_versions.iter().any(|(_, v)| lacks(v))
+                    || matches!(&rule.rule.format, Format::Prop(format)
+                        if format.keys.iter().any(|k| k.versions.as_ref().is_some_and(lacks)))
+            })
         })
-        .collect()
+}
+
+/// The rules of the parameters the versions check differently (in the rules `text`), as
+/// version `index` has them: made once per version and kept.
+fn own_rules(text: &'static str, index: usize) -> Result<std::borrow::Cow<'static, [ParamRule]>> {
+    let rules = crate::validate::generated(text)?;
+    let make = || {
+        rules
+            .iter()
+            .filter(|r| !r.by_version.is_empty())
+            .map(|r| ParamRule {
+                rule: r.for_version(index).clone(),
+                by_version: Vec::new(),
+                ..r.clone()
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(
+        match crate::validate::compiled(text).by_version(index, make) {
+            Some(own) => std::borrow::Cow::Borrowed(own),
+            // Past the versions a mask can name (never with vendored schemas): made each time.
+            None => std::borrow::Cow::Owned(make()),
+        },
+    )
 }
 
 /// The first restriction the version at `index` of `labels` (the vendored versions) does not
@@ -306,6 +386,95 @@ fn check(found: &[Restricted], labels: &[&str], cluster: &PveVersion, index: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::typed::rules::{PropKey, Rule};
+
+    fn key(name: &str, versions: Option<u32>) -> PropKey {
+        PropKey {
+            key: name.to_owned(),
+            rule: Rule::new(crate::typed::rules::Ty::Str, true),
+            alias: None,
+            key_alias: None,
+            versions,
+        }
+    }
+
+    /// The fast answer of [`may_lack`] is `false` only where [`restrictions`] finds nothing
+    /// the version fails, and the full check still refuses what the version lacks.
+    #[test]
+    fn the_list_of_restrictions_is_made_only_when_a_version_may_lack_something() {
+        use crate::api::formats::ClusterOptionsCrs;
+        use crate::typed::{Encode, Endpoint, Validate};
+        type Put = crate::api::cluster::options::put::Endpoint;
+        type Params = <Put as Endpoint>::Params;
+        let (info, rules) = (&Put::INFO, <Params as Validate>::RULES);
+        let labels = info.labels;
+        let index = |v: &str| PveVersion::parse(v).unwrap().schema_index(labels);
+        let client = crate::Client::builder("https://127.0.0.1:8006")
+            .build()
+            .unwrap();
+        let old_keys = client
+            .cluster()
+            .options()
+            .put()
+            .crs(ClusterOptionsCrs::new().ha_rebalance_on_start(true));
+        let new_key = client
+            .cluster()
+            .options()
+            .put()
+            .crs(ClusterOptionsCrs::new().ha_auto_rebalance(true));
+        let (old_keys, new_key) = (old_keys.params().encode(), new_key.params().encode());
+        let generated = crate::validate::generated(rules).unwrap();
+        for version in ["8.4.17", "9.1.11", "9.2"] {
+            let at = index(version);
+            for params in [&old_keys, &new_key] {
+                let unmet = restrictions(info, generated, params)
+                    .iter()
+                    .any(|r| r.versions & (1 << at) == 0);
+                assert!(
+                    may_lack(info, rules, params, at) || !unmet,
+                    "{version} {params}"
+                );
+            }
+        }
+        assert!(!may_lack(info, rules, &old_keys, index("9.2")));
+        assert!(!may_lack(info, rules, &new_key, index("9.2")));
+        assert!(may_lack(info, rules, &new_key, index("8.4.17")));
+        let refused = check_request(
+            info,
+            rules,
+            None,
+            &new_key,
+            &PveVersion::parse("8.4.17").unwrap(),
+        );
+        assert!(matches!(refused, Err(Error::Unsupported(_))), "{refused:?}");
+    }
+
+    #[test]
+    fn a_property_string_is_parsed_for_versioned_keys_only_when_it_may_hold_one() {
+        let crs = PropFormat::new(
+            "Crs".into(),
+            None,
+            vec![key("ha", None), key("ha-auto-rebalance", Some(0b110))],
+        );
+        assert!(!may_hold_versioned_key("ha=static", &crs));
+        assert!(may_hold_versioned_key(
+            "ha=static,ha-auto-rebalance=1",
+            &crs
+        ));
+        // The key of a bare value, and a key another one sets, are reached without their name.
+        let bare = PropFormat::new(
+            "Bare".into(),
+            Some("volume".into()),
+            vec![key("volume", Some(0b10))],
+        );
+        assert!(may_hold_versioned_key("local:100", &bare));
+        let mut model = key("virtio", None);
+        model.key_alias = Some("model".into());
+        let aliased = PropFormat::new("Net".into(), None, vec![model, key("model", Some(0b10))]);
+        assert!(may_hold_versioned_key("virtio=BC:24:11:00:00:01", &aliased));
+        let plain = PropFormat::new("Plain".into(), None, vec![key("a", None)]);
+        assert!(!may_hold_versioned_key("a=1", &plain));
+    }
 
     fn index(v: &str) -> usize {
         PveVersion::parse(v)

@@ -55,7 +55,13 @@ pub(crate) struct Compiled {
     families: NameIndex,
     /// Positions of the parameters that must be given, in order.
     pub(crate) required: Vec<u32>,
+    /// For each vendored version (by index), the rules of the parameters the versions check
+    /// differently, as that version has them: made on the first request checked against it.
+    by_version: [OnceLock<Vec<ParamRule>>; VERSION_SLOTS],
 }
+
+/// Versions are bits of a `u32`.
+const VERSION_SLOTS: usize = 32;
 
 impl Compiled {
     fn unreadable(why: String) -> Compiled {
@@ -65,7 +71,18 @@ impl Compiled {
             plain: NameIndex::default(),
             families: NameIndex::default(),
             required: Vec::new(),
+            by_version: std::array::from_fn(|_| OnceLock::new()),
         }
+    }
+
+    /// The rules version `index` has for the parameters the versions check differently,
+    /// made by `make` on first use for that version (`None` past the 32 a mask can name).
+    pub(crate) fn by_version(
+        &self,
+        index: usize,
+        make: impl FnOnce() -> Vec<ParamRule>,
+    ) -> Option<&[ParamRule]> {
+        Some(self.by_version.get(index)?.get_or_init(make))
     }
 
     /// The plain parameter `name`, and the family `key` is a member of (`net` for `net0`):
@@ -147,6 +164,7 @@ fn index(text: &'static str) -> Result<Compiled, String> {
         plain,
         families,
         required,
+        by_version: std::array::from_fn(|_| OnceLock::new()),
     })
 }
 
