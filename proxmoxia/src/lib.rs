@@ -128,7 +128,10 @@ pub mod __private {
         Fields, FromFields, Generated, Key, Lenient, Seed, family_index, field, finish,
         keep_unknown, member, missing_field, params_deserialize,
     };
-    pub use crate::typed::encode::{family as encode_family, field as encode_field};
+    pub use crate::typed::encode::{
+        Mode as EncodeMode, family as encode_family, field as encode_field, param as encode_param,
+        param_family as encode_param_family,
+    };
     pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};

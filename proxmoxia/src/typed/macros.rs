@@ -227,12 +227,12 @@ macro_rules! pve_params_struct {
 
         impl $name {
             #[inline]
-            fn encode_fields(&self, redact: bool) -> ::serde_json::Value {
+            fn encode_fields(&self, mode: &mut $crate::__private::EncodeMode<'_>) -> ::serde_json::Value {
                 #[allow(unused_mut)]
                 let mut out = ::serde_json::Map::new();
-                $( $crate::__private::encode_field(&mut out, $rwire, &self.$rfield, redact); )*
-                $( $crate::__private::encode_field(&mut out, $owire, &self.$ofield, redact); )*
-                $( $crate::__private::encode_family(&mut out, $gwire, &self.$gfield, redact); )*
+                $( $crate::__private::encode_param(&mut out, $rwire, &self.$rfield, mode); )*
+                $( $crate::__private::encode_param(&mut out, $owire, &self.$ofield, mode); )*
+                $( $crate::__private::encode_param_family(&mut out, $gwire, &self.$gfield, mode); )*
                 ::serde_json::Value::Object(out)
             }
         }
@@ -240,11 +240,19 @@ macro_rules! pve_params_struct {
         impl $crate::typed::Encode for $name {
             #[inline]
             fn encode(&self) -> ::serde_json::Value {
-                self.encode_fields(false)
+                self.encode_fields(&mut $crate::__private::EncodeMode::Plain)
             }
             #[inline]
             fn encode_redacted(&self) -> ::serde_json::Value {
-                self.encode_fields(true)
+                self.encode_fields(&mut $crate::__private::EncodeMode::Redacted)
+            }
+            #[inline]
+            fn encode_checked(
+                &self,
+                _name: &str,
+                checked: &mut $crate::typed::encode::Prechecked,
+            ) -> ::serde_json::Value {
+                self.encode_fields(&mut $crate::__private::EncodeMode::Checked(checked))
             }
         }
 
@@ -419,6 +427,14 @@ macro_rules! pve_property_string {
             #[inline]
             fn encode(&self) -> ::serde_json::Value {
                 ::serde_json::Value::String($crate::typed::propstring::to_text(self))
+            }
+            #[inline]
+            fn encode_checked(
+                &self,
+                name: &str,
+                checked: &mut $crate::typed::encode::Prechecked,
+            ) -> ::serde_json::Value {
+                $crate::typed::propstring::encode_checked(self, name, checked)
             }
         }
 

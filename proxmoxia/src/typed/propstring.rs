@@ -482,16 +482,55 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     if let Some(unparsed) = value.unparsed() {
         return unparsed.raw.clone();
     }
-    let mut map = Map::new();
-    value.put_keys(&mut map);
+    let mut keys = Map::new();
+    value.put_keys(&mut keys);
+    print_keys(&keys, value.extra(), T::format())
+}
+
+/// The text of typed `keys` and `extra` ones.
+fn print_keys(
+    keys: &Map<String, Value>,
+    extra: &BTreeMap<String, String>,
+    format: &PropFormat,
+) -> String {
     let mut out = String::with_capacity(64);
     print_into(
         &mut out,
-        T::format(),
-        |key| map.get(key).map(Scalar::of),
-        value.extra().iter(),
+        format,
+        |key| keys.get(key).map(Scalar::of),
+        extra.iter(),
     );
     out
+}
+
+/// The text of a property string to send as parameter `name`, checked against its format
+/// from its typed keys (the outcome noted in `checked`), so that validation need not read the
+/// text again. Text PVE sent that could not be read, and keys set twice (a known key among
+/// the extra ones), are left to the check of the text.
+pub fn encode_checked<T: PropertyString>(
+    value: &T,
+    name: &str,
+    checked: &mut crate::typed::encode::Prechecked,
+) -> Value {
+    use crate::typed::encode::Precheck;
+    let format = T::format();
+    if let Some(unparsed) = value.unparsed() {
+        checked.note(name, Precheck::Read);
+        return Value::String(unparsed.raw.clone());
+    }
+    let mut keys = Map::new();
+    value.put_keys(&mut keys);
+    let extra = value.extra();
+    let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
+        Precheck::Read
+    } else {
+        match crate::validate::props::check_keys(name, &keys, extra, format) {
+            Ok(()) => Precheck::Good,
+            Err(e) => Precheck::Failed(e),
+        }
+    };
+    checked.note(name, outcome);
+    Value::String(print_keys(&keys, extra, format))
 }
 
 /// One generated property-string type, for code that goes over all of them
@@ -507,6 +546,32 @@ pub struct FormatEntry {
     /// [`reread`] of the type, for the fuzz targets.
     #[doc(hidden)]
     pub reread: fn(&str) -> Result<Option<String>, String>,
+    /// [`check_both`] of the type, for tests.
+    #[doc(hidden)]
+    pub check_both: fn(&str, &str) -> Option<BothChecks>,
+}
+
+/// A typed property string checked from its typed keys (`None`: left to its text) and as its
+/// printed text: the error messages, if any.
+#[doc(hidden)]
+pub type BothChecks = (Option<Result<(), String>>, Result<(), String>);
+
+/// `text` read as a `T` (`None` if it does not read), checked as parameter `param` from its
+/// typed keys (as sending does) and by reading its printed text (as validation of text does).
+#[doc(hidden)]
+pub fn check_both<T: PropertyString>(param: &str, text: &str) -> Option<BothChecks> {
+    use crate::typed::encode::{Precheck, Prechecked};
+    let value = from_text::<T>(text).ok()?;
+    let mut checked = Prechecked::default();
+    let printed = encode_checked(&value, param, &mut checked);
+    let typed = match checked.take(param) {
+        Precheck::Good => Some(Ok(())),
+        Precheck::Failed(e) => Some(Err(e.to_string())),
+        Precheck::Read => None,
+    };
+    let read = crate::validate::props::check(param, printed.as_str()?, T::format())
+        .map_err(|e| e.to_string());
+    Some((typed, read))
 }
 
 /// Reads `text` as a `T` and prints it back: `parse` then `to_string`.
@@ -558,6 +623,70 @@ pub fn reread<T: PropertyString + PartialEq + fmt::Debug>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Texts for every format: each key with values of every kind (good and bad for its
+    /// rule), each key with the key after it, no key, and an unknown key.
+    fn sample_texts(format: &PropFormat) -> Vec<String> {
+        const VALUES: &[&str] = &[
+            "1",
+            "0",
+            "2",
+            "-1",
+            "16",
+            "99999999",
+            "1.5",
+            "abc",
+            "a b",
+            "yes",
+            "none",
+            "",
+            "local:100/vm-100-disk-0.raw",
+            "BC:24:11:00:00:01",
+            "10.0.0.1/24",
+            "vmbr0",
+        ];
+        let keys: Vec<&super::super::rules::PropKey> =
+            format.keys.iter().filter(|k| k.alias.is_none()).collect();
+        let mut texts = vec![String::new(), "zzz=1".to_owned()];
+        for (i, key) in keys.iter().enumerate() {
+            let mut values: Vec<String> = VALUES.iter().map(|v| (*v).to_owned()).collect();
+            values.extend(key.rule.enum_values.iter().cloned());
+            values.push("x".repeat(300));
+            for value in &values {
+                texts.push(format!("{}={}", key.key, quote(value)));
+                if let Some(next) = keys.get(i + 1) {
+                    texts.push(format!("{}={},{}=1", key.key, quote(value), next.key));
+                }
+            }
+        }
+        texts
+    }
+
+    /// A typed property string checked from its typed keys (as sending does) gets exactly
+    /// what reading its printed text gets, for every format and every sample text that reads
+    /// as its type.
+    #[test]
+    fn typed_keys_are_checked_as_their_text_would_be() {
+        let (mut compared, mut failed) = (0usize, 0usize);
+        for entry in crate::api::formats::ALL {
+            for text in sample_texts((entry.format)()) {
+                let Some((typed, read)) = (entry.check_both)("p", &text) else {
+                    continue;
+                };
+                let typed =
+                    typed.unwrap_or_else(|| panic!("{} {text:?} left to its text", entry.name));
+                assert_eq!(typed, read, "{} {text:?}", entry.name);
+                compared += 1;
+                failed += usize::from(read.is_err());
+            }
+        }
+        // Exact: a text that stops reading as its type, or an outcome that changes, shows here.
+        assert_eq!(
+            (compared, failed),
+            (11_263, 8_847),
+            "texts compared, of them refused"
+        );
+    }
 
     fn net() -> &'static PropFormat {
         super::super::rules::prop_format(

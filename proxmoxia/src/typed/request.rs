@@ -222,11 +222,17 @@ impl<E: Endpoint> Request<E> {
         self.checked().map(drop)
     }
 
-    /// The parameters encoded once, after the path and they are checked.
+    /// The parameters encoded once, after the path and they are checked (typed property
+    /// strings from their keys as they are encoded, their text not read again).
     fn checked(&self) -> Result<Value> {
         crate::validate::path_params(E::PATH, &self.target.path, E::PATH_RULES)?;
-        let encoded = self.params.encode();
-        crate::validate::params_json(&encoded, <E::Params as Validate>::RULES)?;
+        let mut prechecked = crate::typed::encode::Prechecked::default();
+        let encoded = self.params.encode_checked("", &mut prechecked);
+        crate::validate::params_json_prechecked(
+            &encoded,
+            <E::Params as Validate>::RULES,
+            &mut prechecked,
+        )?;
         Ok(encoded)
     }
 
@@ -409,6 +415,51 @@ impl<E: Endpoint> IntoFuture for Request<E> {
 #[cfg(test)]
 mod tests {
     use crate::api::access::tfa::userid::post::Type;
+    use crate::api::formats::QemuNet;
+    use crate::typed::{Encode, Validate};
+
+    /// Typed property strings are checked from their keys as they are encoded; the error a
+    /// request gets is the one reading the encoded text gets, first error first.
+    #[test]
+    fn typed_property_strings_fail_as_their_text_would() -> crate::Result<()> {
+        let client = crate::Client::builder("https://127.0.0.1:8006").build()?;
+        let config = || client.nodes("pve1").qemu(100).config().post();
+        let by_text = |request: &crate::api::nodes::node::qemu::vmid::config::post::Request| {
+            let rules =
+                <crate::api::nodes::node::qemu::vmid::config::post::Params as Validate>::RULES;
+            crate::validate::params_json(&request.params().encode(), rules)
+                .map_err(|e| e.to_string())
+        };
+        let bad_tag = QemuNet::virtio().bridge("vmbr0").tag(99_999);
+        let cases = [
+            config().nets(0, QemuNet::virtio().bridge("vmbr0").tag(20)),
+            config().nets(0, bad_tag.clone()),
+            config().cores(0).nets(0, bad_tag.clone()),
+            config().nets(1, QemuNet::virtio()).nets(0, bad_tag.clone()),
+            config().nets(0, QemuNet::new().bridge("vmbr0")),
+        ];
+        let outcomes: Vec<_> = cases
+            .iter()
+            .map(|request| {
+                let typed = request.validate().map_err(|e| e.to_string());
+                assert_eq!(typed, by_text(request));
+                typed
+                    .err()
+                    .map(|e| e.split(':').next().unwrap_or_default().to_owned())
+            })
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                None,
+                Some("invalid parameter net0.tag".to_owned()),
+                Some("invalid parameter cores".to_owned()),
+                Some("invalid parameter net0.tag".to_owned()),
+                Some("invalid parameter net0.model".to_owned()),
+            ]
+        );
+        Ok(())
+    }
 
     /// A parameter typed `Secret` whose name does not look secret (`value`, a TOTP secret) is
     /// hidden in the form by the generator's list; one that is not typed `Secret` is shown.

@@ -8,7 +8,7 @@ mod compiled;
 mod firewall;
 pub mod formats;
 mod net;
-mod props;
+pub(crate) mod props;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
+use crate::typed::encode::{Precheck, Prechecked};
 use crate::typed::rules::{self, Format, ParamRule, Rule, Ty};
 pub(crate) use compiled::{Entry, compiled};
 
@@ -190,6 +191,17 @@ pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) 
 /// Looks up the rule of each parameter given (no pass over the endpoint's other rules), and
 /// allocates nothing unless a check fails.
 pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
+    params_json_prechecked(encoded, rules_json, &mut Prechecked::default())
+}
+
+/// [`params_json`] for parameters encoded with [`Encode::encode_checked`]
+/// (crate::typed::Encode::encode_checked): the property strings `prechecked` has the outcome
+/// of are not read again; the outcome is used where reading them would have been.
+pub(crate) fn params_json_prechecked(
+    encoded: &Value,
+    rules_json: &'static str,
+    prechecked: &mut Prechecked,
+) -> Result<()> {
     let rules = compiled(rules_json);
     if let Some(why) = &rules.unreadable {
         return Err(unreadable("*", why));
@@ -238,7 +250,7 @@ pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
         }
         let entry = &rules.entries[at as usize];
         let rule = entry.rule().map_err(|why| unreadable(key, why))?;
-        given_param(key, value, rule, map)?;
+        given_param(key, value, rule, map, prechecked.take(key))?;
     }
     for r in required {
         if let Some(e) = missing(r) {
@@ -254,7 +266,9 @@ fn given_param(
     value: &Value,
     param: &ParamRule,
     map: &Map<String, Value>,
+    mut prechecked: Precheck,
 ) -> Result<()> {
+    let mut check = |name: Name<'_>| check_value_with(name, value, &param.rule, &mut prechecked);
     if param.indexed {
         let index = family_index(key, &param.name).unwrap_or(0);
         if let Some(max) = max_index(&param.name).filter(|max| index >= *max) {
@@ -264,12 +278,12 @@ fn given_param(
                 format!("{} takes indexes 0 to {}, not {index}", param.name, max - 1),
             ));
         }
-        return check_value(Name::of(key), value, &param.rule);
+        return check(Name::of(key));
     }
     if value.is_null() {
         return Ok(());
     }
-    check_value(Name::of(key), value, &param.rule)?;
+    check(Name::of(key))?;
     match param.rule.requires.as_deref() {
         Some(other) if map.get(other).is_none_or(Value::is_null) => Err(fail(
             other,
@@ -288,7 +302,7 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
         if param.indexed {
             for (key, value) in map {
                 if family_index(key, &param.name).is_some() {
-                    given_param(key, value, param, map)?;
+                    given_param(key, value, param, map, Precheck::Read)?;
                 }
             }
             continue;
@@ -302,7 +316,7 @@ pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
                 ));
             }
             None => {}
-            Some(value) => given_param(&param.name, value, param, map)?,
+            Some(value) => given_param(&param.name, value, param, map, Precheck::Read)?,
         }
     }
     Ok(())
@@ -314,14 +328,24 @@ pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
 }
 
 fn check_value(name: Name<'_>, value: &Value, rule: &Rule) -> Result<()> {
+    check_value_with(name, value, rule, &mut Precheck::Read)
+}
+
+/// [`check_value`]; a property string checked as it was encoded (`prechecked`) is not read.
+fn check_value_with(
+    name: Name<'_>,
+    value: &Value,
+    rule: &Rule,
+    prechecked: &mut Precheck,
+) -> Result<()> {
     match value {
-        Value::String(s) => check_text(name, s, rule),
+        Value::String(s) => check_text_with(name, s, rule, prechecked),
         Value::Bool(b) => check_text(name, if *b { "1" } else { "0" }, rule),
         Value::Number(n) => check_number(name, n, rule),
         Value::Array(items) => {
             // An array parameter: each item against the same rule.
             for item in items {
-                check_value(name, item, rule)?;
+                check_value_with(name, item, rule, prechecked)?;
             }
             Ok(())
         }
@@ -374,6 +398,17 @@ fn range(name: Name<'_>, number: f64, rule: &Rule) -> Result<()> {
 
 /// Checks a value's wire text, in PVE's order: type, format, pattern, length, range, enum.
 pub(crate) fn check_text(name: Name<'_>, text: &str, rule: &Rule) -> Result<()> {
+    check_text_with(name, text, rule, &mut Precheck::Read)
+}
+
+/// [`check_text`]; a property string checked as it was encoded (`prechecked`) is not read:
+/// its outcome stands where reading it would be.
+fn check_text_with(
+    name: Name<'_>,
+    text: &str,
+    rule: &Rule,
+    prechecked: &mut Precheck,
+) -> Result<()> {
     match rule.ty {
         Ty::Bool => {
             if bool_text(text).is_none() {
@@ -423,10 +458,19 @@ pub(crate) fn check_text(name: Name<'_>, text: &str, rule: &Rule) -> Result<()> 
                 }
             }
         }
-        Format::Prop(format) => match name.key {
-            None => props::check(name.param, text, format)?,
-            // A property string inside a property string: its name is written out.
-            Some(_) => props::check(&name.to_string(), text, format)?,
+        Format::Prop(format) => match prechecked {
+            // Every property string of the parameter is good (an array's items included).
+            Precheck::Good => {}
+            Precheck::Failed(_) => {
+                if let Precheck::Failed(e) = std::mem::replace(prechecked, Precheck::Read) {
+                    return Err(e);
+                }
+            }
+            Precheck::Read => match name.key {
+                None => props::check(name.param, text, format)?,
+                // A property string inside a property string: its name is written out.
+                Some(_) => props::check(&name.to_string(), text, format)?,
+            },
         },
     }
     if let Some(pattern) = &rule.pattern {

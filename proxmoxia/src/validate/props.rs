@@ -120,6 +120,54 @@ pub(crate) fn check<'t>(param: &str, text: &'t str, format: &'t PropFormat) -> R
     Ok(())
 }
 
+/// Checks a typed property string of parameter `param` from its keys (`keys` as the typed
+/// fields give them, `extra` the keys the schema does not list, none of them a known key):
+/// what [`check`] finds in its text, in the same order, without reading the text.
+pub(crate) fn check_keys(
+    param: &str,
+    keys: &serde_json::Map<String, serde_json::Value>,
+    extra: &std::collections::BTreeMap<String, String>,
+    format: &PropFormat,
+) -> Result<()> {
+    // The first unknown key in sorted order, as PVE names it (`extra` is sorted).
+    if let Some(key) = extra.keys().next() {
+        return Err(fail(
+            Name::key(param, key),
+            "property string key",
+            format!("invalid format - invalid key in comma-separated list property: {key}"),
+        ));
+    }
+    for key in &format.keys {
+        if key.alias.is_some() {
+            continue;
+        }
+        let name = Name::key(param, &key.key);
+        match keys.get(&key.key).filter(|value| !value.is_null()) {
+            Some(value) => {
+                super::check_value(name, value, &key.rule)?;
+                if let Some(other) = key.rule.requires.as_deref() {
+                    if keys.get(other).is_none_or(serde_json::Value::is_null) {
+                        return Err(fail(
+                            Name::key(param, other),
+                            "requires",
+                            format!("missing property required by '{name}'"),
+                        ));
+                    }
+                }
+            }
+            None if !key.rule.optional => {
+                return Err(fail(
+                    name,
+                    "required",
+                    "property is missing and it is not optional",
+                ));
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 /// Keys the format does not know, seen so far: for duplicates, and the first in order for
 /// the error (PVE names the first in sorted order).
 #[derive(Default)]
