@@ -578,7 +578,7 @@ impl Emitter<'_> {
                     format: <#ident as crate::typed::PropertyString>::format,
                     reprint: crate::typed::propstring::reprint::<#ident>,
                     reread: crate::typed::propstring::reread::<#ident>,
-                    check_both: crate::typed::propstring::check_both::<#ident>,
+                    check_both: crate::validate::props::check_both::<#ident>,
                 }
             }
         });

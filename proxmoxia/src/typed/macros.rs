@@ -434,7 +434,7 @@ macro_rules! pve_property_string {
                 name: &str,
                 checked: &mut $crate::typed::encode::Prechecked,
             ) -> ::serde_json::Value {
-                $crate::typed::propstring::encode_checked(self, name, checked)
+                $crate::validate::props::encode_checked(self, name, checked)
             }
         }
 

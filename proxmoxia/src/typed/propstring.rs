@@ -488,7 +488,7 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
 }
 
 /// The text of typed `keys` and `extra` ones.
-fn print_keys(
+pub(crate) fn print_keys(
     keys: &Map<String, Value>,
     extra: &BTreeMap<String, String>,
     format: &PropFormat,
@@ -501,36 +501,6 @@ fn print_keys(
         extra.iter(),
     );
     out
-}
-
-/// The text of a property string to send as parameter `name`, checked against its format
-/// from its typed keys (the outcome noted in `checked`), so that validation need not read the
-/// text again. Text PVE sent that could not be read, and keys set twice (a known key among
-/// the extra ones), are left to the check of the text.
-pub fn encode_checked<T: PropertyString>(
-    value: &T,
-    name: &str,
-    checked: &mut crate::typed::encode::Prechecked,
-) -> Value {
-    use crate::typed::encode::Precheck;
-    let format = T::format();
-    if let Some(unparsed) = value.unparsed() {
-        checked.note(name, Precheck::Read);
-        return Value::String(unparsed.raw.clone());
-    }
-    let mut keys = Map::new();
-    value.put_keys(&mut keys);
-    let extra = value.extra();
-    let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
-        Precheck::Read
-    } else {
-        match crate::validate::props::check_keys(name, &keys, extra, format) {
-            Ok(()) => Precheck::Good,
-            Err(e) => Precheck::Failed(e),
-        }
-    };
-    checked.note(name, outcome);
-    Value::String(print_keys(&keys, extra, format))
 }
 
 /// One generated property-string type, for code that goes over all of them
@@ -546,7 +516,7 @@ pub struct FormatEntry {
     /// [`reread`] of the type, for the fuzz targets.
     #[doc(hidden)]
     pub reread: fn(&str) -> Result<Option<String>, String>,
-    /// [`check_both`] of the type, for tests.
+    /// `check_both` of the type (in `validate`), for tests.
     #[doc(hidden)]
     pub check_both: fn(&str, &str) -> Option<BothChecks>,
 }
@@ -555,24 +525,6 @@ pub struct FormatEntry {
 /// printed text: the error messages, if any.
 #[doc(hidden)]
 pub type BothChecks = (Option<Result<(), String>>, Result<(), String>);
-
-/// `text` read as a `T` (`None` if it does not read), checked as parameter `param` from its
-/// typed keys (as sending does) and by reading its printed text (as validation of text does).
-#[doc(hidden)]
-pub fn check_both<T: PropertyString>(param: &str, text: &str) -> Option<BothChecks> {
-    use crate::typed::encode::{Precheck, Prechecked};
-    let value = from_text::<T>(text).ok()?;
-    let mut checked = Prechecked::default();
-    let printed = encode_checked(&value, param, &mut checked);
-    let typed = match checked.take(param) {
-        Precheck::Good => Some(Ok(())),
-        Precheck::Failed(e) => Some(Err(e.to_string())),
-        Precheck::Read => None,
-    };
-    let read = crate::validate::props::check(param, printed.as_str()?, T::format())
-        .map_err(|e| e.to_string());
-    Some((typed, read))
-}
 
 /// Reads `text` as a `T` and prints it back: `parse` then `to_string`.
 pub fn reprint<T: PropertyString>(text: &str) -> Result<String, PropError> {

@@ -6,8 +6,13 @@
 
 use std::borrow::Cow;
 
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
 use super::{Name, check_text, fail};
 use crate::error::Result;
+use crate::typed::propstring::{BothChecks, PropertyString, from_text, print_keys};
 use crate::typed::rules::PropFormat;
 
 /// Formats with at most this many keys keep their table on the stack (the largest PVE
@@ -125,8 +130,8 @@ pub(crate) fn check<'t>(param: &str, text: &'t str, format: &'t PropFormat) -> R
 /// what [`check`] finds in its text, in the same order, without reading the text.
 pub(crate) fn check_keys(
     param: &str,
-    keys: &serde_json::Map<String, serde_json::Value>,
-    extra: &std::collections::BTreeMap<String, String>,
+    keys: &Map<String, Value>,
+    extra: &BTreeMap<String, String>,
     format: &PropFormat,
 ) -> Result<()> {
     // The first unknown key in sorted order, as PVE names it (`extra` is sorted).
@@ -146,7 +151,7 @@ pub(crate) fn check_keys(
             Some(value) => {
                 super::check_value(name, value, &key.rule)?;
                 if let Some(other) = key.rule.requires.as_deref() {
-                    if keys.get(other).is_none_or(serde_json::Value::is_null) {
+                    if keys.get(other).is_none_or(Value::is_null) {
                         return Err(fail(
                             Name::key(param, other),
                             "requires",
@@ -166,6 +171,53 @@ pub(crate) fn check_keys(
         }
     }
     Ok(())
+}
+
+/// The text of a property string to send as parameter `name`, checked against its format
+/// from its typed keys (the outcome noted in `checked`), so that validation need not read the
+/// text again. Text PVE sent that could not be read, and keys set twice (a known key among
+/// the extra ones), are left to the check of the text.
+pub(crate) fn encode_checked<T: PropertyString>(
+    value: &T,
+    name: &str,
+    checked: &mut crate::typed::encode::Prechecked,
+) -> Value {
+    use crate::typed::encode::Precheck;
+    let format = T::format();
+    if let Some(unparsed) = value.unparsed() {
+        checked.note(name, Precheck::Read);
+        return Value::String(unparsed.raw.clone());
+    }
+    let mut keys = Map::new();
+    value.put_keys(&mut keys);
+    let extra = value.extra();
+    let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
+        Precheck::Read
+    } else {
+        match check_keys(name, &keys, extra, format) {
+            Ok(()) => Precheck::Good,
+            Err(e) => Precheck::Failed(e),
+        }
+    };
+    checked.note(name, outcome);
+    Value::String(print_keys(&keys, extra, format))
+}
+
+/// `text` read as a `T` (`None` if it does not read), checked as parameter `param` from its
+/// typed keys (as sending does) and by reading its printed text (as validation of text does).
+#[doc(hidden)]
+pub fn check_both<T: PropertyString>(param: &str, text: &str) -> Option<BothChecks> {
+    use crate::typed::encode::{Precheck, Prechecked};
+    let value = from_text::<T>(text).ok()?;
+    let mut checked = Prechecked::default();
+    let printed = encode_checked(&value, param, &mut checked);
+    let typed = match checked.take(param) {
+        Precheck::Good => Some(Ok(())),
+        Precheck::Failed(e) => Some(Err(e.to_string())),
+        Precheck::Read => None,
+    };
+    let read = check(param, printed.as_str()?, T::format()).map_err(|e| e.to_string());
+    Some((typed, read))
 }
 
 /// Keys the format does not know, seen so far: for duplicates, and the first in order for
