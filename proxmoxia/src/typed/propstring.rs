@@ -5,6 +5,7 @@
 //! the format's `default_key`; an alias key stands for another key, and a key with a
 //! `keyAlias` sets two (`virtio=MAC` means `model=virtio,macaddr=MAC`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -51,13 +52,11 @@ pub struct Pairs {
     pub unknown: BTreeMap<String, String>,
 }
 
-/// Splits on commas outside double quotes; a quoted part keeps its quotes.
-fn split_parts(text: &str) -> Result<Vec<&str>, PropError> {
-    let mut parts = Vec::new();
-    let mut start = 0;
+/// Whether every double quote is closed (a `\` escapes the next character inside quotes).
+pub(crate) fn quotes_close(text: &str) -> bool {
     let mut quoted = false;
     let mut escaped = false;
-    for (i, c) in text.char_indices() {
+    for c in text.chars() {
         if escaped {
             escaped = false;
             continue;
@@ -65,50 +64,52 @@ fn split_parts(text: &str) -> Result<Vec<&str>, PropError> {
         match c {
             '\\' if quoted => escaped = true,
             '"' => quoted = !quoted,
-            ',' if !quoted => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
             _ => {}
         }
     }
-    if quoted {
-        return Err(PropError::new(None, "unterminated quoted value"));
-    }
-    parts.push(&text[start..]);
-    Ok(parts.into_iter().filter(|p| !p.is_empty()).collect())
+    !quoted
 }
 
-/// The value of a (possibly quoted) written value.
-fn unquote(value: &str) -> Result<String, PropError> {
-    let Some(inner) = value.strip_prefix('"') else {
-        return Ok(value.to_owned());
-    };
-    let inner = inner
-        .strip_suffix('"')
-        .ok_or_else(|| PropError::new(None, format!("badly quoted value {value:?}")))?;
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(next) => out.push(next),
-                None => return Err(PropError::new(None, "dangling backslash in quoted value")),
-            },
-            '"' => {
-                return Err(PropError::new(
-                    None,
-                    format!("badly quoted value {value:?}"),
-                ));
+/// The non-empty parts of a text split on commas outside double quotes (quotes closed).
+pub(crate) struct Parts<'a>(pub(crate) &'a str);
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if self.0.is_empty() {
+                return None;
             }
-            c => out.push(c),
+            let mut quoted = false;
+            let mut escaped = false;
+            let mut end = self.0.len();
+            for (i, c) in self.0.char_indices() {
+                if escaped {
+                    escaped = false;
+                    continue;
+                }
+                match c {
+                    '\\' if quoted => escaped = true,
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => {
+                        end = i;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let part = &self.0[..end];
+            self.0 = self.0.get(end + 1..).unwrap_or("");
+            if !part.is_empty() {
+                return Some(part);
+            }
         }
     }
-    Ok(out)
 }
 
 /// Splits `key=value` at the first `=` outside quotes.
-fn split_key(part: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_key(part: &str) -> Option<(&str, &str)> {
     let mut quoted = false;
     for (i, c) in part.char_indices() {
         match c {
@@ -120,10 +121,39 @@ fn split_key(part: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// The value of a (possibly quoted) written value: a slice of it unless it has escapes.
+pub(crate) fn unquote(value: &str) -> std::result::Result<Cow<'_, str>, String> {
+    let Some(inner) = value.strip_prefix('"') else {
+        return Ok(Cow::Borrowed(value));
+    };
+    let inner = inner
+        .strip_suffix('"')
+        .ok_or_else(|| format!("badly quoted value {value:?}"))?;
+    if !inner.contains(['\\', '"']) {
+        return Ok(Cow::Borrowed(inner));
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next) => out.push(next),
+                None => return Err("dangling backslash in quoted value".into()),
+            },
+            '"' => return Err(format!("badly quoted value {value:?}")),
+            c => out.push(c),
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
 /// Parses `text` in `format`.
 pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
     let mut pairs = Pairs::default();
-    for part in split_parts(text)? {
+    if !quotes_close(text) {
+        return Err(PropError::new(None, "unterminated quoted value"));
+    }
+    for part in Parts(text) {
         let (key, raw_value) = match split_key(part) {
             // A key holds no quote (it could not be printed back): a part with one before
             // its `=` is a bare value, as a quoted one is.
@@ -140,7 +170,9 @@ pub fn parse(text: &str, format: &PropFormat) -> Result<Pairs, PropError> {
                 }
             },
         };
-        let value = unquote(raw_value)?;
+        let value = unquote(raw_value)
+            .map_err(|message| PropError::new(None, message))?
+            .into_owned();
         let mut set = |k: &str, v: String| -> Result<(), PropError> {
             let target = if format.key(k).is_some() {
                 &mut pairs.known

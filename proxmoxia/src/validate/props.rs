@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::{Name, check_text, fail};
 use crate::error::Result;
-use crate::typed::propstring::{BothChecks, PropertyString, from_text, print_keys};
+use crate::typed::propstring::{
+    BothChecks, Parts, PropertyString, from_text, print_keys, quotes_close, split_key, unquote,
+};
 use crate::typed::rules::PropFormat;
 
 /// Formats with at most this many keys keep their table on the stack (the largest PVE
@@ -87,39 +89,58 @@ pub(crate) fn check<'t>(param: &str, text: &'t str, format: &'t PropFormat) -> R
         }
     }
     if let Some(key) = unknown.first() {
-        return Err(fail(
-            Name::key(param, key),
-            "property string key",
-            format!("invalid format - invalid key in comma-separated list property: {key}"),
-        ));
+        return Err(unknown_key(param, key));
     }
     let given = |key: &str| format.key_index(key).is_some_and(|at| values[at].is_some());
+    known_keys(param, format, given, |name, at| {
+        check_text(
+            name,
+            values[at].as_deref().unwrap_or_default(),
+            &format.keys[at].rule,
+        )
+    })
+}
+
+/// The error of a key the format does not know (PVE names the first in sorted order).
+fn unknown_key(param: &str, key: &str) -> crate::Error {
+    fail(
+        Name::key(param, key),
+        "property string key",
+        format!("invalid format - invalid key in comma-separated list property: {key}"),
+    )
+}
+
+/// The checks of a property string's known keys, in the format's order (PVE's): the value of
+/// each given key (`check_value`, by its position in the format), the key it requires, and
+/// the keys that must be given. `given` says whether a key is set.
+fn known_keys(
+    param: &str,
+    format: &PropFormat,
+    given: impl Fn(&str) -> bool,
+    mut check_value: impl FnMut(Name<'_>, usize) -> Result<()>,
+) -> Result<()> {
     for (at, key) in format.keys.iter().enumerate() {
         if key.alias.is_some() {
             continue;
         }
         let name = Name::key(param, &key.key);
-        match &values[at] {
-            Some(value) => {
-                check_text(name, value, &key.rule)?;
-                if let Some(other) = key.rule.requires.as_deref() {
-                    if !given(other) {
-                        return Err(fail(
-                            Name::key(param, other),
-                            "requires",
-                            format!("missing property required by '{name}'"),
-                        ));
-                    }
+        if given(&key.key) {
+            check_value(name, at)?;
+            if let Some(other) = key.rule.requires.as_deref() {
+                if !given(other) {
+                    return Err(fail(
+                        Name::key(param, other),
+                        "requires",
+                        format!("missing property required by '{name}'"),
+                    ));
                 }
             }
-            None if !key.rule.optional => {
-                return Err(fail(
-                    name,
-                    "required",
-                    "property is missing and it is not optional",
-                ));
-            }
-            None => {}
+        } else if !key.rule.optional {
+            return Err(fail(
+                name,
+                "required",
+                "property is missing and it is not optional",
+            ));
         }
     }
     Ok(())
@@ -136,41 +157,18 @@ pub(crate) fn check_keys(
 ) -> Result<()> {
     // The first unknown key in sorted order, as PVE names it (`extra` is sorted).
     if let Some(key) = extra.keys().next() {
-        return Err(fail(
-            Name::key(param, key),
-            "property string key",
-            format!("invalid format - invalid key in comma-separated list property: {key}"),
-        ));
+        return Err(unknown_key(param, key));
     }
-    for key in &format.keys {
-        if key.alias.is_some() {
-            continue;
-        }
-        let name = Name::key(param, &key.key);
-        match keys.get(&key.key).filter(|value| !value.is_null()) {
-            Some(value) => {
-                super::check_value(name, value, &key.rule)?;
-                if let Some(other) = key.rule.requires.as_deref() {
-                    if keys.get(other).is_none_or(Value::is_null) {
-                        return Err(fail(
-                            Name::key(param, other),
-                            "requires",
-                            format!("missing property required by '{name}'"),
-                        ));
-                    }
-                }
-            }
-            None if !key.rule.optional => {
-                return Err(fail(
-                    name,
-                    "required",
-                    "property is missing and it is not optional",
-                ));
-            }
-            None => {}
-        }
-    }
-    Ok(())
+    let value = |key: &str| keys.get(key).filter(|value| !value.is_null());
+    known_keys(
+        param,
+        format,
+        |key| value(key).is_some(),
+        |name, at| {
+            let rule = &format.keys[at].rule;
+            value(&format.keys[at].key).map_or(Ok(()), |v| super::check_value(name, v, rule))
+        },
+    )
 }
 
 /// The text of a property string to send as parameter `name`, checked against its format
@@ -251,101 +249,6 @@ impl<'a> Unknown<'a> {
             .min()
             .copied()
     }
-}
-
-/// Whether every double quote is closed (a `\` escapes the next character inside quotes).
-fn quotes_close(text: &str) -> bool {
-    let mut quoted = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            _ => {}
-        }
-    }
-    !quoted
-}
-
-/// The non-empty parts of a text split on commas outside double quotes (quotes closed).
-struct Parts<'a>(&'a str);
-
-impl<'a> Iterator for Parts<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        loop {
-            if self.0.is_empty() {
-                return None;
-            }
-            let mut quoted = false;
-            let mut escaped = false;
-            let mut end = self.0.len();
-            for (i, c) in self.0.char_indices() {
-                if escaped {
-                    escaped = false;
-                    continue;
-                }
-                match c {
-                    '\\' if quoted => escaped = true,
-                    '"' => quoted = !quoted,
-                    ',' if !quoted => {
-                        end = i;
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            let part = &self.0[..end];
-            self.0 = self.0.get(end + 1..).unwrap_or("");
-            if !part.is_empty() {
-                return Some(part);
-            }
-        }
-    }
-}
-
-/// Splits `key=value` at the first `=` outside quotes.
-fn split_key(part: &str) -> Option<(&str, &str)> {
-    let mut quoted = false;
-    for (i, c) in part.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '=' if !quoted => return Some((&part[..i], &part[i + 1..])),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The value of a (possibly quoted) written value: a slice of it unless it has escapes.
-fn unquote(value: &str) -> std::result::Result<Cow<'_, str>, String> {
-    let Some(inner) = value.strip_prefix('"') else {
-        return Ok(Cow::Borrowed(value));
-    };
-    let inner = inner
-        .strip_suffix('"')
-        .ok_or_else(|| format!("badly quoted value {value:?}"))?;
-    if !inner.contains(['\\', '"']) {
-        return Ok(Cow::Borrowed(inner));
-    }
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(next) => out.push(next),
-                None => return Err("dangling backslash in quoted value".into()),
-            },
-            '"' => return Err(format!("badly quoted value {value:?}")),
-            c => out.push(c),
-        }
-    }
-    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]
