@@ -222,30 +222,43 @@ pub(crate) fn needs_version(
     let Some(map) = params.as_object() else {
         return false;
     };
+    any_given_rule(rules, map, false, |rule, value| {
+        let prop = match &rule.rule.format {
+            Format::Prop(format) if format.has_versioned_keys() => Some(format),
+            _ => None,
+        };
+        !rule.by_version.is_empty()
+            || rule.versions.is_some()
+            || ((!rule.rule.enum_versions.is_empty() || prop.is_some())
+                && any_scalar(value, &mut |text| {
+                    rule.rule.enum_versions.iter().any(|(e, _)| e == text)
+                        || prop.is_some_and(|format| {
+                            may_hold_versioned_key(text, format) && {
+                                let mut found = Vec::new();
+                                prop_keys("", text, format, &mut found);
+                                !found.is_empty()
+                            }
+                        })
+                }))
+    })
+}
+
+/// Whether `test` holds for the rule of some parameter given in `map` (not null), each looked
+/// up in the compiled index of `rules`; `unreadable` stands for a rule that cannot be read.
+fn any_given_rule(
+    rules: &crate::validate::Compiled,
+    map: &serde_json::Map<String, Value>,
+    unreadable: bool,
+    mut test: impl FnMut(&ParamRule, &Value) -> bool,
+) -> bool {
     map.iter()
-        .filter(|(_, v)| !v.is_null())
+        .filter(|(_, value)| !value.is_null())
         .any(|(key, value)| {
             rules.lookup(key).into_iter().flatten().any(|at| {
-                let Ok(rule) = rules.entries[at as usize].rule() else {
-                    return false;
-                };
-                let prop = match &rule.rule.format {
-                    Format::Prop(format) if format.has_versioned_keys() => Some(format),
-                    _ => None,
-                };
-                !rule.by_version.is_empty()
-                    || rule.versions.is_some()
-                    || ((!rule.rule.enum_versions.is_empty() || prop.is_some())
-                        && any_scalar(value, &mut |text| {
-                            rule.rule.enum_versions.iter().any(|(e, _)| e == text)
-                                || prop.is_some_and(|format| {
-                                    may_hold_versioned_key(text, format) && {
-                                        let mut found = Vec::new();
-                                        prop_keys("", text, format, &mut found);
-                                        !found.is_empty()
-                                    }
-                                })
-                        }))
+                match rules.entries[at as usize].rule() {
+                    Ok(rule) => test(rule, value),
+                    Err(_) => unreadable,
+                }
             })
         })
 }
@@ -328,19 +341,12 @@ fn may_lack(info: &EndpointInfo, param_rules: &'static str, params: &Value, inde
         return true;
     }
     let lacks = |v: &u32| v & bit == 0;
-    map.iter()
-        .filter(|(_, value)| !value.is_null())
-        .any(|(key, _)| {
-            rules.lookup(key).into_iter().flatten().any(|at| {
-                let Ok(rule) = rules.entries[at as usize].rule() else {
-                    return true;
-                };
-                rule.versions.as_ref().is_some_and(lacks)
-                    || rule.rule.enum_versions.iter().any(|(_, v)| lacks(v))
-                    || matches!(&rule.rule.format, Format::Prop(format)
+    any_given_rule(rules, map, true, |rule, _| {
+        rule.versions.as_ref().is_some_and(lacks)
+            || rule.rule.enum_versions.iter().any(|(_, v)| lacks(v))
+            || matches!(&rule.rule.format, Format::Prop(format)
                         if format.keys.iter().any(|k| k.versions.as_ref().is_some_and(lacks)))
-            })
-        })
+    })
 }
 
 /// The rules of the parameters the versions check differently (in the rules `text`), as

@@ -19,7 +19,7 @@ use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
 use crate::typed::encode::{Precheck, Prechecked};
 use crate::typed::rules::{self, Format, ParamRule, Rule, Ty};
-pub(crate) use compiled::{Entry, compiled};
+pub(crate) use compiled::{Compiled, Entry, compiled};
 
 /// The highest index (exclusive) of PVE's indexed parameter families, where PVE has one
 /// (`net0`..`net31`). The schema does not state these; PVE's source does.
