@@ -281,7 +281,7 @@ impl Emitter<'_> {
                 quote! {
                     #d #alias #cfg
                     #[inline] pub fn #name(&self, #args) -> #module::Request {
-                        #module::Request(crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value)))
+                        crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value))
                     }
                 }
             }
@@ -327,11 +327,16 @@ impl Emitter<'_> {
         } else {
             TokenStream::new()
         };
-        let setters = m
+        let setters: Vec<TokenStream> = m
             .fields
             .iter()
             .filter(|f| f.optional)
-            .map(|f| self.setter(f));
+            .map(|f| self.setter(f))
+            .collect();
+        // The setters are inherent methods of the generic request for this endpoint: no type
+        // of its own per endpoint (the compiler checks one impl instead of a newtype's six).
+        let setters = (!setters.is_empty())
+            .then(|| quote!(impl crate::typed::Request<Endpoint> { #(#setters)* }));
         let request_doc = doc(&request_doc(m));
         quote! {
             #module_doc
@@ -344,8 +349,9 @@ impl Emitter<'_> {
                 #params
                 #(#types)*
                 #response
-                crate::typed::pve_request! { #request_doc Request }
-                impl Request { #(#setters)* }
+                #request_doc
+                pub type Request = crate::typed::Request<Endpoint>;
+                #setters
             }
         }
     }
@@ -549,14 +555,14 @@ impl Emitter<'_> {
             How::Indexed => quote! {
                 #d #cfg
                 #[inline] pub fn #ident(mut self, index: u32, value: #ty) -> Self {
-                    self.0.params_mut().#ident.insert(index, #into);
+                    self.params_mut().#ident.insert(index, #into);
                     self
                 }
             },
             How::Field => quote! {
                 #d #cfg
                 #[inline] pub fn #ident(mut self, value: #ty) -> Self {
-                    self.0.params_mut().#ident = ::std::option::Option::Some(#into);
+                    self.params_mut().#ident = ::std::option::Option::Some(#into);
                     self
                 }
             },

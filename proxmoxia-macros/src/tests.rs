@@ -284,7 +284,7 @@ fn keywords_become_raw_identifiers() {
     assert_has(&out, "pub fn r#type(mut self, value:");
     assert_has(
         &out,
-        "self.0.params_mut().r#type = ::std::option::Option::Some(value.into());",
+        "self.params_mut().r#type = ::std::option::Option::Some(value.into());",
     );
     // Variants are PascalCase, `Self` is suffixed.
     assert_has(
@@ -373,9 +373,9 @@ fn a_collection_hangs_its_methods_on_the_parent() {
     assert_has(
         &out,
         r#"pub fn get_items(&self,) -> crate::api::items::get::Request {
-            crate::api::items::get::Request(crate::typed::Request::new(
+            crate::typed::Request::new(
                 crate::typed::PathHandle::root(self).child("items"),
-                crate::api::items::get::Params::new()))
+                crate::api::items::get::Params::new())
         }"#,
     );
     // The endpoint knows it is called on the parent (Client) with a suffix.
@@ -510,8 +510,8 @@ fn required_and_optional_parameters() {
         &out,
         r#"pub fn post(&self, required: crate::api::nodes::node::post::Required)
             -> crate::api::nodes::node::post::Request {
-            crate::api::nodes::node::post::Request(crate::typed::Request::new(self.0.child(""),
-                crate::api::nodes::node::post::Params::new(required)))"#,
+            crate::typed::Request::new(self.0.child(""),
+                crate::api::nodes::node::post::Params::new(required))"#,
     );
     assert_has(
         &out,
@@ -536,11 +536,11 @@ fn required_and_optional_parameters() {
     assert_has(
         &out,
         r#"pub fn nets(mut self, index: u32, value: impl ::std::convert::Into<::std::string::String>) -> Self {
-               self.0.params_mut().nets.insert(index, value.into()); self }"#,
+               self.params_mut().nets.insert(index, value.into()); self }"#,
     );
     assert_has(
         &out,
-        "pub fn yes(mut self, value: bool) -> Self { self.0.params_mut().yes = ::std::option::Option::Some(value); self }",
+        "pub fn yes(mut self, value: bool) -> Self { self.params_mut().yes = ::std::option::Option::Some(value); self }",
     );
     assert_lacks(&out, "pub fn req(mut self");
     assert_lacks(&out, "pub fn zero(mut self");
@@ -641,7 +641,7 @@ fn secrets_are_secret() {
     assert_has(&out, r#""otp" otp: ::std::option::Option<crate::Secret>"#);
     assert_has(
         &out,
-        "self.0.params_mut().otp = ::std::option::Option::Some(crate::Secret::new(value.into()));",
+        "self.params_mut().otp = ::std::option::Option::Some(crate::Secret::new(value.into()));",
     );
     assert_has(&out, r#""ticket" ticket: crate::Secret"#);
     assert_has(

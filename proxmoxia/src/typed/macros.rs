@@ -629,65 +629,6 @@ macro_rules! pve_enum_serde {
     };
 }
 
-/// The request type of one endpoint (`Endpoint` of the same module): its own type, so its
-/// setters (written by the generator in an `impl` of it) are documented on its own page.
-/// It derefs to `typed::Request<Endpoint>` for the methods all requests share (`send`,
-/// `task`, `validate`, ...): defined once there, not once per endpoint.
-macro_rules! pve_request {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[must_use = "a request does nothing until it is awaited"]
-        pub struct $name(pub(crate) $crate::typed::Request<Endpoint>);
-
-        impl ::std::fmt::Debug for $name {
-            #[inline]
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-
-        impl ::std::ops::Deref for $name {
-            type Target = $crate::typed::Request<Endpoint>;
-            #[inline]
-            fn deref(&self) -> &Self::Target {
-                &self.0
-            }
-        }
-
-        impl ::std::ops::DerefMut for $name {
-            #[inline]
-            fn deref_mut(&mut self) -> &mut Self::Target {
-                &mut self.0
-            }
-        }
-
-        impl ::std::future::IntoFuture for $name {
-            type Output = $crate::Result<<Endpoint as $crate::typed::Endpoint>::Response>;
-            type IntoFuture = $crate::typed::ResponseFuture<<Endpoint as $crate::typed::Endpoint>::Response>;
-            #[inline]
-            fn into_future(self) -> Self::IntoFuture {
-                self.0.send()
-            }
-        }
-
-        impl $name {
-            /// The request as the generic [`Request`]($crate::typed::Request) all endpoints
-            /// share (for its by-value methods, e.g. `with_params`).
-            #[inline]
-            pub fn into_inner(self) -> $crate::typed::Request<Endpoint> {
-                self.0
-            }
-
-            /// Adds a parameter the schema does not know (a newer PVE's). Not validated.
-            #[inline]
-            pub fn extra_param(mut self, name: &str, value: impl ::std::fmt::Display) -> Self {
-                self.0.push_extra(name, &value);
-                self
-            }
-        }
-    };
-}
-
 /// The handle of one API path (a `PathHandle` under a name of its own).
 macro_rules! pve_handle {
     ($(#[$meta:meta])* $name:ident) => {
@@ -743,6 +684,6 @@ macro_rules! pve_endpoint {
 
 pub(crate) use {
     pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,
-    pve_params_struct, pve_property_string, pve_request, pve_required_struct, pve_response_struct,
+    pve_params_struct, pve_property_string, pve_required_struct, pve_response_struct,
     pve_serialize,
 };

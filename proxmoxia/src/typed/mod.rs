@@ -19,7 +19,7 @@ pub use encode::Encode;
 pub use list::List;
 pub(crate) use macros::{
     pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,
-    pve_params_struct, pve_property_string, pve_request, pve_required_struct, pve_response_struct,
+    pve_params_struct, pve_property_string, pve_required_struct, pve_response_struct,
     pve_serialize,
 };
 pub use propstring::{PropError, PropertyString, Unparsed};

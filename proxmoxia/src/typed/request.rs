@@ -1,7 +1,8 @@
 //! The [`Endpoint`] trait of the generated marker types, and requests: a [`PathHandle`]
 //! (client and path) with an endpoint's parameters, validated,
 //! checked against the cluster's version, sent, and the answer decoded. Written once for
-//! all endpoints; each endpoint's own request type derefs to [`Request`].
+//! all endpoints; each endpoint's request type is [`Request`] of its `Endpoint`, with the
+//! endpoint's setters in an `impl` of that type beside it.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};

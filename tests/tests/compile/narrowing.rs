@@ -47,12 +47,19 @@ fn a_build_for_pve_84_rejects_what_84_lacks_and_keeps_the_rest() {
         [
             // GET /cluster/qemu (9.2+)
             "error[E0599]: no method named `qemu` found for struct `proxmoxia::api::cluster::Handle` in the current scope",
-            // `audiences` of POST /access/domains (9.2+)
-            "error[E0599]: no method named `audiences` found for struct `proxmoxia::api::access::domains::post::Request` in the current scope",
+            // `audiences` of POST /access/domains (9.2+): a setter of that endpoint's
+            // request, which the label below names
+            "error[E0599]: no method named `audiences` found for struct `proxmoxia::typed::Request<E>` in the current scope",
             // timeframe `decade` (9.1+); the enum is shared by the rrd endpoints, so the
             // compiler names its home
             "error[E0599]: no variant or associated item named `Decade` found for enum `RrdGetTimeframe` in the current scope",
         ],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "method not found in `proxmoxia::typed::Request<proxmoxia::api::access::domains::post::Endpoint>`"
+        ),
         "{stderr}"
     );
 }

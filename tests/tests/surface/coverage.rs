@@ -88,9 +88,9 @@ thread_local! {
 
 /// Records one method: the schema's `method` and `path`, and the endpoint `f` builds. `f`
 /// is not called here. `R` is whatever the verb function returns: the probe does not name
-/// it, only that it is the endpoint's request (it derefs to `Request<E>`; `'static`: a `fn(&Client) -> R` cannot
-/// borrow the client anyway).
-fn check<E: Endpoint, R: std::ops::Deref<Target = Request<E>> + 'static>(
+/// it, only that it is the endpoint's request (`Request<E>`; `'static`: a `fn(&Client) -> R`
+/// cannot borrow the client anyway).
+fn check<E: Endpoint, R: std::borrow::Borrow<Request<E>> + 'static>(
     method: &'static str,
     path: &'static str,
     f: fn(&Client) -> R,
@@ -103,7 +103,7 @@ fn check<E: Endpoint, R: std::ops::Deref<Target = Request<E>> + 'static>(
             endpoint_path: E::PATH,
             endpoint_name: E::NAME,
             endpoint_suffix: E::SUFFIX,
-            call: Box::new(move |client| f(client).api_path().to_owned()),
+            call: Box::new(move |client| f(client).borrow().api_path().to_owned()),
         })
     });
 }
