@@ -77,6 +77,10 @@ fn complete_vm(client: &proxmoxia::Client) {
 fn complete_status(client: &proxmoxia::Client) {
     client.nodes("pve1").qemu(100).status().
 }
+
+fn complete_request(client: &proxmoxia::Client) {
+    client.nodes("pve1").qemu(100).config().post().
+}
 """
 
 
@@ -109,6 +113,8 @@ RRD = "proxmoxia::api::nodes::node::rrd::get::"
 COMPLETIONS = [
     ("qemu(100).", end_of_line(".qemu(100).\n"), ["status", "config"]),
     ("status().", end_of_line(".status().\n"), ["current", "start", "stop"]),
+    # A request: its endpoint's setters and what all requests share.
+    ("config().post().", end_of_line(".config().post().\n"), ["cores", "nets", "send", "validate"]),
 ]
 
 # rust-analyzer (0.0.322 at least) does not expand macro calls in `#[doc = ...]`
