@@ -1,6 +1,6 @@
 //! One invocation: the whole API, or one path's module contents.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -28,7 +28,35 @@ pub fn invocation(
     args: &[String],
     path: Option<&str>,
 ) -> Result<TokenStream, String> {
-    invocation_with_splits(files, args, path).map(|(tokens, _)| tokens)
+    counted_invocation(files, args, path).map(|(tokens, _)| tokens)
+}
+
+/// Like [`invocation_with_splits`], keeping count of the nested invocations emitted and not
+/// yet expanded: they run next and use the built API; after the last of them it is freed
+/// (with the parsed schemas) instead of staying in the compiler's memory while it checks
+/// the crate.
+fn counted_invocation(
+    files: &[SchemaFile],
+    args: &[String],
+    path: Option<&str>,
+) -> Result<(TokenStream, Vec<String>), String> {
+    let result = invocation_with_splits(files, args, path);
+    let splits = result.as_ref().map_or(0, |(_, splits)| splits.len());
+    if pending_after(path.is_some(), splits) == 0 {
+        BUILT.with(|b| b.borrow_mut().take());
+        crate::load::forget();
+    }
+    result
+}
+
+/// Counts an invocation (a nested one if `nested`) that emitted `splits` nested ones: how
+/// many are still to come.
+fn pending_after(nested: bool, splits: usize) -> usize {
+    PENDING.with(|pending| {
+        let left = pending.get().saturating_sub(usize::from(nested)) + splits;
+        pending.set(left);
+        left
+    })
 }
 
 /// Like [`invocation`], also returning the paths split off into nested invocations.
@@ -50,7 +78,7 @@ pub fn invocation_with_splits(
 
 /// The whole API's IR, built once per set of schemas and kept for the invocations that
 /// follow (the root one and those it splits off run in one compiler thread, one after the
-/// other).
+/// other); freed after the last of them.
 pub struct Built {
     trees: Vec<Arc<Tree>>,
     /// The files, oldest version first.
@@ -60,6 +88,8 @@ pub struct Built {
 
 thread_local! {
     static BUILT: RefCell<Option<Rc<Built>>> = const { RefCell::new(None) };
+    /// Nested invocations emitted and not yet expanded.
+    static PENDING: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The API of `files` (in any order), from the cache when the same schemas were built last.
@@ -214,6 +244,31 @@ mod tests {
             queue.extend(splits.into_iter().map(Some));
         }
         out
+    }
+
+    /// The built API is freed after the last invocation (the vendored API is one).
+    #[test]
+    fn the_built_api_is_freed_after_the_last_invocation() {
+        let files = vendored().files.clone();
+        let args: Vec<String> = files
+            .iter()
+            .map(|f| f.path.to_string_lossy().into_owned())
+            .collect();
+        assert!(BUILT.with(|b| b.borrow().is_some()));
+        let (_, splits) = counted_invocation(&files, &args, None).expect("generates");
+        assert!(splits.is_empty());
+        assert!(BUILT.with(|b| b.borrow().is_none()));
+    }
+
+    /// Nested invocations keep it until the last of them, however deep.
+    #[test]
+    fn nested_invocations_are_counted_down() {
+        assert_eq!(pending_after(false, 2), 2);
+        assert_eq!(pending_after(true, 0), 1);
+        assert_eq!(pending_after(true, 1), 1);
+        assert_eq!(pending_after(true, 0), 0);
+        // A nested invocation expanded on its own (an IDE re-expanding it) is the last.
+        assert_eq!(pending_after(true, 0), 0);
     }
 
     #[test]

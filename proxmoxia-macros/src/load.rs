@@ -72,10 +72,17 @@ pub fn label(path: &Path, only: bool) -> Result<Label, String> {
 
 type Key = (PathBuf, u64, Option<SystemTime>);
 
+/// The parsed schemas, keyed by path, size and modification time.
+static CACHE: Mutex<Option<HashMap<Key, Arc<Tree>>>> = Mutex::new(None);
+
+/// Drops the parsed schemas (after the last invocation that needs them).
+pub fn forget() {
+    *CACHE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
 /// The parsed schema. Every invocation in one crate asks for the same file: it is parsed
-/// once and kept, keyed by path, size and modification time.
+/// once and kept until [`forget`].
 pub fn load(path: &Path) -> Result<Arc<Tree>, String> {
-    static CACHE: Mutex<Option<HashMap<Key, Arc<Tree>>>> = Mutex::new(None);
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
