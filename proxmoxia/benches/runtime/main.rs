@@ -4,7 +4,8 @@
 //! and the 10,000-entry `/cluster/resources` answer; each as a typed call and as a raw call.
 //! Then, without the network: validating that POST, encoding its parameters, the raw form of
 //! the same parameters, and the first validation in a fresh process. The peer's ceiling is
-//! shown beside: a bare hyper client (no decode) with 64 in flight against it.
+//! shown beside: a bare hyper client (no decode) with 64 in flight against it. Last, what
+//! the typed POST's own work costs between calls (`pause.rs`).
 //!
 //! `cargo bench -p proxmoxia --bench runtime` (rounds: `PROXMOXIA_BENCH_ROUNDS`, default 30;
 //! `PROXMOXIA_BENCH_ONLY=offline` measures only validation and encoding, for a profiler).
@@ -23,6 +24,7 @@ mod fixture;
 
 mod calls;
 mod cpu;
+mod pause;
 mod peer;
 
 use std::hint::black_box;
@@ -91,6 +93,7 @@ fn main() -> Outcome<()> {
     let network = runtime.block_on(measure(&clients, &peer, rounds))?;
     let first = first_validation(&peer.ca_pem)?;
     report(rounds, &network, &local, &first);
+    runtime.block_on(pause::measure(&clients, rounds))?;
     Ok(())
 }
 
