@@ -21,7 +21,16 @@ struct Round {
     after_prepare: f64,
     /// A raw POST after spinning, without touching memory, as long as `prepare` took.
     after_spin: f64,
+    /// A raw POST after spinning each of [`SHORT_PAUSES`].
+    after_short: [f64; SHORT_PAUSES.len()],
 }
+
+/// Shorter pauses, to tell a cost that grows with the pause from a fixed one.
+const SHORT_PAUSES: [Duration; 3] = [
+    Duration::from_micros(2),
+    Duration::from_micros(5),
+    Duration::from_micros(10),
+];
 
 /// Spins for `how_long` doing arithmetic only.
 fn spin(how_long: Duration) {
@@ -67,17 +76,32 @@ pub async fn measure(clients: &Clients, rounds: usize) -> Outcome<()> {
             clients.call(Variant::Raw, Call::Config).await?;
         }
         this.after_spin = per(start);
+        for (slot, pause) in this.after_short.iter_mut().zip(SHORT_PAUSES) {
+            let start = Instant::now();
+            for _ in 0..SEQUENTIAL {
+                spin(pause);
+                clients.call(Variant::Raw, Call::Config).await?;
+            }
+            *slot = per(start);
+        }
         if round >= WARMUP {
             out.push(this);
         }
     }
-    let us = |of: fn(&Round) -> f64| median(out.iter().map(of).collect()) * 1e6;
-    let (prepare, raw) = (us(|r| r.prepare), us(|r| r.raw));
+    let us = |of: &dyn Fn(&Round) -> f64| median(out.iter().map(of).collect()) * 1e6;
+    let (prepare, raw) = (us(&|r| r.prepare), us(&|r| r.raw));
+    let short: Vec<String> = SHORT_PAUSES
+        .iter()
+        .enumerate()
+        .map(|(i, pause)| format!("{} us: {:.1}", pause.as_micros(), us(&|r| r.after_short[i])))
+        .collect();
     println!(
         "between calls: the typed POST's own work (build, validate, encode) takes {prepare:.1} us inside the loop; \
-         a raw POST takes {raw:.1} us, {:.1} us after that work, {:.1} us after spinning as long",
-        us(|r| r.after_prepare),
-        us(|r| r.after_spin),
+         a raw POST takes {raw:.1} us, {:.1} us after that work, {:.1} us after spinning as long \
+         (after spinning {})",
+        us(&|r| r.after_prepare),
+        us(&|r| r.after_spin),
+        short.join(", "),
     );
     Ok(())
 }
