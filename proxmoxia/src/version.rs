@@ -353,17 +353,7 @@ fn may_lack(info: &EndpointInfo, param_rules: &'static str, params: &Value, inde
 /// version `index` has them: made once per version and kept.
 fn own_rules(text: &'static str, index: usize) -> Result<std::borrow::Cow<'static, [ParamRule]>> {
     let rules = crate::validate::generated(text)?;
-    let make = || {
-        rules
-            .iter()
-            .filter(|r| !r.by_version.is_empty())
-            .map(|r| ParamRule {
-                rule: r.for_version(index).clone(),
-                by_version: Vec::new(),
-                ..r.clone()
-            })
-            .collect::<Vec<_>>()
-    };
+    let make = || crate::typed::rules::own_rules_at(rules, index);
     Ok(
         match crate::validate::compiled(text).by_version(index, make) {
             Some(own) => std::borrow::Cow::Borrowed(own),

@@ -130,6 +130,20 @@ impl ParamRule {
     }
 }
 
+/// The parameters of `rules` that the vendored versions check differently, each with the
+/// rule the version at `index` checks (what checking a call against that version adds).
+pub fn own_rules_at(rules: &[ParamRule], index: usize) -> Vec<ParamRule> {
+    rules
+        .iter()
+        .filter(|r| !r.by_version.is_empty())
+        .map(|r| ParamRule {
+            rule: r.for_version(index).clone(),
+            by_version: Vec::new(),
+            ..r.clone()
+        })
+        .collect()
+}
+
 /// One key of a property string.
 #[derive(Debug, Clone)]
 pub struct PropKey {

@@ -90,17 +90,7 @@ pub fn check(
     {
         return Err(unsupported(r, cluster, labels, index));
     }
-    let own = |rules: &[ParamRule]| -> Vec<ParamRule> {
-        rules
-            .iter()
-            .filter(|r| !r.by_version.is_empty())
-            .map(|r| ParamRule {
-                rule: r.for_version(index).clone(),
-                by_version: Vec::new(),
-                ..r.clone()
-            })
-            .collect()
-    };
+    let own = |rules: &[ParamRule]| proxmoxia::typed::rules::own_rules_at(rules, index);
     proxmoxia::validate::params(&Value::Object(path_params.clone()), &own(path_rules))?;
     proxmoxia::validate::params(&Value::Object(params.clone()), &own(rules))?;
     Ok(())
