@@ -52,22 +52,42 @@ pub struct Pairs {
     pub unknown: BTreeMap<String, String>,
 }
 
-/// Whether every double quote is closed (a `\` escapes the next character inside quotes).
-pub(crate) fn quotes_close(text: &str) -> bool {
-    let mut quoted = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if escaped {
-            escaped = false;
-            continue;
+/// Where a text's characters stand relative to its double quotes (a `\` escapes the next
+/// character inside quotes): the scan [`quotes_close`] and [`Parts`] share.
+#[derive(Default)]
+struct Quotes {
+    quoted: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Takes the next character: whether it stands outside quotes (a quote is not).
+    fn outside(&mut self, c: char) -> bool {
+        if self.escaped {
+            self.escaped = false;
+            return false;
         }
         match c {
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            _ => {}
+            '\\' if self.quoted => {
+                self.escaped = true;
+                false
+            }
+            '"' => {
+                self.quoted = !self.quoted;
+                false
+            }
+            _ => !self.quoted,
         }
     }
-    !quoted
+}
+
+/// Whether every double quote is closed (a `\` escapes the next character inside quotes).
+pub(crate) fn quotes_close(text: &str) -> bool {
+    let mut quotes = Quotes::default();
+    for c in text.chars() {
+        quotes.outside(c);
+    }
+    !quotes.quoted
 }
 
 /// The non-empty parts of a text split on commas outside double quotes (quotes closed).
@@ -81,24 +101,12 @@ impl<'a> Iterator for Parts<'a> {
             if self.0.is_empty() {
                 return None;
             }
-            let mut quoted = false;
-            let mut escaped = false;
-            let mut end = self.0.len();
-            for (i, c) in self.0.char_indices() {
-                if escaped {
-                    escaped = false;
-                    continue;
-                }
-                match c {
-                    '\\' if quoted => escaped = true,
-                    '"' => quoted = !quoted,
-                    ',' if !quoted => {
-                        end = i;
-                        break;
-                    }
-                    _ => {}
-                }
-            }
+            let mut quotes = Quotes::default();
+            let end = self
+                .0
+                .char_indices()
+                .find(|&(_, c)| quotes.outside(c) && c == ',')
+                .map_or(self.0.len(), |(i, _)| i);
             let part = &self.0[..end];
             self.0 = self.0.get(end + 1..).unwrap_or("");
             if !part.is_empty() {

@@ -5,7 +5,6 @@
 //! the same errors, in the same order.
 
 use std::borrow::Cow;
-
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
