@@ -76,6 +76,14 @@ const DOTDOT: &str = "`..` is not allowed as a path segment (it would climb out 
 /// Why an escaped path segment would not stay one: `.` and `..`, also percent-encoded
 /// (`%2e%2E`), which URL parsers resolve against the path.
 pub(crate) fn dot_segment(escaped: &str) -> Option<&'static str> {
+    // At most `%2e%2e`, of nothing but those bytes: most segments are refused here, unread.
+    if escaped.len() > 6
+        || !escaped
+            .bytes()
+            .all(|b| matches!(b, b'.' | b'%' | b'2' | b'e' | b'E'))
+    {
+        return None;
+    }
     let decoded = escaped.to_ascii_lowercase().replace("%2e", ".");
     match decoded.as_str() {
         "." => Some(DOT),
@@ -338,5 +346,10 @@ mod tests {
         assert!(dot_segment(".%2e").is_some());
         assert!(dot_segment("...").is_none());
         assert!(dot_segment("a..b").is_none());
+        assert!(dot_segment("%2e%2E").is_some());
+        assert!(dot_segment("%2e%2e%2e").is_none());
+        assert!(dot_segment("%2").is_none());
+        assert!(dot_segment("e").is_none());
+        assert!(dot_segment("pve1").is_none());
     }
 }

@@ -24,6 +24,14 @@ pub trait Encode {
         let _ = (name, checked);
         self.encode()
     }
+
+    /// Whether the value is certainly left out (an unset optional value), known without
+    /// encoding it: most of a method's parameters are unset, and are skipped this cheaply.
+    #[doc(hidden)]
+    #[inline]
+    fn is_absent(&self) -> bool {
+        false
+    }
 }
 
 /// What encoding found of the property strings of each parameter
@@ -143,6 +151,10 @@ impl<T: Encode> Encode for Option<T> {
         self.as_ref()
             .map_or(Value::Null, |v| v.encode_checked(name, checked))
     }
+    #[inline]
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
 }
 
 impl<T: Encode> Encode for Box<T> {
@@ -177,7 +189,11 @@ impl<T: Encode> Encode for BTreeMap<String, T> {
 }
 
 /// Writes field `key` unless it is absent (secrets as `***` when `redact`).
+#[inline]
 pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, redact: bool) {
+    if value.is_absent() {
+        return;
+    }
     let value = if redact {
         value.encode_redacted()
     } else {
@@ -189,7 +205,11 @@ pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, reda
 }
 
 /// Writes parameter `key` of generated parameters unless it is absent, as `mode` says.
+#[inline]
 pub fn param<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, mode: &mut Mode<'_>) {
+    if value.is_absent() {
+        return;
+    }
     let value = match mode {
         Mode::Plain => value.encode(),
         Mode::Redacted => value.encode_redacted(),
@@ -209,7 +229,7 @@ pub fn param_family<T: Encode>(
     mode: &mut Mode<'_>,
 ) {
     for (index, value) in values {
-        param(out, &format!("{prefix}{index}"), value, mode);
+        param(out, &member_name(prefix, *index), value, mode);
     }
 }
 
@@ -221,14 +241,43 @@ pub fn family<T: Encode>(
     redact: bool,
 ) {
     for (index, value) in values {
-        field(out, &format!("{prefix}{index}"), value, redact);
+        field(out, &member_name(prefix, *index), value, redact);
     }
+}
+
+/// `prefix` and `index` (`net3`), without the formatting machinery: every member of a
+/// family set is named on every encoding.
+fn member_name(prefix: &str, index: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = index;
+    loop {
+        at -= 1;
+        // A digit: `rest % 10` is below 10.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut name = String::with_capacity(prefix.len() + digits.len() - at);
+    name.push_str(prefix);
+    name.extend(digits[at..].iter().map(|d| char::from(*d)));
+    name
 }
 
 #[cfg(test)]
 mod tests {
     use super::Encode;
     use serde_json::json;
+
+    #[test]
+    fn members_are_named_by_their_index() {
+        assert_eq!(super::member_name("net", 0), "net0");
+        assert_eq!(super::member_name("scsi", 30), "scsi30");
+        assert_eq!(super::member_name("", 1_000_000), "1000000");
+        assert_eq!(super::member_name("x", u32::MAX), format!("x{}", u32::MAX));
+    }
 
     #[test]
     fn whole_numbers_encode_without_a_fraction() {

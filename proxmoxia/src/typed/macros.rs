@@ -377,8 +377,8 @@ macro_rules! pve_property_string {
             }
 
             #[inline]
-            fn put_keys(&self, out: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>) {
-                $( $crate::__private::encode_field(out, $wire, &self.$field, false); )*
+            fn put_keys(&self, out: &mut $crate::typed::propstring::KeySlots) {
+                $( out.put($wire, &self.$field); )*
             }
 
             #[inline]

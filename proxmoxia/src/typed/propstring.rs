@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::encode::Encode;
 use super::rules::PropFormat;
 use crate::decode::Lenient;
 
@@ -257,10 +258,6 @@ impl<'a> Scalar<'a> {
         }
     }
 
-    fn is(self, text: &str) -> bool {
-        matches!(self, Scalar::Text(s) if s == text)
-    }
-
     fn contains_equals(self) -> bool {
         match self {
             Scalar::Text(s) => s.contains('='),
@@ -283,45 +280,67 @@ pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
     print_into(
         &mut out,
         format,
-        |key| pairs.known.get(key).map(|v| Scalar::Text(v)),
+        |at| {
+            pairs
+                .known
+                .get(&format.keys[at].key)
+                .map(|v| Scalar::Text(v))
+        },
         pairs.unknown.iter(),
     );
     out
 }
 
-/// The keys a printed text has written already (at most the two of a `keyAlias` form and
-/// the default key, as PVE's formats go; more are kept on the heap).
+/// A few positions in a format: the keys a printed text has written already (at most the
+/// two of a `keyAlias` form and the default key, as PVE's formats go), the alias entries to
+/// write. More than four are kept on the heap.
 #[derive(Default)]
-struct Done<'a> {
-    stack: [&'a str; 4],
+struct Positions {
+    stack: [usize; 4],
     len: usize,
-    heap: Vec<&'a str>,
+    heap: Vec<usize>,
 }
 
-impl<'a> Done<'a> {
-    fn push(&mut self, key: &'a str) {
+impl Positions {
+    fn push(&mut self, at: usize) {
         if self.len < self.stack.len() {
-            self.stack[self.len] = key;
+            self.stack[self.len] = at;
             self.len += 1;
         } else {
-            self.heap.push(key);
+            self.heap.push(at);
         }
     }
 
-    fn contains(&self, key: &str) -> bool {
-        self.stack[..self.len].contains(&key) || self.heap.contains(&key)
+    fn contains(&self, at: usize) -> bool {
+        self.stack[..self.len].contains(&at) || self.heap.contains(&at)
+    }
+
+    /// Sorts the positions (then [`iter`](Positions::iter) gives them in order, until the
+    /// next push).
+    fn sort(&mut self) {
+        if self.heap.is_empty() {
+            self.stack[..self.len].sort_unstable();
+        } else {
+            self.heap.extend_from_slice(&self.stack[..self.len]);
+            self.len = 0;
+            self.heap.sort_unstable();
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stack[..self.len].iter().chain(&self.heap).copied()
     }
 }
 
-/// Writes the keys `known` gives (by key) and the `unknown` ones into `out`, in the order of
-/// [`print`], with no string made on the way.
+/// Writes the keys `known` gives (by position in `format`) and the `unknown` ones into
+/// `out`, in the order of [`print`], with no string made on the way.
 fn print_into<'a>(
     out: &mut String,
     format: &'a PropFormat,
-    known: impl Fn(&str) -> Option<Scalar<'a>>,
+    known: impl Fn(usize) -> Option<Scalar<'a>>,
     unknown: impl Iterator<Item = (&'a String, &'a String)>,
 ) {
-    let mut done = Done::default();
+    let mut done = Positions::default();
     let part = |out: &mut String, key: Option<&str>, value: Scalar<'_>| {
         if !out.is_empty() {
             out.push(',');
@@ -332,45 +351,56 @@ fn print_into<'a>(
         }
         value.push(out);
     };
-    // The alias entries of a format share their `keyAlias` (a NIC's fourteen models all set
-    // `model`): its value is looked up once.
-    let mut alias_value: Option<(&str, Option<Scalar<'a>>)> = None;
-    for entry in &format.keys {
+    let named = |key: &str| {
+        let at = format.key_index(key)?;
+        known(at).map(|value| (at, value))
+    };
+    // The `keyAlias` forms (`virtio=MAC`): the value of each key an alias entry sets (a NIC's
+    // `model`) names that entry, whose target (`macaddr`) is written under the entry's name;
+    // in the order of the entries, as PVE prints them.
+    let mut forms = Positions::default();
+    for &key_alias_at in format.key_alias_positions() {
+        let Some(Scalar::Text(text)) = known(key_alias_at) else {
+            continue;
+        };
+        let Some(entry_at) = format.key_index(text) else {
+            continue;
+        };
+        let entry = &format.keys[entry_at];
+        let sets_this = entry.alias.is_some()
+            && entry.key_alias.as_deref() == Some(format.keys[key_alias_at].key.as_str());
+        if sets_this {
+            forms.push(entry_at);
+        }
+    }
+    forms.sort();
+    for entry_at in forms.iter() {
+        let entry = &format.keys[entry_at];
         let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
         else {
             continue;
         };
-        let value = match alias_value {
-            Some((k, v)) if k == key_alias => v,
-            _ => {
-                let v = known(key_alias);
-                alias_value = Some((key_alias, v));
-                v
+        if let Some((target_at, target_value)) = named(target) {
+            part(out, Some(&entry.key), target_value);
+            if let Some(key_alias_at) = format.key_index(key_alias) {
+                done.push(key_alias_at);
             }
-        };
-        if value.is_some_and(|v| v.is(&entry.key)) {
-            if let Some(value) = known(target) {
-                part(out, Some(&entry.key), value);
-                done.push(key_alias);
-                done.push(target);
-            }
+            done.push(target_at);
         }
     }
-    if let Some(key) = format.default_key.as_deref() {
-        if let Some(value) = known(key) {
-            if !done.contains(key) {
-                // A bare value holding `=` would read as a key: write it out then.
-                let with_key = value.contains_equals().then_some(key);
-                part(out, with_key, value);
-                done.push(key);
-            }
+    if let Some((at, value)) = format.default_key.as_deref().and_then(named) {
+        if !done.contains(at) {
+            // A bare value holding `=` would read as a key: write it out then.
+            let with_key = value.contains_equals().then_some(&format.keys[at].key);
+            part(out, with_key.map(String::as_str), value);
+            done.push(at);
         }
     }
-    for entry in &format.keys {
-        if entry.alias.is_some() || done.contains(&entry.key) {
+    for (at, entry) in format.keys.iter().enumerate() {
+        if entry.alias.is_some() || done.contains(at) {
             continue;
         }
-        if let Some(value) = known(&entry.key) {
+        if let Some(value) = known(at) {
             part(out, Some(&entry.key), value);
         }
     }
@@ -398,7 +428,7 @@ pub trait PropertyString: Default + Sized {
     fn take_keys(keys: &mut BTreeMap<String, String>) -> Result<Self, PropError>;
     /// Writes the typed keys into `out`.
     #[doc(hidden)]
-    fn put_keys(&self, out: &mut Map<String, Value>);
+    fn put_keys(&self, out: &mut KeySlots);
     /// Keys the schema does not list.
     fn extra(&self) -> &BTreeMap<String, String>;
     #[doc(hidden)]
@@ -522,14 +552,13 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     if let Some(unparsed) = value.unparsed() {
         return unparsed.raw.clone();
     }
-    let mut keys = Map::new();
-    value.put_keys(&mut keys);
-    print_keys(&keys, value.extra(), T::format())
+    let keys = KeySlots::of(value);
+    print_keys(keys.values(), value.extra(), T::format())
 }
 
-/// The text of typed `keys` and `extra` ones.
+/// The text of typed keys (by position in `format`, see [`KeySlots`]) and `extra` ones.
 pub(crate) fn print_keys(
-    keys: &Map<String, Value>,
+    slots: &[Option<Value>],
     extra: &BTreeMap<String, String>,
     format: &PropFormat,
 ) -> String {
@@ -537,10 +566,66 @@ pub(crate) fn print_keys(
     print_into(
         &mut out,
         format,
-        |key| keys.get(key).map(Scalar::of),
+        |at| slots.get(at).and_then(Option::as_ref).map(Scalar::of),
         extra.iter(),
     );
     out
+}
+
+/// A property string's typed keys by their position in its format (`None`: not set), as its
+/// `put_keys` writes them: checking and printing then walk the format without looking each
+/// key up by name, and no key is copied.
+#[doc(hidden)]
+pub struct KeySlots {
+    format: &'static PropFormat,
+    values: Vec<Option<Value>>,
+}
+
+impl fmt::Debug for KeySlots {
+    // Values may be secrets: only the names of the keys set are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = self.format.keys.iter().zip(&self.values);
+        f.debug_list()
+            .entries(set.filter(|(_, v)| v.is_some()).map(|(k, _)| &k.key))
+            .finish()
+    }
+}
+
+impl KeySlots {
+    /// The typed keys of `value`.
+    pub(crate) fn of<T: PropertyString>(value: &T) -> KeySlots {
+        let format = T::format();
+        let mut slots = KeySlots {
+            format,
+            values: vec![None; format.keys.len()],
+        };
+        value.put_keys(&mut slots);
+        slots
+    }
+
+    /// Sets key `key` of the format to `value`, unless it is absent.
+    #[inline]
+    pub fn put<V: Encode>(&mut self, key: &str, value: &V) {
+        if value.is_absent() {
+            return;
+        }
+        let value = value.encode();
+        if value.is_null() {
+            return;
+        }
+        if let Some(slot) = self
+            .format
+            .key_index(key)
+            .and_then(|at| self.values.get_mut(at))
+        {
+            *slot = Some(value);
+        }
+    }
+
+    /// The values by position in the format.
+    pub(crate) fn values(&self) -> &[Option<Value>] {
+        &self.values
+    }
 }
 
 /// One generated property-string type, for code that goes over all of them

@@ -171,18 +171,39 @@ pub struct PropFormat {
     pub keys: Vec<PropKey>,
     /// Positions in `keys` by key.
     index: NameIndex,
+    /// Positions of the distinct `keyAlias` keys of the alias entries (a NIC's `model`), in
+    /// the order of their first entry.
+    key_aliases: Vec<usize>,
 }
 
 impl PropFormat {
     /// A format of these keys.
     pub fn new(name: String, default_key: Option<String>, keys: Vec<PropKey>) -> PropFormat {
         let index = NameIndex::new(keys.iter().map(|k| k.key.as_str()));
+        let mut key_aliases = Vec::new();
+        for key in &keys {
+            let at = key
+                .alias
+                .as_ref()
+                .and(key.key_alias.as_deref())
+                .and_then(|key_alias| index.get(key_alias));
+            if let Some(at) = at.filter(|at| !key_aliases.contains(at)) {
+                key_aliases.push(at);
+            }
+        }
         PropFormat {
             name,
             default_key,
             keys,
             index,
+            key_aliases,
         }
+    }
+
+    /// Positions in [`keys`](PropFormat::keys) of the distinct keys that alias entries set
+    /// (`model` for a NIC's `virtio=MAC`), in the order of their first entry.
+    pub(crate) fn key_alias_positions(&self) -> &[usize] {
+        &self.key_aliases
     }
 
     /// The key entry named `key`.

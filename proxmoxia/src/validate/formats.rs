@@ -249,10 +249,17 @@ fn is_storage_id(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
+/// Six pairs of hex digits joined by `:` (`BC:24:11:00:00:01`), the first even.
 fn is_unicast_mac(v: &str) -> bool {
-    v.split(':').count() == 6
-        && v.split(':')
-            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    let b = v.as_bytes();
+    b.len() == 17
+        && b.iter().enumerate().all(|(i, c)| {
+            if i % 3 == 2 {
+                *c == b':'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
         && v.get(..2)
             .and_then(|first| u8::from_str_radix(first, 16).ok())
             .is_some_and(|first| first & 1 == 0)
@@ -446,6 +453,7 @@ mod tests {
             ("pve-configid", "net0"),
             ("pve-storage-id", "local-lvm"),
             ("mac-addr", "BC:24:11:00:00:01"),
+            ("mac-addr", "bc:24:11:0a:ff:01"),
             ("ipv4", "10.0.0.1"),
             ("ipv6", "fd00::1"),
             ("CIDR", "10.0.0.0/24"),
@@ -486,6 +494,12 @@ mod tests {
             ("pve-storage-id", "a b"),
             ("mac-addr", "BD:24:11:00:00:01"),
             ("mac-addr", "BC:24:11:00:00"),
+            ("mac-addr", "BC:24:11:00:00:01:02"),
+            ("mac-addr", "BC:24:11:00:00:1"),
+            ("mac-addr", "BC:24:11:00:000:1"),
+            ("mac-addr", "BC-24-11-00-00-01"),
+            ("mac-addr", "BC:24:11:00:00:0g"),
+            ("mac-addr", "BC:24:11:00:00:0é"),
             ("ipv4", "10.0.0.256"),
             ("ipv6", "fd00:::1"),
             ("CIDR", "10.0.0.0/33"),

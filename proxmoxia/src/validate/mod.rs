@@ -101,29 +101,76 @@ fn unreadable(param: impl fmt::Display, why: &str) -> Error {
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
 /// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
 pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
-    no_dot_segments(template, path)?;
+    let values = PathValues::of(template, path);
+    values.no_dot_segments()?;
     let rules = compiled(rules_json);
     if let Some(why) = &rules.unreadable {
         return Err(unreadable("*", why));
     }
     for entry in &rules.entries {
-        let value = path_value(template, path, entry.name);
         let rule = entry.rule().map_err(|why| unreadable(entry.name, why))?;
-        path_param(entry.name, value, rule, |other| {
-            path_value(template, path, other).is_some()
+        path_param(entry.name, values.get(entry.name), rule, |other| {
+            values.get(other).is_some()
         })?;
     }
     Ok(())
 }
 
-/// The value of path parameter `name` in `path`, decoded.
-fn path_value<'a>(template: &str, path: &'a str, name: &str) -> Option<Cow<'a, str>> {
-    let names = template.trim_start_matches('/').split('/');
-    let given = path.trim_start_matches('/').split('/');
-    names.zip(given).find_map(|(n, value)| {
-        let n = n.strip_prefix('{')?.strip_suffix('}')?;
-        (n == name).then(|| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
-    })
+/// Path parameters on the stack before the rest go to the heap (PVE's paths have at most 3).
+const PATH_PARAMS_ON_STACK: usize = 6;
+
+/// The escaped values of a path's parameters by their names in its template, read in one
+/// pass over both.
+struct PathValues<'a> {
+    stack: [(&'a str, &'a str); PATH_PARAMS_ON_STACK],
+    len: usize,
+    heap: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> PathValues<'a> {
+    fn of(template: &'a str, path: &'a str) -> PathValues<'a> {
+        let mut values = PathValues {
+            stack: [("", ""); PATH_PARAMS_ON_STACK],
+            len: 0,
+            heap: Vec::new(),
+        };
+        let names = template.trim_start_matches('/').split('/');
+        let given = path.trim_start_matches('/').split('/');
+        for (name, value) in names.zip(given) {
+            let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) else {
+                continue;
+            };
+            if values.len < PATH_PARAMS_ON_STACK {
+                values.stack[values.len] = (name, value);
+                values.len += 1;
+            } else {
+                values.heap.push((name, value));
+            }
+        }
+        values
+    }
+
+    fn all(&self) -> impl Iterator<Item = &(&'a str, &'a str)> {
+        self.stack[..self.len].iter().chain(&self.heap)
+    }
+
+    /// Refuses a value that is `.` or `..`: URL parsers resolve those, so the request would
+    /// go to another path (`tasks("..").delete()` to `DELETE /nodes/pve1`).
+    fn no_dot_segments(&self) -> Result<()> {
+        for (name, value) in self.all() {
+            if let Some(why) = crate::encode::dot_segment(value) {
+                return Err(fail(name, "path segment", why));
+            }
+        }
+        Ok(())
+    }
+
+    /// The value of parameter `name`, decoded (the first, as the template names it).
+    fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.all()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
+    }
 }
 
 /// Checks one path parameter's value (`None`: the path has no segment for it).
@@ -154,21 +201,6 @@ fn path_param(
     }
 }
 
-/// Refuses a path parameter whose value is `.` or `..`: URL parsers resolve those, so the
-/// request would go to another path (`tasks("..").delete()` to `DELETE /nodes/pve1`).
-pub(crate) fn no_dot_segments(template: &str, path: &str) -> Result<()> {
-    let names = template.trim_start_matches('/').split('/');
-    let given = path.trim_start_matches('/').split('/');
-    for (name, value) in names.zip(given) {
-        if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
-            if let Some(why) = crate::encode::dot_segment(value) {
-                return Err(fail(name, "path segment", why));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The generated rules in `text`; rules that cannot be read fail the check (they never let a
 /// value through unchecked).
 pub(crate) fn generated(text: &'static str) -> Result<&'static [ParamRule]> {
@@ -177,10 +209,10 @@ pub(crate) fn generated(text: &'static str) -> Result<&'static [ParamRule]> {
 
 /// Checks the path parameters of `path` against `rules`.
 pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) -> Result<()> {
+    let values = PathValues::of(template, path);
     for rule in rules {
-        let value = path_value(template, path, &rule.name);
-        path_param(&rule.name, value, rule, |other| {
-            path_value(template, path, other).is_some()
+        path_param(&rule.name, values.get(&rule.name), rule, |other| {
+            values.get(other).is_some()
         })?;
     }
     Ok(())

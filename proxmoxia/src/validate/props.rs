@@ -7,12 +7,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Name, check_text, fail};
 use crate::error::Result;
 use crate::typed::propstring::{
-    BothChecks, Parts, PropertyString, from_text, print_keys, quotes_close, split_key, unquote,
+    BothChecks, KeySlots, Parts, PropertyString, from_text, print_keys, quotes_close, split_key,
+    unquote,
 };
 use crate::typed::rules::PropFormat;
 
@@ -90,14 +91,18 @@ pub(crate) fn check<'t>(param: &str, text: &'t str, format: &'t PropFormat) -> R
     if let Some(key) = unknown.first() {
         return Err(unknown_key(param, key));
     }
-    let given = |key: &str| format.key_index(key).is_some_and(|at| values[at].is_some());
-    known_keys(param, format, given, |name, at| {
-        check_text(
-            name,
-            values[at].as_deref().unwrap_or_default(),
-            &format.keys[at].rule,
-        )
-    })
+    known_keys(
+        param,
+        format,
+        |at| values[at].is_some(),
+        |name, at| {
+            check_text(
+                name,
+                values[at].as_deref().unwrap_or_default(),
+                &format.keys[at].rule,
+            )
+        },
+    )
 }
 
 /// The error of a key the format does not know (PVE names the first in sorted order).
@@ -110,12 +115,12 @@ fn unknown_key(param: &str, key: &str) -> crate::Error {
 }
 
 /// The checks of a property string's known keys, in the format's order (PVE's): the value of
-/// each given key (`check_value`, by its position in the format), the key it requires, and
-/// the keys that must be given. `given` says whether a key is set.
+/// each given key (`check_value`), the key it requires, and the keys that must be given.
+/// `given` says whether a key is set; keys are named by their position in the format.
 fn known_keys(
     param: &str,
     format: &PropFormat,
-    given: impl Fn(&str) -> bool,
+    given: impl Fn(usize) -> bool,
     mut check_value: impl FnMut(Name<'_>, usize) -> Result<()>,
 ) -> Result<()> {
     for (at, key) in format.keys.iter().enumerate() {
@@ -123,10 +128,10 @@ fn known_keys(
             continue;
         }
         let name = Name::key(param, &key.key);
-        if given(&key.key) {
+        if given(at) {
             check_value(name, at)?;
             if let Some(other) = key.rule.requires.as_deref() {
-                if !given(other) {
+                if !format.key_index(other).is_some_and(&given) {
                     return Err(fail(
                         Name::key(param, other),
                         "requires",
@@ -145,12 +150,13 @@ fn known_keys(
     Ok(())
 }
 
-/// Checks a typed property string of parameter `param` from its keys (`keys` as the typed
-/// fields give them, `extra` the keys the schema does not list, none of them a known key):
-/// what [`check`] finds in its text, in the same order, without reading the text.
+/// Checks a typed property string of parameter `param` from its keys (`slots`: the typed
+/// fields' values by position in `format`, see [`KeySlots`]; `extra` the keys the schema
+/// does not list, none of them a known key): what [`check`] finds in its text, in the same
+/// order, without reading the text.
 pub(crate) fn check_keys(
     param: &str,
-    keys: &Map<String, Value>,
+    slots: &[Option<Value>],
     extra: &BTreeMap<String, String>,
     format: &PropFormat,
 ) -> Result<()> {
@@ -158,14 +164,20 @@ pub(crate) fn check_keys(
     if let Some(key) = extra.keys().next() {
         return Err(unknown_key(param, key));
     }
-    let value = |key: &str| keys.get(key).filter(|value| !value.is_null());
+    let value = |at: usize| {
+        slots
+            .get(at)
+            .and_then(Option::as_ref)
+            .filter(|v| !v.is_null())
+    };
     known_keys(
         param,
         format,
-        |key| value(key).is_some(),
+        |at| value(at).is_some(),
         |name, at| {
-            let rule = &format.keys[at].rule;
-            value(&format.keys[at].key).map_or(Ok(()), |v| super::check_value(name, v, rule))
+            value(at).map_or(Ok(()), |v| {
+                super::check_value(name, v, &format.keys[at].rule)
+            })
         },
     )
 }
@@ -185,19 +197,18 @@ pub(crate) fn encode_checked<T: PropertyString>(
         checked.note(name, Precheck::Read);
         return Value::String(unparsed.raw.clone());
     }
-    let mut keys = Map::new();
-    value.put_keys(&mut keys);
+    let keys = KeySlots::of(value);
     let extra = value.extra();
     let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
         Precheck::Read
     } else {
-        match check_keys(name, &keys, extra, format) {
+        match check_keys(name, keys.values(), extra, format) {
             Ok(()) => Precheck::Good,
             Err(e) => Precheck::Failed(e),
         }
     };
     checked.note(name, outcome);
-    Value::String(print_keys(&keys, extra, format))
+    Value::String(print_keys(keys.values(), extra, format))
 }
 
 /// `text` read as a `T` (`None` if it does not read), checked as parameter `param` from its
