@@ -57,17 +57,22 @@ impl std::fmt::Write for SegmentWriter<'_> {
 /// and `..` resolved inside the API root (never above it), each segment escaped (but `/`
 /// kept as the separator).
 pub(crate) fn encode_path(path: &str) -> String {
-    let mut segments: Vec<String> = Vec::new();
+    // Written into one string: an escaped segment has no `/`, so `..` drops what follows
+    // the last one.
+    let mut out = String::with_capacity(path.len());
     for segment in path.split('/') {
         match segment {
             "" | "." => {}
-            ".." => {
-                segments.pop();
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            other => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.extend(utf8_percent_encode(other, SEGMENT));
             }
-            other => segments.push(encode_segment(other)),
         }
     }
-    segments.join("/")
+    out
 }
 
 const DOT: &str = "`.` is not allowed as a path segment (it would address another path)";
@@ -336,6 +341,9 @@ mod tests {
         assert_eq!(encode_path("nodes/%2e%2E/x"), "nodes/%252e%252E/x");
         assert_eq!(encode_path("../../../version"), "version");
         assert_eq!(encode_path("nodes/..."), "nodes/...");
+        assert_eq!(encode_path("a/b/c/../../d"), "a/d");
+        assert_eq!(encode_path("a/b/../c/.."), "a");
+        assert_eq!(encode_path("a b/c?d/.."), "a%20b");
     }
 
     #[test]

@@ -222,12 +222,17 @@ impl ClientBuilder {
         }
         let base = base_url(&self.host, self.port)?;
         let tls = tls::client_config(&self.tls)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent)
             // PVE never redirects API calls; a redirect would carry credentials elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(timeout) = self.timeout {
+            // The default of every request (see `Inner::prepare`).
+            http = http.timeout(timeout);
+        }
+        let http = http
             .build()
             .map_err(|e| Error::Config(format!("HTTP client set-up: {e}")))?;
         let auth = AuthManager::new(self.token, self.renew_after, self.renew_backoff);

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{DATE, HeaderMap};
+use reqwest::header::{DATE, HeaderMap, HeaderValue};
 
 use crate::auth::{self, ApiToken, Session, TICKET_LIFETIME};
 use crate::secret::Secret;
@@ -25,16 +25,58 @@ pub(crate) enum AuthState {
     },
 }
 
-/// The credentials one request goes out with.
+/// The credentials one request goes out with, as the header values it sends: made once
+/// per credential, so that a request only clones them (a reference count).
 #[derive(Debug, Clone)]
 pub(crate) enum RequestAuth {
     None,
-    Token(Secret),
+    /// `Authorization`.
+    Token(AuthHeader),
     Ticket {
-        cookie: Secret,
-        csrf: Secret,
+        /// `Cookie`.
+        cookie: AuthHeader,
+        /// `CSRFPreventionToken`, sent with writes.
+        csrf: AuthHeader,
         generation: u64,
     },
+}
+
+/// A credential as a sensitive header value (shown as `Sensitive` by `Debug`), or `None` when
+/// it has characters an HTTP header cannot carry: a request with it is then refused unsent.
+pub(crate) type AuthHeader = Option<HeaderValue>;
+
+fn auth_header(value: &str) -> AuthHeader {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+impl RequestAuth {
+    fn of(state: &AuthState) -> RequestAuth {
+        match state {
+            AuthState::Anonymous => RequestAuth::None,
+            AuthState::Token(token) => RequestAuth::Token(auth_header(&token.header())),
+            AuthState::Ticket {
+                session,
+                generation,
+                ..
+            } => RequestAuth::ticket(
+                session.ticket().expose(),
+                session.csrf_token().expose(),
+                *generation,
+            ),
+        }
+    }
+
+    /// A ticket's credentials. PVE reads the cookie raw: percent-encoding the ticket would
+    /// break it.
+    pub(crate) fn ticket(ticket: &str, csrf: &str, generation: u64) -> RequestAuth {
+        RequestAuth::Ticket {
+            cookie: auth_header(&format!("PVEAuthCookie={ticket}")),
+            csrf: auth_header(csrf),
+            generation,
+        }
+    }
 }
 
 /// Where a ticket stands, judged by the server's clock.
@@ -51,6 +93,8 @@ pub(crate) enum TicketDue {
 #[derive(Debug)]
 pub(crate) struct AuthManager {
     state: RwLock<AuthState>,
+    /// What `state` sends, made when it changes (under its write lock).
+    request: RwLock<RequestAuth>,
     /// Held while a ticket is renewed or re-obtained: one attempt, however many callers.
     pub(crate) renewing: tokio::sync::Mutex<()>,
     pub(crate) renew_after: Duration,
@@ -96,9 +140,15 @@ impl ServerClock {
             Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
             Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
         };
-        self.offset
-            .store(server.saturating_sub(local), Ordering::Relaxed);
-        self.seen.store(true, Ordering::Relaxed);
+        // Stored only when it changes: every answer is observed, from every thread, and a
+        // write would move the cache line between them each time.
+        let offset = server.saturating_sub(local);
+        if self.offset.load(Ordering::Relaxed) != offset {
+            self.offset.store(offset, Ordering::Relaxed);
+        }
+        if !self.seen.load(Ordering::Relaxed) {
+            self.seen.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Seconds the server's clock is ahead of ours (0 until known).
@@ -120,8 +170,10 @@ impl AuthManager {
         renew_after: Duration,
         renew_backoff: Duration,
     ) -> AuthManager {
+        let state = token.map_or(AuthState::Anonymous, AuthState::Token);
         AuthManager {
-            state: RwLock::new(token.map_or(AuthState::Anonymous, AuthState::Token)),
+            request: RwLock::new(RequestAuth::of(&state)),
+            state: RwLock::new(state),
             renewing: tokio::sync::Mutex::new(()),
             renew_after,
             renew_backoff,
@@ -171,20 +223,18 @@ impl AuthManager {
         self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Replaces the state, and what requests send with it.
+    fn replace(&self, state: &mut AuthState, new: AuthState) {
+        let request = RequestAuth::of(&new);
+        *state = new;
+        *self.request.write().unwrap_or_else(|e| e.into_inner()) = request;
+    }
+
     pub(crate) fn request_auth(&self) -> RequestAuth {
-        match &*self.read() {
-            AuthState::Anonymous => RequestAuth::None,
-            AuthState::Token(token) => RequestAuth::Token(Secret::new(token.header())),
-            AuthState::Ticket {
-                session,
-                generation,
-                ..
-            } => RequestAuth::Ticket {
-                cookie: session.ticket().clone(),
-                csrf: session.csrf_token().clone(),
-                generation: *generation,
-            },
-        }
+        self.request
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Installs a new ticket; `password` `None` keeps the stored one. Ends any back-off.
@@ -200,19 +250,20 @@ impl AuthManager {
             } => (password.clone(), *generation),
             _ => (None, 0),
         };
-        *state = AuthState::Ticket {
+        let new = AuthState::Ticket {
             session,
             password: password.unwrap_or(old_password),
             generation: generation + 1,
         };
+        self.replace(&mut state, new);
     }
 
     pub(crate) fn set_token(&self, token: ApiToken) {
-        *self.write() = AuthState::Token(token);
+        self.replace(&mut self.write(), AuthState::Token(token));
     }
 
     pub(crate) fn clear(&self) {
-        *self.write() = AuthState::Anonymous;
+        self.replace(&mut self.write(), AuthState::Anonymous);
     }
 
     pub(crate) fn forget_password(&self) {

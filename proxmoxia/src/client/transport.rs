@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
@@ -66,8 +66,10 @@ impl Inner {
         auth: &RequestAuth,
         timeout: Option<Duration>,
     ) -> Result<(StatusCode, bytes::Bytes)> {
-        let (request, shown_url) = self.prepare(method, path, form, body, auth, timeout)?;
-        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url);
+        let request = self.prepare(method, path, form, body, auth, timeout)?;
+        // The URL as errors show it is made only for an error.
+        let shown_url = || self.shown_url(method, path, form);
+        let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url());
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         self.auth.clock.observe(response.headers());
@@ -75,11 +77,13 @@ impl Inner {
             match read_body(response, self.max_body_bytes, false).await {
                 Ok(bytes) => Ok((status, bytes)),
                 Err(ReadError::Http(e)) => Err(transport_error(e)),
-                Err(ReadError::TooLarge) => Err(too_large(method, &shown_url, self.max_body_bytes)),
+                Err(ReadError::TooLarge) => {
+                    Err(too_large(method, &shown_url(), self.max_body_bytes))
+                }
             }
         } else {
             Err(self
-                .error_answer(method, path, form, response, &shown_url)
+                .error_answer(method, path, form, response, &shown_url())
                 .await)
         }
     }
@@ -95,7 +99,8 @@ impl Inner {
         auth: &RequestAuth,
         timeout: Option<Duration>,
     ) -> Result<(reqwest::Response, String)> {
-        let (request, shown_url) = self.prepare(method, path, form, Body::None, auth, timeout)?;
+        let request = self.prepare(method, path, form, Body::None, auth, timeout)?;
+        let shown_url = self.shown_url(method, path, form);
         tracing::debug!(method = %method, path = %path, "PVE download");
         let transport_error = |e: reqwest::Error| map_reqwest_error(e, method, &shown_url);
         let response = request.send().await.map_err(transport_error)?;
@@ -132,8 +137,7 @@ impl Inner {
         Error::Api(Box::new(error))
     }
 
-    /// The request, ready to send, and its URL as errors and logs show it (secret values as
-    /// `***`).
+    /// The request, ready to send.
     fn prepare(
         &self,
         method: &Method,
@@ -142,22 +146,18 @@ impl Inner {
         body: Body,
         auth: &RequestAuth,
         timeout: Option<Duration>,
-    ) -> Result<(reqwest::RequestBuilder, String)> {
-        let mut url = format!("{}/{}", self.base, path.trim_start_matches('/'));
-        let mut shown_url = url.clone();
-        let in_query = matches!(*method, Method::GET | Method::DELETE | Method::HEAD);
+    ) -> Result<reqwest::RequestBuilder> {
+        let mut url = self.url(path);
+        let in_query = in_query(method);
         if in_query && !form.is_empty() {
             url.push('?');
             url.push_str(&form.to_urlencoded());
-            shown_url.push('?');
-            shown_url.push_str(&form.to_redacted_urlencoded());
         }
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .headers(auth_headers(auth, method)?);
-        if let Some(timeout) = timeout {
-            request = request.timeout(timeout);
+        let mut request = with_auth(self.http.request(method.clone(), &url), auth, method)?;
+        // The client's own timeout is the HTTP client's default (set once, where a timeout
+        // per request costs an entry in the request's extensions): only another is set here.
+        if timeout != self.timeout {
+            request = request.timeout(timeout.unwrap_or(NO_TIMEOUT));
         }
         request = match body {
             Body::Multipart(multipart) => request.multipart(multipart),
@@ -169,9 +169,38 @@ impl Inner {
                 .body(form.to_urlencoded()),
             Body::None => request,
         };
-        Ok((request, shown_url))
+        Ok(request)
+    }
+
+    /// The URL of `path`, without a query.
+    fn url(&self, path: &str) -> String {
+        let path = path.trim_start_matches('/');
+        let mut url = String::with_capacity(self.base.len() + 1 + path.len());
+        url.push_str(&self.base);
+        url.push('/');
+        url.push_str(path);
+        url
+    }
+
+    /// The request's URL as errors and logs show it (secret values as `***`).
+    fn shown_url(&self, method: &Method, path: &str, form: &Form) -> String {
+        let mut url = self.url(path);
+        if in_query(method) && !form.is_empty() {
+            url.push('?');
+            url.push_str(&form.to_redacted_urlencoded());
+        }
+        url
     }
 }
+
+/// Whether a method's parameters go in the query (else in the body).
+fn in_query(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::DELETE | Method::HEAD)
+}
+
+/// The timeout of a request that has none, where the client has one: tokio takes a
+/// deadline this far away as never.
+const NO_TIMEOUT: Duration = Duration::MAX;
 
 /// How much of an error answer's body is read and kept in the [`ApiError`]: PVE's error
 /// bodies are a few hundred bytes; a hostile server's may be endless.
@@ -192,8 +221,24 @@ async fn read_body(
     if !truncate && response.content_length().is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge);
     }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(ReadError::Http)? {
+    // Most answers come in one chunk: that is the body, uncopied.
+    let Some(first) = response.chunk().await.map_err(ReadError::Http)? else {
+        return Ok(bytes::Bytes::new());
+    };
+    if first.len() as u64 > limit {
+        if !truncate {
+            return Err(ReadError::TooLarge);
+        }
+        let kept = usize::try_from(limit).map_or(first.len(), |limit| limit.min(first.len()));
+        return Ok(first.slice(..kept));
+    }
+    let Some(second) = response.chunk().await.map_err(ReadError::Http)? else {
+        return Ok(first);
+    };
+    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
         if chunk.len() > room {
             if !truncate {
@@ -203,6 +248,7 @@ async fn read_body(
             break;
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(ReadError::Http)?;
     }
     Ok(body.freeze())
 }
@@ -231,32 +277,29 @@ fn scrub_api_error(error: &mut ApiError, form: &Form) {
     }
 }
 
-fn auth_headers(auth: &RequestAuth, method: &Method) -> Result<HeaderMap> {
-    let mut headers = HeaderMap::new();
-    let sensitive = |value: String| {
-        let mut v = HeaderValue::from_str(&value).map_err(|_| {
+/// `request` with the headers of `auth` (the CSRF token only on writes).
+fn with_auth(
+    request: reqwest::RequestBuilder,
+    auth: &RequestAuth,
+    method: &Method,
+) -> Result<reqwest::RequestBuilder> {
+    let header = |value: &Option<HeaderValue>| {
+        value.clone().ok_or_else(|| {
             Error::Config("credentials contain characters not allowed in HTTP headers".into())
-        })?;
-        v.set_sensitive(true);
-        Ok::<_, Error>(v)
+        })
     };
-    match auth {
-        RequestAuth::None => {}
-        RequestAuth::Token(header) => {
-            headers.insert(AUTHORIZATION, sensitive(header.expose().to_owned())?);
-        }
+    Ok(match auth {
+        RequestAuth::None => request,
+        RequestAuth::Token(token) => request.header(AUTHORIZATION, header(token)?),
         RequestAuth::Ticket { cookie, csrf, .. } => {
-            // PVE reads the cookie raw: percent-encoding the ticket would break it.
-            headers.insert(
-                COOKIE,
-                sensitive(format!("PVEAuthCookie={}", cookie.expose()))?,
-            );
+            let request = request.header(COOKIE, header(cookie)?);
             if *method != Method::GET && *method != Method::HEAD {
-                headers.insert("CSRFPreventionToken", sensitive(csrf.expose().to_owned())?);
+                request.header("CSRFPreventionToken", header(csrf)?)
+            } else {
+                request
             }
         }
-    }
-    Ok(headers)
+    })
 }
 
 /// PVE puts its error message in the status line; hyper keeps a non-canonical reason.
@@ -437,22 +480,49 @@ mod tests {
         assert_eq!(err.body, "<html>oops</html>");
     }
 
+    /// The HTTP client of a client (with its TLS set up), for building requests.
+    fn http() -> reqwest::Client {
+        crate::Client::builder("pve.invalid")
+            .build()
+            .unwrap()
+            .inner
+            .http
+            .clone()
+    }
+
     #[test]
     fn csrf_header_only_on_writes_and_cookie_is_raw() {
-        let auth = RequestAuth::Ticket {
-            cookie: crate::secret::Secret::new("PVE:root@pam:4EEC61E2::a/b+c="),
-            csrf: crate::secret::Secret::new("4EEC61E2:tok"),
-            generation: 1,
+        let auth = RequestAuth::ticket("PVE:root@pam:4EEC61E2::a/b+c=", "4EEC61E2:tok", 1);
+        let headers = |method: Method| {
+            let request = http().request(method.clone(), "https://pve.invalid:8006/");
+            with_auth(request, &auth, &method)
+                .unwrap()
+                .build()
+                .unwrap()
+                .headers()
+                .clone()
         };
-        let get = auth_headers(&auth, &Method::GET).unwrap();
+        let get = headers(Method::GET);
         assert!(get.get("CSRFPreventionToken").is_none());
         assert_eq!(
             get.get(COOKIE).unwrap(),
             "PVEAuthCookie=PVE:root@pam:4EEC61E2::a/b+c="
         );
-        let post = auth_headers(&auth, &Method::POST).unwrap();
+        let post = headers(Method::POST);
         assert_eq!(post.get("CSRFPreventionToken").unwrap(), "4EEC61E2:tok");
         assert!(post.get(COOKIE).unwrap().is_sensitive());
+        assert!(post.get("CSRFPreventionToken").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn credentials_a_header_cannot_carry_are_refused_unsent() {
+        let auth = RequestAuth::ticket("PVE:root@pam:4EEC61E2::a\nb", "tok\n", 1);
+        let request = http().get("https://pve.invalid:8006/");
+        let err = with_auth(request, &auth, &Method::GET).unwrap_err();
+        assert!(
+            err.to_string().contains("not allowed in HTTP headers"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -552,8 +552,9 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     if let Some(unparsed) = value.unparsed() {
         return unparsed.raw.clone();
     }
-    let keys = KeySlots::of(value);
-    print_keys(keys.values(), value.extra(), T::format())
+    let format = T::format();
+    let keys = KeySlots::of(value, format);
+    print_keys(keys.values(), value.extra(), format)
 }
 
 /// The text of typed keys (by position in `format`, see [`KeySlots`]) and `extra` ones.
@@ -592,9 +593,10 @@ impl fmt::Debug for KeySlots {
 }
 
 impl KeySlots {
-    /// The typed keys of `value`.
-    pub(crate) fn of<T: PropertyString>(value: &T) -> KeySlots {
-        let format = T::format();
+    /// The typed keys of `value`, whose format is `format` (`T::format()`, passed in: each
+    /// inlined copy of that function may hold its own copy of the format's text, read once
+    /// per copy).
+    pub(crate) fn of<T: PropertyString>(value: &T, format: &'static PropFormat) -> KeySlots {
         let mut slots = KeySlots {
             format,
             values: vec![None; format.keys.len()],

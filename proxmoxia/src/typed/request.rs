@@ -99,6 +99,18 @@ impl PathHandle {
         }
     }
 
+    /// [`child`](PathHandle::child) of a handle that is not kept: its path is extended in
+    /// place.
+    fn into_child(mut self, segment: &str) -> PathHandle {
+        if !segment.is_empty() {
+            if !self.path.is_empty() {
+                self.path.push('/');
+            }
+            self.path.push_str(segment);
+        }
+        self
+    }
+
     fn join(&self, escaped: &str) -> PathHandle {
         let path = if self.path.is_empty() {
             escaped.to_owned()
@@ -183,7 +195,7 @@ impl<E: Endpoint> Request<E> {
 
     /// A request from parameters built elsewhere (e.g. deserialised from a file).
     pub fn from_params(handle: &E::Handle, params: E::Params) -> Request<E> {
-        Request::new(handle.path_handle().child(E::SUFFIX), params)
+        Request::new(handle.path_handle().into_child(E::SUFFIX), params)
     }
 
     /// The parameters.
@@ -256,13 +268,18 @@ impl<E: Endpoint> Request<E> {
     /// sent again): validation errors come out here, before anything is sent.
     fn outgoing(&self) -> Result<Outgoing> {
         let encoded = self.checked()?;
-        Ok(Outgoing {
-            secret: secret_names::<E>(&encoded),
+        Ok(Outgoing::new::<E>(
             encoded,
-            client: self.target.client.clone(),
-            path: self.target.path.clone(),
-            extra: self.extra.clone(),
-        })
+            self.target.clone(),
+            self.extra.clone(),
+        ))
+    }
+
+    /// [`outgoing`](Request::outgoing) of a request that is not kept: its parts are moved,
+    /// not copied.
+    fn into_outgoing(self) -> Result<Outgoing> {
+        let encoded = self.checked()?;
+        Ok(Outgoing::new::<E>(encoded, self.target, self.extra))
     }
 
     /// Sends the request and returns PVE's answer undecoded (the `data` value). The request
@@ -278,12 +295,16 @@ impl<E: Endpoint> Request<E> {
     /// Sends the request and decodes the answer (what `.await` does). The request stays as
     /// it was: it can be sent again.
     pub fn send(&self) -> ResponseFuture<E::Response> {
-        let outgoing = self.outgoing();
-        Box::pin(async move {
-            let body = outgoing?.exchange::<E>().await?;
-            crate::decode::data(&body)
-        })
+        decoded::<E>(self.outgoing())
     }
+}
+
+/// Sends `outgoing` and decodes the answer.
+fn decoded<E: Endpoint>(outgoing: Result<Outgoing>) -> ResponseFuture<E::Response> {
+    Box::pin(async move {
+        let body = outgoing?.exchange::<E>().await?;
+        crate::decode::data(&body)
+    })
 }
 
 /// A validated request on its way out.
@@ -333,6 +354,16 @@ fn form(encoded: Value, extra: &Form, secret: &[String]) -> Result<Form> {
 }
 
 impl Outgoing {
+    fn new<E: Endpoint>(encoded: Value, target: PathHandle, extra: Form) -> Outgoing {
+        Outgoing {
+            secret: secret_names::<E>(&encoded),
+            encoded,
+            client: target.client,
+            path: target.path,
+            extra,
+        }
+    }
+
     /// Checks the cluster's version has what the request uses, then sends it: the body of
     /// PVE's answer.
     async fn exchange<E: Endpoint>(self) -> Result<bytes::Bytes> {
@@ -409,7 +440,8 @@ impl<E: Endpoint> IntoFuture for Request<E> {
     type IntoFuture = ResponseFuture<E::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
-        self.send()
+        // What `send` does, without keeping the request to send again.
+        decoded::<E>(self.into_outgoing())
     }
 }
 

@@ -197,7 +197,7 @@ pub(crate) fn encode_checked<T: PropertyString>(
         checked.note(name, Precheck::Read);
         return Value::String(unparsed.raw.clone());
     }
-    let keys = KeySlots::of(value);
+    let keys = KeySlots::of(value, format);
     let extra = value.extra();
     let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
         Precheck::Read
