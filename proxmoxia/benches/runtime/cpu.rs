@@ -7,7 +7,18 @@ use std::time::Duration;
 
 /// The CPU time all threads of this process have used so far.
 pub fn used() -> Result<Duration, String> {
-    let mut ns: u64 = 0;
+    Ok(Duration::from_nanos(schedstat(0)?))
+}
+
+/// How many times the threads of this process were put on a CPU so far (each wake-up of a
+/// parked worker is one).
+pub fn runs() -> Result<u64, String> {
+    schedstat(2)
+}
+
+/// The sum over this process's threads of field `field` of their `schedstat`.
+fn schedstat(field: usize) -> Result<u64, String> {
+    let mut sum: u64 = 0;
     let tasks =
         std::fs::read_dir("/proc/self/task").map_err(|e| format!("/proc/self/task: {e}"))?;
     for task in tasks {
@@ -16,12 +27,12 @@ pub fn used() -> Result<Duration, String> {
         let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
             continue;
         };
-        let run: u64 = text
+        let value: u64 = text
             .split_whitespace()
-            .next()
+            .nth(field)
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| format!("unreadable schedstat {text:?}"))?;
-        ns += run;
+        sum += value;
     }
-    Ok(Duration::from_nanos(ns))
+    Ok(sum)
 }

@@ -8,7 +8,9 @@
 //! the typed POST's own work costs between calls (`pause.rs`).
 //!
 //! `cargo bench -p proxmoxia --bench runtime` (rounds: `PROXMOXIA_BENCH_ROUNDS`, default 30;
-//! `PROXMOXIA_BENCH_ONLY=offline` measures only validation and encoding, for a profiler).
+//! `PROXMOXIA_BENCH_ONLY=offline` measures only validation and encoding, and
+//! `PROXMOXIA_BENCH_ONLY=in-flight:raw` (or `:floor`, `:typed`) only that variant's calls in
+//! flight, for a profiler).
 //! Run without `--bench` (`cargo test --benches`) it makes each call once and checks only.
 //!
 //! Rounds are interleaved: every round runs each variant once, in an order turned every
@@ -76,6 +78,33 @@ fn main() -> Outcome<()> {
         Ok(text) => text.parse().map_err(|_| format!("bad rounds {text:?}"))?,
         Err(_) => 30,
     };
+    if let Some(variant) = std::env::var("PROXMOXIA_BENCH_ONLY")
+        .ok()
+        .and_then(|only| only.strip_prefix("in-flight:").map(str::to_owned))
+    {
+        // One variant's calls in flight alone, for a profiler attached to this process
+        // (`perf record -p`, `perf stat -p`): the peer is another process.
+        let variant = Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == variant)
+            .ok_or_else(|| format!("no variant {variant:?}: floor, typed or raw"))?;
+        let runs_before = cpu::runs()?;
+        let cpu: Vec<f64> = (0..rounds)
+            .map(|_| {
+                runtime
+                    .block_on(in_flight(&clients, variant))
+                    .map(|(_, cpu)| cpu)
+            })
+            .collect::<Outcome<_>>()?;
+        let calls = (rounds * IN_FLIGHT * PER_TASK) as f64;
+        println!(
+            "{}: client CPU per call, {IN_FLIGHT} in flight: {:.2} us; threads put on a CPU per call {:.2}",
+            variant.name(),
+            median(cpu) * 1e6,
+            (cpu::runs()? - runs_before) as f64 / calls
+        );
+        return Ok(());
+    }
     let local = offline(&clients, rounds)?;
     if std::env::var("PROXMOXIA_BENCH_ONLY").is_ok_and(|only| only == "offline") {
         // For profiling the validation and encoding alone.
