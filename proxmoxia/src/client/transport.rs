@@ -235,7 +235,8 @@ async fn read_body(
     let Some(second) = response.chunk().await.map_err(ReadError::Http)? else {
         return Ok(first);
     };
-    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
+    let room = usize::try_from(limit).map_or(usize::MAX, |limit| limit.saturating_sub(first.len()));
+    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len().min(room));
     body.extend_from_slice(&first);
     let mut next = Some(second);
     while let Some(chunk) = next {

@@ -281,10 +281,8 @@ pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
         &mut out,
         format,
         |at| {
-            pairs
-                .known
-                .get(&format.keys[at].key)
-                .map(|v| Scalar::Text(v))
+            let key = &format.keys.get(at)?.key;
+            pairs.known.get(key).map(|v| Scalar::Text(v))
         },
         pairs.unknown.iter(),
     );
@@ -360,6 +358,10 @@ fn print_into<'a>(
     // in the order of the entries, as PVE prints them.
     let mut forms = Positions::default();
     for &key_alias_at in format.key_alias_positions() {
+        // `keys` is public: positions noted when the format was made may be stale.
+        let Some(key_alias) = format.keys.get(key_alias_at) else {
+            continue;
+        };
         let Some(Scalar::Text(text)) = known(key_alias_at) else {
             continue;
         };
@@ -367,8 +369,8 @@ fn print_into<'a>(
             continue;
         };
         let entry = &format.keys[entry_at];
-        let sets_this = entry.alias.is_some()
-            && entry.key_alias.as_deref() == Some(format.keys[key_alias_at].key.as_str());
+        let sets_this =
+            entry.alias.is_some() && entry.key_alias.as_deref() == Some(key_alias.key.as_str());
         if sets_this {
             forms.push(entry_at);
         }
