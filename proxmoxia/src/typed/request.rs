@@ -81,48 +81,56 @@ impl PathHandle {
     /// The literal child `segment`.
     #[doc(hidden)]
     pub fn child(&self, segment: &str) -> PathHandle {
-        self.join(segment)
+        let mut path = String::with_capacity(self.path.len() + segment.len() + 24);
+        path.push_str(&self.path);
+        push_child(&mut path, segment);
+        self.with_path(path)
     }
 
     /// The child named by a path parameter's value (escaped, `/` included).
     #[doc(hidden)]
     pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
-        // An empty value still takes its segment, so that validation names it.
         let mut path = String::with_capacity(self.path.len() + 24);
         path.push_str(&self.path);
-        path.push('/');
-        // Writing to a String cannot fail.
-        let _ = fmt::write(&mut SegmentWriter(&mut path), format_args!("{value}"));
-        PathHandle {
-            client: self.client.clone(),
-            path,
-        }
+        push_param(&mut path, value);
+        self.with_path(path)
+    }
+
+    /// The literal child `segment`, then the child named by `value` (`qemu/100`), in one
+    /// step.
+    #[doc(hidden)]
+    pub fn child_param(&self, segment: &str, value: &dyn fmt::Display) -> PathHandle {
+        let mut path = String::with_capacity(self.path.len() + segment.len() + 24);
+        path.push_str(&self.path);
+        push_child(&mut path, segment);
+        push_param(&mut path, value);
+        self.with_path(path)
     }
 
     /// [`child`](PathHandle::child) of a handle that is not kept: its path is extended in
     /// place.
-    fn into_child(mut self, segment: &str) -> PathHandle {
-        if !segment.is_empty() {
-            if !self.path.is_empty() {
-                self.path.push('/');
-            }
-            self.path.push_str(segment);
-        }
+    #[doc(hidden)]
+    pub fn into_child(mut self, segment: &str) -> PathHandle {
+        push_child(&mut self.path, segment);
         self
     }
 
-    fn join(&self, escaped: &str) -> PathHandle {
-        let path = if self.path.is_empty() {
-            escaped.to_owned()
-        } else if escaped.is_empty() {
-            self.path.clone()
-        } else {
-            let mut path = String::with_capacity(self.path.len() + escaped.len() + 24);
-            path.push_str(&self.path);
-            path.push('/');
-            path.push_str(escaped);
-            path
-        };
+    /// [`param`](PathHandle::param), in place.
+    #[doc(hidden)]
+    pub fn into_param(mut self, value: &dyn fmt::Display) -> PathHandle {
+        push_param(&mut self.path, value);
+        self
+    }
+
+    /// [`child_param`](PathHandle::child_param), in place.
+    #[doc(hidden)]
+    pub fn into_child_param(mut self, segment: &str, value: &dyn fmt::Display) -> PathHandle {
+        push_child(&mut self.path, segment);
+        push_param(&mut self.path, value);
+        self
+    }
+
+    fn with_path(&self, path: String) -> PathHandle {
         PathHandle {
             client: self.client.clone(),
             path,
@@ -138,6 +146,25 @@ impl PathHandle {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// Adds the escaped `segment` to `path` (nothing for an empty one).
+fn push_child(path: &mut String, segment: &str) {
+    if segment.is_empty() {
+        return;
+    }
+    if !path.is_empty() {
+        path.push('/');
+    }
+    path.push_str(segment);
+}
+
+/// Adds a path parameter's value to `path`, escaped as one segment; an empty value still
+/// takes its segment, so that validation names it.
+fn push_param(path: &mut String, value: &dyn fmt::Display) {
+    path.push('/');
+    // Writing to a String cannot fail.
+    let _ = fmt::write(&mut SegmentWriter(path), format_args!("{value}"));
 }
 
 /// Anything that stands for an API path: generated handles, and [`Client`] for the root.
@@ -450,6 +477,40 @@ mod tests {
     use crate::api::access::tfa::userid::post::Type;
     use crate::api::formats::QemuNet;
     use crate::typed::{Encode, Validate};
+
+    /// The one-step and in-place ways of extending a path give what the steps one at a time
+    /// give.
+    #[test]
+    fn path_steps_in_one_go_or_in_place_are_the_steps_one_by_one() -> crate::Result<()> {
+        use super::PathHandle;
+        let client = crate::Client::builder("https://127.0.0.1:8006").build()?;
+        let root = PathHandle::root(&client);
+        let node = root.child("nodes").param(&"pve 1/x");
+        assert_eq!(node.path(), "nodes/pve%201%2Fx");
+        assert_eq!(root.child_param("nodes", &"pve 1/x").path(), node.path());
+        let owned = PathHandle::root(&client).into_child_param("nodes", &"pve 1/x");
+        assert_eq!(owned.path(), node.path());
+        let vm = node.child_param("qemu", &100);
+        assert_eq!(vm.path(), "nodes/pve%201%2Fx/qemu/100");
+        assert_eq!(vm.path(), node.child("qemu").param(&100).path());
+        assert_eq!(vm.child("").path(), vm.path());
+        assert_eq!(vm.clone().into_child("").path(), vm.path());
+        assert_eq!(
+            vm.clone().into_child("config").path(),
+            vm.child("config").path()
+        );
+        // An empty value still takes its segment; at the root too.
+        assert_eq!(
+            node.child_param("qemu", &"").path(),
+            "nodes/pve%201%2Fx/qemu/"
+        );
+        assert_eq!(
+            root.param(&7).path(),
+            PathHandle::root(&client).into_param(&7).path()
+        );
+        assert_eq!(root.child_param("", &7).path(), root.param(&7).path());
+        Ok(())
+    }
 
     /// Typed property strings are checked from their keys as they are encoded; the error a
     /// request gets is the one reading the encoded text gets, first error first.
