@@ -327,8 +327,8 @@ impl Client {
                 let RequestAuth::Ticket { generation, .. } = auth else {
                     return Err(self.rejected(*e));
                 };
-                self.recover_ticket(generation, attempts, &e.message)
-                    .await?;
+                // Boxed, as a renewal is (see `renew_if_due`).
+                Box::pin(self.recover_ticket(generation, attempts, &e.message)).await?;
                 match exchange(self.inner.auth.request_auth()).await {
                     Err(Error::Api(e)) if e.status == 401 => Err(AuthError::Rejected {
                         user: self
@@ -364,10 +364,17 @@ impl Client {
     /// ticket still valid is not an error: the ticket is used, and renewal is not tried again
     /// for the back-off period.
     async fn renew_if_due(&self) -> Result<()> {
-        let auth = &self.inner.auth;
-        if auth.ticket_due() == TicketDue::No {
+        if self.inner.auth.ticket_due() == TicketDue::No {
             return Ok(());
         }
+        // Boxed: the renewal's state (a whole login exchange) is then not carried in the
+        // future of every request.
+        Box::pin(self.renew_due()).await
+    }
+
+    /// [`renew_if_due`](Client::renew_if_due) once the ticket looked due.
+    async fn renew_due(&self) -> Result<()> {
+        let auth = &self.inner.auth;
         let attempts = auth.attempts();
         let _guard = auth.renewing.lock().await;
         let due = auth.ticket_due();

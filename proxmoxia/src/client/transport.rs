@@ -82,9 +82,9 @@ impl Inner {
                 }
             }
         } else {
-            Err(self
-                .error_answer(method, path, form, response, &shown_url())
-                .await)
+            // Boxed: the error path's state is then not carried in every request's future.
+            let shown_url = shown_url();
+            Err(Box::pin(self.error_answer(method, path, form, response, &shown_url)).await)
         }
     }
 
@@ -109,9 +109,7 @@ impl Inner {
         if status.is_success() {
             return Ok((response, shown_url));
         }
-        Err(self
-            .error_answer(method, path, form, response, &shown_url)
-            .await)
+        Err(Box::pin(self.error_answer(method, path, form, response, &shown_url)).await)
     }
 
     /// The error of an error answer: only the start of its body is read and kept, and the

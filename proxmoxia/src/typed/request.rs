@@ -411,7 +411,9 @@ async fn check_versions<E: Endpoint>(client: &Client, path: &str, params: &Value
     {
         return Ok(());
     }
-    let cluster = client.pve_version().await?;
+    // Boxed: asking the version is a whole call, whose state every typed request's future
+    // would otherwise carry.
+    let cluster = Box::pin(client.pve_version()).await?;
     crate::version::check_request(
         &E::INFO,
         <E::Params as Validate>::RULES,
