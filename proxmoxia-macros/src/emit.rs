@@ -45,15 +45,6 @@ pub fn count_tokens(stream: &TokenStream) -> usize {
         .sum()
 }
 
-/// What a handle's methods extend: the handle's path, and its methods that add a segment,
-/// a parameter's value, or both.
-struct Base {
-    handle: TokenStream,
-    child: TokenStream,
-    param: TokenStream,
-    child_param: TokenStream,
-}
-
 fn doc(text: &str) -> TokenStream {
     quote!(#[doc = #text])
 }
@@ -176,22 +167,10 @@ impl Emitter<'_> {
     }
 
     fn handle_tokens(&self, h: &HandleIr, root: bool) -> TokenStream {
-        // Under the client, the root handle is made for the call and extended in place
-        // (`into_*`); under a handle, its path is copied once per step.
         let base = if root {
-            Base {
-                handle: quote!(crate::typed::PathHandle::root(self)),
-                child: quote!(into_child),
-                param: quote!(into_param),
-                child_param: quote!(into_child_param),
-            }
+            quote!(crate::typed::PathHandle::root(self))
         } else {
-            Base {
-                handle: quote!(self.0),
-                child: quote!(child),
-                param: quote!(param),
-                child_param: quote!(child_param),
-            }
+            quote!(self.0)
         };
         let fns = h.fns.iter().map(|f| self.handle_fn(f, &base));
         if root {
@@ -206,13 +185,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn handle_fn(&self, f: &HandleFn, base: &Base) -> TokenStream {
-        let Base {
-            handle: base,
-            child,
-            param: param_fn,
-            child_param,
-        } = base;
+    fn handle_fn(&self, f: &HandleFn, base: &TokenStream) -> TokenStream {
         let cfg = self.cfg(f.versions());
         let name = f.name().ident();
         match f {
@@ -229,7 +202,7 @@ impl Emitter<'_> {
                 let target = mod_tokens(target);
                 quote! {
                     #d #cfg
-                    #[inline] pub fn #name(&self) -> #target::Handle { #target::Handle(#base.#child(#segment)) }
+                    #[inline] pub fn #name(&self) -> #target::Handle { #target::Handle(#base.child(#segment)) }
                 }
             }
             HandleFn::Item {
@@ -250,8 +223,8 @@ impl Emitter<'_> {
                     quote!(impl ::std::fmt::Display)
                 };
                 let path = match literal {
-                    Some(lit) => quote!(#base.#child_param(#lit, &#arg)),
-                    None => quote!(#base.#param_fn(&#arg)),
+                    Some(lit) => quote!(#base.child_param(#lit, &#arg)),
+                    None => quote!(#base.param(&#arg)),
                 };
                 let target = mod_tokens(target);
                 quote! {
@@ -308,7 +281,7 @@ impl Emitter<'_> {
                 quote! {
                     #d #alias #cfg
                     #[inline] pub fn #name(&self, #args) -> #module::Request {
-                        crate::typed::Request::new(#base.#child(#suffix), #module::Params::new(#value))
+                        crate::typed::Request::new(#base.child(#suffix), #module::Params::new(#value))
                     }
                 }
             }

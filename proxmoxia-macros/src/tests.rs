@@ -367,14 +367,14 @@ fn a_collection_hangs_its_methods_on_the_parent() {
         r#"impl crate::Client {
             #[doc = "The item `/items/{id}`."]
             #[inline] pub fn items(&self, id: i64) -> crate::api::items::id::Handle {
-                crate::api::items::id::Handle(crate::typed::PathHandle::root(self).into_child_param("items", &id))
+                crate::api::items::id::Handle(crate::typed::PathHandle::root(self).child_param("items", &id))
             }"#,
     );
     assert_has(
         &out,
         r#"pub fn get_items(&self,) -> crate::api::items::get::Request {
             crate::typed::Request::new(
-                crate::typed::PathHandle::root(self).into_child("items"),
+                crate::typed::PathHandle::root(self).child("items"),
                 crate::api::items::get::Params::new())
         }"#,
     );

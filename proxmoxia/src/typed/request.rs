@@ -81,56 +81,37 @@ impl PathHandle {
     /// The literal child `segment`.
     #[doc(hidden)]
     pub fn child(&self, segment: &str) -> PathHandle {
-        let mut path = String::with_capacity(self.path.len() + segment.len() + 24);
-        path.push_str(&self.path);
-        push_child(&mut path, segment);
-        self.with_path(path)
+        self.extended(|path| push_child(path, segment))
     }
 
     /// The child named by a path parameter's value (escaped, `/` included).
     #[doc(hidden)]
     pub fn param(&self, value: &dyn fmt::Display) -> PathHandle {
-        let mut path = String::with_capacity(self.path.len() + 24);
-        path.push_str(&self.path);
-        push_param(&mut path, value);
-        self.with_path(path)
+        self.extended(|path| push_param(path, value))
     }
 
     /// The literal child `segment`, then the child named by `value` (`qemu/100`), in one
     /// step.
     #[doc(hidden)]
     pub fn child_param(&self, segment: &str, value: &dyn fmt::Display) -> PathHandle {
-        let mut path = String::with_capacity(self.path.len() + segment.len() + 24);
-        path.push_str(&self.path);
-        push_child(&mut path, segment);
-        push_param(&mut path, value);
-        self.with_path(path)
+        self.extended(|path| {
+            push_child(path, segment);
+            push_param(path, value);
+        })
     }
 
     /// [`child`](PathHandle::child) of a handle that is not kept: its path is extended in
     /// place.
-    #[doc(hidden)]
-    pub fn into_child(mut self, segment: &str) -> PathHandle {
+    fn into_child(mut self, segment: &str) -> PathHandle {
         push_child(&mut self.path, segment);
         self
     }
 
-    /// [`param`](PathHandle::param), in place.
-    #[doc(hidden)]
-    pub fn into_param(mut self, value: &dyn fmt::Display) -> PathHandle {
-        push_param(&mut self.path, value);
-        self
-    }
-
-    /// [`child_param`](PathHandle::child_param), in place.
-    #[doc(hidden)]
-    pub fn into_child_param(mut self, segment: &str, value: &dyn fmt::Display) -> PathHandle {
-        push_child(&mut self.path, segment);
-        push_param(&mut self.path, value);
-        self
-    }
-
-    fn with_path(&self, path: String) -> PathHandle {
+    /// A handle on the same client whose path is this one's, then what `extend` adds.
+    fn extended(&self, extend: impl FnOnce(&mut String)) -> PathHandle {
+        let mut path = String::with_capacity(self.path.len() + 32);
+        path.push_str(&self.path);
+        extend(&mut path);
         PathHandle {
             client: self.client.clone(),
             path,
@@ -490,8 +471,6 @@ mod tests {
         let node = root.child("nodes").param(&"pve 1/x");
         assert_eq!(node.path(), "nodes/pve%201%2Fx");
         assert_eq!(root.child_param("nodes", &"pve 1/x").path(), node.path());
-        let owned = PathHandle::root(&client).into_child_param("nodes", &"pve 1/x");
-        assert_eq!(owned.path(), node.path());
         let vm = node.child_param("qemu", &100);
         assert_eq!(vm.path(), "nodes/pve%201%2Fx/qemu/100");
         assert_eq!(vm.path(), node.child("qemu").param(&100).path());
@@ -506,10 +485,7 @@ mod tests {
             node.child_param("qemu", &"").path(),
             "nodes/pve%201%2Fx/qemu/"
         );
-        assert_eq!(
-            root.param(&7).path(),
-            PathHandle::root(&client).into_param(&7).path()
-        );
+        assert_eq!(root.param(&7).path(), "/7");
         assert_eq!(root.child_param("", &7).path(), root.param(&7).path());
         Ok(())
     }
