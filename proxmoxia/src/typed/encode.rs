@@ -248,21 +248,11 @@ pub fn family<T: Encode>(
 /// `prefix` and `index` (`net3`), without the formatting machinery: every member of a
 /// family set is named on every encoding.
 fn member_name(prefix: &str, index: u32) -> String {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut rest = index;
-    loop {
-        at -= 1;
-        // A digit: `rest % 10` is below 10.
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let mut name = String::with_capacity(prefix.len() + digits.len() - at);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(index);
+    let mut name = String::with_capacity(prefix.len() + digits.len());
     name.push_str(prefix);
-    name.extend(digits[at..].iter().map(|d| char::from(*d)));
+    name.push_str(digits);
     name
 }
 

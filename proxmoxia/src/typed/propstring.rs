@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use super::encode::Encode;
 use super::rules::PropFormat;
@@ -291,44 +292,8 @@ pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
 
 /// A few positions in a format: the keys a printed text has written already (at most the
 /// two of a `keyAlias` form and the default key, as PVE's formats go), the alias entries to
-/// write. More than four are kept on the heap.
-#[derive(Default)]
-struct Positions {
-    stack: [usize; 4],
-    len: usize,
-    heap: Vec<usize>,
-}
-
-impl Positions {
-    fn push(&mut self, at: usize) {
-        if self.len < self.stack.len() {
-            self.stack[self.len] = at;
-            self.len += 1;
-        } else {
-            self.heap.push(at);
-        }
-    }
-
-    fn contains(&self, at: usize) -> bool {
-        self.stack[..self.len].contains(&at) || self.heap.contains(&at)
-    }
-
-    /// Sorts the positions (then [`iter`](Positions::iter) gives them in order, until the
-    /// next push).
-    fn sort(&mut self) {
-        if self.heap.is_empty() {
-            self.stack[..self.len].sort_unstable();
-        } else {
-            self.heap.extend_from_slice(&self.stack[..self.len]);
-            self.len = 0;
-            self.heap.sort_unstable();
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.stack[..self.len].iter().chain(&self.heap).copied()
-    }
-}
+/// write.
+type Positions = SmallVec<[usize; 4]>;
 
 /// Writes the keys `known` gives (by position in `format`) and the `unknown` ones into
 /// `out`, in the order of [`print`], with no string made on the way.
@@ -338,7 +303,7 @@ fn print_into<'a>(
     known: impl Fn(usize) -> Option<Scalar<'a>>,
     unknown: impl Iterator<Item = (&'a String, &'a String)>,
 ) {
-    let mut done = Positions::default();
+    let mut done = Positions::new();
     let part = |out: &mut String, key: Option<&str>, value: Scalar<'_>| {
         if !out.is_empty() {
             out.push(',');
@@ -356,7 +321,7 @@ fn print_into<'a>(
     // The `keyAlias` forms (`virtio=MAC`): the value of each key an alias entry sets (a NIC's
     // `model`) names that entry, whose target (`macaddr`) is written under the entry's name;
     // in the order of the entries, as PVE prints them.
-    let mut forms = Positions::default();
+    let mut forms = Positions::new();
     for &key_alias_at in format.key_alias_positions() {
         // `keys` is public: positions noted when the format was made may be stale.
         let Some(key_alias) = format.keys.get(key_alias_at) else {
@@ -375,8 +340,8 @@ fn print_into<'a>(
             forms.push(entry_at);
         }
     }
-    forms.sort();
-    for entry_at in forms.iter() {
+    forms.sort_unstable();
+    for &entry_at in &forms {
         let entry = &format.keys[entry_at];
         let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
         else {
@@ -391,7 +356,7 @@ fn print_into<'a>(
         }
     }
     if let Some((at, value)) = format.default_key.as_deref().and_then(named) {
-        if !done.contains(at) {
+        if !done.contains(&at) {
             // A bare value holding `=` would read as a key: write it out then.
             let with_key = value.contains_equals().then_some(&format.keys[at].key);
             part(out, with_key.map(String::as_str), value);
@@ -399,7 +364,7 @@ fn print_into<'a>(
         }
     }
     for (at, entry) in format.keys.iter().enumerate() {
-        if entry.alias.is_some() || done.contains(at) {
+        if entry.alias.is_some() || done.contains(&at) {
             continue;
         }
         if let Some(value) = known(at) {
@@ -554,22 +519,16 @@ pub fn to_text<T: PropertyString>(value: &T) -> String {
     if let Some(unparsed) = value.unparsed() {
         return unparsed.raw.clone();
     }
-    let format = T::format();
-    let keys = KeySlots::of(value, format);
-    print_keys(keys.values(), value.extra(), format)
+    print_keys(&KeySlots::of(value, T::format()), value.extra())
 }
 
-/// The text of typed keys (by position in `format`, see [`KeySlots`]) and `extra` ones.
-pub(crate) fn print_keys(
-    slots: &[Option<Value>],
-    extra: &BTreeMap<String, String>,
-    format: &PropFormat,
-) -> String {
+/// The text of typed `keys` and `extra` ones.
+pub(crate) fn print_keys(keys: &KeySlots, extra: &BTreeMap<String, String>) -> String {
     let mut out = String::with_capacity(64);
     print_into(
         &mut out,
-        format,
-        |at| slots.get(at).and_then(Option::as_ref).map(Scalar::of),
+        keys.format,
+        |at| keys.get(at).map(Scalar::of),
         extra.iter(),
     );
     out
@@ -607,7 +566,8 @@ impl KeySlots {
         slots
     }
 
-    /// Sets key `key` of the format to `value`, unless it is absent.
+    /// Sets key `key` of the format to `value`, unless it is absent (the table holds no
+    /// `null`).
     #[inline]
     pub fn put<V: Encode>(&mut self, key: &str, value: &V) {
         if value.is_absent() {
@@ -626,9 +586,14 @@ impl KeySlots {
         }
     }
 
-    /// The values by position in the format.
-    pub(crate) fn values(&self) -> &[Option<Value>] {
-        &self.values
+    /// The format.
+    pub(crate) fn format(&self) -> &'static PropFormat {
+        self.format
+    }
+
+    /// The value of the key at position `at` in the format, if set.
+    pub(crate) fn get(&self, at: usize) -> Option<&Value> {
+        self.values.get(at)?.as_ref()
     }
 }
 

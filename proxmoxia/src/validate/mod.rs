@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
@@ -116,48 +117,29 @@ pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Resu
     Ok(())
 }
 
-/// Path parameters on the stack before the rest go to the heap (PVE's paths have at most 3).
-const PATH_PARAMS_ON_STACK: usize = 6;
-
 /// The escaped values of a path's parameters by their names in its template, read in one
-/// pass over both.
-struct PathValues<'a> {
-    stack: [(&'a str, &'a str); PATH_PARAMS_ON_STACK],
-    len: usize,
-    heap: Vec<(&'a str, &'a str)>,
-}
+/// pass over both (PVE's paths have at most three).
+struct PathValues<'a>(SmallVec<[(&'a str, &'a str); 4]>);
 
 impl<'a> PathValues<'a> {
     fn of(template: &'a str, path: &'a str) -> PathValues<'a> {
-        let mut values = PathValues {
-            stack: [("", ""); PATH_PARAMS_ON_STACK],
-            len: 0,
-            heap: Vec::new(),
-        };
         let names = template.trim_start_matches('/').split('/');
         let given = path.trim_start_matches('/').split('/');
-        for (name, value) in names.zip(given) {
-            let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) else {
-                continue;
-            };
-            if values.len < PATH_PARAMS_ON_STACK {
-                values.stack[values.len] = (name, value);
-                values.len += 1;
-            } else {
-                values.heap.push((name, value));
-            }
-        }
-        values
-    }
-
-    fn all(&self) -> impl Iterator<Item = &(&'a str, &'a str)> {
-        self.stack[..self.len].iter().chain(&self.heap)
+        PathValues(
+            names
+                .zip(given)
+                .filter_map(|(name, value)| {
+                    let name = name.strip_prefix('{')?.strip_suffix('}')?;
+                    Some((name, value))
+                })
+                .collect(),
+        )
     }
 
     /// Refuses a value that is `.` or `..`: URL parsers resolve those, so the request would
     /// go to another path (`tasks("..").delete()` to `DELETE /nodes/pve1`).
     fn no_dot_segments(&self) -> Result<()> {
-        for (name, value) in self.all() {
+        for (name, value) in &self.0 {
             if let Some(why) = crate::encode::dot_segment(value) {
                 return Err(fail(name, "path segment", why));
             }
@@ -167,7 +149,8 @@ impl<'a> PathValues<'a> {
 
     /// The value of parameter `name`, decoded (the first, as the template names it).
     fn get(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.all()
+        self.0
+            .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, value)| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
     }
@@ -242,26 +225,12 @@ pub(crate) fn params_json_prechecked(
     let map = encoded.as_object().unwrap_or(&empty);
     // The given parameters with the positions of their rules, sorted into the rules' order
     // (the order of PVE's checks, so the first failure is the one PVE names).
-    const ON_STACK: usize = 32;
-    let mut stack: [(u32, &str, &Value); ON_STACK] = [(0, "", &Value::Null); ON_STACK];
-    let mut heap = Vec::new();
-    let given: &mut [(u32, &str, &Value)] = if 2 * map.len() <= ON_STACK {
-        let mut n = 0;
-        for (key, value) in map {
-            for at in rules.lookup(key).into_iter().flatten() {
-                stack[n] = (at, key.as_str(), value);
-                n += 1;
-            }
+    let mut given: SmallVec<[(u32, &str, &Value); 16]> = SmallVec::new();
+    for (key, value) in map {
+        for at in rules.lookup(key).into_iter().flatten() {
+            given.push((at, key.as_str(), value));
         }
-        &mut stack[..n]
-    } else {
-        for (key, value) in map {
-            for at in rules.lookup(key).into_iter().flatten() {
-                heap.push((at, key.as_str(), value));
-            }
-        }
-        &mut heap
-    };
+    }
     given.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut required = rules.required.iter().copied().peekable();
     let missing = |at: u32| {

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use super::{Name, check_text, fail};
 use crate::error::Result;
@@ -16,13 +17,6 @@ use crate::typed::propstring::{
     unquote,
 };
 use crate::typed::rules::PropFormat;
-
-/// Formats with at most this many keys keep their table on the stack (the largest PVE
-/// format, a `scsi` disk, has about 50).
-const ON_STACK: usize = 64;
-
-/// Unknown keys tracked on the stack (for duplicates); more go to the heap.
-const UNKNOWN_ON_STACK: usize = 8;
 
 fn invalid(name: impl std::fmt::Display, message: impl std::fmt::Display) -> crate::Error {
     fail(
@@ -37,15 +31,9 @@ pub(crate) fn check<'t>(param: &str, text: &'t str, format: &'t PropFormat) -> R
     if !quotes_close(text) {
         return Err(invalid(param, "unterminated quoted value"));
     }
-    let n = format.keys.len();
-    let mut stack: [Option<Cow<'t, str>>; ON_STACK] = [const { None }; ON_STACK];
-    let mut heap: Vec<Option<Cow<'t, str>>> = Vec::new();
-    let values: &mut [Option<Cow<'t, str>>] = if n <= ON_STACK {
-        &mut stack[..n]
-    } else {
-        heap.resize(n, None);
-        &mut heap
-    };
+    // The largest PVE format, a `scsi` disk, has about 50 keys: on the stack.
+    let mut values: SmallVec<[Option<Cow<'t, str>>; 64]> =
+        SmallVec::from_elem(None, format.keys.len());
     let mut unknown: Unknown<'t> = Unknown::default();
     for part in Parts(text) {
         let (key, raw) = match split_key(part) {
@@ -150,32 +138,25 @@ fn known_keys(
     Ok(())
 }
 
-/// Checks a typed property string of parameter `param` from its keys (`slots`: the typed
-/// fields' values by position in `format`, see [`KeySlots`]; `extra` the keys the schema
-/// does not list, none of them a known key): what [`check`] finds in its text, in the same
-/// order, without reading the text.
+/// Checks a typed property string of parameter `param` from its typed `keys` (`extra`: the
+/// keys the schema does not list, none of them a known key): what [`check`] finds in its
+/// text, in the same order, without reading the text.
 pub(crate) fn check_keys(
     param: &str,
-    slots: &[Option<Value>],
+    keys: &KeySlots,
     extra: &BTreeMap<String, String>,
-    format: &PropFormat,
 ) -> Result<()> {
     // The first unknown key in sorted order, as PVE names it (`extra` is sorted).
     if let Some(key) = extra.keys().next() {
         return Err(unknown_key(param, key));
     }
-    let value = |at: usize| {
-        slots
-            .get(at)
-            .and_then(Option::as_ref)
-            .filter(|v| !v.is_null())
-    };
+    let format = keys.format();
     known_keys(
         param,
         format,
-        |at| value(at).is_some(),
+        |at| keys.get(at).is_some(),
         |name, at| {
-            value(at).map_or(Ok(()), |v| {
+            keys.get(at).map_or(Ok(()), |v| {
                 super::check_value(name, v, &format.keys[at].rule)
             })
         },
@@ -202,13 +183,13 @@ pub(crate) fn encode_checked<T: PropertyString>(
     let outcome = if extra.keys().any(|key| format.key_index(key).is_some()) {
         Precheck::Read
     } else {
-        match check_keys(name, keys.values(), extra, format) {
+        match check_keys(name, &keys, extra) {
             Ok(()) => Precheck::Good,
             Err(e) => Precheck::Failed(e),
         }
     };
     checked.note(name, outcome);
-    Value::String(print_keys(keys.values(), extra, format))
+    Value::String(print_keys(&keys, extra))
 }
 
 /// `text` read as a `T` (`None` if it does not read), checked as parameter `param` from its
@@ -231,33 +212,20 @@ pub fn check_both<T: PropertyString>(param: &str, text: &str) -> Option<BothChec
 /// Keys the format does not know, seen so far: for duplicates, and the first in order for
 /// the error (PVE names the first in sorted order).
 #[derive(Default)]
-struct Unknown<'a> {
-    stack: [&'a str; UNKNOWN_ON_STACK],
-    len: usize,
-    heap: Vec<&'a str>,
-}
+struct Unknown<'a>(SmallVec<[&'a str; 8]>);
 
 impl<'a> Unknown<'a> {
     /// Adds `key`; false if it was there.
     fn insert(&mut self, key: &'a str) -> bool {
-        if self.stack[..self.len].contains(&key) || self.heap.contains(&key) {
+        if self.0.contains(&key) {
             return false;
         }
-        if self.len < UNKNOWN_ON_STACK {
-            self.stack[self.len] = key;
-            self.len += 1;
-        } else {
-            self.heap.push(key);
-        }
+        self.0.push(key);
         true
     }
 
     fn first(&self) -> Option<&'a str> {
-        self.stack[..self.len]
-            .iter()
-            .chain(&self.heap)
-            .min()
-            .copied()
+        self.0.iter().min().copied()
     }
 }
 
