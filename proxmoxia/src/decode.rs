@@ -9,7 +9,6 @@
 //! `raw(..).decode::<T>()`) is read by its own `Deserialize`, as strict as it is written.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -25,54 +24,85 @@ use crate::secret::Secret;
 
 // ------------------------------------------------------------------------------------------
 // Where a decode failed.
+//
+// An error names its place in its own message: `field `[2].maxmem`: expected an integer`.
+// Each level it passes on the way out adds its step, so the message names the field for
+// every caller — a user's `serde_json::from_str` of a generated type too — and the crate's
+// own decoding reads the path back out of it ([`split_path`]).
 
-/// One step of a JSON path.
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
+/// The prefix of a message that names its place.
+const AT: &str = "field `";
+
+/// One step on the way out of a failed value: a key or an index.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
     Index(usize),
 }
 
-thread_local! {
-    /// The steps from the failing value up to the top, pushed while an error propagates out
-    /// of the nested deserializers (nothing is recorded while decoding succeeds).
-    static FAILED_AT: RefCell<Vec<Step>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Records, as an error leaves the value of `key`, that it happened there.
-#[cold]
-#[doc(hidden)]
-pub fn failed_at_key(key: &str) {
-    FAILED_AT.with(|f| f.borrow_mut().push(Step::Key(key.to_owned())));
-}
-
-/// Records, as an error leaves item `index` of an array, that it happened there.
-#[cold]
-#[doc(hidden)]
-pub fn failed_at_index(index: usize) {
-    FAILED_AT.with(|f| f.borrow_mut().push(Step::Index(index)));
-}
-
-fn clear_path() {
-    FAILED_AT.with(|f| f.borrow_mut().clear());
-}
-
-/// The recorded path below `root` (`data.nets.net0`), emptied.
-fn take_path(root: &str) -> String {
-    let steps = FAILED_AT.with(|f| std::mem::take(&mut *f.borrow_mut()));
-    let mut path = root.to_owned();
-    for step in steps.iter().rev() {
-        match step {
-            Step::Key(key) => {
-                path.push('.');
-                path.push_str(key);
-            }
-            Step::Index(i) => {
-                path.push_str(&format!("[{i}]"));
-            }
+/// `message` with `step` added in front of the place it names (or a place begun).
+fn placed(step: Step<'_>, message: &str) -> String {
+    let message = without_position(message);
+    let (inner, rest) = match message.strip_prefix(AT).and_then(|m| m.split_once("`: ")) {
+        Some((inner, rest)) => (Some(inner), rest),
+        None => (None, message),
+    };
+    let mut path = match step {
+        Step::Key(key) => key.to_owned(),
+        Step::Index(i) => format!("[{i}]"),
+    };
+    match inner {
+        Some(inner) if inner.starts_with('[') => path.push_str(inner),
+        Some(inner) => {
+            path.push('.');
+            path.push_str(inner);
         }
+        None => {}
     }
-    path
+    format!("{AT}{path}`: {rest}")
+}
+
+/// serde_json ends a message with where it stopped (` at line 1 column 17`); a message
+/// passed on is placed by its path instead (the outermost error gets the position again).
+fn without_position(message: &str) -> &str {
+    match message.rsplit_once(" at line ") {
+        Some((text, at))
+            if at.split_once(" column ").is_some_and(|(l, c)| {
+                !l.is_empty()
+                    && !c.is_empty()
+                    && l.bytes().all(|b| b.is_ascii_digit())
+                    && c.bytes().all(|b| b.is_ascii_digit())
+            }) =>
+        {
+            text
+        }
+        _ => message,
+    }
+}
+
+/// An error that left the value of `key`, named there.
+#[cold]
+#[doc(hidden)]
+pub fn at_key<E: de::Error>(key: &str, e: E) -> E {
+    E::custom(placed(Step::Key(key), &e.to_string()))
+}
+
+/// An error that left item `index` of an array, named there.
+#[cold]
+#[doc(hidden)]
+pub fn at_index<E: de::Error>(index: usize, e: E) -> E {
+    E::custom(placed(Step::Index(index), &e.to_string()))
+}
+
+/// The path a message names below `root` (`data[2].maxmem`), and the rest of the message;
+/// `root` and the message as they are when it names none.
+fn split_path(root: &str, message: &str) -> (String, String) {
+    let message = without_position(message);
+    match message.strip_prefix(AT).and_then(|m| m.split_once("`: ")) {
+        Some((path, rest)) if path.starts_with('[') => (format!("{root}{path}"), rest.to_owned()),
+        Some((path, rest)) => (format!("{root}.{path}"), rest.to_owned()),
+        None => (root.to_owned(), message.to_owned()),
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -89,17 +119,89 @@ pub trait Lenient<'de>: Sized {
     fn missing() -> Option<Self> {
         None
     }
+
+    /// Reads the value of a field of an answer object: as [`Lenient::lenient`]; a boolean
+    /// also takes `""` (Perl's false).
+    fn lenient_field<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Self::lenient(d)
+    }
+
+    /// Reads the value of an optional field: as [`Lenient::lenient`], but `""` (Perl's false
+    /// and its empty value, which PVE sends for a field it has no value for) is absent for
+    /// every type that is not text.
+    fn lenient_in_option<D: Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Option<Self>, D::Error> {
+        Self::lenient(d).map(Some)
+    }
+}
+
+/// `V`'s reading of a value, with `""` read as absent (see [`Lenient::lenient_in_option`]).
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct EmptyIsAbsent<V>(pub V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for EmptyIsAbsent<V> {
+    type Value = Option<V::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        self.0.visit_bool(v).map(Some)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        self.0.visit_i64(v).map(Some)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        self.0.visit_u64(v).map(Some)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        self.0.visit_f64(v).map(Some)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        self.0.visit_str(v).map(Some)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        self.0.visit_seq(seq).map(Some)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        self.0.visit_map(map).map(Some)
+    }
 }
 
 /// A generated type (answer struct, enum, property string): its own `Deserialize` is
 /// already lenient, so that is its [`Lenient`] reading (one blanket impl, no body per type).
 #[doc(hidden)]
-pub trait Generated {}
+pub trait Generated {
+    /// As [`Lenient::lenient_in_option`]; enums read `""` as absent.
+    #[inline]
+    fn deserialize_in_option<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Option<Self>, D::Error>
+    where
+        Self: serde_core::Deserialize<'de>,
+    {
+        Self::deserialize(d).map(Some)
+    }
+}
 
 impl<'de, T: Generated + serde_core::Deserialize<'de>> Lenient<'de> for T {
     #[inline]
     fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<T, D::Error> {
         T::deserialize(d)
+    }
+    #[inline]
+    fn lenient_in_option<D: Deserializer<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+        T::deserialize_in_option(d)
     }
 }
 
@@ -182,10 +284,47 @@ impl<'de> Visitor<'de> for BoolVisitor {
     }
 }
 
+/// A boolean field of an answer: also `""`, how Perl's false reaches JSON (`"template": ""`
+/// from PVE 6 and 7). Not in property strings, where PVE refuses `key=` for a boolean.
+struct AnswerBool;
+
+impl<'de> Visitor<'de> for AnswerBool {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        BoolVisitor.expecting(f)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<bool, E> {
+        BoolVisitor.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<bool, E> {
+        BoolVisitor.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<bool, E> {
+        BoolVisitor.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<bool, E> {
+        BoolVisitor.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<bool, E> {
+        if v.is_empty() {
+            return Ok(false);
+        }
+        BoolVisitor.visit_str(v)
+    }
+}
+
 impl<'de> Lenient<'de> for bool {
     #[inline]
     fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
         d.deserialize_any(BoolVisitor)
+    }
+    fn lenient_field<D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_any(AnswerBool)
+    }
+    fn lenient_in_option<D: Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Option<bool>, D::Error> {
+        d.deserialize_any(AnswerBool).map(Some)
     }
 }
 
@@ -222,6 +361,9 @@ impl<'de> Lenient<'de> for i64 {
     fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
         d.deserialize_any(IntVisitor)
     }
+    fn lenient_in_option<D: Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+        d.deserialize_any(EmptyIsAbsent(IntVisitor))
+    }
 }
 
 struct NumVisitor;
@@ -256,6 +398,9 @@ impl<'de> Lenient<'de> for f64 {
     #[inline]
     fn lenient<D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
         d.deserialize_any(NumVisitor)
+    }
+    fn lenient_in_option<D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+        d.deserialize_any(EmptyIsAbsent(NumVisitor))
     }
 }
 
@@ -334,7 +479,7 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for OptionVisitor<T> {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<T>, D::Error> {
-        T::lenient(d).map(Some)
+        T::lenient_in_option(d)
     }
 }
 
@@ -355,9 +500,16 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for VecVisitor<T> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array")
     }
-    // PVE sends null for an empty list now and then.
+    // PVE sends null for an empty list now and then, and Perl's empty value `""`.
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
         Ok(Vec::new())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Vec<T>, E> {
+        if v.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(E::invalid_type(de::Unexpected::Str(v), &self))
+        }
     }
     fn visit_none<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
         Ok(Vec::new())
@@ -368,10 +520,7 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for VecVisitor<T> {
             match seq.next_element_seed(Seed::<T>::new()) {
                 Ok(Some(item)) => out.push(item),
                 Ok(None) => return Ok(out),
-                Err(e) => {
-                    failed_at_index(out.len());
-                    return Err(e);
-                }
+                Err(e) => return Err(at_index(out.len(), e)),
             }
         }
     }
@@ -391,8 +540,25 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for MapVisitor<T> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
     }
+    // `null`, `""` and `[]` for an empty object: PVE's Perl sends each now and then.
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
         Ok(BTreeMap::new())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        if v.is_empty() {
+            Ok(BTreeMap::new())
+        } else {
+            Err(E::invalid_type(de::Unexpected::Str(v), &self))
+        }
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(BTreeMap::new()),
+            Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
     }
     fn visit_map<A: MapAccess<'de>>(
         self,
@@ -404,10 +570,7 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for MapVisitor<T> {
                 Ok(value) => {
                     out.insert(key, value);
                 }
-                Err(e) => {
-                    failed_at_key(&key);
-                    return Err(e);
-                }
+                Err(e) => return Err(at_key(&key, e)),
             }
         }
         Ok(out)
@@ -461,7 +624,18 @@ impl<'de> serde_core::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Reads the value of field `key` into `slot`, recording where an error happened.
+/// [`Lenient::lenient_field`] as a seed.
+struct FieldSeed<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Lenient<'de>> DeserializeSeed<'de> for FieldSeed<T> {
+    type Value = T;
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<T, D::Error> {
+        T::lenient_field(d)
+    }
+}
+
+/// Reads the value of field `key` into `slot`; an error is named there.
 #[doc(hidden)]
 #[inline]
 pub fn field<'de, T: Lenient<'de>, A: MapAccess<'de>>(
@@ -469,15 +643,12 @@ pub fn field<'de, T: Lenient<'de>, A: MapAccess<'de>>(
     key: &str,
     slot: &mut Option<T>,
 ) -> std::result::Result<(), A::Error> {
-    match map.next_value_seed(Seed::<T>::new()) {
+    match map.next_value_seed(FieldSeed::<T>(PhantomData)) {
         Ok(value) => {
             *slot = Some(value);
             Ok(())
         }
-        Err(e) => {
-            failed_at_key(key);
-            Err(e)
-        }
+        Err(e) => Err(at_key(key, e)),
     }
 }
 
@@ -490,15 +661,12 @@ pub fn member<'de, T: Lenient<'de>, A: MapAccess<'de>>(
     index: u32,
     family: &mut BTreeMap<u32, T>,
 ) -> std::result::Result<(), A::Error> {
-    match map.next_value_seed(Seed::<T>::new()) {
+    match map.next_value_seed(FieldSeed::<T>(PhantomData)) {
         Ok(value) => {
             family.insert(index, value);
             Ok(())
         }
-        Err(e) => {
-            failed_at_key(key);
-            Err(e)
-        }
+        Err(e) => Err(at_key(key, e)),
     }
 }
 
@@ -528,11 +696,14 @@ pub fn finish<'de, T: Lenient<'de>>(
 #[doc(hidden)]
 #[cold]
 pub fn missing_field<E: de::Error>(key: Option<&'static str>) -> E {
-    if let Some(key) = key {
-        failed_at_key(key);
+    match key {
+        Some(key) => E::custom(placed(Step::Key(key), MISSING)),
+        None => E::custom(MISSING),
     }
-    E::custom("required field is missing")
 }
+
+/// What a required field that is not there is called.
+const MISSING: &str = "required field is missing";
 
 /// An unknown key of an answer: kept, as JSON.
 #[doc(hidden)]
@@ -581,13 +752,12 @@ impl Fields {
         }
         let read = match self.map.remove(key) {
             Some(value) => T::lenient(value).map_err(|e| e.to_string()),
-            None => T::missing().ok_or_else(|| "required field is missing".to_owned()),
+            None => T::missing().ok_or_else(|| MISSING.to_owned()),
         };
         match read {
             Ok(value) => Some(value),
             Err(message) => {
-                failed_at_key(key);
-                self.failure = Some(message);
+                self.failure = Some(placed(Step::Key(key), &message));
                 None
             }
         }
@@ -616,8 +786,7 @@ impl Fields {
                     family.insert(index, member);
                 }
                 Err(e) => {
-                    failed_at_key(&key);
-                    self.failure = Some(e.to_string());
+                    self.failure = Some(placed(Step::Key(&key), &e.to_string()));
                     return None;
                 }
             }
@@ -636,7 +805,6 @@ pub trait FromFields: Sized {
 /// Parameters `P` from `value` (an object, or `null` for none); errors name the path below
 /// `root` and the rule: a value that does not read, a required one missing, an unknown name.
 pub(crate) fn params<P: FromFields>(value: Value, root: &str) -> Result<P> {
-    clear_path();
     let map = match value {
         Value::Object(map) => map,
         Value::Null => serde_json::Map::new(),
@@ -653,15 +821,13 @@ pub(crate) fn params<P: FromFields>(value: Value, root: &str) -> Result<P> {
     let failure = match (decoded, fields.failure) {
         (Some(params), None) => match fields.map.keys().next() {
             None => return Ok(params),
-            Some(key) => {
-                failed_at_key(key);
-                "unknown parameter for this endpoint".to_owned()
-            }
+            Some(key) => placed(Step::Key(key), "unknown parameter for this endpoint"),
         },
         (_, Some(message)) => message,
         (None, None) => "the parameters could not be read".to_owned(),
     };
-    Err(Error::decode(failure, take_path(root), String::new()))
+    let (path, message) = split_path(root, &failure);
+    Err(Error::decode(message, path, String::new()))
 }
 
 /// `Deserialize` of generated parameters: the object read as JSON, then [`params`].
@@ -759,11 +925,13 @@ impl<T> Clone for Seed<T> {
 /// The `data` of an answer body, leniently (the generated types); `data` absent is read as
 /// `null`. Public only through `__private`, for the decode benchmark.
 pub fn data<T: for<'de> Lenient<'de>>(body: &[u8]) -> Result<T> {
-    clear_path();
     match read_envelope(body, Seed::<T>::new()) {
         Ok(Some(value)) => Ok(value),
         // `data` absent or `null`: read as `null` (nothing, an empty list, or an error).
-        Ok(None) => T::lenient(Value::Null).map_err(|e| fail(body, "data", &e.to_string())),
+        Ok(None) => T::lenient(Value::Null).map_err(|e| {
+            let (path, message) = split_path("data", &e.to_string());
+            fail(body, &path, &message)
+        }),
         Err(e) => Err(failure(body, &e)),
     }
 }
@@ -771,7 +939,6 @@ pub fn data<T: for<'de> Lenient<'de>>(body: &[u8]) -> Result<T> {
 /// The `data` of an answer body as a caller's type, with its own `Deserialize`; `data`
 /// absent or `null` is read as `null`.
 pub(crate) fn data_as<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
-    clear_path();
     match read_envelope(body, Strict::<T>(PhantomData)) {
         Ok(Some(value)) => Ok(value),
         Ok(None) => T::deserialize(Value::Null).map_err(|e| fail(body, "data", &e.to_string())),
@@ -799,8 +966,10 @@ pub(crate) fn data_json(body: &[u8]) -> Result<Value> {
 /// `value`.
 #[cfg(test)]
 pub(crate) fn from_value<T: for<'de> Lenient<'de>>(value: Value) -> Result<T> {
-    clear_path();
-    T::lenient(value).map_err(|e| Error::decode(e.to_string(), take_path("value"), String::new()))
+    T::lenient(value).map_err(|e| {
+        let (path, message) = split_path("value", &e.to_string());
+        Error::decode(message, path, String::new())
+    })
 }
 
 fn fail(body: &[u8], path: &str, message: &str) -> Error {
@@ -812,35 +981,24 @@ fn failure(body: &[u8], e: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            clear_path();
             fail(body, "body", &format!("answer is not JSON: {e}"))
         }
-        Category::Data if !body.trim_ascii_start().starts_with(b"{") => {
-            clear_path();
-            fail(
-                body,
-                "body",
-                &format!("answer is not a JSON object with `data`: {e}"),
-            )
-        }
-        Category::Data => {
-            let recorded = take_path("data");
-            let path = if recorded == "data" {
-                // A caller's type records nothing: where serde stopped tells.
-                json_path_at(body, line_column_offset(body, e.line(), e.column()))
-            } else {
-                recorded
-            };
-            // serde's message without its position (the path says where).
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m)
-                .to_owned();
-            fail(body, &path, &message)
-        }
+        Category::Data if !body.trim_ascii_start().starts_with(b"{") => fail(
+            body,
+            "body",
+            &format!("answer is not a JSON object with `data`: {e}"),
+        ),
+        Category::Data => match split_path("data", &e.to_string()) {
+            // A caller's type names no place: where serde stopped tells.
+            (path, message) if path == "data" => {
+                let at = json_path_at(body, line_column_offset(body, e.line(), e.column()));
+                fail(body, &at, &message)
+            }
+            (path, message) => fail(body, &path, &message),
+        },
     }
 }
+
 /// The byte offset of a 1-based line and column.
 fn line_column_offset(body: &[u8], line: usize, column: usize) -> usize {
     let mut offset = 0;
@@ -1030,6 +1188,60 @@ mod tests {
             panic!("expected a decode error")
         };
         assert_eq!(e.path, "data[0]");
+    }
+
+    /// What real servers send where the schema says otherwise reads (PVE 6/7's `""` for
+    /// false, `""` and `null` for nothing, numbers in text, `[]` for an empty object).
+    #[test]
+    fn perl_quirks_of_real_answers_read() {
+        use crate::api::nodes::node::qemu::get::{ResponseItem, ResponseItemStatus};
+        let vm: ResponseItem = serde_json::from_str(
+            r#"{"vmid": "100", "status": "running", "template": "", "cpus": "", "lock": "",
+                "maxmem": "2048", "tags": null, "pid": null}"#,
+        )
+        .unwrap();
+        assert_eq!((vm.vmid, vm.status), (100, ResponseItemStatus::Running));
+        assert_eq!(
+            (vm.template, vm.cpus, vm.maxmem),
+            (Some(false), None, Some(2048))
+        );
+        assert_eq!((vm.lock, vm.pid), (Some(String::new()), None));
+        // A map answered as `[]`, `""` or `null`: empty.
+        for empty in ["[]", r#""""#, "null"] {
+            let map: BTreeMap<String, BTreeMap<String, bool>> =
+                data(format!(r#"{{"data": {empty}}}"#).as_bytes()).unwrap();
+            assert!(map.is_empty(), "{empty}");
+        }
+        // A property string's boolean key stays strict: PVE refuses `firewall=`.
+        assert!(
+            "virtio,firewall="
+                .parse::<crate::api::formats::QemuNet>()
+                .is_err()
+        );
+    }
+
+    /// A field that cannot be read is named in the error's message, so a caller decoding a
+    /// generated type with plain serde_json sees where; the crate's errors split it off.
+    #[test]
+    fn errors_name_the_field_for_plain_serde_too() {
+        use crate::api::nodes::get::Response;
+        let text = r#"[{"node": "pve1", "status": "online"}, {"node": "pve2", "maxmem": "x"}]"#;
+        // serde's own `Vec` does not name the item; the field is named, the position follows.
+        let e = serde_json::from_str::<Response>(text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"field `maxmem`: expected an integer, got "x" at line 1 column 70"#
+        );
+        let e = serde_json::from_value::<Response>(json!([{"status": "online"}])).unwrap_err();
+        assert_eq!(e.to_string(), "field `node`: required field is missing");
+        let Err(Error::Decode(e)) = data::<Response>(format!(r#"{{"data": {text}}}"#).as_bytes())
+        else {
+            panic!("expected a decode error")
+        };
+        assert_eq!(
+            (e.path.as_str(), e.message.as_str()),
+            ("data[1].maxmem", r#"expected an integer, got "x""#)
+        );
     }
 
     #[test]

@@ -125,14 +125,16 @@ pub mod __private {
     /// What a typed call does with an answer's body (for the decode benchmark).
     pub use crate::decode::data as decode_data;
     pub use crate::decode::{
-        Fields, FromFields, Generated, Key, Lenient, Seed, family_index, field, finish,
-        keep_unknown, member, missing_field, params_deserialize,
+        Fields, FromFields, Generated, Key, Lenient, Seed, at_index, at_key, family_index, field,
+        finish, keep_unknown, member, missing_field, params_deserialize,
     };
     pub use crate::typed::encode::{
         Mode as EncodeMode, family as encode_family, field as encode_field, param as encode_param,
         param_family as encode_param_family,
     };
-    pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
+    pub use crate::typed::impls::{
+        debug_params, debug_struct, enum_value, enum_value_in_option, serialize,
+    };
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
     /// What the client makes of an error answer and of a login answer (for the fuzz targets).

@@ -26,29 +26,42 @@ where
     T::Err: fmt::Display,
     D: serde_core::Deserializer<'de>,
 {
-    struct Visit<T>(PhantomData<fn() -> T>);
-    impl<T: std::str::FromStr> serde_core::de::Visitor<'_> for Visit<T>
-    where
-        T::Err: fmt::Display,
-    {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("one of the enum's values")
-        }
-        fn visit_str<E: serde_core::de::Error>(self, v: &str) -> std::result::Result<T, E> {
-            v.parse().map_err(E::custom)
-        }
-        fn visit_i64<E: serde_core::de::Error>(self, v: i64) -> std::result::Result<T, E> {
-            self.visit_str(&v.to_string())
-        }
-        fn visit_u64<E: serde_core::de::Error>(self, v: u64) -> std::result::Result<T, E> {
-            self.visit_str(&v.to_string())
-        }
-        fn visit_bool<E: serde_core::de::Error>(self, v: bool) -> std::result::Result<T, E> {
-            self.visit_str(if v { "1" } else { "0" })
-        }
+    d.deserialize_any(EnumText(PhantomData))
+}
+
+/// [`enum_value`] of an optional field: `""` is absent.
+#[doc(hidden)]
+pub fn enum_value_in_option<'de, T, D>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+    D: serde_core::Deserializer<'de>,
+{
+    d.deserialize_any(crate::decode::EmptyIsAbsent(EnumText(PhantomData)))
+}
+
+struct EnumText<T>(PhantomData<fn() -> T>);
+
+impl<T: std::str::FromStr> serde_core::de::Visitor<'_> for EnumText<T>
+where
+    T::Err: fmt::Display,
+{
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("one of the enum's values")
     }
-    d.deserialize_any(Visit(PhantomData))
+    fn visit_str<E: serde_core::de::Error>(self, v: &str) -> std::result::Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+    fn visit_i64<E: serde_core::de::Error>(self, v: i64) -> std::result::Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_u64<E: serde_core::de::Error>(self, v: u64) -> std::result::Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_bool<E: serde_core::de::Error>(self, v: bool) -> std::result::Result<T, E> {
+        self.visit_str(if v { "1" } else { "0" })
+    }
 }
 
 /// `Debug` of a generated struct: one call with a slice of fields, cheaper to compile than

@@ -75,7 +75,7 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for List<T> {
                     .enumerate()
                     .map(|(i, item)| {
                         T::lenient(serde_core::de::value::StrDeserializer::<E>::new(item))
-                            .inspect_err(|_| crate::decode::failed_at_index(i))
+                            .map_err(|e| crate::decode::at_index(i, e))
                     })
                     .collect()
             }

@@ -608,7 +608,14 @@ macro_rules! pve_enum_serde {
             }
         }
 
-        impl $crate::__private::Generated for $name {}
+        impl $crate::__private::Generated for $name {
+            #[inline]
+            fn deserialize_in_option<'de, D: ::serde_core::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<::std::option::Option<Self>, D::Error> {
+                $crate::__private::enum_value_in_option(d)
+            }
+        }
 
         impl ::serde_core::Serialize for $name {
             #[inline]
