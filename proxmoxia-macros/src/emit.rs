@@ -788,7 +788,7 @@ pub fn endpoints_list(root: &ModIr) -> TokenStream {
 
 /// With the `mock` feature: the schemas and every method's full rules, for the embedded fake
 /// PVE (`crate::mock`).
-pub fn mock_module(root: &ModIr, schemas: &[(String, String)]) -> TokenStream {
+pub fn mock_module(root: &ModIr, schemas: &[(&str, &str)]) -> TokenStream {
     fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
         for method in &m.methods {
             let verb = method.verb.upper();
@@ -805,14 +805,16 @@ pub fn mock_module(root: &ModIr, schemas: &[(String, String)]) -> TokenStream {
     }
     let mut entries = Vec::new();
     walk(root, &mut entries);
-    let schemas = schemas
-        .iter()
-        .map(|(label, file)| quote!((#label, include_str!(#file))));
+    let schemas = schemas.iter().map(|(label, json)| {
+        let json = Literal::string(json);
+        quote!((#label, #json))
+    });
     quote! {
         #[cfg(feature = "mock")]
         #[doc(hidden)]
         pub mod __mock {
-            /// The schema of each version, oldest first, as `(version, apidoc JSON)`.
+            /// The schema of each version, oldest first, as `(version, apidoc JSON)`,
+            /// corrected by the supplement as the typed API is.
             pub static SCHEMAS: &[(&str, &str)] = &[#(#schemas),*];
             /// Every method's parameter rules.
             pub static ENDPOINTS: &[crate::mock::EndpointRules] = &[#(#entries),*];

@@ -4,20 +4,6 @@
 use crate::json::{self, Map, Value};
 use crate::schema::Schema;
 
-/// Answer fields the schema says are always there, but PVE leaves out: they are optional
-/// in the Rust types. `(path, field)`.
-pub const LEFT_OUT_BY_PVE: &[(&str, &str)] = &[
-    // PVE sends `mounted` only for mounted disks.
-    ("/nodes/{node}/disks/list", "mounted"),
-];
-
-/// True when PVE may leave out the answer field `field` at `path`.
-pub fn left_out_by_pve(path: &str, field: &str) -> bool {
-    LEFT_OUT_BY_PVE
-        .iter()
-        .any(|(p, f)| *p == path && *f == field)
-}
-
 /// The effective type of a schema. PVE's schema has defects (fields without `type`); they are
 /// read by these rules, the first that matches:
 /// * no `type`, has `properties`: an object (16 `returns` in PVE 9.2: vncproxy, termproxy,

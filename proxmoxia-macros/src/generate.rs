@@ -18,7 +18,12 @@ use crate::versions::{Label, Versions};
 pub struct SchemaFile {
     pub path: PathBuf,
     pub label: Label,
+    /// The schema, corrected by the supplement.
     pub tree: Arc<Tree>,
+    /// The same as apidoc JSON, for the embedded fake.
+    pub json: Arc<str>,
+    /// The supplement that corrected it, if any.
+    pub supplement: Option<PathBuf>,
 }
 
 /// The output of `api!(schemas)` (`path` `None`) or `api!(schemas, path)`; `args` are the
@@ -134,18 +139,29 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
         None => {
             let body = emitter.module_contents(&api.root);
             let formats = emitter.formats_module();
-            let schemas: Vec<(String, String)> = built
+            let schemas: Vec<(&str, &str)> = built
                 .files
                 .iter()
-                .map(|f| (f.label.text.clone(), f.path.to_string_lossy().into_owned()))
+                .map(|f| (f.label.text.as_str(), &*f.json))
                 .collect();
             let mock = crate::emit::mock_module(&api.root, &schemas);
             let endpoints = crate::emit::endpoints_list(&api.root);
-            let files = schemas.iter().map(|(_, f)| Literal::string(f));
-            let labels = schemas.iter().map(|(l, _)| l.as_str());
+            let files = built
+                .files
+                .iter()
+                .map(|f| f.path.to_string_lossy().into_owned())
+                .chain(
+                    built
+                        .files
+                        .first()
+                        .and_then(|f| f.supplement.as_ref())
+                        .map(|s| s.to_string_lossy().into_owned()),
+                )
+                .map(|f| Literal::string(&f));
+            let labels = schemas.iter().map(|(l, _)| *l);
             Ok(quote! {
-                // A change of a schema file, or of the variable naming another one, must
-                // rebuild the crate: rustc tracks both for cargo.
+                // A change of a schema file, of the supplement, or of the variable naming
+                // another schema must rebuild the crate: rustc tracks them for cargo.
                 #(const _: &[u8] = include_bytes!(#files);)*
                 const _: ::std::option::Option<&str> = option_env!("PROXMOXIA_APIDOC");
                 /// The PVE versions the API was generated from, oldest first. Bit `i` of an
@@ -178,9 +194,15 @@ pub fn vendored() -> Rc<Built> {
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         if name.starts_with("pve-") && name.ends_with(".json") {
+            let label = crate::load::label(&path, false).expect("a version in the name");
+            let supplement = dir.join(crate::load::SUPPLEMENT);
+            let loaded =
+                crate::load::load(&path, &label, Some(&supplement)).expect("the schema loads");
             files.push(SchemaFile {
-                label: crate::load::label(&path, false).expect("a version in the name"),
-                tree: crate::load::load(&path).expect("the schema loads"),
+                label,
+                tree: loaded.tree.clone(),
+                json: loaded.json.clone(),
+                supplement: Some(supplement),
                 path,
             });
         }

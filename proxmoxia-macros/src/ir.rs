@@ -206,6 +206,8 @@ pub struct FieldIr {
     pub doc: String,
     /// The versions that have it, where not all of its parent's do.
     pub versions: Option<Mask>,
+    /// `add` or `retype` for an answer field the supplement added or retyped.
+    pub supplement: Option<String>,
 }
 
 impl FieldIr {
@@ -1059,7 +1061,40 @@ fn field_doc(wire: &str, schema: &Schema) -> String {
         doc.push_str(&facts.join(". "));
         doc.push('.');
     }
+    if let Some(note) = supplement_note(schema) {
+        doc.push_str("\n\n");
+        doc.push_str(&note);
+    }
     doc
+}
+
+/// What the supplement (`apidoc/supplement.json`) says of an answer field, for its docs.
+fn supplement_note(schema: &Schema) -> Option<String> {
+    use crate::supplement::{ALWAYS, CHANGE, LEFT_OUT, SOURCE};
+    let source = schema.str(SOURCE).map(docs::escape);
+    Some(
+        match (schema.str(CHANGE), schema.str(LEFT_OUT), schema.str(ALWAYS)) {
+            (Some("add"), _, _) => format!(
+                "*Not in PVE's schema*: PVE sends it (source: {}).",
+                source.unwrap_or_default()
+            ),
+            (Some(_), _, _) => format!(
+                "*Typed from PVE's behaviour, not its schema* (source: {}).",
+                source.unwrap_or_default()
+            ),
+            (None, Some(""), _) => "*Optional here*: PVE's schema calls it required, but PVE's \
+             code is not known to send it in every answer."
+                .to_owned(),
+            (None, Some(reason), _) => format!(
+                "*Optional here*: PVE's schema calls it required, but {}.",
+                docs::escape(reason)
+            ),
+            (None, None, Some(always)) => {
+                format!("Always sent (source: {}).", docs::escape(always))
+            }
+            (None, None, None) => return None,
+        },
+    )
 }
 
 fn field_name(name: &str, how: How) -> Name {
@@ -1089,6 +1124,7 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         optional: how == How::Indexed || schema.optional(),
         ty,
         versions: versions_within(schema.versions(), ctx.versions),
+        supplement: None,
     })
 }
 
@@ -1321,11 +1357,12 @@ fn response_struct(
             name: field_name,
             how,
             doc: field_doc(wire, field_schema),
-            optional: how == How::Indexed
-                || field_schema.optional()
-                || fixups::left_out_by_pve(&ctx.path, base),
+            optional: how == How::Indexed || field_schema.optional(),
             ty,
             versions: field_schema.versions(),
+            supplement: field_schema
+                .str(crate::supplement::CHANGE)
+                .map(str::to_owned),
         });
     }
     let doc = schema

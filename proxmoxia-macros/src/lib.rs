@@ -26,6 +26,7 @@ mod report;
 mod rules;
 mod schema;
 mod secrets;
+mod supplement;
 #[cfg(test)]
 mod surface;
 #[cfg(test)]
@@ -59,13 +60,17 @@ pub fn api(input: TokenStream) -> TokenStream {
         Err((index, message)) => return compile_error(span_of(index), &message),
     };
     let only = located.len() == 1;
+    let supplement = names.first().and_then(|n| load::supplement_beside(n));
     let mut files = Vec::new();
     for (file, index) in located {
-        let loaded = load::load(&file).and_then(|tree| {
+        let loaded = load::label(&file, only).and_then(|label| {
+            let loaded = load::load(&file, &label, supplement.as_deref())?;
             Ok(generate::SchemaFile {
-                label: load::label(&file, only)?,
+                label,
                 path: file,
-                tree,
+                tree: loaded.tree.clone(),
+                json: loaded.json.clone(),
+                supplement: supplement.clone(),
             })
         });
         match loaded {

@@ -1,4 +1,5 @@
-//! Finding and reading the schema file, once per compiler process.
+//! Finding and reading the schema files, corrected by the supplement, once per compiler
+//! process.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -6,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::schema::{self, Tree};
+use crate::supplement::Supplement;
 use crate::versions::Label;
 
 /// Overrides the schema file the crate is built against (absolute, or relative to the
@@ -70,31 +72,75 @@ pub fn label(path: &Path, only: bool) -> Result<Label, String> {
     ))
 }
 
-type Key = (PathBuf, u64, Option<SystemTime>);
+/// A file's identity for the cache: path, size and modification time.
+type Stamp = (PathBuf, u64, Option<SystemTime>);
 
-/// The parsed schemas, keyed by path, size and modification time.
-static CACHE: Mutex<Option<HashMap<Key, Arc<Tree>>>> = Mutex::new(None);
+fn stamp(path: &Path) -> Result<Stamp, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path.to_path_buf(), meta.len(), meta.modified().ok()))
+}
+
+/// A schema file read and corrected by the supplement.
+#[derive(Debug)]
+pub struct Loaded {
+    pub tree: Arc<Tree>,
+    /// The corrected schema as apidoc JSON, for the embedded fake (which then answers what
+    /// the typed API reads).
+    pub json: Arc<str>,
+}
+
+type Key = (Stamp, Option<Stamp>, String);
+
+/// The parsed schemas, keyed by the files and the version they are read as.
+static CACHE: Mutex<Option<HashMap<Key, Arc<Loaded>>>> = Mutex::new(None);
 
 /// Drops the parsed schemas (after the last invocation that needs them).
 pub fn forget() {
     *CACHE.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
-/// The parsed schema. Every invocation in one crate asks for the same file: it is parsed
-/// once and kept until [`forget`].
-pub fn load(path: &Path) -> Result<Arc<Tree>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
+/// The supplement beside the vendored schemas the macro names (`apidoc/supplement.json`
+/// for `apidoc/pve-9.2.json`), if there is one. It also corrects a schema chosen with
+/// `PROXMOXIA_APIDOC`: its entries describe PVE, not one file.
+pub fn supplement_beside(first_schema: &str) -> Option<PathBuf> {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)?;
+    let path = manifest.join(Path::new(first_schema).with_file_name(SUPPLEMENT));
+    path.is_file().then_some(path)
+}
+
+/// The supplement's file name.
+pub const SUPPLEMENT: &str = "supplement.json";
+
+/// The schema at `path` as version `label`, corrected by the supplement at `supplement`.
+/// Every invocation in one crate asks for the same files: each is read once and kept until
+/// [`forget`].
+pub fn load(path: &Path, label: &Label, supplement: Option<&Path>) -> Result<Arc<Loaded>, String> {
+    let key = (
+        stamp(path)?,
+        supplement.map(stamp).transpose()?,
+        label.text.clone(),
+    );
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = cache.get_or_insert_with(HashMap::new);
-    if let Some(tree) = cache.get(&key) {
-        return Ok(tree.clone());
+    if let Some(loaded) = cache.get(&key) {
+        return Ok(loaded.clone());
     }
     let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let text = String::from_utf8(text).map_err(|_| format!("{} is not UTF-8", path.display()))?;
-    let json = crate::json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut json = crate::json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let supplement = match supplement {
+        Some(file) => Supplement::load(file)?,
+        None => Supplement::default(),
+    };
+    supplement
+        .apply(&mut json, label)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let tree = Arc::new(schema::parse(&json).map_err(|e| format!("{}: {e}", path.display()))?);
-    cache.retain(|k, _| k.0 != key.0);
-    cache.insert(key, tree.clone());
-    Ok(tree)
+    let loaded = Arc::new(Loaded {
+        tree,
+        json: json.to_string().into(),
+    });
+    cache.retain(|k, _| k.0.0 != key.0.0);
+    cache.insert(key, loaded.clone());
+    Ok(loaded)
 }

@@ -196,10 +196,18 @@ impl Lines<'_> {
             _ => local.to_owned(),
         };
         for f in fields {
+            let marker = match f.supplement.as_deref() {
+                Some(change) => format!(" (supplement: {change})"),
+                None => String::new(),
+            };
             self.push(
                 format!("{path}::{}", f.name),
                 "field",
-                format!("{:?} {}", f.wire, ty_named(&f.full_ty(), &defined_path)),
+                format!(
+                    "{:?} {}{marker}",
+                    f.wire,
+                    ty_named(&f.full_ty(), &defined_path)
+                ),
                 f.versions.unwrap_or(versions),
             );
         }

@@ -1593,6 +1593,8 @@ fn files(roots: &[String]) -> Vec<crate::generate::SchemaFile> {
         path: PathBuf::from("/nowhere/schema.json"),
         label: Label::custom("schema"),
         tree: std::sync::Arc::new(tree(roots)),
+        json: "[]".into(),
+        supplement: None,
     }]
 }
 
@@ -1710,7 +1712,7 @@ fn load_reports_bad_files_with_their_path() {
     let check = |name: &str, text: &[u8], expected: &str| {
         let file = dir.join(name);
         std::fs::write(&file, text).expect("write");
-        let err = crate::load::load(&file).expect_err("an error");
+        let err = crate::load::load(&file, &Label::custom("x"), None).expect_err("an error");
         assert!(err.starts_with(&file.display().to_string()), "{err}");
         assert!(err.contains(expected), "{err}");
     };
@@ -1724,9 +1726,13 @@ fn load_reports_bad_files_with_their_path() {
     );
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        crate::load::load(Path::new("/nonexistent/proxmoxia/schema.json"))
-            .expect_err("an error")
-            .contains("/nonexistent/proxmoxia/schema.json")
+        crate::load::load(
+            Path::new("/nonexistent/proxmoxia/schema.json"),
+            &Label::custom("x"),
+            None
+        )
+        .expect_err("an error")
+        .contains("/nonexistent/proxmoxia/schema.json")
     );
 }
 
