@@ -680,6 +680,8 @@ pub fn ty_tokens(ty: &Ty, refs: Refs) -> TokenStream {
         }
         Ty::List(ListItem::I64) => quote!(crate::typed::List<i64>),
         Ty::List(ListItem::String) => quote!(crate::typed::List<::std::string::String>),
+        Ty::List(ListItem::Tag) => quote!(crate::typed::Tags),
+        Ty::List(ListItem::Iface) => quote!(crate::typed::List<::std::string::String, ' '>),
         Ty::Option(t) => {
             let t = ty_tokens(t, refs);
             quote!(::std::option::Option<#t>)
@@ -742,7 +744,9 @@ fn arg_ty(ty: &Ty, refs: Refs) -> TokenStream {
         ArgKind::List(item) => {
             let item = match item {
                 ListItem::I64 => quote!(i64),
-                ListItem::String => quote!(::std::string::String),
+                ListItem::String | ListItem::Tag | ListItem::Iface => {
+                    quote!(::std::string::String)
+                }
             };
             quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>)
         }

@@ -148,6 +148,11 @@ pub enum Ty {
 pub enum ListItem {
     I64,
     String,
+    /// A guest's tags (`pve-tag-list`): strings PVE writes separated by `;`.
+    Tag,
+    /// Network interfaces (`pve-iface-list`: a bridge's ports, a bond's slaves): PVE answers
+    /// them as `/etc/network/interfaces` has them, separated by spaces.
+    Iface,
 }
 
 /// How a setter or positional argument takes a value.
@@ -1175,6 +1180,8 @@ fn formatted_type(ctx: &mut TypeCtx, field: &str, schema: &Schema) -> Result<Opt
             Some(Ty::Format(name))
         }
         Some(Format::Named("pve-vmid-list")) => Some(Ty::List(ListItem::I64)),
+        Some(Format::Named("pve-tag-list")) => Some(Ty::List(ListItem::Tag)),
+        Some(Format::Named("pve-iface-list")) => Some(Ty::List(ListItem::Iface)),
         Some(Format::Named(f)) if f.ends_with("-list") => Some(Ty::List(ListItem::String)),
         _ => None,
     })

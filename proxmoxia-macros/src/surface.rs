@@ -290,6 +290,8 @@ fn ty_named(ty: &Ty, named: &dyn Fn(TypeKey, &str) -> String) -> String {
         Ty::Indexed(t) => format!("BTreeMap<u32, {}>", ty_text(t)),
         Ty::List(ListItem::I64) => "List<i64>".into(),
         Ty::List(ListItem::String) => "List<String>".into(),
+        Ty::List(ListItem::Tag) => "Tags".into(),
+        Ty::List(ListItem::Iface) => "List<String, ' '>".into(),
         Ty::Option(t) => format!("Option<{}>", ty_text(t)),
         Ty::Named { key, local } => named(*key, local),
         Ty::Format(name) => format!("formats::{name}"),
@@ -301,7 +303,9 @@ fn arg_text(ty: &Ty, module: Option<&ModPath>) -> String {
     match ty {
         Ty::String | Ty::Secret => "impl Into<String>".into(),
         Ty::List(ListItem::I64) => "impl IntoIterator<Item = impl Into<i64>>".into(),
-        Ty::List(ListItem::String) => "impl IntoIterator<Item = impl Into<String>>".into(),
+        Ty::List(ListItem::String | ListItem::Tag | ListItem::Iface) => {
+            "impl IntoIterator<Item = impl Into<String>>".into()
+        }
         other => ty_in(other, module),
     }
 }

@@ -100,9 +100,10 @@ impl Encode for () {
     }
 }
 
+/// `1` or `0`: what PVE's Perl handlers send for a boolean and what PVE reads back.
 impl Encode for bool {
     fn encode(&self) -> Value {
-        Value::Bool(*self)
+        Value::Number(u8::from(*self).into())
     }
 }
 

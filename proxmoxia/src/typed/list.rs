@@ -8,50 +8,55 @@ use serde_json::Value;
 use super::encode::Encode;
 use crate::decode::Lenient;
 
-/// A list PVE writes as one string: items separated by commas (PVE also reads `;` and
-/// spaces). Derefs to `Vec<T>`.
+/// A list PVE writes as one string: items separated by `SEP` — a comma; `;` for tags; a
+/// space for network interfaces (PVE reads `,`, `;` and white space alike). Derefs to
+/// `Vec<T>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct List<T>(pub Vec<T>);
+pub struct List<T, const SEP: char = ','>(pub Vec<T>);
 
-impl<T> Default for List<T> {
-    fn default() -> List<T> {
+/// A guest's tags (`pve-tag-list`): PVE writes them separated by `;`
+/// (pve-guest-common `PVE/GuestHelpers.pm`, `get_unique_tags`).
+pub type Tags = List<String, ';'>;
+
+impl<T, const SEP: char> Default for List<T, SEP> {
+    fn default() -> List<T, SEP> {
         List(Vec::new())
     }
 }
 
-impl<T> Deref for List<T> {
+impl<T, const SEP: char> Deref for List<T, SEP> {
     type Target = Vec<T>;
     fn deref(&self) -> &Vec<T> {
         &self.0
     }
 }
 
-impl<T> DerefMut for List<T> {
+impl<T, const SEP: char> DerefMut for List<T, SEP> {
     fn deref_mut(&mut self) -> &mut Vec<T> {
         &mut self.0
     }
 }
 
-impl<T> From<Vec<T>> for List<T> {
-    fn from(items: Vec<T>) -> List<T> {
+impl<T, const SEP: char> From<Vec<T>> for List<T, SEP> {
+    fn from(items: Vec<T>) -> List<T, SEP> {
         List(items)
     }
 }
 
 /// `["cpu", "mem"].into()`.
-impl<T, U: Into<T>, const N: usize> From<[U; N]> for List<T> {
-    fn from(items: [U; N]) -> List<T> {
+impl<T, U: Into<T>, const N: usize, const SEP: char> From<[U; N]> for List<T, SEP> {
+    fn from(items: [U; N]) -> List<T, SEP> {
         List(items.into_iter().map(Into::into).collect())
     }
 }
 
-impl<T> FromIterator<T> for List<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> List<T> {
+impl<T, const SEP: char> FromIterator<T> for List<T, SEP> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> List<T, SEP> {
         List(iter.into_iter().collect())
     }
 }
 
-impl<T> IntoIterator for List<T> {
+impl<T, const SEP: char> IntoIterator for List<T, SEP> {
     type Item = T;
     type IntoIter = std::vec::IntoIter<T>;
     fn into_iter(self) -> Self::IntoIter {
@@ -61,15 +66,15 @@ impl<T> IntoIterator for List<T> {
 
 /// A list as PVE answers it: one string of items (separated by `,`, `;` or white space), or
 /// a JSON array.
-impl<'de, T: Lenient<'de>> Lenient<'de> for List<T> {
-    fn lenient<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T>, D::Error> {
-        struct Visit<T>(std::marker::PhantomData<fn() -> T>);
-        impl<'de, T: Lenient<'de>> serde_core::de::Visitor<'de> for Visit<T> {
-            type Value = List<T>;
+impl<'de, T: Lenient<'de>, const SEP: char> Lenient<'de> for List<T, SEP> {
+    fn lenient<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T, SEP>, D::Error> {
+        struct Visit<T, const SEP: char>(std::marker::PhantomData<fn() -> T>);
+        impl<'de, T: Lenient<'de>, const SEP: char> serde_core::de::Visitor<'de> for Visit<T, SEP> {
+            type Value = List<T, SEP>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a list: a string of items, or an array")
             }
-            fn visit_str<E: serde_core::de::Error>(self, text: &str) -> Result<List<T>, E> {
+            fn visit_str<E: serde_core::de::Error>(self, text: &str) -> Result<List<T, SEP>, E> {
                 text.split([',', ';', ' ', '\t', '\n'])
                     .filter(|item| !item.is_empty())
                     .enumerate()
@@ -79,35 +84,35 @@ impl<'de, T: Lenient<'de>> Lenient<'de> for List<T> {
                     })
                     .collect()
             }
-            fn visit_unit<E: serde_core::de::Error>(self) -> Result<List<T>, E> {
+            fn visit_unit<E: serde_core::de::Error>(self) -> Result<List<T, SEP>, E> {
                 Ok(List(Vec::new()))
             }
             fn visit_seq<A: serde_core::de::SeqAccess<'de>>(
                 self,
                 seq: A,
-            ) -> Result<List<T>, A::Error> {
+            ) -> Result<List<T, SEP>, A::Error> {
                 Vec::<T>::lenient(serde_core::de::value::SeqAccessDeserializer::new(seq)).map(List)
             }
         }
-        d.deserialize_any(Visit(std::marker::PhantomData))
+        d.deserialize_any(Visit::<T, SEP>(std::marker::PhantomData))
     }
 }
 
-impl<'de, T: Lenient<'de>> serde_core::Deserialize<'de> for List<T> {
-    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T>, D::Error> {
+impl<'de, T: Lenient<'de>, const SEP: char> serde_core::Deserialize<'de> for List<T, SEP> {
+    fn deserialize<D: serde_core::Deserializer<'de>>(d: D) -> Result<List<T, SEP>, D::Error> {
         List::lenient(d)
     }
 }
 
-/// Written as PVE writes it: one string, the items joined with commas.
-impl<T: Encode> serde_core::Serialize for List<T> {
+/// Written as PVE writes it: one string, the items joined with `SEP`.
+impl<T: Encode, const SEP: char> serde_core::Serialize for List<T, SEP> {
     fn serialize<S: serde_core::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serde_core::Serialize::serialize(&self.encode(), s)
     }
 }
 
-impl<T: Encode> Encode for List<T> {
-    /// The items joined with commas; an empty list is the empty string, as PVE writes it
+impl<T: Encode, const SEP: char> Encode for List<T, SEP> {
+    /// The items joined with `SEP`; an empty list is the empty string, as PVE writes it
     /// (an answer's empty list reads back as one; a parameter set to an empty list is sent
     /// empty, which PVE reads as no items).
     fn encode(&self) -> Value {
@@ -119,7 +124,8 @@ impl<T: Encode> Encode for List<T> {
                 other => other.to_string(),
             })
             .collect();
-        Value::String(items.join(","))
+        let mut sep = [0; 4];
+        Value::String(items.join(&*SEP.encode_utf8(&mut sep)))
     }
 }
 
@@ -140,5 +146,7 @@ mod tests {
         );
         let empty: List<String> = List::lenient(Value::String(String::new())).unwrap();
         assert_eq!(empty, List::default());
+        let tags: Tags = List::lenient(Value::String("a,b;c".into())).unwrap();
+        assert_eq!(tags.encode(), Value::String("a;b;c".into()));
     }
 }

@@ -16,7 +16,7 @@ pub mod rules;
 pub(crate) mod schema;
 
 pub use encode::Encode;
-pub use list::List;
+pub use list::{List, Tags};
 pub(crate) use macros::{
     pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,
     pve_params_struct, pve_property_string, pve_required_struct, pve_response_struct,

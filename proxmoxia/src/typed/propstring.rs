@@ -274,8 +274,9 @@ impl<'a> Scalar<'a> {
     }
 }
 
-/// Prints `pairs` in `format`: the `keyAlias` form first (`virtio=MAC`), then the default
-/// key's value bare, then the other keys in schema order, then unknown keys.
+/// Prints `pairs` in `format` as PVE prints a property string: the `keyAlias` form first
+/// (`virtio=MAC`), then the default key's value bare, then the required keys and then the
+/// others, each in schema (name) order, then unknown keys.
 pub fn print(pairs: &Pairs, format: &PropFormat) -> String {
     let mut out = String::new();
     print_into(
@@ -363,12 +364,16 @@ fn print_into<'a>(
             done.push(at);
         }
     }
-    for (at, entry) in format.keys.iter().enumerate() {
-        if entry.alias.is_some() || done.contains(&at) {
-            continue;
-        }
-        if let Some(value) = known(at) {
-            part(out, Some(&entry.key), value);
+    // As PVE's `print_property_string` (pve-common `PVE/JSONSchema.pm`): the required keys,
+    // then the others, each in name order (the schema's).
+    for required in [true, false] {
+        for (at, entry) in format.keys.iter().enumerate() {
+            if entry.alias.is_some() || done.contains(&at) || entry.rule.optional == required {
+                continue;
+            }
+            if let Some(value) = known(at) {
+                part(out, Some(&entry.key), value);
+            }
         }
     }
     for (key, value) in unknown {

@@ -201,8 +201,8 @@ async fn uploaded_template_is_listed_and_its_volume_read_through_typed_paths(kin
     let item = &listed[0];
     assert_eq!(item.volid, TEMPLATE_VOLID);
     assert_eq!(item.size, Some(bytes.len() as i64));
-    // `content` is not in the schema's answer: it lands in `extra`.
-    assert_eq!(item.extra.get("content"), Some(&json!("vztmpl")));
+    // `content` is not in the schema's answer: the supplement types it (pve-storage sends it).
+    assert_eq!(item.content.as_deref(), Some("vztmpl"));
     // The filter filters: no ISO images on the storage.
     assert!(local.get_content().content("iso").await.unwrap().is_empty());
 
@@ -269,11 +269,11 @@ async fn container_is_created_with_typed_property_strings_and_reads_back_equal(k
     );
     assert_eq!(
         sent("mp0").as_deref(),
-        Some("local-lvm:4,backup=1,mp=/srv,ro=0")
+        Some("local-lvm:4,mp=/srv,backup=1,ro=0")
     );
     assert_eq!(
         sent("net0").as_deref(),
-        Some("bridge=vmbr0,firewall=1,ip=dhcp,name=eth0,tag=10")
+        Some("name=eth0,bridge=vmbr0,firewall=1,ip=dhcp,tag=10")
     );
     let task = create.task().await.unwrap();
     assert_eq!(task.upid().task_type(), "vzcreate");
@@ -666,7 +666,62 @@ async fn the_read_only_typed_calls_work_with_an_api_token(kind: PeerKind) {
     assert!(content.is_empty(), "{content:?}");
 }
 
+// ------------------------------------------------------------------------------------ 10
+
+/// Serialize writes what PVE accepts: a guest's typed config, serialised with serde and sent
+/// back as the parameters of a config write (every key, unchanged: `digest` included, so PVE
+/// also checks nothing changed in between), is accepted, and reads back as an equal value —
+/// but for a container's `unprivileged`, which PVE refuses to be written at all.
+async fn a_serialised_config_is_accepted_back_unchanged(kind: PeerKind) {
+    let pve = Peer::start(kind).await;
+    let client = pve.login().await;
+    let node = client.nodes("pve1");
+
+    let vm = node.qemu(100).config().get().await.unwrap();
+    let params = serde_json::to_value(&vm).unwrap();
+    // What the writer changed: nothing is lost or added by going through the typed value.
+    assert_eq!(params["cores"], json!(2), "{params}");
+    let sent = client
+        .raw("nodes/pve1/qemu/100/config")
+        .put(&params)
+        .await
+        .map_err(|e| format!("{e}\nparams: {params}"));
+    assert!(sent.is_ok(), "{}", sent.unwrap_err());
+    let again = node.qemu(100).config().get().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&again.nets).unwrap(),
+        serde_json::to_value(&vm.nets).unwrap()
+    );
+
+    // pve-container refuses `unprivileged` in every config write, even unchanged
+    // (`src/PVE/LXC/Config.pm` 1356: "unable to modify read-only option"): both peers do too.
+    let ct = node.lxc(200).config().get().await.unwrap();
+    let params = serde_json::to_value(&ct).unwrap();
+    let refused = client
+        .raw("nodes/pve1/lxc/200/config")
+        .put(&params)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "unable to modify read-only option: 'unprivileged' (HTTP 500 on PUT nodes/pve1/lxc/200/config) (the write may have been carried out: not safe to retry blindly)"
+    );
+    // Read again: fakepve moves the digest on even for a refused write.
+    let ct = node.lxc(200).config().get().await.unwrap();
+    let mut params = serde_json::to_value(&ct).unwrap();
+    params.as_object_mut().unwrap().remove("unprivileged");
+    let sent = client
+        .raw("nodes/pve1/lxc/200/config")
+        .put(&params)
+        .await
+        .map_err(|e| format!("{e}\nparams: {params}"));
+    assert!(sent.is_ok(), "{}", sent.unwrap_err());
+    let again = node.lxc(200).config().get().await.unwrap();
+    assert_eq!(again.hostname, ct.hostname);
+}
+
 peer_tests!(
+    a_serialised_config_is_accepted_back_unchanged,
     nodes_and_guests_are_listed_with_typed_fields,
     vm_status_current_is_typed,
     node_rrd_and_rrddata_are_typed,

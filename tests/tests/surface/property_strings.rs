@@ -269,8 +269,8 @@ fn own_keys(format: &PropFormat) -> impl Iterator<Item = &PropKey> {
 }
 
 /// The canonical text of `values` (key, value) in `format`, by the documented printing
-/// rule: the key-alias form first (`virtio=MAC`), then the default key's value bare, then the
-/// other keys in schema order.
+/// rule (PVE's `print_property_string`): the key-alias form first (`virtio=MAC`), then the
+/// default key's value bare, then the required keys, then the others, in schema order.
 fn canonical(format: &PropFormat, values: &[(String, String)]) -> String {
     let get = |key: &str| values.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let mut parts = Vec::new();
@@ -293,12 +293,14 @@ fn canonical(format: &PropFormat, values: &[(String, String)]) -> String {
             done.push(dk);
         }
     }
-    for key in own_keys(format) {
-        if done.contains(&key.key.as_str()) {
-            continue;
-        }
-        if let Some(value) = get(&key.key) {
-            parts.push(format!("{}={}", key.key, quoted(value)));
+    for required in [true, false] {
+        for key in own_keys(format).filter(|k| k.rule.optional != required) {
+            if done.contains(&key.key.as_str()) {
+                continue;
+            }
+            if let Some(value) = get(&key.key) {
+                parts.push(format!("{}={}", key.key, quoted(value)));
+            }
         }
     }
     parts.join(",")
@@ -1028,7 +1030,7 @@ fn lxc_examples() {
 
     let mp: LxcMp = round_trip(
         "local-lvm:16,mp=/srv,backup=1",
-        "local-lvm:16,backup=1,mp=/srv",
+        "local-lvm:16,mp=/srv,backup=1",
     );
     assert_eq!(mp.volume.as_deref(), Some("local-lvm:16"));
     assert_eq!(mp.mp.as_deref(), Some("/srv"));
@@ -1043,7 +1045,7 @@ fn lxc_examples() {
 
     let net: LxcNet = round_trip(
         "name=eth0,bridge=vmbr0,ip=dhcp,firewall=1",
-        "bridge=vmbr0,firewall=1,ip=dhcp,name=eth0",
+        "name=eth0,bridge=vmbr0,firewall=1,ip=dhcp",
     );
     assert_eq!(net.name.as_deref(), Some("eth0"));
     assert_eq!(net.bridge.as_deref(), Some("vmbr0"));
@@ -1052,7 +1054,7 @@ fn lxc_examples() {
     // As PVE stores it.
     let net: LxcNet = round_trip(
         "name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.10/24,ip6=auto,tag=20,type=veth",
-        "bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.10/24,ip6=auto,name=eth0,tag=20,type=veth",
+        "name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:AA:BB:CC,ip=192.168.1.10/24,ip6=auto,tag=20,type=veth",
     );
     assert_eq!(net.hwaddr.as_deref(), Some("BC:24:11:AA:BB:CC"));
     assert_eq!(net.r#type, Some(LxcNetType::Veth));
@@ -1334,7 +1336,7 @@ fn answers_that_cannot_be_read_are_kept_as_text() {
         QemuScsi::new().file("local-lvm:vm-100-disk-0").size("32G")
     );
     // The whole answer's serde round trip: property strings as their text (the unreadable
-    // one as it came), the list joined with commas.
+    // one as it came), the tags joined with `;` as PVE writes them.
     let json = proxmoxia_tests::roundtrip::round_trip(&config).unwrap();
     assert_eq!(
         json,
@@ -1345,7 +1347,7 @@ fn answers_that_cannot_be_read_are_kept_as_text() {
             "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1",
             "net1": "virtio,tag=abc",
             "scsi0": "local-lvm:vm-100-disk-0,size=32G",
-            "tags": "a,b,c",
+            "tags": "a;b;c",
         })
     );
     // A `-list` field of the same answer: `;` and spaces separate too.

@@ -59,7 +59,7 @@ use proxmoxia::__private::Lenient;
 use proxmoxia::typed::{Endpoint, PathHandle, Request, params_from_json};
 use proxmoxia::{Client, Error, api};
 use proxmoxia_tests::roundtrip::{
-    Failure, Respellings, add_unknown, compare_with_answer, round_trip, shorten,
+    Failure, Respellings, UNKNOWN_KEY, add_unknown, compare_with_answer, round_trip, shorten,
 };
 use proxmoxia_tests::{Peer, PeerKind};
 use serde::Serialize;
@@ -335,6 +335,40 @@ struct Target {
     template: &'static str,
     endpoint_path: &'static str,
     run: Run,
+    read: Read,
+}
+
+/// Decodes an answer body with the typed response and round-trips it: the value's JSON, or
+/// where and why it failed.
+type Read = fn(&[u8]) -> Result<Value, String>;
+
+/// The typed decoder of one GET endpoint, for answers recorded elsewhere (`corpus.rs`).
+pub(crate) struct Decoder {
+    pub(crate) path: &'static str,
+    pub(crate) read: Read,
+}
+
+/// Every GET endpoint's decoder.
+pub(crate) fn decoders() -> Vec<Decoder> {
+    targets()
+        .into_iter()
+        .map(|t| Decoder {
+            path: t.template,
+            read: t.read,
+        })
+        .collect()
+}
+
+/// `body` read as `E`'s typed answer (by the client's own decoding), then round-tripped.
+fn read<E: Endpoint>(body: &[u8]) -> Result<Value, String>
+where
+    E::Response: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let value: E::Response = proxmoxia::__private::decode_data(body).map_err(|e| match e {
+        Error::Decode(d) => format!("{}: {}", d.path, d.message),
+        other => other.to_string(),
+    })?;
+    round_trip(&value).map_err(|f| format!("round trip: {f}"))
 }
 
 thread_local! {
@@ -352,6 +386,7 @@ where
             template,
             endpoint_path: E::PATH,
             run: |client, template, upid| Box::pin(call::<E>(client, template, upid)),
+            read: read::<E>,
         })
     });
 }
@@ -415,12 +450,24 @@ async fn compare_again<E: Endpoint>(request: &Request<E>) -> RoundTrip
 where
     E::Response: Serialize + DeserializeOwned + PartialEq + Debug,
 {
-    let mut answer = request
+    let plain_answer = request
         .send_json()
         .await
         .map_err(|e| plain(format!("sent again for its JSON: {e}")))?;
-    let unknown_added = add_unknown(&mut answer) > 0;
-    let typed = <E::Response as Lenient>::lenient(answer.clone()).map_err(|e| {
+    let mut answer = plain_answer.clone();
+    let mut unknown_added = add_unknown(&mut answer) > 0;
+    let typed = match <E::Response as Lenient>::lenient(answer.clone()) {
+        Ok(typed) => Ok(typed),
+        // A map answer (`/access/permissions`): its keys are entries, not fields, so an
+        // unknown one is an entry of the wrong shape. Compared as it came instead.
+        Err(e) if unknown_added && e.to_string().contains(UNKNOWN_KEY) => {
+            answer = plain_answer;
+            unknown_added = false;
+            <E::Response as Lenient>::lenient(answer.clone())
+        }
+        Err(e) => Err(e),
+    }
+    .map_err(|e| {
         let answer = shorten(&answer.to_string(), 2000);
         plain(format!("its JSON ({answer}) does not decode: {e}"))
     })?;
@@ -485,6 +532,23 @@ fn report_file(kind: PeerKind) -> PathBuf {
 /// to fail (and fails itself when one decodes: then remove it here);
 const KNOWN_DECODE_BUGS: &[(&str, &str)] = &[];
 
+/// GET endpoints fakepve answers with a placeholder that real PVE never sends, which the
+/// typed answer (corrected by `apidoc/supplement.json` from PVE's code) refuses: fakepve's
+/// deviations, not the client's. Expected to fail against fakepve only.
+const FAKEPVE_PLACEHOLDERS: &[(&str, &str)] = &[
+    (
+        "/cluster/ha/status/manager_status",
+        "fakepve leaves out `manager_status`, which pve-ha-manager always sends \
+         (src/PVE/API2/HA/Status.pm: `my $data = { manager_status => $status }`)",
+    ),
+    (
+        "/nodes/{node}/replication/{id}/status",
+        "fakepve answers an empty job state; PVE's job status always holds the job's \
+         state counters (pve-guest-common src/PVE/ReplicationState.pm: \
+         `$state->{fail_count} //= 0`)",
+    ),
+];
+
 /// The sweep's results.
 #[derive(Default)]
 struct Results {
@@ -521,8 +585,13 @@ async fn run(kind: PeerKind, targets: &[Target]) -> Results {
 
     let mut results = Results::default();
     for t in targets {
+        let placeholders = match kind {
+            PeerKind::FakePve => FAKEPVE_PLACEHOLDERS,
+            PeerKind::Mock | PeerKind::Mock84 => &[],
+        };
         let known = KNOWN_DECODE_BUGS
             .iter()
+            .chain(placeholders)
             .find(|(path, _)| *path == t.template);
         let outcome = (t.run)(client.clone(), t.template, extras.upid.clone()).await;
         let word = match &outcome {
@@ -761,13 +830,14 @@ mod consumer {
             .await
             .expect("status of VM 101");
         let json: String = serde_json::to_string(&answer).expect("serialises");
-        // PVE's `"agent": 0` is written `false`, its `"cpu": 0.0` as `0`; `disk`, which the
-        // schema does not list for VMs, is kept in `extra` and written back out.
+        // PVE's `"agent": 0` is written `0` (PVE's form of a boolean), its `"cpu": 0.0` as
+        // `0`; `disk`, which the schema does not list for VMs, is typed by the supplement.
         assert_eq!(
             json,
-            r#"{"agent":false,"cpu":0,"cpus":4,"disk":0,"diskread":0,"diskwrite":0,"ha":{"managed":0},"maxdisk":0,"maxmem":4294967296,"mem":0,"name":"db","netin":0,"netout":0,"qmpstatus":"stopped","status":"stopped","uptime":0,"vmid":101}"#
+            r#"{"agent":0,"cpu":0,"cpus":4,"disk":0,"diskread":0,"diskwrite":0,"ha":{"managed":0},"maxdisk":0,"maxmem":4294967296,"mem":0,"name":"db","netin":0,"netout":0,"qmpstatus":"stopped","status":"stopped","uptime":0,"vmid":101}"#
         );
-        assert_eq!(answer.extra.keys().collect::<Vec<_>>(), ["disk"]);
+        assert_eq!(answer.disk, Some(0));
+        assert!(answer.extra.is_empty(), "{:?}", answer.extra);
         let back: Response = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back, answer);
     }
