@@ -208,12 +208,18 @@ fn nodes(state: &State) -> Value {
             .map(|(name, online)| {
                 let mut n = json!({"node": name, "status": if *online { "online" } else { "offline" }, "type": "node", "id": format!("node/{name}"), "level": ""});
                 if let Some(o) = n.as_object_mut().filter(|_| *online) {
+                    // What PVE 7 to 9 send beside the schema's fields (`disk`, `maxdisk`,
+                    // `ssl_fingerprint`: pve-manager `PVE/API2/Nodes.pm`, and every recorded
+                    // `/nodes` answer of the test corpus).
                     o.extend([
                         ("cpu".into(), json!(0.02)),
                         ("maxcpu".into(), json!(4)),
                         ("mem".into(), json!(2u64 << 30)),
                         ("maxmem".into(), json!(8u64 << 30)),
+                        ("disk".into(), json!(3u64 << 30)),
+                        ("maxdisk".into(), json!(30u64 << 30)),
                         ("uptime".into(), json!(3600)),
+                        ("ssl_fingerprint".into(), json!(MOCK_FINGERPRINT)),
                     ]);
                 }
                 n
@@ -222,10 +228,21 @@ fn nodes(state: &State) -> Value {
     )
 }
 
+/// The fingerprint the fake's nodes report in `/nodes` (PVE: the node's certificate's).
+const MOCK_FINGERPRINT: &str = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+
+/// A guest as PVE's lists and status show it, with the fields real PVE sends beside the
+/// schema's. pve-container's list writes the id as text (`"vmid": "200"`: `vmstatus` keys
+/// its hash by id and the list copies the key; every recorded lxc list does so), qemu-server's
+/// as a number.
 fn guest_summary(g: &Guest) -> Value {
     let running = g.running;
+    let vmid = match g.kind {
+        Kind::Lxc => json!(g.vmid.to_string()),
+        Kind::Qemu => json!(g.vmid),
+    };
     let mut v = json!({
-        "vmid": g.vmid, "name": g.name(), "status": g.status(),
+        "vmid": vmid, "name": g.name(), "status": g.status(),
         "maxmem": g.memory_mib() * 1024 * 1024,
         "mem": if running { 64u64 << 20 } else { 0 },
         "cpus": g.config.get("cores").and_then(|c| c.parse::<u64>().ok()).unwrap_or(1),
@@ -245,6 +262,17 @@ fn guest_summary(g: &Guest) -> Value {
         }
         if g.kind == Kind::Lxc {
             o.insert("type".into(), json!("lxc"));
+            // pve-container `src/PVE/LXC.pm` `vmstatus`: swap in use and allowed.
+            let swap = g
+                .config
+                .get("swap")
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(512);
+            o.insert("maxswap".into(), json!(swap << 20));
+            o.insert("swap".into(), json!(0));
+        }
+        if running {
+            o.insert("pid".into(), json!(10000 + g.vmid));
         }
     }
     v
@@ -256,6 +284,13 @@ fn resources(state: &State, kind: Option<&str>) -> Value {
         for g in state.guests.values() {
             let mut v = guest_summary(g);
             if let Some(o) = v.as_object_mut() {
+                // `/cluster/resources` writes the id as a number and `template` always
+                // (pve-manager `PVE/API2/Cluster.pm`: `$d->[3] + 0`).
+                o.insert("vmid".into(), json!(g.vmid));
+                o.insert("template".into(), json!(u8::from(g.template())));
+                o.remove("pid");
+                o.remove("swap");
+                o.remove("maxswap");
                 o.insert(
                     "id".into(),
                     json!(format!("{}/{}", g.kind.as_str(), g.vmid)),
@@ -1138,6 +1173,14 @@ fn plan_config(
                 .collect()
         })
         .unwrap_or_default();
+    // pve-container refuses `unprivileged` in any config write, even unchanged
+    // (`src/PVE/LXC/Config.pm`, `update_pct_config`).
+    if kind == Kind::Lxc && ctx.params.contains_key("unprivileged") {
+        return Err(Failure::new(
+            500,
+            "unable to modify read-only option: 'unprivileged'",
+        ));
+    }
     let mut updates = Vec::new();
     for (key, value) in &ctx.params {
         if NOT_CONFIG.contains(&key.as_str()) {
@@ -1354,11 +1397,64 @@ fn status_current(state: &State, vmid: u32) -> Value {
                 ))),
             );
         }
-        if g.running {
-            o.insert("pid".into(), json!(10000 + g.vmid));
+        if g.kind == Kind::Qemu && g.running {
+            running_qemu_status(o, g);
         }
     }
     v
+}
+
+/// What qemu-server's `vmstatus` adds for a running VM in the full status (`balloon`,
+/// `ballooninfo`, `blockstat`, `nics`, `proxmox-support`, `running-machine`, ...), shaped
+/// as PVE 8 sends it (the recorded answers of the test corpus; QMP's `query-balloon`,
+/// `query-blockstats`, `query-proxmox-support`).
+fn running_qemu_status(o: &mut serde_json::Map<String, Value>, g: &Guest) {
+    let maxmem = g.memory_mib() * 1024 * 1024;
+    let free = maxmem / 2;
+    o.extend([
+        ("running-machine".into(), json!("pc-i440fx-9.2+pve1")),
+        ("running-qemu".into(), json!("9.2.0")),
+        ("balloon".into(), json!(maxmem)),
+        ("freemem".into(), json!(free)),
+        (
+            "ballooninfo".into(),
+            json!({
+                "actual": maxmem, "max_mem": maxmem, "free_mem": free, "total_mem": maxmem,
+                "major_page_faults": 0, "minor_page_faults": 0, "mem_swapped_in": 0,
+                "mem_swapped_out": 0, "last_update": 1_767_225_600,
+            }),
+        ),
+        (
+            "nics".into(),
+            json!({ format!("tap{}i0", g.vmid): {"netin": 0, "netout": 0} }),
+        ),
+        (
+            "proxmox-support".into(),
+            json!({
+                "backup-fleecing": true, "backup-max-workers": true, "pbs-dirty-bitmap": true,
+                "pbs-dirty-bitmap-migration": true, "pbs-dirty-bitmap-savevm": true,
+                "pbs-library-version": "1.5.1", "pbs-masterkey": true, "query-bitmap-info": true,
+            }),
+        ),
+    ]);
+    let drives = g.config.keys().filter(|k| {
+        ["scsi", "virtio", "sata", "ide"]
+            .iter()
+            .any(|b| crate::decode::family_index(k, b).is_some())
+    });
+    let stats = drives
+        .map(|drive| {
+            let stat = json!({
+                "rd_bytes": 0, "wr_bytes": 0, "rd_operations": 0, "wr_operations": 0,
+                "flush_operations": 0, "rd_total_time_ns": 0, "wr_total_time_ns": 0,
+                "flush_total_time_ns": 0, "idle_time_ns": 0, "failed_rd_operations": 0,
+                "failed_wr_operations": 0, "account_failed": true, "account_invalid": true,
+                "timed_stats": [],
+            });
+            (drive.clone(), stat)
+        })
+        .collect::<serde_json::Map<_, _>>();
+    o.insert("blockstat".into(), Value::Object(stats));
 }
 
 fn power(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32, action: &str) -> Answer {

@@ -1111,7 +1111,7 @@ async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
     );
     assert!(list[0].snaptime.is_some());
     assert_eq!(list[0].vmstate, None);
-    assert_eq!(list[1].extra.get("running"), Some(&json!(0)));
+    assert_eq!(list[1].running, Some(false));
 
     // The snapshot keeps the config as it was.
     vm.config().put().cores(8).name("db2").await.unwrap();
@@ -1159,7 +1159,7 @@ async fn snapshots_are_taken_listed_rolled_back_and_deleted() {
     )
     .await;
     let list = client.nodes("pve1").qemu(100).get_snapshot().await.unwrap();
-    assert_eq!(list[1].extra.get("running"), Some(&json!(1)));
+    assert_eq!(list[1].running, Some(true));
 }
 
 #[tokio::test]
@@ -1362,7 +1362,7 @@ async fn storage_content_is_listed_and_filtered_by_content_type() {
     assert_eq!(ids(&all), ["local:iso/debian-12.iso", SEED_TEMPLATE]);
     assert_eq!(all[0].size, Some(600 << 20));
     assert_eq!(all[0].format, "iso");
-    assert_eq!(all[0].extra.get("content"), Some(&json!("iso")));
+    assert_eq!(all[0].content.as_deref(), Some("iso"));
     assert_eq!(all[1].size, Some(120 << 20));
     assert_eq!(
         ids(&local.get_content().content("vztmpl").await.unwrap()),
@@ -2005,7 +2005,7 @@ async fn a_created_token_authenticates_until_it_is_deleted() {
     assert_eq!(task.upid().user(), "root@pam!ci");
     wait_ok(&task).await;
     let listed = ci.nodes("pve1").get_tasks().await.unwrap();
-    assert_eq!(listed[0].extra.get("tokenid"), Some(&json!("ci")));
+    assert_eq!(listed[0].tokenid.as_deref(), Some("ci"));
 
     tokens.token("ci").delete().await.unwrap();
     assert!(tokens.get_token().await.unwrap().is_empty());
