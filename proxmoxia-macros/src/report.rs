@@ -100,6 +100,65 @@ pub fn report(versions: &[(Label, Tree)]) -> String {
     out
 }
 
+/// The section on the supplement: how many of its entries corrected each version's schema,
+/// by kind. `applied` is, per version, whether each entry changed its schema.
+pub fn supplement_section(
+    supplement: &crate::supplement::Supplement,
+    applied: &[(Label, Vec<bool>)],
+) -> String {
+    use crate::supplement::{Change, Source};
+    let mut out = String::from(
+        "\n## The supplement\n\n\
+         The schemas compared above are PVE's as corrected by `supplement.json` (see README.md,\n\
+         \"The supplement\"): fields PVE sends but does not declare, answers retyped, fields\n\
+         confirmed always sent (every other answer field is optional), fields PVE may leave out.\n\
+         Entries that changed each version's schema:\n\n",
+    );
+    let _ = write!(out, "| | all entries |");
+    for (label, _) in applied {
+        let _ = write!(out, " {} |", label.text);
+    }
+    out.push_str("\n|---|---|");
+    out.push_str(&"---|".repeat(applied.len()));
+    out.push('\n');
+    let rows = [
+        ("fields added", Change::Add),
+        ("answers or fields retyped", Change::Retype),
+        ("fields confirmed always sent", Change::Required),
+        ("fields PVE may leave out", Change::Optional),
+    ];
+    for (title, change) in rows {
+        let of_kind = |e: &&crate::supplement::Entry| e.change == change;
+        let total = supplement.entries.iter().filter(of_kind).count();
+        let _ = write!(out, "| {title} | {total} |");
+        for (_, used) in applied {
+            let n = supplement
+                .entries
+                .iter()
+                .zip(used)
+                .filter(|(e, used)| **used && of_kind(e))
+                .count();
+            let _ = write!(out, " {n} |");
+        }
+        out.push('\n');
+    }
+    let (code, doc, answers) =
+        supplement
+            .entries
+            .iter()
+            .fold((0, 0, 0), |(c, d, a), e| match e.source {
+                Source::Code { doc: false, .. } => (c + 1, d, a),
+                Source::Code { doc: true, .. } => (c, d + 1, a),
+                Source::Answer { .. } => (c, d, a + 1),
+            });
+    let _ = writeln!(
+        out,
+        "\nSources: {code} lines of PVE's code, {doc} of another documented source (QEMU's guest \
+         agent schema), {answers} recorded answers."
+    );
+    out
+}
+
 /// Every method of a tree by `VERB /path`.
 fn methods(tree: &Tree) -> BTreeMap<String, &Method> {
     fn walk<'a>(nodes: &'a [Node], out: &mut BTreeMap<String, &'a Method>) {
@@ -274,9 +333,24 @@ mod tests {
             .iter()
             .map(|f| (f.label.clone(), crate::merge::prepare(&f.tree)))
             .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../apidoc");
+        let supplement =
+            crate::supplement::Supplement::load(&dir.join(crate::load::SUPPLEMENT)).unwrap();
+        let applied: Vec<(Label, Vec<bool>)> = built
+            .files
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(&f.path).unwrap();
+                let mut json = crate::json::parse(&text).unwrap();
+                (
+                    f.label.clone(),
+                    supplement.apply(&mut json, &f.label).unwrap(),
+                )
+            })
+            .collect();
         crate::generate::check_committed(
             "versions.md",
-            &report(&versions),
+            &(report(&versions) + &supplement_section(&supplement, &applied)),
             "UPDATE_VERSIONS_REPORT",
         );
     }

@@ -162,8 +162,9 @@ impl Supplement {
     /// for required answer fields. Returns, per entry, whether it changed this tree (an
     /// entry that changes no vendored tree is stale: a test says so).
     pub fn apply(&self, tree: &mut Value, label: &Label) -> Result<Vec<bool>, String> {
+        // Not a tree: nothing to correct (reading it says what is wrong).
         let Value::Array(roots) = tree else {
-            return Err("the schema must be a JSON array of path nodes".into());
+            return Ok(vec![false; self.entries.len()]);
         };
         let mut applied = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
