@@ -208,6 +208,7 @@ impl Client {
                             "data.version",
                             answer.to_string(),
                         )
+                        .answering("GET")
                     })?;
                 PveVersion::parse(text)
             })
@@ -223,8 +224,8 @@ impl Client {
 
     /// Sends one request and returns the unwrapped `data` of PVE's answer.
     pub(crate) async fn call(&self, method: Method, path: &str, form: Form) -> Result<Value> {
-        let body = self.send(method, path, form).await?;
-        crate::decode::data_json(&body)
+        let body = self.send(method.clone(), path, form).await?;
+        crate::decode::data_json(&body).map_err(|e| e.answering(method.as_str()))
     }
 
     /// Sends one request (renewing the ticket first when due, logging in again once on an

@@ -253,16 +253,25 @@ async fn read_body(
 }
 
 fn too_large(method: &Method, url: &str, limit: u64) -> Error {
-    Error::Transport(Box::new(TransportError {
-        kind: TransportErrorKind::BodyTooLarge,
-        method: method.to_string(),
-        url: url.to_owned(),
-        message: format!(
-            "the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"
+    Error::transport(
+        TransportErrorKind::BodyTooLarge,
+        method.as_str(),
+        url,
+        format!("the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"),
+        None,
+    )
+}
+
+fn too_many_values(method: &Method, url: &str, limit: u64) -> Error {
+    Error::transport(
+        TransportErrorKind::BodyTooLarge,
+        method.as_str(),
+        url,
+        format!(
+            "the answer holds more than {limit} JSON values (see ClientBuilder::max_answer_values)"
         ),
-        retry_safe: false,
-        source: None,
-    }))
+        None,
+    )
 }
 
 /// Hides the request's secret values wherever the server echoed them in its error.
@@ -402,33 +411,34 @@ pub fn api_error_of(status: u16, reason: &str, body: &[u8]) -> Option<ApiError> 
 
 /// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
 /// error so that neither its text nor its `Debug` carries a secret.
+///
+/// What happened is told apart here, whether it is safe to repeat is not (that is the one
+/// rule of `error::retry`): a TLS failure while connecting is a failed handshake, nothing
+/// sent ([`Error::Tls`]); after it, the request may have gone out.
 pub(crate) fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
     let err = err.without_url();
-    if let Some(message) = crate::tls::tls_cause(&err) {
+    let tls = crate::tls::tls_cause(&err);
+    if let Some(message) = &tls
+        && err.is_connect()
+    {
         return Error::Tls {
             url: url.to_owned(),
-            message,
+            message: message.clone(),
             source: Some(Box::new(err)),
         };
     }
-    let read_only = matches!(*method, Method::GET | Method::HEAD);
-    let (kind, retry_safe) = if err.is_connect() && err.is_timeout() {
-        (TransportErrorKind::ConnectTimeout, true)
+    let kind = if tls.is_some() {
+        TransportErrorKind::Tls
+    } else if err.is_connect() && err.is_timeout() {
+        TransportErrorKind::ConnectTimeout
     } else if err.is_connect() {
-        (TransportErrorKind::Connect, true)
+        TransportErrorKind::Connect
     } else if err.is_timeout() {
-        (TransportErrorKind::Timeout, read_only)
+        TransportErrorKind::Timeout
     } else {
-        (TransportErrorKind::Io, read_only)
+        TransportErrorKind::Io
     };
-    Error::Transport(Box::new(TransportError {
-        kind,
-        method: method.to_string(),
-        url: url.to_owned(),
-        message: error_chain(&err),
-        retry_safe,
-        source: Some(err),
-    }))
+    Error::transport(kind, method.as_str(), url, error_chain(&err), Some(err))
 }
 
 /// The messages of an error and its causes, `a: b: c`, without repeats.
