@@ -92,6 +92,7 @@ mod retry;
 mod secret;
 mod task;
 mod tls;
+mod transfer;
 pub mod typed;
 mod upid;
 mod upload;
@@ -99,8 +100,11 @@ pub mod validate;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
-pub use download::{Download, DownloadStream, TransferProgress};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_ANSWER_VALUES, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
+    DEFAULT_TRANSFER_INACTIVITY_TIMEOUT,
+};
+pub use download::{Download, DownloadStream};
 pub use encode::{Form, encode_segment};
 pub use error::{
     ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
@@ -115,6 +119,7 @@ pub use task::{
     TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
 };
 pub use tls::Fingerprint;
+pub use transfer::TransferProgress;
 pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};
 pub use version::PveVersion;

@@ -11,7 +11,10 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
+pub use builder::{
+    ClientBuilder, DEFAULT_MAX_ANSWER_VALUES, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
+    DEFAULT_TRANSFER_INACTIVITY_TIMEOUT,
+};
 
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
@@ -80,6 +83,11 @@ struct Inner {
     retry: Option<RetryPolicy>,
     /// The largest answer body read ([`ClientBuilder::max_body_bytes`]).
     max_body_bytes: u64,
+    /// The most JSON values an answer may hold ([`ClientBuilder::max_answer_values`]).
+    max_answer_values: u64,
+    /// How long a transfer may make no progress
+    /// ([`ClientBuilder::transfer_inactivity_timeout`]).
+    transfer_inactivity: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -214,6 +222,17 @@ impl Client {
             })
             .await?;
         Ok(version.clone())
+    }
+
+    /// How long a transfer may make no progress
+    /// ([`ClientBuilder::transfer_inactivity_timeout`]).
+    pub(crate) fn transfer_inactivity(&self) -> Option<Duration> {
+        self.inner.transfer_inactivity
+    }
+
+    /// A request's URL as errors and logs show it (secret values as `***`).
+    pub(crate) fn shown_url(&self, method: &Method, path: &str, form: &Form) -> String {
+        self.inner.shown_url(method, path, form)
     }
 
     /// Whether typed calls check the cluster's version before sending

@@ -769,3 +769,92 @@ async fn a_decode_error_says_whether_the_request_was_a_read() {
     assert_eq!(d.method, "POST");
 }
 
+// ---------------------------------------------------------------------------------------
+// answers of many small values
+
+/// `{"data":[...]}` of `n` copies of `item`.
+fn list_of(item: &str, n: usize) -> String {
+    format!(r#"{{"data":[{}]}}"#, vec![item; n].join(","))
+}
+
+#[tokio::test]
+async fn an_answer_of_more_json_values_than_allowed_is_refused_before_decoding() {
+    // `/cluster/resources` as 1000 of the smallest items: each one object of two members,
+    // 3 values; with the envelope and its `data`, 3002 values.
+    let pve = Pve::start().await;
+    pve.mount(
+        "/api2/json/cluster/resources",
+        ResponseTemplate::new(200).set_body_raw(
+            list_of(r#"{"id":"a","type":"node"}"#, 1000),
+            "application/json",
+        ),
+    )
+    .await;
+    let client = |limit: u64| {
+        proxmoxia_tests::wire::with_token(pve.front.builder())
+            .max_answer_values(limit)
+            .build()
+            .expect("client")
+    };
+
+    let resources = client(3002)
+        .cluster()
+        .resources()
+        .get()
+        .await
+        .expect("at the limit");
+    assert_eq!(resources.len(), 1000);
+    let typed = client(3001)
+        .cluster()
+        .resources()
+        .get()
+        .await
+        .expect_err("over the limit");
+    let raw = client(3001)
+        .raw("cluster/resources")
+        .get(())
+        .await
+        .expect_err("over the limit");
+
+    for err in [&typed, &raw] {
+        assert_eq!(transport_kind(err), TransportErrorKind::BodyTooLarge);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "answer too large on GET {}/api2/json/cluster/resources: the answer holds more than 3001 JSON values (see ClientBuilder::max_answer_values) (a read: safe to retry)",
+                pve.front.url()
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_budget_of_json_values_is_exact() {
+    // `{"data":[0,...]}` of n zeros holds n + 2 values.
+    let limit = proxmoxia::DEFAULT_MAX_ANSWER_VALUES as usize;
+    let pve = Pve::start().await;
+    pve.mount(
+        "/api2/json/at",
+        ResponseTemplate::new(200).set_body_raw(list_of("0", limit - 2), "application/json"),
+    )
+    .await;
+    pve.mount(
+        "/api2/json/over",
+        ResponseTemplate::new(200).set_body_raw(list_of("0", limit - 1), "application/json"),
+    )
+    .await;
+    let client = pve.token_client();
+
+    let at = client.raw("at").get(()).await.expect("at the limit");
+    assert_eq!(at.as_array().map(Vec::len), Some(limit - 2));
+    let err = client
+        .raw("over")
+        .get(())
+        .await
+        .expect_err("over the limit");
+    assert_eq!(
+        transport_kind(&err),
+        TransportErrorKind::BodyTooLarge,
+        "{err}"
+    );
+}
