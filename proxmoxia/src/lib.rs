@@ -115,8 +115,8 @@ pub use raw::{RawPath, RawRequest};
 pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
 pub use task::{
-    DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle, TaskLogLine,
-    TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
+    DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle,
+    TaskLogLine, TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
 };
 pub use tls::Fingerprint;
 pub use transfer::TransferProgress;
@@ -140,6 +140,7 @@ pub mod __private {
     pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
-    /// What the client makes of an error answer and of a login answer (for the fuzz targets).
-    pub use crate::{auth::read_login, client::api_error_of};
+    /// What the client makes of an error answer, a login answer and pages of a task log
+    /// (for the fuzz targets).
+    pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};
 }
