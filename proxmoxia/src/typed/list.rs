@@ -10,6 +10,10 @@ use crate::decode::Lenient;
 
 /// A list PVE writes as one string: items separated by commas (PVE also reads `;` and
 /// spaces). Derefs to `Vec<T>`.
+///
+/// An item holding a separator would be read by PVE as several items: such a list is
+/// encoded as an array of its items, which validation refuses, naming the parameter (sent
+/// anyway, as repeated parameters, PVE would read each as one item).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct List<T>(pub Vec<T>);
 
@@ -109,7 +113,8 @@ impl<T: Encode> serde_core::Serialize for List<T> {
 impl<T: Encode> Encode for List<T> {
     /// The items joined with commas; an empty list is the empty string, as PVE writes it
     /// (an answer's empty list reads back as one; a parameter set to an empty list is sent
-    /// empty, which PVE reads as no items).
+    /// empty, which PVE reads as no items). Items holding a separator: an array of the
+    /// items (see [`List`]).
     fn encode(&self) -> Value {
         let items: Vec<String> = self
             .0
@@ -119,8 +124,17 @@ impl<T: Encode> Encode for List<T> {
                 other => other.to_string(),
             })
             .collect();
+        if items.iter().any(|item| item.contains(is_separator)) {
+            return Value::Array(items.into_iter().map(Value::String).collect());
+        }
         Value::String(items.join(","))
     }
+}
+
+/// Whether `c` separates the items of a list as PVE reads one (`PVE::Tools::split_list`):
+/// `,`, `;`, white space, and NUL (which PVE puts between repeated parameters).
+pub(crate) fn is_separator(c: char) -> bool {
+    matches!(c, ',' | ';' | '\0') || c.is_whitespace()
 }
 
 #[cfg(test)]
@@ -140,5 +154,15 @@ mod tests {
         );
         let empty: List<String> = List::lenient(Value::String(String::new())).unwrap();
         assert_eq!(empty, List::default());
+    }
+
+    #[test]
+    fn items_holding_a_separator_keep_apart_and_read_back() {
+        for item in ["a,b", "a;b", "a b", "a\nb", "a\0b"] {
+            let list: List<String> = List::from(["net1", item]);
+            let encoded = list.encode();
+            assert_eq!(encoded, serde_json::json!(["net1", item]), "{item:?}");
+            assert_eq!(List::<String>::lenient(encoded).unwrap(), list);
+        }
     }
 }

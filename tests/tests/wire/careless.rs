@@ -1,9 +1,12 @@
-//! Careless input: path segments of the helpers (uploads, file restore) that would climb
-//! out of their path, upload file names that are no file names. Each is refused before
-//! anything is sent, by a validation error naming the parameter.
+//! Careless input: list items holding the list's separator, path segments of the helpers
+//! (uploads, file restore) that would climb out of their path, upload file names that are
+//! no file names. Each is refused before anything is sent, by a validation error naming
+//! the parameter.
 
+use proxmoxia::typed::Validate;
 use proxmoxia::{Error, UploadContent, ValidationError};
 use proxmoxia_tests::wire::WirePve as Pve;
+use serde_json::json;
 
 /// The validation error `err` is.
 fn validation(err: &Error) -> &ValidationError {
@@ -11,6 +14,58 @@ fn validation(err: &Error) -> &ValidationError {
         Error::Validation(v) => v,
         other => panic!("expected a validation error, got {other:?}"),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// list items
+
+#[tokio::test]
+async fn a_list_item_holding_a_separator_is_refused_naming_the_parameter() {
+    let pve = Pve::start().await;
+    pve.mount_data("nodes/pve1/qemu/100/config", json!(null))
+        .await;
+    let client = pve.token_client();
+
+    for item in [
+        "description,net1,ide2",
+        "net1;ide2",
+        "net1 ide2",
+        "net1\tide2",
+        "net1\0ide2",
+    ] {
+        let request = client.nodes("pve1").qemu(100).config().put().delete([item]);
+        let expected = format!(
+            "invalid parameter delete: item {item:?} holds a list separator (`,`, `;`, white space or NUL): PVE would read it as several items (format pve-configid-list)"
+        );
+        // Sending, checking, and checking the parameters alone agree.
+        let sent = request.send().await.expect_err(item);
+        let checked = request.validate().expect_err(item);
+        let params = request.params().validate().expect_err(item);
+        for err in [&sent, &checked, &params] {
+            let v = validation(err);
+            assert_eq!(
+                (v.param.as_str(), v.rule.as_str()),
+                ("delete", "format pve-configid-list")
+            );
+            assert!(err.to_string().starts_with(&expected), "{err}");
+        }
+    }
+    assert!(pve.requests().await.is_empty(), "nothing was sent");
+
+    // Items as given go as one list.
+    client
+        .nodes("pve1")
+        .qemu(100)
+        .config()
+        .put()
+        .delete(["net1", "ide2"])
+        .await
+        .expect("sent");
+    let request = pve.single_request().await;
+    assert_eq!(
+        std::str::from_utf8(&request.body).unwrap(),
+        "delete=net1%2Cide2"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
