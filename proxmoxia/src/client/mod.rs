@@ -142,7 +142,7 @@ impl Client {
         if let Some(session) = session {
             self.inner
                 .auth
-                .set_session(session, Some(Some(Secret::new(password))));
+                .set_received(session, Some(Some(Secret::new(password))), false);
         }
         Ok(step)
     }
@@ -160,7 +160,7 @@ impl Client {
             .await?;
         match auth::parse_login(challenge.user(), data, self.inner.auth.clock.offset())? {
             (LoginStep::Done(info), Some(session)) => {
-                self.inner.auth.set_session(session, Some(None));
+                self.inner.auth.set_received(session, Some(None), false);
                 Ok(info)
             }
             _ => Err(
@@ -439,7 +439,7 @@ impl Client {
         let failure = match renewal {
             Ok((_, Some(session))) => {
                 tracing::debug!(user = %user, "PVE ticket renewed");
-                self.inner.auth.set_session(session, None);
+                self.inner.auth.set_received(session, None, true);
                 return;
             }
             Ok(_) => Error::from(AuthError::BadAnswer(
@@ -518,7 +518,7 @@ impl Client {
             .await?;
         match auth::parse_login(user, data, self.inner.auth.clock.offset())? {
             (_, Some(session)) => {
-                self.inner.auth.set_session(session, None);
+                self.inner.auth.set_received(session, None, true);
                 Ok(())
             }
             _ => Err(AuthError::TfaRequired { user: user.into() }.into()),
