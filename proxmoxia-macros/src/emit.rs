@@ -461,11 +461,11 @@ impl Emitter<'_> {
                 let families =
                     self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed), refs);
                 // Sending marks these in the form (hidden wherever it is shown) without
-                // encoding the parameters a second time to find them.
+                // encoding the parameters a second time to find them; `Debug` hides them.
                 let secrets: Vec<TokenStream> = p
                     .fields
                     .iter()
-                    .filter(|f| f.ty.holds_secret())
+                    .filter(|f| f.ty.holds_secret() || f.hidden)
                     .map(|f| {
                         let (wire, family) = (&f.wire, f.how == How::Indexed);
                         quote!((#wire, #family))

@@ -206,6 +206,9 @@ pub struct FieldIr {
     pub doc: String,
     /// The versions that have it, where not all of its parent's do.
     pub versions: Option<Mask>,
+    /// A parameter holding a credential though typed as text ([`secrets::is_hidden`]):
+    /// hidden like a secret wherever the parameters are shown.
+    pub hidden: bool,
 }
 
 impl FieldIr {
@@ -1089,6 +1092,7 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         optional: how == How::Indexed || schema.optional(),
         ty,
         versions: versions_within(schema.versions(), ctx.versions),
+        hidden: secrets::is_hidden(name, &ctx.path),
     })
 }
 
@@ -1326,6 +1330,7 @@ fn response_struct(
                 || fixups::left_out_by_pve(&ctx.path, base),
             ty,
             versions: field_schema.versions(),
+            hidden: false,
         });
     }
     let doc = schema

@@ -326,6 +326,7 @@ fn build(name: &str, format: &Map, sites: &[Site]) -> Result<FormatDef, String> 
             ty,
             doc: key_doc(key, &key_schema),
             versions: key_schema.versions(),
+            hidden: false,
         });
     }
     // `virtio=MAC` keys: a constructor per value of the key-alias field.

@@ -6,6 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::typed::encode::Encode;
+use crate::typed::schema::Validate;
 
 /// `Serialize` of a generated type through [`Encode`]: PVE's JSON shape, one generic body
 /// for all types.
@@ -67,12 +68,24 @@ pub fn debug_struct(
 }
 
 /// `Debug` of a generated params struct: its name and the parameters as they would be sent,
-/// secrets hidden.
+/// secrets hidden (those typed [`Secret`](crate::Secret), and those its list of secrets
+/// names though they are typed as text).
 #[doc(hidden)]
-pub fn debug_params<P: Encode>(
+pub fn debug_params<P: Validate>(
     f: &mut std::fmt::Formatter<'_>,
     name: &str,
     params: &P,
 ) -> std::fmt::Result {
-    write!(f, "{name} {}", params.encode_redacted())
+    let mut shown = params.encode_redacted();
+    if let Some(map) = shown.as_object_mut() {
+        for (key, value) in map.iter_mut() {
+            let secret = P::SECRETS.iter().any(|&(name, family)| {
+                key == name || family && crate::decode::family_index(key, name).is_some()
+            });
+            if secret {
+                *value = serde_json::Value::String(crate::secret::REDACTED.to_owned());
+            }
+        }
+    }
+    write!(f, "{name} {shown}")
 }
