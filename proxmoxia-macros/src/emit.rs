@@ -426,9 +426,17 @@ impl Emitter<'_> {
                 let fields = self.field_list(s.fields.iter().filter(|f| f.how == How::Field), refs);
                 let families =
                     self.field_list(s.fields.iter().filter(|f| f.how == How::Indexed), refs);
+                // Credentials typed as text: `Debug` shows them as `***`.
+                let hidden: Vec<_> = s
+                    .fields
+                    .iter()
+                    .filter(|f| f.hidden)
+                    .map(|f| f.name.ident())
+                    .collect();
+                let hidden = (!hidden.is_empty()).then(|| quote!(hidden [#(#hidden),*]));
                 quote! {
                     crate::typed::pve_response_struct! {
-                        #d #ident { fields { #fields } families { #families } }
+                        #d #ident #hidden { fields { #fields } families { #families } }
                     }
                 }
             }

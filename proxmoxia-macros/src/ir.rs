@@ -206,8 +206,8 @@ pub struct FieldIr {
     pub doc: String,
     /// The versions that have it, where not all of its parent's do.
     pub versions: Option<Mask>,
-    /// A parameter holding a credential though typed as text ([`secrets::is_hidden`]):
-    /// hidden like a secret wherever the parameters are shown.
+    /// A parameter or answer field holding a credential though typed as text
+    /// ([`secrets::is_hidden`]): hidden like a secret wherever it is shown.
     pub hidden: bool,
 }
 
@@ -1330,7 +1330,7 @@ fn response_struct(
                 || fixups::left_out_by_pve(&ctx.path, base),
             ty,
             versions: field_schema.versions(),
-            hidden: false,
+            hidden: secrets::is_hidden(base, &ctx.path),
         });
     }
     let doc = schema

@@ -64,9 +64,10 @@ const ON_PATH: &[(&str, &str)] = &[
     ("master-pubkey", "/storage/{storage}"),
 ];
 
-/// Parameters that hold credentials but stay typed as text (typing them `Secret` would change
-/// the API): hidden like secrets wherever parameters are shown (`Debug`, forms, URLs, errors
-/// echoing them), by the parameters' list of secrets (`Validate::SECRETS`).
+/// Parameters and answer fields that hold credentials but stay typed as text (typing them
+/// `Secret` would change the API): hidden like secrets wherever they are shown (`Debug`;
+/// for parameters also forms, URLs, errors echoing them, by the parameters' list of secrets,
+/// `Validate::SECRETS`).
 const HIDDEN: &[(&str, &str)] = &[
     // A proxy URL, `http://user:password@host:port/`.
     ("http_proxy", "/cluster/options"),
@@ -75,7 +76,8 @@ const HIDDEN: &[(&str, &str)] = &[
     ("data", "/cluster/acme/plugins/{id}"),
 ];
 
-/// True when parameter `field` at API path `path` holds a credential though typed as text.
+/// True when parameter or answer field `field` at API path `path` holds a credential though
+/// typed as text.
 pub fn is_hidden(field: &str, path: &str) -> bool {
     HIDDEN
         .iter()

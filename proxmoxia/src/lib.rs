@@ -137,7 +137,9 @@ pub mod __private {
         Mode as EncodeMode, family as encode_family, field as encode_field, param as encode_param,
         param_family as encode_param_family,
     };
-    pub use crate::typed::impls::{debug_params, debug_struct, enum_value, serialize};
+    pub use crate::typed::impls::{
+        debug_params, debug_struct, debug_struct_hiding, enum_value, serialize,
+    };
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
     /// What the client makes of an error answer, a login answer and pages of a task log

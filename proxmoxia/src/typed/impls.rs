@@ -67,6 +67,31 @@ pub fn debug_struct(
     out.finish()
 }
 
+/// [`debug_struct`] showing the fields named in `hidden` as `***`.
+#[doc(hidden)]
+pub fn debug_struct_hiding(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn std::fmt::Debug)],
+    hidden: &[&str],
+) -> std::fmt::Result {
+    struct Hidden;
+    impl std::fmt::Debug for Hidden {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(crate::secret::REDACTED)
+        }
+    }
+    let mut out = f.debug_struct(name);
+    for (field, value) in fields {
+        if hidden.contains(field) {
+            out.field(field, &Hidden);
+        } else {
+            out.field(field, value);
+        }
+    }
+    out.finish()
+}
+
 /// `Debug` of a generated params struct: its name and the parameters as they would be sent,
 /// secrets hidden (those typed [`Secret`](crate::Secret), and those its list of secrets
 /// names though they are typed as text).
@@ -88,4 +113,45 @@ pub fn debug_params<P: Validate>(
         }
     }
     write!(f, "{name} {shown}")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::cluster::acme::plugins;
+
+    /// Credentials typed as text are `***` in `Debug`, in parameters and answers alike.
+    #[test]
+    fn credentials_typed_as_text_are_hidden_in_debug() {
+        let plugin =
+            json!({"plugin": "dns1", "type": "dns", "api": "cf", "data": "CF_Token=T0KEN"});
+        let one: plugins::id::get::Response = crate::decode::from_value(plugin.clone()).unwrap();
+        let list: plugins::get::Response = crate::decode::from_value(json!([plugin])).unwrap();
+        let params = plugins::id::put::Params {
+            data: Some("CF_Token=T0KEN".into()),
+            ..crate::typed::params_from_json::<plugins::id::put::Endpoint>(json!({})).unwrap()
+        };
+        let options = crate::api::cluster::options::put::Params {
+            http_proxy: Some("http://u:PR0XYPASS@proxy:3128/".into()),
+            ..crate::typed::params_from_json::<crate::api::cluster::options::put::Endpoint>(json!(
+                {}
+            ))
+            .unwrap()
+        };
+        for shown in [
+            format!("{one:?}"),
+            format!("{list:?}"),
+            format!("{params:?}"),
+            format!("{options:?}"),
+        ] {
+            assert!(
+                !shown.contains("T0KEN") && !shown.contains("PR0XYPASS"),
+                "{shown}"
+            );
+            assert!(shown.contains("***"), "{shown}");
+        }
+        // The value itself is there, and goes on the wire.
+        assert_eq!(one.data.as_deref(), Some("CF_Token=T0KEN"));
+    }
 }
