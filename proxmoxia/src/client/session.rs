@@ -465,6 +465,24 @@ mod tests {
     }
 
     #[test]
+    fn without_date_headers_or_once_they_lied_the_clock_is_the_tickets() {
+        let clock = ServerClock::default();
+        // No Date seen: a ticket issued 3 h before our clock says sets it.
+        clock.ticket_arrived(EXAMPLE as u64 - 3 * 3600, EXAMPLE);
+        assert_eq!(clock.offset(), -3 * 3600);
+        // Once a Date is seen, it tells the clock, not the tickets.
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 60);
+        clock.ticket_arrived(EXAMPLE as u64, EXAMPLE);
+        assert_eq!(clock.offset(), 60);
+        // Dates that contradicted a ticket are ignored; tickets tell the clock again.
+        clock.distrust_dates(-5);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 7200);
+        assert_eq!(clock.offset(), -5);
+        clock.ticket_arrived(EXAMPLE as u64 + 10, EXAMPLE);
+        assert_eq!(clock.offset(), 10);
+    }
+
+    #[test]
     fn failed_attempts_back_off_and_a_new_ticket_ends_it() {
         let auth = AuthManager::new(None, Duration::ZERO, Duration::from_secs(3600));
         let ticket = format!("PVE:root@pam:{:08X}::sig", auth::unix_now());
