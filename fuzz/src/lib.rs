@@ -12,7 +12,7 @@
 
 use std::fmt::Debug;
 
-use proxmoxia::__private::{Lenient, api_error_of, decode_data, read_login};
+use proxmoxia::__private::{Lenient, api_error_of, decode_data, read_log_pages, read_login};
 use proxmoxia::api::formats::ALL;
 use proxmoxia::typed::propstring;
 use proxmoxia::{Error, LoginStep, Upid};
@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("upid", upid),
     ("error_body", error_body),
     ("login", login),
+    ("task_log", task_log),
 ];
 
 /// The input's first line and the rest; no newline: no name.
@@ -316,4 +317,42 @@ fn read_as_login(body: &[u8]) -> (String, Option<proxmoxia::Session>) {
             (shown, session)
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Task logs.
+
+/// Separates the pages of a [`task_log`] input.
+pub const PAGE_SEPARATOR: u8 = 0x1e;
+
+/// Target `task_log`: a byte for the lines a page is asked for (1 to 8), one for the most
+/// lines to read, two (little-endian) for the most bytes of text, then the bodies of the
+/// pages a server answers one after the other, separated by [`PAGE_SEPARATOR`]. Read as a
+/// log read reads them: each line number once and in increasing order, all from 1 on,
+/// never more lines or bytes than allowed, and an error that formats.
+pub fn task_log(data: &[u8]) {
+    let [limit, lines, b0, b1, rest @ ..] = data else {
+        return;
+    };
+    let limit = 1 + u64::from(*limit % 8);
+    let max_lines = u64::from(*lines);
+    let max_bytes = u64::from(u16::from_le_bytes([*b0, *b1]));
+    let pages: Vec<&[u8]> = rest.split(|b| *b == PAGE_SEPARATOR).collect();
+    let (read, error) = read_log_pages(&pages, limit, max_lines, max_bytes);
+    if let Some(e) = &error {
+        let _ = (e.to_string(), format!("{e:?}"), e.is_retry_safe());
+    }
+    let mut last = 0;
+    for line in &read {
+        assert!(line.n > last, "line {} after {last} in {read:?}", line.n);
+        last = line.n;
+        let _ = format!("{line:?}");
+    }
+    assert!(
+        read.len() as u64 <= max_lines,
+        "{} lines of {max_lines}",
+        read.len()
+    );
+    let bytes: u64 = read.iter().map(|l| l.t.len() as u64).sum();
+    assert!(bytes <= max_bytes, "{bytes} bytes of {max_bytes}");
 }

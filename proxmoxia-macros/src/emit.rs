@@ -426,9 +426,17 @@ impl Emitter<'_> {
                 let fields = self.field_list(s.fields.iter().filter(|f| f.how == How::Field), refs);
                 let families =
                     self.field_list(s.fields.iter().filter(|f| f.how == How::Indexed), refs);
+                // Credentials typed as text: `Debug` shows them as `***`.
+                let hidden: Vec<_> = s
+                    .fields
+                    .iter()
+                    .filter(|f| f.hidden)
+                    .map(|f| f.name.ident())
+                    .collect();
+                let hidden = (!hidden.is_empty()).then(|| quote!(hidden [#(#hidden),*]));
                 quote! {
                     crate::typed::pve_response_struct! {
-                        #d #ident { fields { #fields } families { #families } }
+                        #d #ident #hidden { fields { #fields } families { #families } }
                     }
                 }
             }
@@ -461,11 +469,11 @@ impl Emitter<'_> {
                 let families =
                     self.field_list(p.fields.iter().filter(|f| f.how == How::Indexed), refs);
                 // Sending marks these in the form (hidden wherever it is shown) without
-                // encoding the parameters a second time to find them.
+                // encoding the parameters a second time to find them; `Debug` hides them.
                 let secrets: Vec<TokenStream> = p
                     .fields
                     .iter()
-                    .filter(|f| f.ty.holds_secret())
+                    .filter(|f| f.ty.holds_secret() || f.hidden)
                     .map(|f| {
                         let (wire, family) = (&f.wire, f.how == How::Indexed);
                         quote!((#wire, #family))

@@ -213,6 +213,9 @@ pub struct FieldIr {
     pub versions: Option<Mask>,
     /// `add` or `retype` for an answer field the supplement added or retyped.
     pub supplement: Option<String>,
+    /// A parameter or answer field holding a credential though typed as text
+    /// ([`secrets::is_hidden`]): hidden like a secret wherever it is shown.
+    pub hidden: bool,
 }
 
 impl FieldIr {
@@ -1130,6 +1133,7 @@ fn param_field(ctx: &mut TypeCtx, wire: &str, schema: &Schema) -> Result<FieldIr
         ty,
         versions: versions_within(schema.versions(), ctx.versions),
         supplement: None,
+        hidden: secrets::is_hidden(name, &ctx.path),
     })
 }
 
@@ -1370,6 +1374,7 @@ fn response_struct(
             supplement: field_schema
                 .str(crate::supplement::CHANGE)
                 .map(str::to_owned),
+            hidden: secrets::is_hidden(base, &ctx.path),
         });
     }
     let doc = schema

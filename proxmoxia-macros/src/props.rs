@@ -327,6 +327,7 @@ fn build(name: &str, format: &Map, sites: &[Site]) -> Result<FormatDef, String> 
             doc: key_doc(key, &key_schema),
             versions: key_schema.versions(),
             supplement: None,
+            hidden: false,
         });
     }
     // `virtio=MAC` keys: a constructor per value of the key-alias field.

@@ -64,6 +64,26 @@ const ON_PATH: &[(&str, &str)] = &[
     ("master-pubkey", "/storage/{storage}"),
 ];
 
+/// Parameters and answer fields that hold credentials but stay typed as text (typing them
+/// `Secret` would change the API): hidden like secrets wherever they are shown (`Debug`;
+/// for parameters also forms, URLs, errors echoing them, by the parameters' list of secrets,
+/// `Validate::SECRETS`).
+const HIDDEN: &[(&str, &str)] = &[
+    // A proxy URL, `http://user:password@host:port/`.
+    ("http_proxy", "/cluster/options"),
+    // An ACME DNS plugin's settings: its API's credentials (`CF_Token=...`), base64.
+    ("data", "/cluster/acme/plugins"),
+    ("data", "/cluster/acme/plugins/{id}"),
+];
+
+/// True when parameter or answer field `field` at API path `path` holds a credential though
+/// typed as text.
+pub fn is_hidden(field: &str, path: &str) -> bool {
+    HIDDEN
+        .iter()
+        .any(|(name, at)| *name == field && *at == path)
+}
+
 /// True when `field` at API path `path` (the template, `/access/tfa/{userid}`) holds a
 /// secret: listed, or named like a password (`dell-password`, a plugin's `xyz-password`).
 pub fn is_secret(field: &str, path: &str) -> bool {
@@ -102,5 +122,11 @@ mod tests {
         assert!(!is_secret("key", "/nodes/{node}/qemu/{vmid}/sendkey"));
         assert!(is_secret("token", "/cluster/metrics/server/{id}"));
         assert!(!is_secret("lock-token", "/cluster/sdn/dns"));
+        assert!(super::is_hidden("http_proxy", "/cluster/options"));
+        assert!(super::is_hidden("data", "/cluster/acme/plugins/{id}"));
+        assert!(!super::is_hidden(
+            "data",
+            "/nodes/{node}/qemu/{vmid}/agent/file-write"
+        ));
     }
 }

@@ -449,7 +449,7 @@ pub(crate) fn parse_login(
 /// The `data` of a `POST /access/ticket` answer's body. JSON that is not a login answer is
 /// a bad answer; a body that is not JSON stays a decode error.
 pub(crate) fn login_answer(body: &[u8]) -> Result<LoginAnswer> {
-    crate::decode::data(body).map_err(|e| match e {
+    crate::decode::data(body).map_err(|e| match e.answering("POST") {
         Error::Decode(d) if d.path != "body" => {
             AuthError::BadAnswer(format!("{}: {}", d.path, d.message)).into()
         }

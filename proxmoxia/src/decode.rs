@@ -957,6 +957,58 @@ fn read_envelope<'de, S: DeserializeSeed<'de> + Clone>(
     Ok(data)
 }
 
+/// Counts the JSON values of an answer's text as it arrives, for the budget of
+/// `ClientBuilder::max_answer_values`: one per `{`, `[` and `,` outside strings, plus one, so
+/// that every object, array, member and element counts (an empty object or array twice).
+/// Decoded, each takes memory whatever its text's length; counting them bounds it.
+#[derive(Debug)]
+pub(crate) struct ValueCount {
+    limit: u64,
+    count: u64,
+    /// How much of the text is counted.
+    seen: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ValueCount {
+    pub(crate) fn new(limit: u64) -> ValueCount {
+        ValueCount {
+            limit,
+            count: 1,
+            seen: 0,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    /// Whether `text` (the answer so far, which grows between calls) holds more values than
+    /// the limit. A text has at most one value more than it has bytes: shorter ones are not
+    /// read at all.
+    pub(crate) fn over(&mut self, text: &[u8]) -> bool {
+        if self.seen == 0 && (text.len() as u64) < self.limit {
+            return false;
+        }
+        for &b in &text[self.seen.min(text.len())..] {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+            } else if b == b'"' {
+                self.in_string = true;
+            } else if matches!(b, b'{' | b'[' | b',') {
+                self.count += 1;
+            }
+        }
+        self.seen = text.len();
+        self.count > self.limit
+    }
+}
+
 /// The `data` of an answer body as JSON.
 pub(crate) fn data_json(body: &[u8]) -> Result<Value> {
     data_as::<Value>(body)
@@ -1242,6 +1294,51 @@ mod tests {
             (e.path.as_str(), e.message.as_str()),
             ("data[1].maxmem", r#"expected an integer, got "x""#)
         );
+    }
+
+    /// The values of `text` by the budget's count, read in pieces of `step` bytes.
+    fn values(text: &str, step: usize) -> u64 {
+        let mut count = ValueCount::new(0);
+        let bytes = text.as_bytes();
+        let mut end = 0;
+        while end < bytes.len() {
+            end = (end + step).min(bytes.len());
+            count.over(&bytes[..end]);
+        }
+        count.count
+    }
+
+    #[test]
+    fn json_values_are_counted_outside_strings_whatever_the_pieces() {
+        let cases = [
+            ("0", 1),
+            (r#"{"data":[0,1,2]}"#, 5),
+            // Each object, its two members: 3 values; the envelope and its `data`: 2.
+            (
+                r#"{"data":[{"id":"a","type":"node"},{"id":"b","type":"qemu"}]}"#,
+                8,
+            ),
+            // Separators inside strings, escaped quotes and backslashes included.
+            (r#"{"data":["a,b[{", "\",{", "\\"]}"#, 5),
+            // An empty object or array counts twice.
+            (r#"[{},[]]"#, 5),
+        ];
+        for (text, expected) in cases {
+            for step in [1, 2, 3, 7, text.len()] {
+                assert_eq!(values(text, step), expected, "{text} by {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_value_budget_is_exact_and_skips_short_texts() {
+        let text = br#"{"data":[0,1,2]}"#; // 5 values, 16 bytes
+        assert!(!ValueCount::new(5).over(text));
+        assert!(ValueCount::new(4).over(text));
+        // Shorter than the limit: not read at all.
+        let mut budget = ValueCount::new(17);
+        assert!(!budget.over(text));
+        assert_eq!(budget.seen, 0);
     }
 
     #[test]

@@ -1,30 +1,20 @@
 //! Streaming downloads of the API's file answers (`GET
 //! /nodes/{node}/storage/{storage}/file-restore/download`, or any path answering a file):
 //! the body goes chunk by chunk to an `AsyncWrite` or a file, never held whole in memory,
-//! with progress reported per chunk.
+//! with progress reported per chunk, ended if it stalls.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use reqwest::Method;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::Client;
+use crate::api::nodes::node::storage::storage::file_restore::download::get::Endpoint as FileRestore;
 use crate::encode::{Form, encode_path, encode_segment};
 use crate::error::{Error, Result};
-
-/// How far a transfer is: bytes done, of the total when known. Given to the progress
-/// callback of a [`Download`] or an [`Upload`](crate::Upload) after each chunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TransferProgress {
-    /// Bytes sent or received so far.
-    pub done: u64,
-    /// The whole size: an upload's length, a download's `Content-Length` (`None` without one).
-    pub total: Option<u64>,
-}
-
-/// A progress callback.
-pub(crate) type ProgressFn = Box<dyn FnMut(TransferProgress) + Send>;
+use crate::transfer::{ProgressFn, TransferProgress, stalled};
+use crate::typed::Endpoint;
 
 /// A file to fetch from the API. Created by [`Client::download`] or
 /// [`Client::file_restore_download`].
@@ -35,6 +25,9 @@ pub struct Download {
     form: Form,
     timeout: Option<Duration>,
     progress: Option<ProgressFn>,
+    /// Why it must not be sent (a path segment that fails its rule), reported when it would
+    /// be, so the chain stays infallible.
+    refused: Option<Error>,
 }
 
 impl std::fmt::Debug for Download {
@@ -56,12 +49,15 @@ impl Client {
             form: Form::new(),
             timeout: None,
             progress: None,
+            refused: None,
         }
     }
 
     /// A file (or, with `tar`, a directory as a tar archive; else a zip) from inside a
     /// backup: `GET /nodes/{node}/storage/{storage}/file-restore/download`. `filepath` is
-    /// PVE's parameter: the base64 of the path in the backup.
+    /// PVE's parameter: the base64 of the path in the backup. `node` and `storage` are
+    /// checked as typed path parameters are: a value that fails its rule (`..` included) is
+    /// an [`Error::Validation`] naming it, and nothing is sent.
     pub fn file_restore_download(
         &self,
         node: &str,
@@ -75,6 +71,8 @@ impl Client {
             encode_segment(storage)
         );
         let mut download = self.download(&path);
+        download.refused =
+            crate::validate::path_params(FileRestore::PATH, &path, FileRestore::PATH_RULES).err();
         download.path = path;
         download.param("volume", volume).param("filepath", filepath)
     }
@@ -93,18 +91,37 @@ impl Download {
         self
     }
 
-    /// A limit for the whole download (default: none, as a large file takes long).
+    /// A limit for the whole download (default: none, as a large file takes long; one that
+    /// stalls is ended by [`ClientBuilder::transfer_inactivity_timeout`]).
+    ///
+    /// [`ClientBuilder::transfer_inactivity_timeout`]: crate::ClientBuilder::transfer_inactivity_timeout
     pub fn timeout(mut self, timeout: Duration) -> Download {
         self.timeout = Some(timeout);
         self
     }
 
-    /// Sends the request: the file's chunks, to read one by one as they arrive.
+    /// Sends the request: the file's chunks, to read one by one as they arrive. A path
+    /// [`Client::file_restore_download`] refused fails here, unsent; an answer that does not
+    /// come within [`ClientBuilder::transfer_inactivity_timeout`] ends it with a
+    /// [`TransportError`](crate::TransportError) of kind
+    /// [`Timeout`](crate::TransportErrorKind::Timeout).
+    ///
+    /// [`ClientBuilder::transfer_inactivity_timeout`]: crate::ClientBuilder::transfer_inactivity_timeout
     pub async fn open(mut self) -> Result<DownloadStream> {
-        let (response, url) = self
+        if let Some(err) = self.refused.take() {
+            return Err(err);
+        }
+        let inactivity = self.client.transfer_inactivity();
+        let url = self.client.shown_url(&Method::GET, &self.path, &self.form);
+        let opening = self
             .client
-            .open(&self.path, std::mem::take(&mut self.form), self.timeout)
-            .await?;
+            .open(&self.path, std::mem::take(&mut self.form), self.timeout);
+        let (response, url) = match inactivity {
+            Some(limit) => tokio::time::timeout(limit, opening)
+                .await
+                .map_err(|_| stalled("GET", &url, limit))??,
+            None => opening.await?,
+        };
         let total = response.content_length();
         let mut stream = DownloadStream {
             response,
@@ -112,6 +129,7 @@ impl Download {
             total,
             done: 0,
             progress: self.progress.take(),
+            inactivity,
             finished: false,
         };
         stream.report();
@@ -123,32 +141,93 @@ impl Download {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let what = self.path.clone();
-        let write = |e| Error::Io {
-            context: format!("cannot write the download of {what}"),
-            source: e,
-        };
+        let context = format!("cannot write the download of {}", self.path);
         let mut stream = self.open().await?;
-        while let Some(chunk) = stream.next_chunk().await {
-            out.write_all(&chunk?).await.map_err(write)?;
-        }
-        out.flush().await.map_err(write)?;
-        Ok(stream.done)
+        stream.write_to(out, &context).await
     }
 
-    /// Streams the file into a new file at `path` (replacing one there); the bytes written.
+    /// Streams the file into the file at `path`; the bytes written. The request goes first
+    /// (an error answer leaves everything as it was); the file is written beside `path`
+    /// under a name of its own, and renamed to `path` (replacing a file there) only once
+    /// complete: a download that fails, stalls or is dropped leaves `path` as it was and no
+    /// partial file.
     pub async fn to_path(self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
-        let mut file = tokio::fs::File::create(path).await.map_err(|e| Error::Io {
-            context: format!("cannot create {}", path.display()),
-            source: e,
-        })?;
-        let written = self.to_writer(&mut file).await?;
-        file.sync_all().await.map_err(|e| Error::Io {
-            context: format!("cannot write {}", path.display()),
-            source: e,
-        })?;
+        let mut stream = self.open().await?;
+        let mut part = Partial::create(path).await?;
+        let context = format!("cannot write {}", path.display());
+        let written = stream.write_to(&mut part.file, &context).await?;
+        part.finish(path).await?;
         Ok(written)
+    }
+}
+
+/// A file being downloaded: beside its target, under a name of its own (created, never
+/// opened if it is there), renamed to the target once complete; removed if dropped before
+/// (a failure, or the download's future dropped).
+struct Partial {
+    file: tokio::fs::File,
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Partial {
+    async fn create(target: &Path) -> Result<Partial> {
+        let io = |e: std::io::Error| Error::Io {
+            context: format!("cannot create {}", target.display()),
+            source: e,
+        };
+        let name = target.file_name().ok_or_else(|| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not the path of a file",
+            ))
+        })?;
+        let dir = target.parent().unwrap_or(Path::new(""));
+        loop {
+            let mut part_name = std::ffi::OsString::from(".");
+            part_name.push(name);
+            part_name.push(format!(".{:016x}.part", fastrand::u64(..)));
+            let path = dir.join(part_name);
+            let created = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .await;
+            match created {
+                Ok(file) => {
+                    return Ok(Partial {
+                        file,
+                        path,
+                        kept: false,
+                    });
+                }
+                // Another download's: take another name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+    }
+
+    /// Writes the file out and gives it the target's name.
+    async fn finish(mut self, target: &Path) -> Result<()> {
+        let io = |e: std::io::Error| Error::Io {
+            context: format!("cannot write {}", target.display()),
+            source: e,
+        };
+        self.file.flush().await.map_err(io)?;
+        self.file.sync_all().await.map_err(io)?;
+        tokio::fs::rename(&self.path, target).await.map_err(io)?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -159,6 +238,7 @@ pub struct DownloadStream {
     total: Option<u64>,
     done: u64,
     progress: Option<ProgressFn>,
+    inactivity: Option<Duration>,
     finished: bool,
 }
 
@@ -184,16 +264,29 @@ impl DownloadStream {
     }
 
     /// The next chunk, as the connection delivers it; `None` at the end. A body shorter
-    /// than its `Content-Length` ends with [`Error::Decode`].
+    /// than its `Content-Length` ends with [`Error::Decode`]; one of which nothing arrives
+    /// for [`ClientBuilder::transfer_inactivity_timeout`](crate::ClientBuilder::transfer_inactivity_timeout)
+    /// with a [`TransportError`](crate::TransportError) of kind
+    /// [`Timeout`](crate::TransportErrorKind::Timeout).
     pub async fn next_chunk(&mut self) -> Option<Result<bytes::Bytes>> {
         if self.finished {
             return None;
         }
-        let chunk = match self.response.chunk().await {
+        let next = match self.inactivity {
+            Some(limit) => match tokio::time::timeout(limit, self.response.chunk()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    self.finished = true;
+                    return Some(Err(stalled("GET", &self.url, limit)));
+                }
+            },
+            None => self.response.chunk().await,
+        };
+        let chunk = match next {
             Ok(chunk) => chunk,
             Err(e) => {
                 self.finished = true;
-                let e = crate::client::map_reqwest_error(e, &reqwest::Method::GET, &self.url);
+                let e = crate::client::map_reqwest_error(e, &Method::GET, &self.url);
                 return Some(Err(e));
             }
         };
@@ -210,9 +303,27 @@ impl DownloadStream {
                     format!("the download ended after {} of {short} bytes", self.done),
                     "body",
                     "",
-                )))
+                )
+                .answering("GET")))
             }
         }
+    }
+
+    /// Writes the chunks as they arrive into `out`; the bytes written. A failed write is
+    /// an [`Error::Io`] with `context`.
+    async fn write_to<W>(&mut self, out: &mut W, context: &str) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let write = |e| Error::Io {
+            context: context.to_owned(),
+            source: e,
+        };
+        while let Some(chunk) = self.next_chunk().await {
+            out.write_all(&chunk?).await.map_err(write)?;
+        }
+        out.flush().await.map_err(write)?;
+        Ok(self.done)
     }
 
     fn report(&mut self) {

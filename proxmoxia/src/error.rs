@@ -25,7 +25,9 @@ pub enum Error {
     Api(Box<ApiError>),
     /// Logging in failed, or the client has no usable credentials.
     Auth(AuthError),
-    /// The TLS handshake failed: certificate not trusted, fingerprint mismatch, ...
+    /// The TLS handshake failed (certificate not trusted, fingerprint mismatch, ...): nothing
+    /// was sent. A TLS failure after the handshake, once the request may have gone out, is a
+    /// [`TransportError`] of kind [`TransportErrorKind::Tls`].
     Tls {
         /// The URL being requested (secret parameters shown as `***`).
         url: String,
@@ -155,6 +157,7 @@ impl Error {
                 }
                 TransportErrorKind::Timeout => ErrorKind::Timeout,
                 TransportErrorKind::Io => ErrorKind::Disconnected,
+                TransportErrorKind::Tls => ErrorKind::Tls,
                 // The answer came but cannot be used.
                 TransportErrorKind::BodyTooLarge => ErrorKind::Decode,
             },
@@ -170,22 +173,27 @@ impl Error {
     /// True when sending the same request again cannot do harm. The rule, for every variant:
     ///
     /// * **safe** when nothing reached PVE (validation, encoding, configuration, unsupported,
-    ///   TLS, connection failures, a request refused for its credentials);
+    ///   a failed TLS handshake, connection failures, a request refused for its credentials,
+    ///   parameters that could not be read from JSON);
     /// * **safe** when the request was a read (`GET`, `HEAD`), whatever happened;
     /// * **safe** when PVE refused before acting: a 4xx, 501 or 595 answer, or a 500 that
     ///   names a held lock, lost quorum, a missing or existing object (kinds
     ///   [`Locked`](ErrorKind::Locked), [`NoQuorum`](ErrorKind::NoQuorum), ...); a task that
     ///   failed on its lock or quorum did not change anything either;
-    /// * **unsafe** for a write whose fate is unknown: timed out or dropped after it was
-    ///   sent, a proxy that gave up (596, 502-504), any other 500 (PVE may have done part
-    ///   of it), an answer that could not be decoded (PVE did it), any other failed task,
-    ///   and waiting for a task that is still running.
+    /// * **unsafe** for a write whose fate is unknown: timed out, dropped or broken by the
+    ///   TLS layer after it may have been sent, a proxy that gave up (596, 502-504), any
+    ///   other 500 (PVE may have done part of it), a successful answer that could not be
+    ///   used (too large, not decodable: PVE did it), any other failed task, and waiting for
+    ///   a task that is still running.
     ///
-    /// The message of the error says which, in words.
+    /// The message of the error says which, in words, and
+    /// [`TransportError::retry_safe`] is this rule's answer too.
     pub fn is_retry_safe(&self) -> bool {
         retry::safety(self).is_safe()
     }
 
+    /// A decode error of something no request answered (parameters read from JSON, a
+    /// UPID's text); [`answering`](Error::answering) says which request's answer it was.
     pub(crate) fn decode(
         message: impl Into<String>,
         path: impl Into<String>,
@@ -195,7 +203,42 @@ impl Error {
             message: message.into(),
             path: path.into(),
             body: body.into(),
+            method: String::new(),
         }))
+    }
+
+    /// This error, if it is a decode error of no request yet, as one of the answer to a
+    /// `method` request (which decides whether repeating it is safe).
+    pub(crate) fn answering(mut self, method: &str) -> Error {
+        if let Error::Decode(d) = &mut self
+            && d.method.is_empty()
+        {
+            d.method = method.to_owned();
+        }
+        self
+    }
+
+    /// A transport error; its `retry_safe` is the one rule's answer.
+    pub(crate) fn transport(
+        kind: TransportErrorKind,
+        method: &str,
+        url: &str,
+        message: String,
+        source: Option<reqwest::Error>,
+    ) -> Error {
+        let mut err = Error::Transport(Box::new(TransportError {
+            kind,
+            method: method.to_owned(),
+            url: url.to_owned(),
+            message,
+            retry_safe: false,
+            source,
+        }));
+        let safe = err.is_retry_safe();
+        if let Error::Transport(t) = &mut err {
+            t.retry_safe = safe;
+        }
+        err
     }
 }
 
@@ -331,8 +374,8 @@ pub struct TransportError {
     pub url: String,
     /// The underlying error, flattened to text.
     pub message: String,
-    /// True when the request certainly did not reach PVE, or is a read (see
-    /// [`Error::is_retry_safe`]).
+    /// What [`Error::is_retry_safe`] says of this error: true when the request certainly did
+    /// not reach PVE, or is a read.
     pub retry_safe: bool,
     #[source]
     pub(crate) source: Option<reqwest::Error>,
@@ -350,8 +393,13 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while sending or receiving.
     Io,
+    /// The TLS layer failed after the handshake (a record that does not decrypt, an alert),
+    /// once the request may have been sent. (A failed handshake is [`Error::Tls`].)
+    Tls,
     /// The answer is larger than [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)
-    /// allows; the rest was not read.
+    /// or holds more JSON values than
+    /// [`ClientBuilder::max_answer_values`](crate::ClientBuilder::max_answer_values) allows;
+    /// the rest was not read, nothing was decoded.
     BodyTooLarge,
 }
 
@@ -362,6 +410,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::ConnectTimeout => "connect timed out",
             TransportErrorKind::Timeout => "request timed out",
             TransportErrorKind::Io => "connection error",
+            TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::BodyTooLarge => "answer too large",
         })
     }
@@ -378,6 +427,9 @@ pub struct DecodeError {
     pub path: String,
     /// The raw response body.
     pub body: String,
+    /// The HTTP method of the request whose answer this is (`GET`, `POST`, ...); empty when
+    /// no request was made (parameters read from JSON, a UPID's text).
+    pub method: String,
 }
 
 /// A parameter that broke a schema rule; the request was not sent.

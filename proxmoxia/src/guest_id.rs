@@ -66,7 +66,9 @@ impl NextFreeId {
             Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
             _ => None,
         };
-        id.ok_or_else(|| Error::decode("expected a guest id", "data", answer.to_string()))
+        id.ok_or_else(|| {
+            Error::decode("expected a guest id", "data", answer.to_string()).answering("GET")
+        })
     }
 
     /// Asks PVE for the next free id ([`get`](NextFreeId::get)), runs `create` with it, and

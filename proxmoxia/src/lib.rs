@@ -92,6 +92,7 @@ mod retry;
 mod secret;
 mod task;
 mod tls;
+mod transfer;
 pub mod typed;
 mod upid;
 mod upload;
@@ -99,8 +100,11 @@ pub mod validate;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
-pub use download::{Download, DownloadStream, TransferProgress};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_ANSWER_VALUES, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
+    DEFAULT_TRANSFER_INACTIVITY_TIMEOUT,
+};
+pub use download::{Download, DownloadStream};
 pub use encode::{Form, encode_segment};
 pub use error::{
     ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
@@ -111,10 +115,11 @@ pub use raw::{RawPath, RawRequest};
 pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
 pub use task::{
-    DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle, TaskLogLine,
-    TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
+    DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle,
+    TaskLogLine, TaskLogRequest, TaskLogStream, TaskOutcome, TaskProgress, TaskStatus,
 };
 pub use tls::Fingerprint;
+pub use transfer::TransferProgress;
 pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};
 pub use version::PveVersion;
@@ -133,10 +138,12 @@ pub mod __private {
         param_family as encode_param_family,
     };
     pub use crate::typed::impls::{
-        debug_params, debug_struct, enum_value, enum_value_in_option, serialize,
+        debug_params, debug_struct, debug_struct_hiding, enum_value, enum_value_in_option,
+        serialize,
     };
     pub use crate::typed::propstring::prop_key;
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
-    /// What the client makes of an error answer and of a login answer (for the fuzz targets).
-    pub use crate::{auth::read_login, client::api_error_of};
+    /// What the client makes of an error answer, a login answer and pages of a task log
+    /// (for the fuzz targets).
+    pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};
 }

@@ -123,8 +123,9 @@ impl RawRequest {
     /// [`Error::Decode`](crate::Error::Decode) naming the JSON path and keeping the body.
     pub async fn decode<T: DeserializeOwned>(self) -> Result<T> {
         let form = self.form?;
+        let method = self.method.clone();
         let body = self.client.send(self.method, &self.path, form).await?;
-        crate::decode::data_as(&body)
+        crate::decode::data_as(&body).map_err(|e| e.answering(method.as_str()))
     }
 
     /// Sends it and returns the whole answer body, envelope included.

@@ -265,8 +265,15 @@ mod tests {
         assert!(!policy.retries(&transport(TransportErrorKind::Io, "POST")));
         assert!(!policy.retries(&transport(TransportErrorKind::Timeout, "PUT")));
         // Even when asked for.
-        let eager = RetryPolicy::new().retry_on([ErrorKind::Timeout, ErrorKind::Disconnected]);
+        let eager = RetryPolicy::new().retry_on([
+            ErrorKind::Timeout,
+            ErrorKind::Disconnected,
+            ErrorKind::Tls,
+        ]);
         assert!(!eager.retries(&transport(TransportErrorKind::Io, "POST")));
+        // A TLS failure after the handshake: the POST may have gone out.
+        assert!(!eager.retries(&transport(TransportErrorKind::Tls, "POST")));
+        assert!(eager.retries(&transport(TransportErrorKind::Tls, "GET")));
         // Safe, but not transient.
         assert!(!policy.retries(&AuthError::NotLoggedIn.into()));
         let only_locks = RetryPolicy::new().retry_on([ErrorKind::Locked]);

@@ -74,6 +74,7 @@ pub struct TaskHandle {
     poll_interval: Duration,
     timeout: Option<Duration>,
     max_log_lines: u64,
+    max_log_bytes: u64,
 }
 
 /// Polls that may fail in a row (network hiccups) before `wait` gives up.
@@ -83,6 +84,9 @@ const LOG_PAGE: u64 = 500;
 /// Most log lines read from one task by default (a server that never stops sending is cut
 /// off here): far more than PVE's longest logs.
 pub const DEFAULT_MAX_LOG_LINES: u64 = 1_000_000;
+/// Most bytes of log text read from one task by default: 64 MiB, far more than PVE's
+/// longest logs.
+pub const DEFAULT_MAX_LOG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How a stopped task ended: PVE's exit status. The last item of
 /// [`TaskHandle::follow`].
@@ -143,6 +147,7 @@ impl TaskHandle {
             poll_interval: Duration::from_secs(1),
             timeout: None,
             max_log_lines: DEFAULT_MAX_LOG_LINES,
+            max_log_bytes: DEFAULT_MAX_LOG_BYTES,
         }
     }
 
@@ -164,11 +169,22 @@ impl TaskHandle {
         self
     }
 
-    /// Most log lines [`log_stream`](TaskHandle::log_stream), [`log_all`](TaskHandle::log_all)
-    /// and [`follow`](TaskHandle::follow) read (default [`DEFAULT_MAX_LOG_LINES`]); past it
-    /// they fail with [`Error::Decode`] instead of reading a server's endless answer.
+    /// Most log lines [`log_stream`](TaskHandle::log_stream), [`log_all`](TaskHandle::log_all),
+    /// [`follow`](TaskHandle::follow) and [`wait_with`](TaskHandle::wait_with) read (default
+    /// [`DEFAULT_MAX_LOG_LINES`]); past it they fail with [`Error::Decode`] instead of
+    /// reading a server's endless answer.
     pub fn max_log_lines(mut self, lines: u64) -> TaskHandle {
         self.max_log_lines = lines;
+        self
+    }
+
+    /// Most bytes of log text (the lines' `t`, as UTF-8) the same reads take (default
+    /// [`DEFAULT_MAX_LOG_BYTES`]); past it they fail with [`Error::Decode`]. With
+    /// [`max_log_lines`](TaskHandle::max_log_lines) it bounds what
+    /// [`log_all`](TaskHandle::log_all) holds: this many bytes of text, and about 100 bytes
+    /// more a line.
+    pub fn max_log_bytes(mut self, bytes: u64) -> TaskHandle {
+        self.max_log_bytes = bytes;
         self
     }
 
@@ -186,7 +202,7 @@ impl TaskHandle {
             .client
             .send(Method::GET, &self.path("status"), Form::new())
             .await?;
-        crate::decode::data(&body)
+        crate::decode::data(&body).map_err(|e| e.answering("GET"))
     }
 
     /// Waits until the task stops. `OK` and `WARNINGS: n` are outcomes; any other exit
@@ -288,9 +304,12 @@ impl TaskHandle {
         }
     }
 
-    /// The log as it is now, line by line, read in pages of 500 with `start` offsets. A
-    /// server that answers a page that does not move on (it ignores `start`) or more than
-    /// [`max_log_lines`](TaskHandle::max_log_lines) ends it with [`Error::Decode`].
+    /// The log as it is now, line by line, read in pages of 500 with `start` offsets: each
+    /// line number once, in increasing order (a line numbered at or before one already read
+    /// is left out). A server that answers a page that does not move on (it ignores
+    /// `start`), a line numbered below 1, or more than
+    /// [`max_log_lines`](TaskHandle::max_log_lines) or
+    /// [`max_log_bytes`](TaskHandle::max_log_bytes) ends it with [`Error::Decode`].
     pub fn log_stream(&self) -> TaskLogStream {
         let reader = LogReader::new(self.clone());
         let state = (reader, VecDeque::new(), false);
@@ -378,58 +397,30 @@ impl PollClock {
     }
 }
 
-/// Reads a log in order with `start` offsets: each line once, none skipped, bounded.
+/// Reads a log in order with `start` offsets: each line number once, in increasing order,
+/// bounded in lines and bytes.
 struct LogReader {
     task: TaskHandle,
-    /// Lines read so far: the next page's `start`; PVE numbers lines from 1, so it is also
-    /// the number `n` of the last line read.
-    next: u64,
+    cursor: LogCursor,
 }
 
 impl LogReader {
     fn new(task: TaskHandle) -> LogReader {
-        LogReader { task, next: 0 }
+        let cursor = LogCursor::new(task.max_log_lines, task.max_log_bytes);
+        LogReader { task, cursor }
     }
 
     /// The next page: its new lines, and whether a full page came (more may follow).
     async fn page(&mut self) -> Result<(Vec<TaskLogLine>, bool)> {
-        let page = self.task.log().start(self.next).limit(LOG_PAGE).await?;
-        let full = page.len() as u64 >= LOG_PAGE;
-        // PVE answers an empty log file with one made-up line.
-        if self.next == 0 && page.len() == 1 && page[0].n == 1 && page[0].t == "no content" {
-            return Ok((Vec::new(), false));
-        }
-        let asked = self.next;
-        let mut lines = Vec::with_capacity(page.len());
-        for line in page {
-            // A line at or before what was read is one already yielded.
-            if line.n > 0 && (line.n as u64) <= self.next {
-                continue;
-            }
-            self.next += 1;
-            if self.next > self.task.max_log_lines {
-                return Err(Error::decode(
-                    format!(
-                        "the log of task {} is longer than {} lines (max_log_lines)",
-                        self.task.upid, self.task.max_log_lines
-                    ),
-                    "data",
-                    "",
-                ));
-            }
-            lines.push(line);
-        }
-        if full && lines.is_empty() {
-            return Err(Error::decode(
-                format!(
-                    "the log of task {} did not move on: asked for lines after {asked}, got only earlier ones (the server ignores `start`)",
-                    self.task.upid
-                ),
-                "data[0].n",
-                "",
-            ));
-        }
-        Ok((lines, full))
+        let page = self
+            .task
+            .log()
+            .start(self.cursor.last)
+            .limit(LOG_PAGE)
+            .await?;
+        self.cursor
+            .read(&self.task.upid, page, LOG_PAGE)
+            .map_err(|e| e.answering("GET"))
     }
 
     /// One poll of a running task: its status, then every line written so far. The status
@@ -445,6 +436,125 @@ impl LogReader {
             }
         }
     }
+}
+
+/// Where a log read stands, and the pages it was given read into new lines: what a
+/// [`LogReader`] does without the server.
+#[derive(Debug)]
+struct LogCursor {
+    /// The number `n` of the last line read (PVE numbers lines from 1), and so the next
+    /// page's `start`.
+    last: u64,
+    /// Lines and bytes of text read so far, and their limits.
+    lines: u64,
+    bytes: u64,
+    max_lines: u64,
+    max_bytes: u64,
+}
+
+impl LogCursor {
+    fn new(max_lines: u64, max_bytes: u64) -> LogCursor {
+        LogCursor {
+            last: 0,
+            lines: 0,
+            bytes: 0,
+            max_lines,
+            max_bytes,
+        }
+    }
+
+    /// The new lines of a page of task `upid`'s log asked for from `last` on, at most
+    /// `limit` lines, and whether it was full.
+    fn read(
+        &mut self,
+        upid: &Upid,
+        page: Vec<TaskLogLine>,
+        limit: u64,
+    ) -> Result<(Vec<TaskLogLine>, bool)> {
+        let full = page.len() as u64 >= limit;
+        // PVE answers an empty log file with one made-up line.
+        if self.last == 0 && page.len() == 1 && page[0].n == 1 && page[0].t == "no content" {
+            return Ok((Vec::new(), false));
+        }
+        let asked = self.last;
+        let mut lines = Vec::with_capacity(page.len());
+        for (i, line) in page.into_iter().enumerate() {
+            let Ok(n @ 1..) = u64::try_from(line.n) else {
+                return Err(Error::decode(
+                    format!(
+                        "the log of task {upid} numbers a line {}: PVE numbers them from 1",
+                        line.n
+                    ),
+                    format!("data[{i}].n"),
+                    "",
+                ));
+            };
+            // At or before what was read: already yielded (or out of order).
+            if n <= self.last {
+                continue;
+            }
+            self.last = n;
+            self.lines += 1;
+            self.bytes = self.bytes.saturating_add(line.t.len() as u64);
+            let (max_lines, max_bytes) = (self.max_lines, self.max_bytes);
+            if self.lines > max_lines {
+                return Err(Error::decode(
+                    format!(
+                        "the log of task {upid} is longer than {max_lines} lines (max_log_lines)"
+                    ),
+                    "data",
+                    "",
+                ));
+            }
+            if self.bytes > max_bytes {
+                return Err(Error::decode(
+                    format!(
+                        "the log of task {upid} is longer than {max_bytes} bytes (max_log_bytes)"
+                    ),
+                    "data",
+                    "",
+                ));
+            }
+            lines.push(line);
+        }
+        if full && lines.is_empty() {
+            return Err(Error::decode(
+                format!(
+                    "the log of task {upid} did not move on: asked for lines after {asked}, got only earlier ones (the server ignores `start`)"
+                ),
+                "data[0].n",
+                "",
+            ));
+        }
+        Ok((lines, full))
+    }
+}
+
+/// What a log read makes of the answers of `pages` (bodies, decoded as a typed call decodes
+/// them), each asked for at most `limit` lines, within `max_lines` and `max_bytes`: the
+/// lines read, and the error that ended it. For the fuzz target of the log reader.
+#[doc(hidden)]
+pub fn read_log_pages(
+    pages: &[&[u8]],
+    limit: u64,
+    max_lines: u64,
+    max_bytes: u64,
+) -> (Vec<TaskLogLine>, Option<Error>) {
+    let upid = Upid::parse("UPID:pve1:00001234:00005678:65000000:vzdump:100:root@pam:");
+    let Ok(upid) = upid else {
+        return (Vec::new(), None);
+    };
+    let mut cursor = LogCursor::new(max_lines, max_bytes);
+    let mut read = Vec::new();
+    for body in pages {
+        let page = crate::decode::data::<Vec<TaskLogLine>>(body)
+            .and_then(|page| cursor.read(&upid, page, limit));
+        match page {
+            Ok((lines, _)) => read.extend(lines),
+            Err(e) => return (read, Some(e)),
+        }
+    }
+    (read, None)
 }
 
 struct FollowState {
@@ -582,7 +692,7 @@ impl TaskLogRequest {
             .client
             .send(Method::GET, &self.task.path("log"), form)
             .await?;
-        crate::decode::data(&body)
+        crate::decode::data(&body).map_err(|e| e.answering("GET"))
     }
 }
 

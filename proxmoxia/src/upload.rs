@@ -2,8 +2,8 @@
 //!
 //! PVE wants a multipart body with an exact `Content-Length`: the file is streamed from disk
 //! with its length known up front, so size is bounded by the disk, not by memory, and no
-//! request timeout cuts a long upload short. A progress callback sees the bytes handed to
-//! the connection, chunk by chunk.
+//! request timeout cuts a long upload short (the inactivity timeout ends one that stalls). A
+//! progress callback sees the bytes handed to the connection, chunk by chunk.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -17,10 +17,14 @@ use reqwest::Method;
 use reqwest::multipart::{Form as Multipart, Part};
 
 use crate::Client;
+use crate::api::nodes::node::storage::storage::upload::post::{
+    Endpoint as UploadEndpoint, Params as UploadParams,
+};
 use crate::client::Body;
-use crate::download::{ProgressFn, TransferProgress};
 use crate::encode::{Form, encode_segment};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValidationError};
+use crate::transfer::{Activity, ProgressFn, TransferProgress, stalled, watched};
+use crate::typed::{Endpoint, Validate};
 use crate::upid::Upid;
 
 /// What an upload stores: an ISO image, a container template, ...
@@ -93,7 +97,8 @@ impl Upload {
         self
     }
 
-    /// A limit for the whole upload (default: none).
+    /// A limit for the whole upload (default: none; one that stalls is ended by
+    /// [`ClientBuilder::transfer_inactivity_timeout`](crate::ClientBuilder::transfer_inactivity_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Upload {
         self.timeout = Some(timeout);
         self
@@ -107,6 +112,10 @@ impl Upload {
     }
 
     /// Streams a local file; its name on the storage is the file name.
+    ///
+    /// Like [`from_bytes`](Upload::from_bytes), nothing is sent unless the node, the storage,
+    /// the file name and the checksum pass PVE's rules for the upload (a path segment `..`
+    /// included): else it fails with [`Error::Validation`] naming the parameter.
     pub async fn from_path(self, path: impl AsRef<Path>) -> Result<Upid> {
         let path = path.as_ref();
         let name = path
@@ -122,33 +131,69 @@ impl Upload {
             reason: format!("cannot read {}: {e}", path.display()),
         };
         let progress = self.progress.clone();
-        self.send(|| async {
+        let activity = Arc::new(Activity::new());
+        self.send(&name, &activity, || async {
             // Opened per attempt: a stream cannot be sent twice.
             let file = tokio::fs::File::open(path).await.map_err(io)?;
             let length = file.metadata().await.map_err(io)?.len();
-            let body = counted(file_chunks(file), length, progress.clone());
+            let body = counted(
+                file_chunks(file),
+                length,
+                progress.clone(),
+                activity.clone(),
+            );
             Ok(Part::stream_with_length(body, length).file_name(name.clone()))
         })
         .await
     }
 
-    /// Uploads bytes held in memory under `filename`.
+    /// Uploads bytes held in memory under `filename`: a file name, without a directory.
     pub async fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<Upid> {
         let data = Bytes::from(data);
         let progress = self.progress.clone();
-        self.send(|| async {
+        let activity = Arc::new(Activity::new());
+        self.send(filename, &activity, || async {
             let length = data.len() as u64;
-            let body = counted(byte_chunks(data.clone()), length, progress.clone());
+            let body = counted(
+                byte_chunks(data.clone()),
+                length,
+                progress.clone(),
+                activity.clone(),
+            );
             Ok(Part::stream_with_length(body, length).file_name(filename.to_owned()))
         })
         .await
     }
 
-    async fn send<F, Fut>(self, part: F) -> Result<Upid>
+    /// Checks what goes out against PVE's rules for the upload: the path's node and storage,
+    /// as typed paths are checked, the content, the file name and the checksum.
+    fn check(&self, path: &str, filename: &str) -> Result<()> {
+        crate::validate::path_params(UploadEndpoint::PATH, path, UploadEndpoint::PATH_RULES)?;
+        check_file_name(filename)?;
+        let mut params = serde_json::json!({
+            "content": self.content.as_str(),
+            "filename": filename,
+        });
+        if let (Some((algorithm, sum)), Some(map)) = (&self.checksum, params.as_object_mut()) {
+            map.insert("checksum-algorithm".into(), algorithm.as_str().into());
+            map.insert("checksum".into(), sum.as_str().into());
+        }
+        crate::validate::params_json(&params, <UploadParams as Validate>::RULES)
+    }
+
+    /// Sends the upload, its body made by `part` for each attempt, which marks its progress
+    /// in `activity` (for the inactivity timeout).
+    async fn send<F, Fut>(self, filename: &str, activity: &Activity, part: F) -> Result<Upid>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Part>>,
     {
+        let path = format!(
+            "nodes/{}/storage/{}/upload",
+            encode_segment(&self.node),
+            encode_segment(&self.storage)
+        );
+        self.check(&path, filename)?;
         let content = self.content.as_str();
         let checksum = self.checksum.clone();
         let body = || async {
@@ -168,17 +213,40 @@ impl Upload {
             // The file goes last: PVE reads the other fields before the data.
             Ok(Body::Multipart(multipart.part("filename", part)))
         };
-        let path = format!(
-            "nodes/{}/storage/{}/upload",
-            encode_segment(&self.node),
-            encode_segment(&self.storage)
-        );
-        let answer = self
+        let sending = self
             .client
-            .send_with(Method::POST, &path, Form::new(), self.timeout, body)
-            .await?;
-        Ok(Upid::try_from(crate::decode::data_json(&answer)?)?)
+            .send_with(Method::POST, &path, Form::new(), self.timeout, body);
+        let limit = self.client.transfer_inactivity();
+        let answer = watched(sending, activity, limit, |limit| {
+            let url = self.client.shown_url(&Method::POST, &path, &Form::new());
+            stalled("POST", &url, limit)
+        })
+        .await?;
+        let upid = crate::decode::data_json(&answer)
+            .and_then(|data| Ok(Upid::try_from(data)?))
+            .map_err(|e| e.answering("POST"))?;
+        Ok(upid)
     }
+}
+
+/// Refuses an upload's name that is not a file name: PVE stores the file under it.
+fn check_file_name(name: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        "is empty"
+    } else if name == "." || name == ".." {
+        "is a directory"
+    } else if name.contains(['/', '\\']) {
+        "holds a directory separator"
+    } else if name.chars().any(char::is_control) {
+        "holds a control character"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Validation(Box::new(ValidationError {
+        param: "filename".into(),
+        rule: "file name".into(),
+        message: format!("{name:?} {why}: an upload is named by a file name"),
+    })))
 }
 
 /// A file read in chunks of [`CHUNK`] bytes.
@@ -205,13 +273,16 @@ fn byte_chunks(data: Bytes) -> impl Stream<Item = std::io::Result<Bytes>> + Send
     })
 }
 
-/// A request body from `chunks`, reporting the bytes handed on to `progress`.
+/// A request body from `chunks`, reporting the bytes handed on to `progress`, and each
+/// chunk taken as progress in `activity`.
 fn counted(
     chunks: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
     total: u64,
     progress: Option<Arc<Mutex<ProgressFn>>>,
+    activity: Arc<Activity>,
 ) -> reqwest::Body {
     let report = move |done| {
+        activity.touch();
         if let Some(progress) = &progress {
             let mut progress = progress.lock().unwrap_or_else(|e| e.into_inner());
             progress(TransferProgress {

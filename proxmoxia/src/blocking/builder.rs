@@ -53,6 +53,12 @@ impl ClientBuilder {
         pve_version(version: &str);
         /// [`crate::ClientBuilder::version_guard`].
         version_guard(enabled: bool);
+        /// [`crate::ClientBuilder::max_body_bytes`].
+        max_body_bytes(limit: u64);
+        /// [`crate::ClientBuilder::max_answer_values`].
+        max_answer_values(limit: u64);
+        /// [`crate::ClientBuilder::transfer_inactivity_timeout`].
+        transfer_inactivity_timeout(timeout: Option<Duration>);
     }
 
     /// [`crate::ClientBuilder::user_agent`].

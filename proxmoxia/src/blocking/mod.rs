@@ -106,7 +106,9 @@ impl Client {
         R: IntoFuture<Output = Result<String>>,
         R::IntoFuture: Send + 'static,
     {
-        let upid = Upid::parse(&self.call(request)?)?;
+        // The method is not known here; a request answering a task id is a write.
+        let upid = Upid::parse(&self.call(request)?)
+            .map_err(|e| crate::Error::from(e).answering("POST"))?;
         Ok(self.task(&upid))
     }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Client;
-use crate::download::TransferProgress;
 use crate::error::{Error, Result};
+use crate::transfer::TransferProgress;
 use crate::upid::Upid;
 
 /// An upload, blocking. Created by [`Client::upload`].

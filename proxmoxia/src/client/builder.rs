@@ -19,6 +19,12 @@ pub const DEFAULT_PORT: u16 = 8006;
 /// The default of [`ClientBuilder::max_body_bytes`]: 256 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The default of [`ClientBuilder::max_answer_values`]: 1,000,000.
+pub const DEFAULT_MAX_ANSWER_VALUES: u64 = 1_000_000;
+
+/// The default of [`ClientBuilder::transfer_inactivity_timeout`]: 2 minutes.
+pub const DEFAULT_TRANSFER_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Builds a [`Client`]. Created by [`Client::builder`].
 ///
 /// Certificate verification is on unless [`danger_accept_invalid_certs`] is called. A
@@ -44,6 +50,8 @@ pub struct ClientBuilder {
     version_guard: bool,
     retry: Option<RetryPolicy>,
     max_body_bytes: u64,
+    max_answer_values: u64,
+    transfer_inactivity: Option<Duration>,
     // The first configuration error, reported by build() so the chain stays infallible.
     error: Option<Error>,
 }
@@ -67,6 +75,8 @@ impl ClientBuilder {
             version_guard: true,
             retry: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_answer_values: DEFAULT_MAX_ANSWER_VALUES,
+            transfer_inactivity: Some(DEFAULT_TRANSFER_INACTIVITY_TIMEOUT),
             error: None,
         }
     }
@@ -215,6 +225,40 @@ impl ClientBuilder {
         self
     }
 
+    /// The most JSON values an answer may hold (default 1,000,000, several times the largest
+    /// PVE answers: `/cluster/resources` of 10,000 guests and nodes holds about 210,000).
+    /// Every object, array, member and element counts, as the answer's text arrives (one per
+    /// `{`, `[` and `,` outside strings, plus one); a larger answer fails with a
+    /// [`TransportError`](crate::TransportError) of kind
+    /// [`BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) as soon as it passes the
+    /// limit, before anything of it is decoded. It applies to every answer read whole:
+    /// typed, raw, and [`RawRequest::bytes`](crate::RawRequest::bytes).
+    ///
+    /// Decoded, a value takes memory whatever the length of its text: up to about 360 bytes
+    /// (a one-key object read as a `serde_json::Value`), 260 in a typed answer. The body
+    /// limit alone does not bound that: 64 MiB of such objects took 5.7 GiB as `Value`s, 2
+    /// GiB typed. With this limit, a decoded answer stays under about 350 MiB (plus its
+    /// text), whatever its shape; lower it to bound it further.
+    pub fn max_answer_values(mut self, limit: u64) -> ClientBuilder {
+        self.max_answer_values = limit;
+        self
+    }
+
+    // ------------------------------------------------------------------------ transfers
+
+    /// How long an upload or a download may make no progress before it fails (default 2
+    /// minutes; `None`: for ever): no byte of a download arrives (its answer included), no
+    /// chunk of an upload is taken by the connection, or no answer comes after the upload's
+    /// last byte. The failure is a [`TransportError`](crate::TransportError) of kind
+    /// [`Timeout`](crate::TransportErrorKind::Timeout). Transfers have no overall timeout
+    /// unless one is set ([`Download::timeout`](crate::Download::timeout),
+    /// [`Upload::timeout`](crate::Upload::timeout)), as a large file takes long; this one
+    /// ends one that stalled.
+    pub fn transfer_inactivity_timeout(mut self, timeout: Option<Duration>) -> ClientBuilder {
+        self.transfer_inactivity = timeout;
+        self
+    }
+
     /// The client, or the first configuration error.
     pub fn build(self) -> Result<Client> {
         if let Some(err) = self.error {
@@ -249,6 +293,8 @@ impl ClientBuilder {
                 version_guard: self.version_guard,
                 retry: self.retry,
                 max_body_bytes: self.max_body_bytes,
+                max_answer_values: self.max_answer_values,
+                transfer_inactivity: self.transfer_inactivity,
             }),
         })
     }

@@ -11,7 +11,10 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
+pub use builder::{
+    ClientBuilder, DEFAULT_MAX_ANSWER_VALUES, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
+    DEFAULT_TRANSFER_INACTIVITY_TIMEOUT,
+};
 
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
@@ -80,6 +83,11 @@ struct Inner {
     retry: Option<RetryPolicy>,
     /// The largest answer body read ([`ClientBuilder::max_body_bytes`]).
     max_body_bytes: u64,
+    /// The most JSON values an answer may hold ([`ClientBuilder::max_answer_values`]).
+    max_answer_values: u64,
+    /// How long a transfer may make no progress
+    /// ([`ClientBuilder::transfer_inactivity_timeout`]).
+    transfer_inactivity: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -134,7 +142,7 @@ impl Client {
         if let Some(session) = session {
             self.inner
                 .auth
-                .set_session(session, Some(Some(Secret::new(password))));
+                .set_received(session, Some(Some(Secret::new(password))), false);
         }
         Ok(step)
     }
@@ -152,7 +160,7 @@ impl Client {
             .await?;
         match auth::parse_login(challenge.user(), data, self.inner.auth.clock.offset())? {
             (LoginStep::Done(info), Some(session)) => {
-                self.inner.auth.set_session(session, Some(None));
+                self.inner.auth.set_received(session, Some(None), false);
                 Ok(info)
             }
             _ => Err(
@@ -208,11 +216,23 @@ impl Client {
                             "data.version",
                             answer.to_string(),
                         )
+                        .answering("GET")
                     })?;
                 PveVersion::parse(text)
             })
             .await?;
         Ok(version.clone())
+    }
+
+    /// How long a transfer may make no progress
+    /// ([`ClientBuilder::transfer_inactivity_timeout`]).
+    pub(crate) fn transfer_inactivity(&self) -> Option<Duration> {
+        self.inner.transfer_inactivity
+    }
+
+    /// A request's URL as errors and logs show it (secret values as `***`).
+    pub(crate) fn shown_url(&self, method: &Method, path: &str, form: &Form) -> String {
+        self.inner.shown_url(method, path, form)
     }
 
     /// Whether typed calls check the cluster's version before sending
@@ -223,8 +243,8 @@ impl Client {
 
     /// Sends one request and returns the unwrapped `data` of PVE's answer.
     pub(crate) async fn call(&self, method: Method, path: &str, form: Form) -> Result<Value> {
-        let body = self.send(method, path, form).await?;
-        crate::decode::data_json(&body)
+        let body = self.send(method.clone(), path, form).await?;
+        crate::decode::data_json(&body).map_err(|e| e.answering(method.as_str()))
     }
 
     /// Sends one request (renewing the ticket first when due, logging in again once on an
@@ -419,7 +439,7 @@ impl Client {
         let failure = match renewal {
             Ok((_, Some(session))) => {
                 tracing::debug!(user = %user, "PVE ticket renewed");
-                self.inner.auth.set_session(session, None);
+                self.inner.auth.set_received(session, None, true);
                 return;
             }
             Ok(_) => Error::from(AuthError::BadAnswer(
@@ -498,7 +518,7 @@ impl Client {
             .await?;
         match auth::parse_login(user, data, self.inner.auth.clock.offset())? {
             (_, Some(session)) => {
-                self.inner.auth.set_session(session, None);
+                self.inner.auth.set_received(session, None, true);
                 Ok(())
             }
             _ => Err(AuthError::TfaRequired { user: user.into() }.into()),

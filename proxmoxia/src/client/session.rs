@@ -107,28 +107,58 @@ pub(crate) struct AuthManager {
     attempts: AtomicU64,
     /// When the last attempt failed, and why; cleared by a new ticket.
     failure: Mutex<Option<(Instant, String)>>,
+    /// How the ticket in use arrived from PVE, if it did (not imported).
+    received: Mutex<Option<Received>>,
 }
 
-/// The server's clock, as its `Date` headers tell: PVE judges a ticket's age by it.
+/// A ticket PVE issued, as it arrived.
+#[derive(Debug, Clone, Copy)]
+struct Received {
+    /// The ticket's generation.
+    generation: u64,
+    /// When it arrived, by this machine's monotonic clock.
+    at: Instant,
+    /// Whether it replaced another (a renewal, a login again), rather than a first login.
+    replacement: bool,
+}
+
+/// How much older than the time since it arrived a ticket may look before the server's
+/// clock is taken to contradict it: PVE's own tolerance for clocks (a ticket up to five
+/// minutes from the future is valid).
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// The server's clock, as its `Date` headers tell: PVE judges a ticket's age by it. Without
+/// `Date` headers, or once they contradicted a ticket PVE had just issued, it is read from
+/// the tickets: a ticket's issue time is the server's clock when it arrived.
 #[derive(Debug, Default)]
 pub(crate) struct ServerClock {
     /// Seconds the server is ahead of this machine (negative: behind).
     offset: AtomicI64,
-    /// Whether a `Date` header has been seen (else the offset is 0 or an imported session's).
+    /// Whether a `Date` header has been seen (else the offset is 0, an imported session's or
+    /// the tickets').
     seen: AtomicBool,
+    /// Whether `Date` headers contradicted the tickets: they are no longer read.
+    ignore_dates: AtomicBool,
+}
+
+/// This machine's clock, in seconds since the epoch.
+fn local_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl ServerClock {
     /// Learns the server's clock from an answer's `Date` header, if it has a valid one.
     pub(crate) fn observe(&self, headers: &HeaderMap) {
-        let local = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        self.observe_at(headers, local);
+        self.observe_at(headers, local_now());
     }
 
     /// [`observe`](ServerClock::observe) with our clock at `local` seconds since the epoch.
     fn observe_at(&self, headers: &HeaderMap, local: i64) {
+        if self.ignore_dates.load(Ordering::Relaxed) {
+            return;
+        }
         let Some(date) = headers
             .get(DATE)
             .and_then(|v| v.to_str().ok())
@@ -162,6 +192,23 @@ impl ServerClock {
             self.offset.store(offset, Ordering::Relaxed);
         }
     }
+
+    /// A ticket issued at `issued` (the server's clock) arrived when our clock said `local`:
+    /// unless `Date` headers tell the server's clock, that is it.
+    fn ticket_arrived(&self, issued: u64, local: i64) {
+        if !self.seen.load(Ordering::Relaxed) || self.ignore_dates.load(Ordering::Relaxed) {
+            let issued = i64::try_from(issued).unwrap_or(i64::MAX);
+            self.offset
+                .store(issued.saturating_sub(local), Ordering::Relaxed);
+        }
+    }
+
+    /// `Date` headers contradicted a ticket: they are ignored from now on, and the server's
+    /// clock is `offset` seconds ahead of ours.
+    fn distrust_dates(&self, offset: i64) {
+        self.ignore_dates.store(true, Ordering::Relaxed);
+        self.offset.store(offset, Ordering::Relaxed);
+    }
 }
 
 impl AuthManager {
@@ -180,6 +227,7 @@ impl AuthManager {
             clock: ServerClock::default(),
             attempts: AtomicU64::new(0),
             failure: Mutex::new(None),
+            received: Mutex::new(None),
         }
     }
 
@@ -258,6 +306,26 @@ impl AuthManager {
         self.replace(&mut state, new);
     }
 
+    /// Installs a ticket PVE just issued (see [`set_session`](AuthManager::set_session));
+    /// `replacement`: it replaced another (a renewal, a login again) rather than being the
+    /// first login's. Without `Date` headers, its issue time tells the server's clock.
+    pub(crate) fn set_received(
+        &self,
+        session: Session,
+        password: Option<Option<Secret>>,
+        replacement: bool,
+    ) {
+        let issued = session.issued;
+        self.set_session(session, password);
+        self.clock.ticket_arrived(issued, local_now());
+        let generation = self.generation().unwrap_or(0);
+        *self.received.lock().unwrap_or_else(|e| e.into_inner()) = Some(Received {
+            generation,
+            at: Instant::now(),
+            replacement,
+        });
+    }
+
     pub(crate) fn set_token(&self, token: ApiToken) {
         self.replace(&mut self.write(), AuthState::Token(token));
     }
@@ -302,12 +370,44 @@ impl AuthManager {
     /// Whether the ticket must be renewed or re-obtained before the next request, judged by
     /// the server's clock. A ticket still valid is not renewed again within the back-off
     /// period after a failed attempt: it is used as it is.
+    ///
+    /// A ticket that replaced another cannot have aged faster than time passed since it
+    /// arrived: if the server's `Date` headers say it did (a clock far ahead, or jumping),
+    /// they are wrong, and from then on the server's clock is read from the tickets. So a
+    /// server whose `Date` lies costs one login again, not one per call.
     pub(crate) fn ticket_due(&self) -> TicketDue {
-        let age = match &*self.read() {
-            AuthState::Ticket { session, .. } => {
-                session.age_at(auth::server_now(self.clock.offset()))
-            }
+        let (age, issued, generation) = match &*self.read() {
+            AuthState::Ticket {
+                session,
+                generation,
+                ..
+            } => (
+                session.age_at(auth::server_now(self.clock.offset())),
+                session.issued,
+                *generation,
+            ),
             _ => return TicketDue::No,
+        };
+        let received = *self.received.lock().unwrap_or_else(|e| e.into_inner());
+        let age = match received {
+            Some(r)
+                if r.replacement
+                    && r.generation == generation
+                    && age > r.at.elapsed() + CLOCK_TOLERANCE =>
+            {
+                let elapsed = r.at.elapsed();
+                tracing::warn!(
+                    claimed_age_s = age.as_secs(),
+                    elapsed_s = elapsed.as_secs(),
+                    "PVE's Date headers contradict the ticket it just issued; judging tickets by their issue time"
+                );
+                let server_now = i128::from(issued) + i128::from(elapsed.as_secs());
+                let offset = server_now - i128::from(local_now());
+                self.clock
+                    .distrust_dates(i64::try_from(offset).unwrap_or_default());
+                elapsed
+            }
+            _ => age,
         };
         if age >= TICKET_LIFETIME {
             TicketDue::Expired
@@ -362,6 +462,24 @@ mod tests {
         // Until the server says, an imported session's offset is used.
         clock.adopt(-7200);
         assert_eq!(clock.offset(), -7200);
+    }
+
+    #[test]
+    fn without_date_headers_or_once_they_lied_the_clock_is_the_tickets() {
+        let clock = ServerClock::default();
+        // No Date seen: a ticket issued 3 h before our clock says sets it.
+        clock.ticket_arrived(EXAMPLE as u64 - 3 * 3600, EXAMPLE);
+        assert_eq!(clock.offset(), -3 * 3600);
+        // Once a Date is seen, it tells the clock, not the tickets.
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 60);
+        clock.ticket_arrived(EXAMPLE as u64, EXAMPLE);
+        assert_eq!(clock.offset(), 60);
+        // Dates that contradicted a ticket are ignored; tickets tell the clock again.
+        clock.distrust_dates(-5);
+        clock.observe_at(&dated("Sun, 06 Nov 1994 08:49:37 GMT"), EXAMPLE - 7200);
+        assert_eq!(clock.offset(), -5);
+        clock.ticket_arrived(EXAMPLE as u64 + 10, EXAMPLE);
+        assert_eq!(clock.offset(), 10);
     }
 
     #[test]

@@ -8,8 +8,9 @@ use tracing::Instrument;
 
 use super::Inner;
 use super::session::RequestAuth;
+use crate::decode::ValueCount;
 use crate::encode::Form;
-use crate::error::{ApiError, Error, Result, TransportError, TransportErrorKind};
+use crate::error::{ApiError, Error, Result, TransportErrorKind};
 
 /// A request body other than the form.
 pub(crate) enum Body {
@@ -74,12 +75,18 @@ impl Inner {
         let status = response.status();
         self.auth.clock.observe(response.headers());
         if status.is_success() {
-            match read_body(response, self.max_body_bytes, false).await {
+            let values = ValueCount::new(self.max_answer_values);
+            match read_body(response, self.max_body_bytes, false, Some(values)).await {
                 Ok(bytes) => Ok((status, bytes)),
                 Err(ReadError::Http(e)) => Err(transport_error(e)),
                 Err(ReadError::TooLarge) => {
                     Err(too_large(method, &shown_url(), self.max_body_bytes))
                 }
+                Err(ReadError::TooManyValues) => Err(too_many_values(
+                    method,
+                    &shown_url(),
+                    self.max_answer_values,
+                )),
             }
         } else {
             // Boxed: the error path's state is then not carried in every request's future.
@@ -125,10 +132,11 @@ impl Inner {
         let status = response.status();
         let reason = reason_phrase(&response);
         let limit = self.max_body_bytes.min(ERROR_BODY_PREFIX);
-        let bytes = match read_body(response, limit, true).await {
+        // At most 64 KiB of it is parsed: no budget of values needed.
+        let bytes = match read_body(response, limit, true, None).await {
             Ok(bytes) => bytes,
             Err(ReadError::Http(e)) => return map_reqwest_error(e, method, shown_url),
-            Err(ReadError::TooLarge) => bytes::Bytes::new(),
+            Err(ReadError::TooLarge | ReadError::TooManyValues) => bytes::Bytes::new(),
         };
         let mut error = api_error(method, path, status, reason, &bytes);
         scrub_api_error(&mut error, form);
@@ -181,7 +189,7 @@ impl Inner {
     }
 
     /// The request's URL as errors and logs show it (secret values as `***`).
-    fn shown_url(&self, method: &Method, path: &str, form: &Form) -> String {
+    pub(super) fn shown_url(&self, method: &Method, path: &str, form: &Form) -> String {
         let mut url = self.url(path);
         if in_query(method) && !form.is_empty() {
             url.push('?');
@@ -207,18 +215,27 @@ pub(crate) const ERROR_BODY_PREFIX: u64 = 64 * 1024;
 enum ReadError {
     Http(reqwest::Error),
     TooLarge,
+    TooManyValues,
 }
 
 /// Reads a body of at most `limit` bytes, as it streams in (nothing past the limit is
 /// buffered). Past the limit: `truncate` keeps the first `limit` bytes, otherwise it fails.
+/// With `values`, it fails too as soon as the body holds more JSON values than allowed.
 async fn read_body(
     mut response: reqwest::Response,
     limit: u64,
     truncate: bool,
+    mut values: Option<ValueCount>,
 ) -> std::result::Result<bytes::Bytes, ReadError> {
     if !truncate && response.content_length().is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge);
     }
+    let mut too_many = |text: &[u8]| {
+        if values.as_mut().is_some_and(|values| values.over(text)) {
+            return Err(ReadError::TooManyValues);
+        }
+        Ok(())
+    };
     // Most answers come in one chunk: that is the body, uncopied.
     let Some(first) = response.chunk().await.map_err(ReadError::Http)? else {
         return Ok(bytes::Bytes::new());
@@ -230,6 +247,7 @@ async fn read_body(
         let kept = usize::try_from(limit).map_or(first.len(), |limit| limit.min(first.len()));
         return Ok(first.slice(..kept));
     }
+    too_many(&first)?;
     let Some(second) = response.chunk().await.map_err(ReadError::Http)? else {
         return Ok(first);
     };
@@ -247,22 +265,32 @@ async fn read_body(
             break;
         }
         body.extend_from_slice(&chunk);
+        too_many(&body)?;
         next = response.chunk().await.map_err(ReadError::Http)?;
     }
     Ok(body.freeze())
 }
 
 fn too_large(method: &Method, url: &str, limit: u64) -> Error {
-    Error::Transport(Box::new(TransportError {
-        kind: TransportErrorKind::BodyTooLarge,
-        method: method.to_string(),
-        url: url.to_owned(),
-        message: format!(
-            "the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"
+    Error::transport(
+        TransportErrorKind::BodyTooLarge,
+        method.as_str(),
+        url,
+        format!("the answer is larger than {limit} bytes (see ClientBuilder::max_body_bytes)"),
+        None,
+    )
+}
+
+fn too_many_values(method: &Method, url: &str, limit: u64) -> Error {
+    Error::transport(
+        TransportErrorKind::BodyTooLarge,
+        method.as_str(),
+        url,
+        format!(
+            "the answer holds more than {limit} JSON values (see ClientBuilder::max_answer_values)"
         ),
-        retry_safe: false,
-        source: None,
-    }))
+        None,
+    )
 }
 
 /// Hides the request's secret values wherever the server echoed them in its error.
@@ -402,33 +430,34 @@ pub fn api_error_of(status: u16, reason: &str, body: &[u8]) -> Option<ApiError> 
 
 /// `url` is the shown (redacted) URL; reqwest's own copy of the real one is dropped from the
 /// error so that neither its text nor its `Debug` carries a secret.
+///
+/// What happened is told apart here, whether it is safe to repeat is not (that is the one
+/// rule of `error::retry`): a TLS failure while connecting is a failed handshake, nothing
+/// sent ([`Error::Tls`]); after it, the request may have gone out.
 pub(crate) fn map_reqwest_error(err: reqwest::Error, method: &Method, url: &str) -> Error {
     let err = err.without_url();
-    if let Some(message) = crate::tls::tls_cause(&err) {
+    let tls = crate::tls::tls_cause(&err);
+    if let Some(message) = &tls
+        && err.is_connect()
+    {
         return Error::Tls {
             url: url.to_owned(),
-            message,
+            message: message.clone(),
             source: Some(Box::new(err)),
         };
     }
-    let read_only = matches!(*method, Method::GET | Method::HEAD);
-    let (kind, retry_safe) = if err.is_connect() && err.is_timeout() {
-        (TransportErrorKind::ConnectTimeout, true)
+    let kind = if tls.is_some() {
+        TransportErrorKind::Tls
+    } else if err.is_connect() && err.is_timeout() {
+        TransportErrorKind::ConnectTimeout
     } else if err.is_connect() {
-        (TransportErrorKind::Connect, true)
+        TransportErrorKind::Connect
     } else if err.is_timeout() {
-        (TransportErrorKind::Timeout, read_only)
+        TransportErrorKind::Timeout
     } else {
-        (TransportErrorKind::Io, read_only)
+        TransportErrorKind::Io
     };
-    Error::Transport(Box::new(TransportError {
-        kind,
-        method: method.to_string(),
-        url: url.to_owned(),
-        message: error_chain(&err),
-        retry_safe,
-        source: Some(err),
-    }))
+    Error::transport(kind, method.as_str(), url, error_chain(&err), Some(err))
 }
 
 /// The messages of an error and its causes, `a: b: c`, without repeats.

@@ -1,6 +1,6 @@
 //! Whether repeating a failed request is safe: one rule for every [`Error`], and its words.
 
-use super::{AuthError, Error, ErrorKind};
+use super::{AuthError, Error, ErrorKind, TransportErrorKind};
 
 /// Why a retry is safe, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub(crate) enum Safety {
     Refused,
     /// A write that may have been carried out, in part or whole.
     Unknown,
-    /// PVE carried out the write (its answer was not understood).
+    /// PVE carried out the write (its successful answer could not be used).
     Done,
     /// A task failed after it started to work.
     TaskFailed,
@@ -42,14 +42,22 @@ pub(crate) fn safety(err: &Error) -> Safety {
         // Logins change nothing, and a refused ticket is refused before anything runs.
         Error::Auth(AuthError::NotLoggedIn) => Safety::NothingSent,
         Error::Auth(_) => Safety::Refused,
-        Error::Transport(t) => match err.kind() {
-            ErrorKind::Connect => Safety::NothingSent,
+        // Only a connection that never opened, or a failed TLS handshake (`Error::Tls`), is
+        // known to have sent nothing; once the request may have been written, a TLS failure
+        // is a broken connection like any other.
+        Error::Transport(t) => match t.kind {
+            TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => Safety::NothingSent,
             _ if is_read(&t.method) => Safety::Read,
+            // A successful answer began: PVE did it.
+            TransportErrorKind::BodyTooLarge => Safety::Done,
             _ => Safety::Unknown,
         },
         Error::Api(e) if is_read(&e.method) => Safety::Read,
         Error::Api(e) if e.kind().is_refusal() => Safety::Refused,
         Error::Api(_) => Safety::Unknown,
+        // No request: parameters or a UPID read from text.
+        Error::Decode(d) if d.method.is_empty() => Safety::NothingSent,
+        Error::Decode(d) if is_read(&d.method) => Safety::Read,
         Error::Decode(_) => Safety::Done,
         // A task takes its lock, and needs quorum, before it does anything.
         Error::Task(t) if matches!(t.kind(), ErrorKind::Locked | ErrorKind::NoQuorum) => {
@@ -86,10 +94,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::time::Duration;
 
-    use super::super::{
-        ApiError, DecodeError, TaskFailed, TransportError, TransportErrorKind, Unsupported,
-        ValidationError,
-    };
+    use super::super::{ApiError, TaskFailed, TransportErrorKind, Unsupported, ValidationError};
     use super::*;
     use crate::upid::Upid;
 
@@ -108,14 +113,17 @@ mod tests {
     }
 
     fn transport(kind: TransportErrorKind, method: &str) -> Error {
-        Error::Transport(Box::new(TransportError {
+        Error::transport(
             kind,
-            method: method.into(),
-            url: "https://pve1:8006/api2/json/x".into(),
-            message: "boom".into(),
-            retry_safe: false,
-            source: None,
-        }))
+            method,
+            "https://pve1:8006/api2/json/x",
+            "boom".into(),
+            None,
+        )
+    }
+
+    fn decode(method: &str) -> Error {
+        Error::decode("x", "data", "{}").answering(method)
     }
 
     fn task(exit: &str) -> Error {
@@ -185,6 +193,12 @@ mod tests {
                 true,
                 "nothing reached PVE: safe to retry",
             ),
+            (
+                decode(""),
+                ErrorKind::Decode,
+                true,
+                "nothing reached PVE: safe to retry",
+            ),
             // Reads, whatever happened.
             (
                 api("GET", 500, "internal error"),
@@ -207,6 +221,24 @@ mod tests {
             (
                 transport(TransportErrorKind::Io, "GET"),
                 ErrorKind::Disconnected,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::Tls, "GET"),
+                ErrorKind::Tls,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::BodyTooLarge, "GET"),
+                ErrorKind::Decode,
+                true,
+                "a read: safe to retry",
+            ),
+            (
+                decode("GET"),
+                ErrorKind::Decode,
                 true,
                 "a read: safe to retry",
             ),
@@ -293,14 +325,22 @@ mod tests {
                 "the write may have been carried out: not safe to retry blindly",
             ),
             (
-                Error::Decode(Box::new(DecodeError {
-                    message: "x".into(),
-                    path: "data".into(),
-                    body: "{}".into(),
-                })),
+                decode("POST"),
                 ErrorKind::Decode,
                 false,
                 "PVE carried out the write: not safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::BodyTooLarge, "PUT"),
+                ErrorKind::Decode,
+                false,
+                "PVE carried out the write: not safe to retry",
+            ),
+            (
+                transport(TransportErrorKind::Tls, "POST"),
+                ErrorKind::Tls,
+                false,
+                "the write may have been carried out: not safe to retry blindly",
             ),
             (
                 task("VM quit/powerdown failed - got timeout"),
@@ -327,6 +367,9 @@ mod tests {
         for (err, kind, safe, words) in cases {
             assert_eq!(err.kind(), kind, "{err}");
             assert_eq!(err.is_retry_safe(), safe, "{err}");
+            if let Error::Transport(t) = &err {
+                assert_eq!(t.retry_safe, safe, "{err}");
+            }
             let shown = err.to_string();
             assert!(shown.ends_with(&format!(" ({words})")), "{shown}");
         }

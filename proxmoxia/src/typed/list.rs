@@ -11,6 +11,10 @@ use crate::decode::Lenient;
 /// A list PVE writes as one string: items separated by `SEP` — a comma; `;` for tags; a
 /// space for network interfaces (PVE reads `,`, `;` and white space alike). Derefs to
 /// `Vec<T>`.
+///
+/// An item holding a separator would be read by PVE as several items: such a list is
+/// encoded as an array of its items, which validation refuses, naming the parameter (sent
+/// anyway, as repeated parameters, PVE would read each as one item).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct List<T, const SEP: char = ','>(pub Vec<T>);
 
@@ -114,7 +118,8 @@ impl<T: Encode, const SEP: char> serde_core::Serialize for List<T, SEP> {
 impl<T: Encode, const SEP: char> Encode for List<T, SEP> {
     /// The items joined with `SEP`; an empty list is the empty string, as PVE writes it
     /// (an answer's empty list reads back as one; a parameter set to an empty list is sent
-    /// empty, which PVE reads as no items).
+    /// empty, which PVE reads as no items). Items holding a separator: an array of the
+    /// items (see [`List`]).
     fn encode(&self) -> Value {
         let items: Vec<String> = self
             .0
@@ -124,9 +129,18 @@ impl<T: Encode, const SEP: char> Encode for List<T, SEP> {
                 other => other.to_string(),
             })
             .collect();
+        if items.iter().any(|item| item.contains(is_separator)) {
+            return Value::Array(items.into_iter().map(Value::String).collect());
+        }
         let mut sep = [0; 4];
         Value::String(items.join(&*SEP.encode_utf8(&mut sep)))
     }
+}
+
+/// Whether `c` separates the items of a list as PVE reads one (`PVE::Tools::split_list`):
+/// `,`, `;`, white space, and NUL (which PVE puts between repeated parameters).
+pub(crate) fn is_separator(c: char) -> bool {
+    matches!(c, ',' | ';' | '\0') || c.is_whitespace()
 }
 
 #[cfg(test)]
@@ -148,5 +162,15 @@ mod tests {
         assert_eq!(empty, List::default());
         let tags: Tags = List::lenient(Value::String("a,b;c".into())).unwrap();
         assert_eq!(tags.encode(), Value::String("a;b;c".into()));
+    }
+
+    #[test]
+    fn items_holding_a_separator_keep_apart_and_read_back() {
+        for item in ["a,b", "a;b", "a b", "a\nb", "a\0b"] {
+            let list: List<String> = List::from(["net1", item]);
+            let encoded = list.encode();
+            assert_eq!(encoded, serde_json::json!(["net1", item]), "{item:?}");
+            assert_eq!(List::<String>::lenient(encoded).unwrap(), list);
+        }
     }
 }

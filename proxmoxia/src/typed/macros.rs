@@ -11,11 +11,12 @@
 /// (unknown fields back out).
 ///
 /// `fields` are one key each (`"wire" name: Type`); `families` are the indexed ones
-/// (`"net" nets: BTreeMap<u32, T>`, from `net0`, `net1`, ...).
+/// (`"net" nets: BTreeMap<u32, T>`, from `net0`, `net1`, ...); `hidden` fields hold
+/// credentials typed as text, shown as `***` by `Debug`.
 macro_rules! pve_response_struct {
     (
         $(#[$meta:meta])*
-        $name:ident {
+        $name:ident $(hidden [$($hidden:ident),*])? {
             fields { $( $(#[$fmeta:meta])* $wire:literal $field:ident : $ty:ty ),* $(,)? }
             families { $( $(#[$gmeta:meta])* $gwire:literal $gfield:ident : $gty:ty ),* $(,)? }
         }
@@ -33,11 +34,11 @@ macro_rules! pve_response_struct {
         impl ::std::fmt::Debug for $name {
             #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::__private::debug_struct(f, stringify!($name), &[
+                $crate::__private::debug_struct_hiding(f, stringify!($name), &[
                     $( (stringify!($field), &self.$field), )*
                     $( (stringify!($gfield), &self.$gfield), )*
                     ("extra", &self.extra),
-                ])
+                ], &[$($(stringify!($hidden)),*)?])
             }
         }
 

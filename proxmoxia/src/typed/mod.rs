@@ -8,7 +8,7 @@
 
 pub mod encode;
 pub(crate) mod impls;
-mod list;
+pub(crate) mod list;
 mod macros;
 pub mod propstring;
 mod request;

@@ -296,7 +296,7 @@ impl<E: Endpoint> Request<E> {
         let outgoing = self.outgoing();
         Box::pin(async move {
             let body = outgoing?.exchange::<E>().await?;
-            crate::decode::data_json(&body)
+            crate::decode::data_json(&body).map_err(|e| e.answering(E::METHOD.as_str()))
         })
     }
 
@@ -311,7 +311,7 @@ impl<E: Endpoint> Request<E> {
 fn decoded<E: Endpoint>(outgoing: Result<Outgoing>) -> ResponseFuture<E::Response> {
     Box::pin(async move {
         let body = outgoing?.exchange::<E>().await?;
-        crate::decode::data(&body)
+        crate::decode::data(&body).map_err(|e| e.answering(E::METHOD.as_str()))
     })
 }
 
@@ -409,7 +409,7 @@ impl<E: Endpoint<Response = String>> Request<E> {
     pub fn task(&self) -> ResponseFuture<TaskHandle> {
         let client = self.target.client.clone();
         let answer = self.send();
-        Box::pin(async move { Ok(client.task(&Upid::parse(&answer.await?)?)) })
+        Box::pin(async move { Ok(client.task(&answered_upid::<E>(&answer.await?)?)) })
     }
 }
 
@@ -420,11 +420,17 @@ impl<E: Endpoint<Response = Option<String>>> Request<E> {
         let answer = self.send();
         Box::pin(async move {
             match answer.await? {
-                Some(text) => Ok(Some(client.task(&Upid::parse(&text)?))),
+                Some(text) => Ok(Some(client.task(&answered_upid::<E>(&text)?))),
                 None => Ok(None),
             }
         })
     }
+}
+
+/// The task id a request to `E` answered; one that does not read is that answer's decode
+/// error.
+fn answered_upid<E: Endpoint>(text: &str) -> Result<Upid> {
+    Upid::parse(text).map_err(|e| crate::Error::from(e).answering(E::METHOD.as_str()))
 }
 
 /// Checks a request to `E` as [`Request::validate_for`] does, from its parts: the path it

@@ -344,8 +344,20 @@ fn check_value_with(
         Value::Bool(b) => check_text(name, if *b { "1" } else { "0" }, rule),
         Value::Number(n) => check_number(name, n, rule),
         Value::Array(items) => {
-            // An array parameter: each item against the same rule.
+            // An array parameter: each item against the same rule. A list is one when an
+            // item holds a separator (see `typed::List`): refused, as PVE would split it.
             for item in items {
+                if let (Format::List(format), Value::String(text)) = (&rule.format, item)
+                    && text.contains(crate::typed::list::is_separator)
+                {
+                    return Err(fail(
+                        name,
+                        &format!("format {format}-list"),
+                        format!(
+                            "item {text:?} holds a list separator (`,`, `;`, white space or NUL): PVE would read it as several items"
+                        ),
+                    ));
+                }
                 check_value_with(name, item, rule, prechecked)?;
             }
             Ok(())

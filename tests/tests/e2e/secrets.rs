@@ -1,5 +1,5 @@
 //! No secret in any error, `Debug` output or log line: every endpoint with a secret
-//! parameter (38 in the schemas' union, 8 of them GET/DELETE with the secret in the query
+//! parameter (41 in the schemas' union, 8 of them GET/DELETE with the secret in the query
 //! string) is sent a request that fails three ways:
 //!
 //! 1. the peer answers 400 with a message that echoes the secret (a scripted fault);
@@ -386,8 +386,25 @@ async fn no_secret_in_errors_debug_or_logs(kind: PeerKind) {
         json!({"password": secret(48), "encryption-key": secret(49), "keyring": secret(50), "master-pubkey": secret(51)}),
     )
     .await;
+    // Secrets typed as text (their type is the API's): a proxy URL with its password, an
+    // ACME DNS plugin's credentials.
+    s.check::<api::cluster::options::put::Endpoint>(
+        "/cluster/options",
+        json!({"http_proxy": format!("http://proxy:{}@proxy.example.com:3128/", secret(52))}),
+    )
+    .await;
+    s.check::<api::cluster::acme::plugins::post::Endpoint>(
+        "/cluster/acme/plugins",
+        json!({"id": "dns1", "type": "dns", "api": "cf", "data": secret(53)}),
+    )
+    .await;
+    s.check::<api::cluster::acme::plugins::id::put::Endpoint>(
+        "/cluster/acme/plugins/{id}",
+        json!({"data": secret(54)}),
+    )
+    .await;
 
-    assert_eq!(s.endpoints, 38);
+    assert_eq!(s.endpoints, 41);
     let leaks: Vec<String> = s
         .texts
         .iter()

@@ -226,7 +226,14 @@ fn every_target_is_smoked() {
     let names: Vec<&str> = targets::TARGETS.iter().map(|t| t.0).collect();
     assert_eq!(
         names,
-        ["decode", "property_string", "upid", "error_body", "login"]
+        [
+            "decode",
+            "property_string",
+            "upid",
+            "error_body",
+            "login",
+            "task_log"
+        ]
     );
 }
 
@@ -426,6 +433,32 @@ fn login() {
         vec(any::<u8>(), 0..40).prop_map(Input)
     ];
     smoke(targets::login, 2000, inputs);
+}
+
+#[test]
+fn task_log() {
+    let seeds = committed("task_log", targets::task_log);
+    // Line numbers around the edges: below 1, repeated, far ahead; texts long and short.
+    let n = prop_oneof![
+        -3i64..12,
+        Just(i64::MAX),
+        Just(i64::MIN),
+        Just(1_000_000_000i64)
+    ];
+    let line = (n, "[a-z ]{0,40}").prop_map(|(n, t)| json!({"n": n, "t": t}));
+    let page = vec(line, 0..10).prop_map(|lines| json!({ "data": lines }).to_string());
+    let inputs = (any::<[u8; 4]>(), vec(page, 0..6)).prop_map(|(head, pages)| {
+        let mut input = head.to_vec();
+        let pages: Vec<Vec<u8>> = pages.into_iter().map(String::into_bytes).collect();
+        input.extend(pages.join(&targets::PAGE_SEPARATOR));
+        Input(input)
+    });
+    let inputs = prop_oneof![
+        mutated(seeds),
+        inputs,
+        vec(any::<u8>(), 0..40).prop_map(Input)
+    ];
+    smoke(targets::task_log, 3000, inputs);
 }
 
 /// The outside probe's find (issue 11): `x"\"=,"` as `QemuNet` read `x"\"` as an unknown

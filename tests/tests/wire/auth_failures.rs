@@ -442,6 +442,130 @@ async fn exported_session_keeps_the_servers_clock_for_the_next_run() {
     assert_eq!(api_cookies(&pve).await, [cookie_of(&ticket)]);
 }
 
+/// Answers every login with a fresh ticket (issued now, by the test's clock) and a `Date`
+/// header `date(n)` seconds from now, `n` counting every answer of the test's server.
+struct FreshTickets {
+    answers: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    date: fn(usize) -> i64,
+}
+
+impl wiremock::Respond for FreshTickets {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self
+            .answers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        login_answer(&ticket_at(unix_now(), &format!("SIG{n}")), CSRF)
+            .insert_header("Date", http_date((self.date)(n)).as_str())
+    }
+}
+
+/// Answers `/version` with a `Date` header `date(n)` seconds from now (see
+/// [`FreshTickets`]).
+struct DatedVersion {
+    answers: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    date: fn(usize) -> i64,
+}
+
+impl wiremock::Respond for DatedVersion {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self
+            .answers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ok(json!({"version": "9.2"})).insert_header("Date", http_date((self.date)(n)).as_str())
+    }
+}
+
+/// A server whose tickets are fresh but whose `Date` headers are `date(n)` seconds from now
+/// on its `n`th answer; a client logged in to it, with its password.
+async fn server_dated_by(date: fn(usize) -> i64) -> (Pve, Client) {
+    let pve = Pve::start().await;
+    let answers = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    Mock::given(ticket_request(PASSWORD))
+        .respond_with(FreshTickets {
+            answers: answers.clone(),
+            date,
+        })
+        .mount(&pve.server)
+        .await;
+    Mock::given(path("/api2/json/version"))
+        .respond_with(DatedVersion { answers, date })
+        .mount(&pve.server)
+        .await;
+    let client = pve.client();
+    client.login(USER, PASSWORD).await.expect("login");
+    (pve, client)
+}
+
+const TEN_YEARS: i64 = 10 * 365 * 24 * HOUR as i64;
+
+#[tokio::test]
+async fn a_date_far_in_the_future_costs_one_login_again_not_one_per_call() {
+    let (pve, client) = server_dated_by(|_| TEN_YEARS).await;
+
+    for _ in 0..5 {
+        client.raw("version").get(()).await.expect("GET");
+    }
+
+    // The login's ticket looks ten years old: one login again; its ticket looks as old at
+    // once, so the Date headers are wrong and the tickets' own times are believed.
+    assert_eq!(ticket_passwords(&pve).await, [PASSWORD, PASSWORD]);
+    let second = client.session().expect("session");
+    assert_eq!(
+        api_cookies(&pve).await,
+        vec![cookie_of(second.ticket().expose()); 5]
+    );
+    assert!(!second.is_expired(), "{second:?}");
+}
+
+#[tokio::test]
+async fn a_date_flapping_ten_years_ahead_costs_one_login_again_not_one_per_flap() {
+    // Every other answer is ten years ahead.
+    let (pve, client) = server_dated_by(|n| if n % 2 == 1 { TEN_YEARS } else { 0 }).await;
+
+    for _ in 0..10 {
+        client.raw("version").get(()).await.expect("GET");
+    }
+
+    assert_eq!(ticket_passwords(&pve).await, [PASSWORD, PASSWORD]);
+    assert_eq!(pve.api_requests().await.len(), 10);
+}
+
+#[tokio::test]
+async fn without_date_headers_the_servers_clock_is_read_from_its_tickets() {
+    // No `Date` headers, and a clock three hours behind: the ticket is issued now by the
+    // server's clock, three hours ago by the client's.
+    let server = proxmoxia_tests::RawHttp::start(|head, mut socket| async move {
+        let body = if proxmoxia_tests::raw_http::path_of(&head) == TICKET_PATH {
+            let ticket = ticket_at(unix_now() - 3 * HOUR, "SIGbehind");
+            json!({"data": {"ticket": ticket, "CSRFPreventionToken": CSRF, "username": USER}})
+        } else {
+            json!({"data": {"version": "9.2"}})
+        };
+        let body = body.to_string();
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = socket.write_all(answer.as_bytes()).await;
+    })
+    .await;
+    let client = server.front.builder().build().expect("client");
+    client.login(USER, PASSWORD).await.expect("login");
+
+    for _ in 0..5 {
+        client.raw("version").get(()).await.expect("GET");
+    }
+
+    let lines = server.request_lines();
+    let logins = lines
+        .iter()
+        .filter(|l| l.contains("/access/ticket"))
+        .count();
+    assert_eq!((logins, lines.len()), (1, 6), "{lines:?}");
+    let session = client.session().expect("session");
+    assert!(!session.is_expired(), "{session:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // refused before sending
 

@@ -469,3 +469,392 @@ fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
         .and_then(|io| io.get_ref())
         .is_some_and(|inner| is_rustls(inner))
 }
+
+// ---------------------------------------------------------------------------------------
+// a TLS error after the request was sent
+
+/// A TLS server that reads each request whole, writes `answer` (nothing, or the head of an
+/// answer), then garbage where the next TLS record should be: the client's TLS layer fails
+/// after its request reached the server. Counts the requests it read.
+struct CorruptingTls {
+    addr: SocketAddr,
+    ca: String,
+    requests: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl CorruptingTls {
+    async fn start(answer: &'static [u8]) -> CorruptingTls {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+        let cert = proxmoxia_tests::TestCert::ca_signed();
+        let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).expect("cert")];
+        let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let requests = Arc::new(AtomicU64::new(0));
+        let counter = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    // The head, then the form body of its Content-Length.
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut byte).await {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    if tls.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    if tls.write_all(answer).await.is_err() || tls.flush().await.is_err() {
+                        return;
+                    }
+                    // An application-data record that cannot decrypt.
+                    let mut garbage = vec![0x17, 0x03, 0x03, 0x00, 0x40];
+                    garbage.extend_from_slice(&[0x5a; 0x40]);
+                    let _ = tls.get_mut().0.write_all(&garbage).await;
+                    let _ = tls.get_mut().0.flush().await;
+                    // Held open: the client is the one to give up.
+                    std::future::pending::<()>().await;
+                });
+            }
+        });
+        CorruptingTls {
+            addr,
+            ca: cert.ca_pem.expect("a CA"),
+            requests,
+            task,
+        }
+    }
+
+    /// A client retrying TLS errors (and every default kind) 4 times, without waiting.
+    fn client(&self) -> Client {
+        Client::builder(&format!("https://{}", self.addr))
+            .add_ca_pem(self.ca.as_bytes())
+            .api_token("root@pam!ci", "TOKEN-c0ffee")
+            .retry(
+                proxmoxia::RetryPolicy::new()
+                    .attempts(4)
+                    .backoff(std::time::Duration::ZERO, std::time::Duration::ZERO)
+                    .deadline(None)
+                    .retry_on(
+                        proxmoxia::DEFAULT_RETRY_KINDS
+                            .iter()
+                            .copied()
+                            .chain([proxmoxia::ErrorKind::Tls]),
+                    ),
+            )
+            .build()
+            .expect("client")
+    }
+}
+
+impl Drop for CorruptingTls {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+const OK_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{\"data\":";
+
+#[tokio::test]
+async fn a_tls_error_after_the_request_was_sent_is_not_retried_for_a_write() {
+    // Before the answer, and after `200 OK` and part of its body.
+    for answer in [&b""[..], OK_HEAD] {
+        let server = CorruptingTls::start(answer).await;
+        let err = server
+            .client()
+            .raw("nodes/pve1/qemu/100/status/start")
+            .post(())
+            .await
+            .expect_err("the TLS layer fails");
+
+        assert_eq!(
+            server.requests.load(Ordering::SeqCst),
+            1,
+            "{err}: the POST reached the server once"
+        );
+        let Error::Transport(t) = &err else {
+            panic!("expected a transport error, got {err:?}");
+        };
+        assert_eq!(t.kind, TransportErrorKind::Tls);
+        assert_eq!(err.kind(), proxmoxia::ErrorKind::Tls);
+        assert!(!err.is_retry_safe());
+        assert!(!t.retry_safe);
+        assert!(
+            err.to_string().starts_with(&format!(
+                "TLS error on POST https://{}/api2/json/nodes/pve1/qemu/100/status/start: ",
+                server.addr
+            )),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with(" (the write may have been carried out: not safe to retry blindly)"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tls_error_after_a_read_was_sent_is_retried() {
+    let server = CorruptingTls::start(OK_HEAD).await;
+    let err = server
+        .client()
+        .raw("version")
+        .get(())
+        .await
+        .expect_err("the TLS layer fails");
+
+    assert_eq!(server.requests.load(Ordering::SeqCst), 4);
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Tls && t.retry_safe),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().ends_with(" (a read: safe to retry)"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_handshake_is_retried_with_nothing_sent() {
+    let pve = Pve::start().await;
+    let client = Client::builder(&pve.front.url())
+        .fingerprint(&["00"; 32].join(":"))
+        .api_token("root@pam!ci", "TOKEN-c0ffee")
+        .retry(
+            proxmoxia::RetryPolicy::new()
+                .attempts(4)
+                .backoff(std::time::Duration::ZERO, std::time::Duration::ZERO)
+                .retry_on([proxmoxia::ErrorKind::Tls]),
+        )
+        .build()
+        .expect("client");
+
+    let err = client
+        .raw("nodes/pve1/qemu/100/status/start")
+        .post(())
+        .await
+        .expect_err("not the pinned certificate");
+
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    assert!(err.is_retry_safe());
+    assert!(
+        err.to_string()
+            .ends_with(" (nothing reached PVE: safe to retry)"),
+        "{err}"
+    );
+    assert!(pve.requests().await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// retry safety of answers that arrived but cannot be used
+
+#[tokio::test]
+async fn an_oversized_answer_states_one_retry_safety() {
+    let pve = Pve::start().await;
+    let body = format!(r#"{{"data":"{}"}}"#, "y".repeat(1000));
+    for path in ["version", "nodes/pve1/qemu/100/status/start"] {
+        pve.mount(
+            &format!("/api2/json/{path}"),
+            ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
+        )
+        .await;
+    }
+    let client = proxmoxia_tests::wire::with_token(pve.front.builder())
+        .max_body_bytes(100)
+        .build()
+        .expect("client");
+
+    let read = client.raw("version").get(()).await.expect_err("too large");
+    let write = client
+        .raw("nodes/pve1/qemu/100/status/start")
+        .post(())
+        .await
+        .expect_err("too large");
+
+    let safety = |err: &Error| match err {
+        Error::Transport(t) => (t.kind, t.retry_safe, err.is_retry_safe()),
+        other => panic!("expected a transport error, got {other:?}"),
+    };
+    assert_eq!(
+        safety(&read),
+        (TransportErrorKind::BodyTooLarge, true, true),
+        "{read}"
+    );
+    assert!(
+        read.to_string().ends_with(" (a read: safe to retry)"),
+        "{read}"
+    );
+    assert_eq!(
+        safety(&write),
+        (TransportErrorKind::BodyTooLarge, false, false),
+        "{write}"
+    );
+    assert!(
+        write
+            .to_string()
+            .ends_with(" (PVE carried out the write: not safe to retry)"),
+        "{write}"
+    );
+}
+
+#[tokio::test]
+async fn a_decode_error_says_whether_the_request_was_a_read() {
+    let pve = Pve::start().await;
+    for path in ["version", "nodes/pve1/qemu/100/status/start"] {
+        pve.mount(
+            &format!("/api2/json/{path}"),
+            ResponseTemplate::new(200).set_body_raw("<html>", "text/html"),
+        )
+        .await;
+    }
+    let client = pve.token_client();
+
+    let read = client.version().get().await.expect_err("not JSON");
+    let write = client
+        .nodes("pve1")
+        .qemu(100)
+        .status()
+        .start()
+        .post()
+        .await
+        .expect_err("not JSON");
+    let raw_read = client.raw("version").get(()).await.expect_err("not JSON");
+    let local = proxmoxia::typed::params_from_json::<
+        proxmoxia::api::nodes::node::qemu::vmid::config::put::Endpoint,
+    >(json!({"cores": "many"}))
+    .expect_err("not a size");
+
+    for (err, words) in [
+        (&read, "a read: safe to retry"),
+        (&raw_read, "a read: safe to retry"),
+        (&write, "PVE carried out the write: not safe to retry"),
+        (&local, "nothing reached PVE: safe to retry"),
+    ] {
+        assert!(matches!(err, Error::Decode(_)), "{err:?}");
+        assert!(err.to_string().ends_with(&format!(" ({words})")), "{err}");
+    }
+    let Error::Decode(d) = &write else {
+        unreachable!()
+    };
+    assert_eq!(d.method, "POST");
+}
+
+// ---------------------------------------------------------------------------------------
+// answers of many small values
+
+/// `{"data":[...]}` of `n` copies of `item`.
+fn list_of(item: &str, n: usize) -> String {
+    format!(r#"{{"data":[{}]}}"#, vec![item; n].join(","))
+}
+
+#[tokio::test]
+async fn an_answer_of_more_json_values_than_allowed_is_refused_before_decoding() {
+    // `/cluster/resources` as 1000 of the smallest items: each one object of two members,
+    // 3 values; with the envelope and its `data`, 3002 values.
+    let pve = Pve::start().await;
+    pve.mount(
+        "/api2/json/cluster/resources",
+        ResponseTemplate::new(200).set_body_raw(
+            list_of(r#"{"id":"a","type":"node"}"#, 1000),
+            "application/json",
+        ),
+    )
+    .await;
+    let client = |limit: u64| {
+        proxmoxia_tests::wire::with_token(pve.front.builder())
+            .max_answer_values(limit)
+            .build()
+            .expect("client")
+    };
+
+    let resources = client(3002)
+        .cluster()
+        .resources()
+        .get()
+        .await
+        .expect("at the limit");
+    assert_eq!(resources.len(), 1000);
+    let typed = client(3001)
+        .cluster()
+        .resources()
+        .get()
+        .await
+        .expect_err("over the limit");
+    let raw = client(3001)
+        .raw("cluster/resources")
+        .get(())
+        .await
+        .expect_err("over the limit");
+
+    for err in [&typed, &raw] {
+        assert_eq!(transport_kind(err), TransportErrorKind::BodyTooLarge);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "answer too large on GET {}/api2/json/cluster/resources: the answer holds more than 3001 JSON values (see ClientBuilder::max_answer_values) (a read: safe to retry)",
+                pve.front.url()
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_default_budget_of_json_values_is_exact() {
+    // `{"data":[0,...]}` of n zeros holds n + 2 values.
+    let limit = proxmoxia::DEFAULT_MAX_ANSWER_VALUES as usize;
+    let pve = Pve::start().await;
+    pve.mount(
+        "/api2/json/at",
+        ResponseTemplate::new(200).set_body_raw(list_of("0", limit - 2), "application/json"),
+    )
+    .await;
+    pve.mount(
+        "/api2/json/over",
+        ResponseTemplate::new(200).set_body_raw(list_of("0", limit - 1), "application/json"),
+    )
+    .await;
+    let client = pve.token_client();
+
+    let at = client.raw("at").get(()).await.expect("at the limit");
+    assert_eq!(at.as_array().map(Vec::len), Some(limit - 2));
+    let err = client
+        .raw("over")
+        .get(())
+        .await
+        .expect_err("over the limit");
+    assert_eq!(
+        transport_kind(&err),
+        TransportErrorKind::BodyTooLarge,
+        "{err}"
+    );
+}

@@ -3,9 +3,11 @@
 
 mod auth;
 mod auth_failures;
+mod careless;
 mod climbing;
 mod empties;
 mod hostile;
 mod http;
 mod logs;
 mod task_log;
+mod transfers;
