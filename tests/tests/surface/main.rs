@@ -1,7 +1,8 @@
 //! The generated surface against the schemas: coverage of every method and argument type,
-//! the typed sweep with serde round trips, the differential against fakepve, versions, path
-//! parameters and property strings.
+//! the typed sweep with serde round trips, the answer audit, the differential against
+//! fakepve, versions, path parameters and property strings.
 
+mod audit;
 mod coverage;
 mod differential;
 mod path_params;
