@@ -12,6 +12,7 @@ use crate::ir::{
 };
 use crate::props::FormatDef;
 use crate::rules;
+use crate::schema::Verb;
 use crate::versions::Mask;
 
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it (and
@@ -795,6 +796,29 @@ pub fn endpoints_list(root: &ModIr) -> TokenStream {
         /// of its parameters.
         #[doc(hidden)]
         pub static ENDPOINTS: &[crate::__private::EndpointEntry] = &[#(#entries),*];
+    }
+}
+
+/// With the `audit` feature: every GET method's facts and its answer's decoder
+/// (`crate::audit::entry`), for the answer audit. Behind the feature because each entry is a
+/// decoder the compiler builds.
+pub fn audit_table(root: &ModIr) -> TokenStream {
+    fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
+        for method in m.methods.iter().filter(|m| m.verb == Verb::Get) {
+            let module = mod_tokens(&method.module);
+            out.push(quote!(crate::audit::entry::<#module::Endpoint>()));
+        }
+        for child in &m.children {
+            walk(child, out);
+        }
+    }
+    let mut entries = Vec::new();
+    walk(root, &mut entries);
+    quote! {
+        /// Every GET method, with its answer's decoder.
+        #[cfg(feature = "audit")]
+        #[doc(hidden)]
+        pub static AUDIT: &[crate::audit::Entry] = &[#(#entries),*];
     }
 }
 

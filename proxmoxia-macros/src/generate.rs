@@ -146,6 +146,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 .collect();
             let mock = crate::emit::mock_module(&api.root, &schemas);
             let endpoints = crate::emit::endpoints_list(&api.root);
+            let audit = crate::emit::audit_table(&api.root);
             let files = built
                 .files
                 .iter()
@@ -170,6 +171,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 #body
                 #formats
                 #endpoints
+                #audit
                 #mock
             })
         }
@@ -308,6 +310,33 @@ mod tests {
         );
         // rust-analyzer drops an expansion over 2,097,152 tokens; keep far below.
         assert!(largest <= 1_000_000, "{largest_path}: {largest} tokens");
+    }
+
+    /// The answer audit's table (`audit` feature) has one short entry per GET method: a
+    /// call into the runtime, a few tokens of the root invocation.
+    #[test]
+    fn the_audit_table_is_one_call_per_get() {
+        fn gets(m: &ModIr) -> usize {
+            let own = m
+                .methods
+                .iter()
+                .filter(|m| m.verb == crate::schema::Verb::Get)
+                .count();
+            own + m.children.iter().map(gets).sum::<usize>()
+        }
+        let built = vendored();
+        let table = crate::emit::audit_table(&built.api.root);
+        let text = table.to_string();
+        assert_eq!(
+            text.matches("crate :: audit :: entry ::").count(),
+            gets(&built.api.root)
+        );
+        let tokens = count_tokens(&table);
+        eprintln!(
+            "audit table: {} GET methods, {tokens} tokens",
+            gets(&built.api.root)
+        );
+        assert!(tokens < 40 * gets(&built.api.root), "{tokens} tokens");
     }
 
     /// The `proxmoxia_pve` values the workspace declares (check-cfg) are the vendored

@@ -71,9 +71,17 @@
 //! println!("{} nodes", nodes.len());
 //! # Ok(()) }
 //! ```
+//!
+//! ## Checking the typed answers against your cluster
+//!
+//! With the `audit` feature, `Client::audit_answers` (module `audit`) reads every
+//! parameter-free GET of a live cluster, sending nothing but `GET`, and reports per path what
+//! the typed answers fail to decode or do not know, as JSON without secrets.
 #![warn(missing_docs)]
 
 pub mod api;
+#[cfg(feature = "audit")]
+pub mod audit;
 mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;

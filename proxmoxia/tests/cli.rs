@@ -791,3 +791,73 @@ fn mock_serve_keeps_an_upload_and_serves_a_restore_file() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `audit-answers` on the fresh fake of `--mock`: the whole sweep, its JSON report, exit 0.
+#[test]
+fn mock_audit_answers_prints_the_json_report() {
+    let out = run(&["--mock", "audit-answers", "-o", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON value");
+    assert_eq!(
+        report["cluster"],
+        serde_json::json!({"version": "9.2.0", "schema": "9.2"})
+    );
+    assert_eq!(
+        report["counts"],
+        serde_json::json!({
+            "paths_called": 241, "ok": 241, "decode_failures": 0, "http_errors": 0, "errors": 0,
+            "unknown_fields": 8, "paths_with_unknown_fields": 4,
+        })
+    );
+    assert_eq!(
+        report["paths"].as_array().map(Vec::len),
+        report["counts"]["paths_called"]
+            .as_u64()
+            .map(|n| n as usize)
+    );
+}
+
+/// A decode failure found is not a failure of the command (exit 0); nothing but GET is sent
+/// after the login; `-o table` lists the paths with findings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_answers_reads_only_and_exits_zero_on_findings() {
+    use proxmoxia::mock::GuestSpec;
+    let pve = MockPve::builder().empty().start().await.expect("fake");
+    pve.add_guest(GuestSpec::qemu(100).config("x-note", "hello"));
+    pve.add_guest(GuestSpec::qemu(101).config("cores", "many"));
+    let cache = tempdir("audit");
+    let only = "/nodes/{node}/qemu/{vmid}/config";
+    let out = run_against(
+        &pve,
+        &["audit-answers", "--only", only, "-o", "table"],
+        &cache,
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "PVE 9.2.0 (schema 9.2), proxmoxia 0.1.0: 5 paths called, 4 ok, 1 decode failures, \
+         0 HTTP errors, 0 errors; 1 unknown fields on 1 paths\n\
+         ┌─────────────────────────────┬────────────────┬─────────────────────────────────────────────┐\n\
+         │ path                        │ outcome        │ what                                        │\n\
+         ╞═════════════════════════════╪════════════════╪═════════════════════════════════════════════╡\n\
+         │ /nodes/pve1/qemu/100/config │ ok             │ data.x-note (field)                         │\n\
+         │ /nodes/pve1/qemu/101/config │ decode_failure │ data.cores: expected an integer, got \"many\" │\n\
+         └─────────────────────────────┴────────────────┴─────────────────────────────────────────────┘\n"
+    );
+    let requests: Vec<(String, String)> = pve.requests();
+    let expected = [
+        ("POST", "/access/ticket"),
+        ("GET", "/version"),
+        ("GET", "/nodes"),
+        ("GET", "/nodes/pve1/qemu"),
+        ("GET", "/nodes/pve1/qemu/100/config"),
+        ("GET", "/nodes/pve1/qemu/101/config"),
+    ];
+    let requests: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|(m, p)| (m.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(requests, expected);
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -235,6 +235,12 @@ impl Client {
         self.inner.shown_url(method, path, form)
     }
 
+    /// The cluster's version if the client knows it already (given, or read before).
+    #[cfg(feature = "audit")]
+    pub(crate) fn known_pve_version(&self) -> Option<PveVersion> {
+        self.inner.pve_version.get().cloned()
+    }
+
     /// Whether typed calls check the cluster's version before sending
     /// ([`ClientBuilder::version_guard`]).
     pub(crate) fn version_guard(&self) -> bool {

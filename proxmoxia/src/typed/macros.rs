@@ -8,7 +8,8 @@
 
 /// A struct of an answer: `Deserialize` straight from the body, leniently (see
 /// `crate::decode`), unknown fields kept in `extra`; `Serialize` writes what PVE sends
-/// (unknown fields back out).
+/// (unknown fields back out). With the `audit` feature, `Extras` lists what it does not know
+/// (the answer audit; property strings and open enums have it too).
 ///
 /// `fields` are one key each (`"wire" name: Type`); `families` are the indexed ones
 /// (`"net" nets: BTreeMap<u32, T>`, from `net0`, `net1`, ...); `hidden` fields hold
@@ -57,6 +58,16 @@ macro_rules! pve_response_struct {
         }
 
         $crate::typed::pve_serialize!($name);
+
+        #[cfg(feature = "audit")]
+        impl $crate::typed::Extras for $name {
+            #[inline]
+            fn extras(&self, found: &mut $crate::typed::Unknowns) {
+                $( found.field($wire, &self.$field); )*
+                $( found.family($gwire, &self.$gfield); )*
+                found.extra_fields(&self.extra);
+            }
+        }
     };
 }
 
@@ -453,6 +464,16 @@ macro_rules! pve_property_string {
                 $crate::typed::propstring::from_text(text)
             }
         }
+
+        #[cfg(feature = "audit")]
+        impl $crate::typed::Extras for $name {
+            #[inline]
+            fn extras(&self, found: &mut $crate::typed::Unknowns) {
+                $( found.field($wire, &self.$field); )*
+                found.extra_keys(&self.extra);
+                found.unparsed(self.unparsed.as_ref());
+            }
+        }
     };
 }
 
@@ -529,6 +550,12 @@ macro_rules! pve_closed_enum {
         }
 
         $crate::typed::pve_enum_serde!($name closed);
+
+        #[cfg(feature = "audit")]
+        impl $crate::typed::Extras for $name {
+            #[inline]
+            fn extras(&self, _: &mut $crate::typed::Unknowns) {}
+        }
     };
 }
 
@@ -594,6 +621,16 @@ macro_rules! pve_open_enum {
         }
 
         $crate::typed::pve_enum_serde!($name open);
+
+        #[cfg(feature = "audit")]
+        impl $crate::typed::Extras for $name {
+            #[inline]
+            fn extras(&self, found: &mut $crate::typed::Unknowns) {
+                if let $name::Unrecognized(value) = self {
+                    found.enum_value(value);
+                }
+            }
+        }
     };
 }
 

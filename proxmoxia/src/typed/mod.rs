@@ -5,8 +5,12 @@
 //! [`rules`] (the schema's rules as data), [`encode`] (values to PVE's wire JSON),
 //! [`propstring`] (`key=value,...` strings), `schema` (what the schema says of a method),
 //! `request` (the [`Endpoint`] trait, a path and parameters, sent), and the hidden helpers the generated impls call.
+//! With the `audit` feature, `Extras`: what a decoded answer holds that its type does not
+//! know.
 
 pub mod encode;
+#[cfg(feature = "audit")]
+pub(crate) mod extras;
 pub(crate) mod impls;
 pub(crate) mod list;
 mod macros;
@@ -16,6 +20,8 @@ pub mod rules;
 pub(crate) mod schema;
 
 pub use encode::Encode;
+#[cfg(feature = "audit")]
+pub use extras::{Extras, UnknownField, UnknownKind, Unknowns, unknown_fields};
 pub use list::{List, Tags};
 pub(crate) use macros::{
     pve_closed_enum, pve_deserialize, pve_endpoint, pve_enum_serde, pve_handle, pve_open_enum,

@@ -2,9 +2,11 @@
 //! with the typed `Response` of their path: what the schema-built peers cannot show.
 //!
 //! Per answer: it decodes (or fails with a JSON path, and then must be listed with a reason
-//! in `tests/corpus/known-failures.txt`), its value survives decode -> serialise -> decode
-//! (`round_trip`), and its serialised JSON is compared with what the server sent: the
-//! respellings (`1`/`0` for `true`, a number for `"2048"`, ...) and what else differs. The
+//! in `tests/corpus/known-failures.txt`), what in it the typed answer does not know (fields
+//! kept in `extra`, unknown property-string keys, unlisted enum values: candidates for the
+//! supplement), its value survives decode -> serialise -> decode (`round_trip`), and its
+//! serialised JSON is compared with what the server sent: the respellings (`1`/`0` for
+//! `true`, a number for `"2048"`, ...) and what else differs. The
 //! outcomes are committed in `tests/corpus/outcomes.txt`; any change fails the test.
 //! After a deliberate change: `UPDATE_CORPUS=1 cargo test -p proxmoxia-tests --test surface
 //! corpus`, then review the diff.
@@ -83,8 +85,11 @@ fn outcome(sample: &Sample, decoder: Option<&Decoder>) -> (String, bool) {
     let body = serde_json::to_vec(&json!({ "data": sample.answer })).expect("JSON");
     match (decoder.read)(&body) {
         Err(failure) => (format!("FAILS {failure}"), false),
-        Ok(serialised) => {
+        Ok((serialised, unknown)) => {
             let mut text = "decodes; round trip equal".to_owned();
+            if !unknown.is_empty() {
+                text.push_str(&format!("; not typed: {}", unknown.join(", ")));
+            }
             match compare_with_answer(&sample.answer, &serialised) {
                 Ok(respellings) if respellings.is_empty() => text.push_str("; as sent"),
                 Ok(respellings) => {

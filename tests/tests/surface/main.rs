@@ -1,7 +1,9 @@
 //! The generated surface against the schemas: coverage of every method and argument type,
-//! the typed sweep with serde round trips, the differential against fakepve, versions, path
-//! parameters and property strings; answers recorded from real servers (the corpus).
+//! the typed sweep with serde round trips, the answer audit, the differential against
+//! fakepve, versions, path parameters and property strings; answers recorded from real
+//! servers (the corpus).
 
+mod audit;
 mod corpus;
 mod coverage;
 mod differential;

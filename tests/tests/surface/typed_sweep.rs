@@ -338,9 +338,9 @@ struct Target {
     read: Read,
 }
 
-/// Decodes an answer body with the typed response and round-trips it: the value's JSON, or
-/// where and why it failed.
-type Read = fn(&[u8]) -> Result<Value, String>;
+/// Decodes an answer body with the typed response and round-trips it: the value's JSON and
+/// what in it the type does not know (`kind place`), or where and why it failed.
+type Read = fn(&[u8]) -> Result<(Value, Vec<String>), String>;
 
 /// The typed decoder of one GET endpoint, for answers recorded elsewhere (`corpus.rs`).
 pub(crate) struct Decoder {
@@ -360,15 +360,20 @@ pub(crate) fn decoders() -> Vec<Decoder> {
 }
 
 /// `body` read as `E`'s typed answer (by the client's own decoding), then round-tripped.
-fn read<E: Endpoint>(body: &[u8]) -> Result<Value, String>
+fn read<E: Endpoint>(body: &[u8]) -> Result<(Value, Vec<String>), String>
 where
-    E::Response: Serialize + DeserializeOwned + PartialEq + Debug,
+    E::Response: Serialize + DeserializeOwned + PartialEq + Debug + proxmoxia::typed::Extras,
 {
     let value: E::Response = proxmoxia::__private::decode_data(body).map_err(|e| match e {
         Error::Decode(d) => format!("{}: {}", d.path, d.message),
         other => other.to_string(),
     })?;
-    round_trip(&value).map_err(|f| format!("round trip: {f}"))
+    let unknown = proxmoxia::typed::unknown_fields(&value)
+        .into_iter()
+        .map(|u| format!("{} {}", u.kind.as_str(), u.at))
+        .collect();
+    let json = round_trip(&value).map_err(|f| format!("round trip: {f}"))?;
+    Ok((json, unknown))
 }
 
 thread_local! {
@@ -379,7 +384,7 @@ thread_local! {
 /// answer type: the sweep does not compile if one lacks them.
 fn sweep<E: Endpoint>(template: &'static str)
 where
-    E::Response: Serialize + DeserializeOwned + PartialEq + Debug,
+    E::Response: Serialize + DeserializeOwned + PartialEq + Debug + proxmoxia::typed::Extras,
 {
     TARGETS.with(|t| {
         t.borrow_mut().push(Target {

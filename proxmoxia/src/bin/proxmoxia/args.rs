@@ -76,6 +76,11 @@ pub enum Command {
     Download(Download),
     /// PVE's description of a path's methods: parameters, types, defaults, permissions.
     Usage(Usage),
+    /// Check how the typed API reads this cluster's answers: GET every path that needs no
+    /// parameter (and those of a few nodes, VMs, containers, storages) and report, per
+    /// path, answers that fail to decode and fields the typed answers do not know. Only
+    /// GET is sent. The JSON report holds no secret: attach it to a bug report.
+    AuditAnswers(AuditAnswers),
     /// Log in now and keep the ticket for later runs (asks for the password and second
     /// factor as needed).
     Login,
@@ -191,6 +196,23 @@ pub struct Usage {
     /// Everything: descriptions, parameters, types, defaults, permissions, versions.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditAnswers {
+    /// How many nodes, and VMs, containers and storages on each, to call their paths for.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub sample: usize,
+    /// Show the values of the unknown fields found (never of fields named like a secret).
+    #[arg(long)]
+    pub values: bool,
+    /// Only the paths under this one (`/nodes/pve1/qemu`, `/cluster`, `/nodes/{node}/lxc`).
+    #[arg(long, value_name = "PATH")]
+    pub only: Option<String>,
+    /// Output format (default: pretty JSON on a terminal, JSON otherwise); `table` lists
+    /// the paths with findings.
+    #[arg(long, short = 'o', value_enum)]
+    pub output: Option<Output>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -129,6 +129,11 @@ async fn complete_words(words: &[String], current: &str) -> Vec<String> {
     match name {
         "completion" if rest.is_empty() => ["bash", "zsh", "fish"].map(str::to_owned).to_vec(),
         "mock" if rest.is_empty() => vec!["serve".to_owned()],
+        "audit-answers" if rest.last().is_some_and(|w| w == "-o" || w == "--output") => {
+            ["json", "json-pretty", "yaml", "table"]
+                .map(str::to_owned)
+                .to_vec()
+        }
         "upload" if rest.last().is_some_and(|w| w == "--content") => {
             ["iso", "vztmpl", "import"].map(str::to_owned).to_vec()
         }

@@ -1,8 +1,10 @@
 //! `proxmoxia`: the PVE API from the command line (`cli` feature). Verbs like `pvesh`
-//! (`get`, `create`, `set`, `delete`, `ls`, `usage`; `upload` and `download` for files); parameters checked with the generated
+//! (`get`, `create`, `set`, `delete`, `ls`, `usage`; `upload` and `download` for files;
+//! `audit-answers`); parameters checked with the generated
 //! rules before anything is sent; tasks followed to their end; `--mock` for no cluster.
 
 mod args;
+mod audit;
 mod call;
 mod complete;
 mod config;
@@ -61,6 +63,7 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Upload(u) => upload::run(&cli.conn, u).await,
         Command::Download(d) => download::run(&cli.conn, d).await,
         Command::Usage(u) => usage::run(&u),
+        Command::AuditAnswers(a) => audit::run(&cli.conn, a).await,
         Command::Login => connect::login(&cli.conn).await,
         Command::Logout => connect::logout(&cli.conn),
         Command::Completion { shell } => output::print(complete::script(shell)),
