@@ -291,6 +291,10 @@ fn resources(state: &State, kind: Option<&str>) -> Value {
                 o.remove("pid");
                 o.remove("swap");
                 o.remove("maxswap");
+                // Its guests have `maxcpu`, not `cpus` (pve-manager `PVE/API2/Cluster.pm`).
+                if let Some(cpus) = o.remove("cpus") {
+                    o.insert("maxcpu".into(), cpus);
+                }
                 o.insert(
                     "id".into(),
                     json!(format!("{}/{}", g.kind.as_str(), g.vmid)),
@@ -302,7 +306,11 @@ fn resources(state: &State, kind: Option<&str>) -> Value {
         }
     }
     if matches!(kind, None | Some("node")) {
-        if let Value::Array(nodes) = nodes(state) {
+        if let Value::Array(mut nodes) = nodes(state) {
+            // `/cluster/resources` lists nodes without their certificate's fingerprint.
+            for node in nodes.iter_mut().filter_map(Value::as_object_mut) {
+                node.remove("ssl_fingerprint");
+            }
             out.extend(nodes);
         }
     }
@@ -1849,7 +1857,14 @@ fn storage_status(state: &State, ctx: &Ctx<'_>) -> Answer {
         .storages
         .get(name)
         .ok_or_else(|| storage_missing(name))?;
-    Ok(storage_status_json(name, s))
+    // One storage's status is pve-storage's `storage_info` entry: without the name and the
+    // used fraction the list adds (`src/PVE/API2/Storage/Status.pm`).
+    let mut status = storage_status_json(name, s);
+    if let Some(o) = status.as_object_mut() {
+        o.remove("storage");
+        o.remove("used_fraction");
+    }
+    Ok(status)
 }
 
 fn volume_json(volid: &str, v: &Volume) -> Value {
