@@ -78,6 +78,8 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+#[cfg(feature = "console")]
+pub mod console;
 mod decode;
 mod download;
 mod encode;
@@ -103,8 +105,8 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 pub use download::{Download, DownloadStream, TransferProgress};
 pub use encode::{Form, encode_segment};
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
-    TransportErrorKind, Unsupported, ValidationError,
+    ApiError, AuthError, ConsoleError, DecodeError, Error, ErrorKind, Result, TaskFailed,
+    TransportError, TransportErrorKind, Unsupported, ValidationError,
 };
 pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};
