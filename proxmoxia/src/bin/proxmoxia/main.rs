@@ -7,6 +7,7 @@ mod call;
 mod complete;
 mod config;
 mod connect;
+mod console;
 mod doc;
 mod download;
 mod fail;
@@ -17,6 +18,7 @@ mod serve;
 mod tickets;
 mod transfer;
 mod tree;
+mod tty;
 mod upload;
 mod usage;
 mod versions;
@@ -42,7 +44,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // `console` leaves a read of the terminal pending on a blocking thread: not waited for.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
             eprintln!("error: {fail}");
@@ -61,6 +66,8 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Upload(u) => upload::run(&cli.conn, u).await,
         Command::Download(d) => download::run(&cli.conn, d).await,
         Command::Usage(u) => usage::run(&u),
+        Command::Console(c) => console::run(&cli.conn, c).await,
+        Command::Vnc(v) => console::vnc(&cli.conn, v).await,
         Command::Login => connect::login(&cli.conn).await,
         Command::Logout => connect::logout(&cli.conn),
         Command::Completion { shell } => output::print(complete::script(shell)),
