@@ -41,7 +41,7 @@
 //! **API tokens**: PVE 8.4's `termproxy` checks the session's ticket as a user name, which a
 //! token (`user@realm!token`) is not; PVE 9.1 and later accept tokens (`POST
 //! /access/vncticket`). With a token the client refuses a terminal on a cluster whose version
-//! lacks that ([`ConsoleError::TokenRefused`](crate::ConsoleError::TokenRefused)) before
+//! lacks that ([`crate::ConsoleError::TokenRefused`]) before
 //! anything is opened, instead of a socket PVE closes without a word. VNC tunnels of guests take
 //! tokens on every version.
 
