@@ -205,6 +205,13 @@ impl ConsoleTarget {
 
 impl fmt::Debug for ConsoleTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `node pve1`, `VM 100 on pve1`, `CT 200 on pve1`.
+impl fmt::Display for ConsoleTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.guest {
             None => write!(f, "node {}", self.node),
             Some(Guest::Qemu(vmid, None)) => write!(f, "VM {vmid} on {}", self.node),

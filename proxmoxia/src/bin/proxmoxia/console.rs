@@ -41,10 +41,10 @@ pub async fn run(conn: &crate::args::Connection, args: Console) -> Result<(), Fa
     let term = client.terminal(target.clone()).await?;
     match escape {
         Some(_) => eprintln!(
-            "proxmoxia: connected to {target:?}; press {} to leave",
+            "proxmoxia: connected to {target}; press {} to leave",
             args.escape
         ),
-        None => eprintln!("proxmoxia: connected to {target:?}"),
+        None => eprintln!("proxmoxia: connected to {target}"),
     }
     let raw = tty::RawMode::enter()
         .map_err(|e| Fail::new(format!("cannot put the terminal in raw mode: {e}")))?;
@@ -145,7 +145,7 @@ pub async fn vnc(conn: &crate::args::Connection, args: Vnc) -> Result<(), Fail> 
     let listener = client.vnc_listener(target.clone(), &args.listen).await?;
     let addr = listener.local_addr()?;
     eprintln!(
-        "proxmoxia: VNC of {target:?} on {addr}: point a VNC viewer there (each connection \
+        "proxmoxia: VNC of {target} on {addr}: point a VNC viewer there (each connection \
          gets its own session and password); Ctrl+C stops"
     );
     loop {

@@ -1,18 +1,27 @@
 //! The local terminal of `console`: raw mode while the session runs, its window size.
 
-use std::io::IsTerminal;
-
+#[cfg(unix)]
 use rustix::termios::{self, OptionalActions, Termios};
 
 /// Raw mode on standard input until dropped (then the settings it had are back): keys go to
 /// the console as they are typed, Ctrl+C included, and nothing is echoed locally.
 pub struct RawMode {
+    #[cfg(unix)]
     saved: Termios,
 }
 
 impl RawMode {
-    /// `None` when standard input is not a terminal (a pipe): it is read as it is.
+    /// `None` when standard input is not a terminal (a pipe): it is read as it is. (Only on
+    /// Unix: elsewhere keys go out as the terminal hands them over.)
+    #[cfg(not(unix))]
     pub fn enter() -> std::io::Result<Option<RawMode>> {
+        Ok(None)
+    }
+
+    /// `None` when standard input is not a terminal (a pipe): it is read as it is.
+    #[cfg(unix)]
+    pub fn enter() -> std::io::Result<Option<RawMode>> {
+        use std::io::IsTerminal;
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             return Ok(None);
@@ -27,12 +36,21 @@ impl RawMode {
 
 impl Drop for RawMode {
     fn drop(&mut self) {
+        #[cfg(unix)]
         let _ = termios::tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
     }
 }
 
 /// The window's size as (columns, rows), from standard input or output, if either is a
 /// terminal that knows it.
+#[cfg(not(unix))]
+pub fn size() -> Option<(u16, u16)> {
+    None
+}
+
+/// The window's size as (columns, rows), from standard input or output, if either is a
+/// terminal that knows it.
+#[cfg(unix)]
 pub fn size() -> Option<(u16, u16)> {
     let of = |size: rustix::termios::Winsize| {
         (size.ws_col > 0 && size.ws_row > 0).then_some((size.ws_col, size.ws_row))
