@@ -68,6 +68,9 @@ pub enum Error {
     /// block: it was made inside an async runtime (use the async [`Client`](crate::Client)
     /// there), or its runtime is gone.
     Blocking(String),
+    /// A console (a terminal or a VNC tunnel, feature `console`) could not be opened, or its
+    /// socket closed. See [`ConsoleError`].
+    Console(Box<ConsoleError>),
     /// Parameters could not be turned into a request (e.g. a nested object where PVE wants a
     /// scalar).
     Encode {
@@ -96,6 +99,7 @@ impl fmt::Display for Error {
             Error::Config(message) => write!(f, "invalid client configuration: {message}")?,
             Error::Io { context, source } => write!(f, "{context}: {source}")?,
             Error::Blocking(message) => write!(f, "blocking client: {message}")?,
+            Error::Console(e) => write!(f, "{e}")?,
             Error::Encode { name, reason } => {
                 write!(f, "cannot encode parameter {name}: {reason}")?
             }
@@ -166,6 +170,7 @@ impl Error {
             Error::Task(t) => t.kind(),
             Error::TaskTimeout { .. } => ErrorKind::Timeout,
             Error::Unsupported(_) => ErrorKind::Unsupported,
+            Error::Console(e) => e.kind(),
             Error::Config(_) | Error::Io { .. } | Error::Blocking(_) => ErrorKind::Other,
         }
     }
@@ -461,6 +466,77 @@ impl TaskFailed {
     /// [`ErrorKind::Locked`]); [`ErrorKind::TaskFailed`] when the wording names no kind.
     pub fn kind(&self) -> ErrorKind {
         kind::of_exit_status(&self.exitstatus)
+    }
+}
+
+/// Why a console (a terminal or a VNC tunnel) could not be opened, or ended.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsoleError {
+    /// The client authenticates with an API token, which the cluster's PVE version does not
+    /// accept for terminals: its `termproxy` checks the session's ticket as a user name, and a
+    /// token's id (`user@realm!token`) is none. Nothing was opened.
+    #[error(
+        "API token {token} cannot open a terminal on PVE {cluster}: its termproxy accepts only a user's ticket (PVE {} accept{} tokens there). Log in with a user and password for a console",
+        accepted_by.join(", "),
+        if accepted_by.len() == 1 { "s" } else { "" }
+    )]
+    TokenRefused {
+        /// The token's id (`root@pam!ci`).
+        token: String,
+        /// The cluster's PVE version.
+        cluster: String,
+        /// The vendored PVE versions that accept tokens for terminals.
+        accepted_by: Vec<String>,
+    },
+    /// PVE refused the websocket upgrade of `vncwebsocket` with an HTTP error (an invalid or
+    /// expired console ticket, a missing permission, ...).
+    #[error("PVE refused the console's websocket: {message} (HTTP {status} on GET {path})")]
+    UpgradeRefused {
+        /// The API path of the upgrade (`nodes/pve1/qemu/100/vncwebsocket`).
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// PVE's message.
+        message: String,
+    },
+    /// The console's socket closed: before the session was set up (`termproxy` refused the
+    /// session's ticket, or its command ended at once), or while it was used.
+    #[error("the console's socket closed {when}: {reason}")]
+    Closed {
+        /// `before the terminal was ready`, `while writing`, ...
+        when: String,
+        /// What is known of why.
+        reason: String,
+    },
+    /// The VM has no serial port for a terminal (`serial0: socket` in its config): PVE's
+    /// `qm terminal` refused with `message`.
+    #[error("VM {vmid} has no serial port for a terminal: {message}")]
+    NoSerialPort {
+        /// The VM.
+        vmid: u32,
+        /// PVE's message (`unable to find a serial interface`).
+        message: String,
+    },
+}
+
+impl ConsoleError {
+    /// What the failure means ([`Error::kind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ConsoleError::TokenRefused { .. } => ErrorKind::Unsupported,
+            ConsoleError::UpgradeRefused {
+                status, message, ..
+            } => kind::of_answer(*status, message),
+            ConsoleError::Closed { .. } => ErrorKind::Disconnected,
+            ConsoleError::NoSerialPort { .. } => ErrorKind::NotFound,
+        }
+    }
+}
+
+impl From<ConsoleError> for Error {
+    fn from(e: ConsoleError) -> Error {
+        Error::Console(Box::new(e))
     }
 }
 

@@ -86,6 +86,8 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+#[cfg(feature = "console")]
+pub mod console;
 mod decode;
 mod download;
 mod encode;
@@ -115,8 +117,8 @@ pub use client::{
 pub use download::{Download, DownloadStream};
 pub use encode::{Form, encode_segment};
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, ErrorKind, Result, TaskFailed, TransportError,
-    TransportErrorKind, Unsupported, ValidationError,
+    ApiError, AuthError, ConsoleError, DecodeError, Error, ErrorKind, Result, TaskFailed,
+    TransportError, TransportErrorKind, Unsupported, ValidationError,
 };
 pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};

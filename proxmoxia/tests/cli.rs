@@ -861,3 +861,138 @@ async fn audit_answers_reads_only_and_exits_zero_on_findings() {
     assert_eq!(requests, expected);
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// A pseudo-terminal whose slave side is a command's standard input, output and error: what
+/// the command writes, as a terminal shows it, with a deadline for each wait.
+#[cfg(unix)]
+struct Pty {
+    master: std::fs::File,
+    output: std::sync::mpsc::Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+    /// How much of `seen` the waits have gone past.
+    waited: usize,
+}
+
+#[cfg(unix)]
+impl Pty {
+    /// Spawns `cmd` on a new pseudo-terminal of `cols` x `rows`.
+    fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> (Pty, std::process::Child) {
+        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let master = std::fs::File::from(master);
+        let pty = Pty {
+            output: Self::reader(master.try_clone().unwrap()),
+            master,
+            seen: Vec::new(),
+            waited: 0,
+        };
+        pty.set_size(cols, rows);
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().unwrap())
+            .unwrap();
+        let child = cmd
+            .stdin(slave.try_clone().unwrap())
+            .stdout(slave.try_clone().unwrap())
+            .stderr(slave)
+            .spawn()
+            .expect("the binary runs");
+        (pty, child)
+    }
+
+    /// A thread reading the master side until the last slave closes.
+    fn reader(mut master: std::fs::File) -> std::sync::mpsc::Receiver<Vec<u8>> {
+        use std::io::Read;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0; 4096];
+            while let Ok(n) = master.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
+    fn set_size(&self, cols: u16, rows: u16) {
+        let size = rustix::termios::Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        rustix::termios::tcsetwinsize(&self.master, size).unwrap();
+    }
+
+    fn type_keys(&mut self, keys: &[u8]) {
+        use std::io::Write;
+        self.master.write_all(keys).unwrap();
+    }
+
+    /// Reads until `end` shows in the output after the last wait; fails at the deadline.
+    fn wait_for(&mut self, end: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let new = &self.seen[self.waited..];
+            if let Some(at) = new.windows(end.len()).position(|w| w == end.as_bytes()) {
+                self.waited += at + end.len();
+                return;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(data) => self.seen.extend(data),
+                Err(e) => panic!("no {end:?} ({e}); got {:?}", text(&self.seen)),
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn console_through_a_pseudo_terminal_echoes_resizes_and_leaves_with_ctrl_o() {
+    let mut cmd = proxmoxia(&["--mock", "console", "pve1"]);
+    let (mut pty, mut child) = Pty::spawn(&mut cmd, 100, 30);
+    drop(cmd); // its copies of the terminal, so that the end of the run closes it
+    pty.wait_for("root@pve1:~# ");
+    pty.type_keys(b"echo hello\r");
+    pty.wait_for("hello\r\nroot@pve1:~# ");
+    // The window starts at 100x30; SIGWINCH after a change resizes the console.
+    pty.type_keys(b"stty size\r");
+    pty.wait_for("30 100\r\nroot@pve1:~# ");
+    pty.set_size(120, 40);
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::WINCH).unwrap();
+    // The resize may still be on its way: ask until the console has it (bounded).
+    let mut asked = 0;
+    while !text(&pty.seen).contains("40 120") {
+        asked += 1;
+        assert!(asked <= 50, "no resize: {}", text(&pty.seen));
+        pty.type_keys(b"stty size\r");
+        pty.wait_for("stty size\r\n");
+        pty.wait_for("\r\nroot@pve1:~# ");
+    }
+    // Ctrl+O leaves, as in `qm terminal`.
+    pty.type_keys(b"\x0f");
+    pty.wait_for("proxmoxia: left the console\r\n");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let transcript = text(&pty.seen);
+    assert!(
+        transcript.starts_with(
+            "proxmoxia: connected to node pve1; press ^O to leave\r\n\
+             root@pve1:~# echo hello\r\nhello\r\n\
+             root@pve1:~# stty size\r\n30 100\r\n"
+        ),
+        "{transcript}"
+    );
+    assert!(
+        transcript.ends_with("stty size\r\n40 120\r\nroot@pve1:~# proxmoxia: left the console\r\n"),
+        "{transcript}"
+    );
+    println!("{transcript}");
+}

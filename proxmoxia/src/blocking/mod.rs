@@ -31,6 +31,8 @@
 //! fine too.
 
 mod builder;
+#[cfg(feature = "console")]
+mod console;
 mod runtime;
 mod task;
 mod transfer;
@@ -40,6 +42,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 pub use builder::ClientBuilder;
+#[cfg(feature = "console")]
+pub use console::{Terminal, VncListener, VncTunnel, VncViewer};
 pub use task::{TaskFollow, TaskHandle};
 pub use transfer::{Download, Upload};
 

@@ -266,10 +266,13 @@ impl ClientBuilder {
         }
         let base = base_url(&self.host, self.port)?;
         let tls = tls::client_config(&self.tls)?;
+        // Consoles open their websocket with the very same TLS settings (pins, CAs).
+        #[cfg(feature = "console")]
+        let console_tls = Arc::new(tls.clone());
         let mut http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
+            .user_agent(self.user_agent.clone())
             // PVE never redirects API calls; a redirect would carry credentials elsewhere.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(timeout) = self.timeout {
@@ -295,6 +298,12 @@ impl ClientBuilder {
                 max_body_bytes: self.max_body_bytes,
                 max_answer_values: self.max_answer_values,
                 transfer_inactivity: self.transfer_inactivity,
+                #[cfg(feature = "console")]
+                console: super::ConsoleSettings {
+                    tls: console_tls,
+                    connect_timeout: self.connect_timeout,
+                    user_agent: self.user_agent.clone(),
+                },
             }),
         })
     }

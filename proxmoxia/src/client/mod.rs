@@ -88,6 +88,18 @@ struct Inner {
     /// How long a transfer may make no progress
     /// ([`ClientBuilder::transfer_inactivity_timeout`]).
     transfer_inactivity: Option<Duration>,
+    #[cfg(feature = "console")]
+    console: ConsoleSettings,
+}
+
+/// What a console's websocket connection needs of the client's settings.
+#[cfg(feature = "console")]
+#[derive(Debug, Clone)]
+pub(crate) struct ConsoleSettings {
+    /// The rustls configuration the HTTP client uses: the same pins and CAs.
+    pub(crate) tls: Arc<rustls::ClientConfig>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
 }
 
 impl fmt::Debug for Client {
@@ -552,6 +564,27 @@ impl Client {
             }
             .into()),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// What consoles (`crate::console`) use of the client.
+#[cfg(feature = "console")]
+impl Client {
+    pub(crate) fn console_settings(&self) -> &ConsoleSettings {
+        &self.inner.console
+    }
+
+    /// The credentials a console's websocket goes out with (as every request's).
+    pub(crate) fn console_auth(&self) -> RequestAuth {
+        self.inner.auth.request_auth()
+    }
+
+    /// The id of the API token in use, if one is.
+    pub(crate) fn token_id(&self) -> Option<String> {
+        match &*self.inner.auth.read() {
+            AuthState::Token(token) => Some(token.id().to_owned()),
+            _ => None,
         }
     }
 }

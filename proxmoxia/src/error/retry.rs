@@ -1,6 +1,6 @@
 //! Whether repeating a failed request is safe: one rule for every [`Error`], and its words.
 
-use super::{AuthError, Error, ErrorKind, TransportErrorKind};
+use super::{AuthError, ConsoleError, Error, ErrorKind, TransportErrorKind};
 
 /// Why a retry is safe, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,11 @@ pub(crate) fn safety(err: &Error) -> Safety {
         }
         Error::Task(_) => Safety::TaskFailed,
         Error::TaskTimeout { .. } => Safety::StillRunning,
+        // A console changes nothing PVE keeps (its session ends with its socket): open another.
+        Error::Console(e) if matches!(**e, ConsoleError::TokenRefused { .. }) => {
+            Safety::NothingSent
+        }
+        Error::Console(_) => Safety::Refused,
     }
 }
 

@@ -62,6 +62,25 @@ pub(crate) fn route(state: &mut State, ctx: &Ctx<'_>) -> Option<Answer> {
         let base = format!("/nodes/{{node}}/{}", k.as_str());
         t.strip_prefix(&base).unwrap_or_default().to_owned()
     });
+    #[cfg(feature = "console")]
+    {
+        let guest = match kind {
+            Some(kind)
+                if guest_path
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("/{vmid}/")) =>
+            {
+                match guest(state, ctx, kind) {
+                    Ok(vmid) => Some((kind, vmid)),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            _ => None,
+        };
+        if let Some(answer) = super::console::route(state, ctx, guest) {
+            return Some(answer);
+        }
+    }
     Some(match (ctx.method, t, kind, guest_path.as_deref()) {
         ("GET", "/version", ..) => Ok(json!({
             "version": state.version, "release": state.release, "repoid": "proxmoxia-mock"

@@ -44,12 +44,16 @@
 //! * Trouble to stage: scripted faults per request ([`Fault`]: errors, task errors, proxy
 //!   error pages, dropped connections, delays), a slow network ([`MockPve::set_latency`]),
 //!   offline nodes, lost quorum, revoked or short-lived tickets.
+//! * With the `console` feature, consoles: `termproxy`, `vncproxy` and `vncwebsocket` with
+//!   PVE's framing and refusals, a small shell behind terminals and an RFB 3.8 handshake
+//!   behind VNC (see `proxmoxia::console`).
 //! * Not modelled: permissions and ACLs (every user may do everything), HA, clustering
-//!   (migration between nodes), firewall, SDN, Ceph, backups, pools' members, consoles and
-//!   websockets. Ticket and token checks are real, but there is no real security: it is a
-//!   test server.
+//!   (migration between nodes), firewall, SDN, Ceph, backups, pools' members. Ticket and
+//!   token checks are real, but there is no real security: it is a test server.
 
 mod api;
+#[cfg(feature = "console")]
+mod console;
 mod handlers;
 mod live;
 mod sample;

@@ -47,6 +47,8 @@ pub(crate) async fn serve(
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(tls), service)
+                    // Console websockets (`vncwebsocket`).
+                    .with_upgrades()
                     .await;
             };
             tokio::select! {
@@ -89,7 +91,7 @@ async fn dated(
 
 async fn respond(
     state: Arc<Mutex<State>>,
-    req: Request<Body>,
+    #[cfg_attr(not(feature = "console"), allow(unused_mut))] mut req: Request<Body>,
     mut stopped: watch::Receiver<()>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     // A slow network delays everything, before the fake sees the request.
@@ -97,6 +99,8 @@ async fn respond(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    #[cfg(feature = "console")]
+    let upgrade = super::console::upgrade_of(&mut req);
     let incoming = match read(req).await {
         Ok(incoming) => incoming,
         Err(failure) => return Ok(response(&Err(failure))),
@@ -107,6 +111,10 @@ async fn respond(
             return Ok(response(&Err(Failure::new(404, "Not Found"))));
         }
     };
+    #[cfg(feature = "console")]
+    if let Some(upgrade) = upgrade {
+        return websocket(state, incoming, upgrade, stopped).await;
+    }
     // The request has arrived: as PVE does, the fake handles it to the end (a delay, a wait
     // for a config lock) even if the client gives up and closes the connection, which drops
     // this future, not the spawned work.
@@ -148,6 +156,39 @@ async fn process(
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         outcome = api::answer_now(&mut state, incoming.clone_for_retry());
         file = state.file_answer.take();
+    }
+}
+
+/// A websocket upgrade (`vncwebsocket`): the call's answer as for a plain GET (faults and
+/// all), then the upgrade or PVE's refusal of it.
+#[cfg(feature = "console")]
+async fn websocket(
+    state: Arc<Mutex<State>>,
+    incoming: Incoming,
+    upgrade: super::console::Upgrade,
+    stopped: watch::Receiver<()>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let outcome = {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        api::handle(&mut state, incoming.clone_for_retry())
+    };
+    let outcome = match outcome {
+        Outcome::Delay(pause) => {
+            tokio::time::sleep(pause).await;
+            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            api::answer_now(&mut state, incoming)
+        }
+        other => other,
+    };
+    match outcome {
+        Outcome::Answer(answer) => Ok(
+            match super::console::upgrade(state, upgrade, answer, stopped) {
+                Ok(switching) => switching,
+                Err(refused) => response(&Err(refused)),
+            },
+        ),
+        Outcome::Page(status, page) => Ok(page_response(status, page)),
+        Outcome::Drop | Outcome::Delay(_) | Outcome::Wait => Err(Dropped),
     }
 }
 

@@ -356,6 +356,9 @@ pub(crate) struct State {
     /// Seconds the fake's clock is ahead of the machine's (negative: behind): its tickets
     /// and `Date` headers carry its time.
     pub(crate) clock_offset: i64,
+    /// Console grants (`termproxy`, `vncproxy`) by port, until their connection.
+    #[cfg(feature = "console")]
+    pub(crate) consoles: BTreeMap<u16, super::console::Grant>,
 }
 
 impl State {
@@ -441,6 +444,8 @@ impl State {
             restore_files: BTreeMap::new(),
             file_answer: None,
             clock_offset: 0,
+            #[cfg(feature = "console")]
+            consoles: BTreeMap::new(),
         }
     }
 

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod auth_failures;
 mod blocking;
+mod consoles;
 mod faults;
 mod retries;
 mod transfers;

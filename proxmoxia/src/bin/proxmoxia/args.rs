@@ -81,6 +81,14 @@ pub enum Command {
     /// path, answers that fail to decode and fields the typed answers do not know. Only
     /// GET is sent. The JSON report holds no secret: attach it to a bug report.
     AuditAnswers(AuditAnswers),
+    /// An interactive terminal on a node's shell, a VM's serial port (the VM needs one:
+    /// `serial0: socket`) or a container's console, as the web UI's xterm.js console. Press
+    /// the escape key (Ctrl+O, as `qm terminal`) to leave.
+    Console(Console),
+    /// Forward a VM's (or container's) VNC screen to a local port for any VNC viewer; each
+    /// viewer that connects gets its own session, and the VNC password PVE made for it is
+    /// printed on standard error.
+    Vnc(Vnc),
     /// Log in now and keep the ticket for later runs (asks for the password and second
     /// factor as needed).
     Login,
@@ -184,6 +192,32 @@ pub struct Download {
     /// The method's parameters: `--name value`.
     #[arg(allow_hyphen_values = true, num_args = 0.., value_name = "--NAME VALUE")]
     pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Console {
+    /// The node (`pve1`).
+    pub node: String,
+    /// A VM or container on it; without, the node's shell.
+    pub vmid: Option<u32>,
+    /// For a VM: the serial port `serial<N>` (0-3) instead of the first one configured.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub serial: Option<u8>,
+    /// The key that leaves the console: `^` and a letter (`^O` is Ctrl+O), or `none`.
+    #[arg(long, default_value = "^O")]
+    pub escape: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Vnc {
+    /// The node (`pve1`).
+    pub node: String,
+    /// The VM or container.
+    pub vmid: u32,
+    /// The local address viewers connect to (keep it on loopback: a viewer there reaches the
+    /// guest's screen).
+    #[arg(long, default_value = "127.0.0.1:5900")]
+    pub listen: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod call;
 mod complete;
 mod config;
 mod connect;
+mod console;
 mod doc;
 mod download;
 mod fail;
@@ -19,6 +20,7 @@ mod serve;
 mod tickets;
 mod transfer;
 mod tree;
+mod tty;
 mod upload;
 mod usage;
 mod versions;
@@ -44,7 +46,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // `console` leaves a read of the terminal pending on a blocking thread: not waited for.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
             eprintln!("error: {fail}");
@@ -64,6 +69,8 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Download(d) => download::run(&cli.conn, d).await,
         Command::Usage(u) => usage::run(&u),
         Command::AuditAnswers(a) => audit::run(&cli.conn, a).await,
+        Command::Console(c) => console::run(&cli.conn, c).await,
+        Command::Vnc(v) => console::vnc(&cli.conn, v).await,
         Command::Login => connect::login(&cli.conn).await,
         Command::Logout => connect::logout(&cli.conn),
         Command::Completion { shell } => output::print(complete::script(shell)),
