@@ -791,3 +791,54 @@ fn mock_serve_keeps_an_upload_and_serves_a_restore_file() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A config file that does not read: the error names the file, the line, the key and the
+/// rule, never the value (it once quoted the whole line, token or password included).
+#[test]
+fn config_file_errors_never_show_the_values() {
+    let dir = tempdir("config-errors");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("config.toml");
+    for (config, secret, expected) in [
+        (
+            "[profiles.ci]\nurl = \"https://pve\"\ntoken = ci@pve!cli=SECRET-1\n",
+            "SECRET-1",
+            "line 3: unexpected key or value, expected newline, `#`",
+        ),
+        (
+            "[profiles.lab]\npassword = 123456789\n",
+            "123456789",
+            "line 2: profiles.lab.password: must be a string (in quotes)",
+        ),
+        (
+            "[profiles.lab]\npasword = \"SECRET-3\"\n",
+            "SECRET-3",
+            "line 2: profiles.lab.pasword: no such setting (url, token, user, password, \
+             fingerprint, ca_file, pve_version)",
+        ),
+        (
+            "[profiles.lab]\npassword = \"SECRET-4\n",
+            "SECRET-4",
+            "line 2: invalid basic string, expected `\"`",
+        ),
+        (
+            "[profiles.lab]\ntoken = \"a\"\ntoken = \"SECRET-5\"\n",
+            "SECRET-5",
+            "line 3: duplicate key",
+        ),
+    ] {
+        std::fs::write(&file, config).expect("config written");
+        let out = proxmoxia(&["get", "/version"])
+            .env("PROXMOXIA_CONFIG", &file)
+            .output()
+            .expect("runs");
+        let said = text(&out.stderr);
+        assert!(!said.contains(secret), "{said}");
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert_eq!(
+            said,
+            format!("error: config file {}, {expected}\n", file.display())
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
