@@ -6,6 +6,8 @@ use std::fmt;
 pub const FAILED: u8 = 1;
 /// Exit status of a command line that makes no sense (as clap's own).
 pub const USAGE: u8 = 2;
+/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
 
 #[derive(Debug)]
 pub struct Fail {
@@ -25,6 +27,13 @@ impl Fail {
         Fail {
             message: message.into(),
             code: USAGE,
+        }
+    }
+
+    pub fn interrupted(message: impl Into<String>) -> Fail {
+        Fail {
+            message: message.into(),
+            code: INTERRUPTED,
         }
     }
 }

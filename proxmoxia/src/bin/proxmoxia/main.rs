@@ -13,6 +13,7 @@ mod fail;
 mod ls;
 mod output;
 mod params;
+mod partial;
 mod serve;
 mod tickets;
 mod transfer;
