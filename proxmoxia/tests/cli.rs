@@ -842,3 +842,54 @@ fn config_file_errors_never_show_the_values() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// The ticket directory and file are private even when they were not: a `tickets` directory
+/// made 0755 before (it stayed so) is made 0700, a ticket opened up to 0644 is made 0600
+/// when it is read, and still used.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_directory_and_file_are_made_private() {
+    let pve = MockPve::start().await.expect("fake");
+    let cache = tempdir("private-tickets");
+    let dir = cache.join("proxmoxia/tickets");
+    std::fs::create_dir_all(&dir).expect("dir");
+    set_mode(&dir, 0o755);
+    let out = run_against(&pve, &["get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!((mode(&dir), mode(&files[0])), (0o700, 0o600));
+
+    set_mode(&dir, 0o755);
+    set_mode(&files[0], 0o644);
+    let out = run_against(&pve, &["get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!((mode(&dir), mode(&files[0])), (0o700, 0o600));
+    let logins = pve
+        .requests()
+        .iter()
+        .filter(|(m, p)| m == "POST" && p == "/access/ticket")
+        .count();
+    assert_eq!(logins, 1, "the second run used the kept ticket");
+    let _ = std::fs::remove_dir_all(cache);
+}
