@@ -792,6 +792,85 @@ fn mock_serve_keeps_an_upload_and_serves_a_restore_file() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Bytes a terminal would act on: C0 controls but the newline, DEL, and C1 controls.
+fn controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect()
+}
+
+/// Control characters a server sends are escaped before they reach the terminal: in a
+/// table cell, YAML, the task log, the task's error. (They once arrived as they came: 9
+/// control characters that clear the screen, retitle the window, blink.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_from_the_server_are_escaped() {
+    let pve = MockPve::start().await.expect("fake");
+    let description = "\u{1b}]0;owned\u{7}\u{1b}[2Jgone";
+    pve.add_guest(
+        proxmoxia::mock::GuestSpec::qemu(102)
+            .name("evil")
+            .config("description", description),
+    );
+    let cache = tempdir("escapes");
+    let config = "/nodes/pve1/qemu/102/config";
+    let table = run_against(&pve, &["get", config, "-o", "table"], &cache).await;
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let table = text(&table.stdout);
+    assert_eq!(controls(&table), Vec::<char>::new());
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split('│').map(str::trim).collect::<Vec<_>>()
+                == ["", "description", "\\u{1b}]0;owned\\u{7}\\u{1b}[2Jgone", ""]),
+        "{table}"
+    );
+    let yaml = run_against(&pve, &["get", config, "-o", "yaml"], &cache).await;
+    let yaml = text(&yaml.stdout);
+    assert_eq!(controls(&yaml), Vec::<char>::new());
+    assert!(
+        yaml.contains("description: \"\\e]0;owned\\a\\e[2Jgone\"\n"),
+        "{yaml}"
+    );
+
+    // The task's log and its error, on standard error.
+    pve.set_task_duration(std::time::Duration::from_secs(3600));
+    let (mut child, mut out, mut err) = spawn_against(
+        &pve,
+        &["create", "/nodes/pve1/qemu/101/status/start", "-o", "json"],
+        &cache,
+    );
+    let upid = serde_json_from(&out.recv().await.expect("the UPID"));
+    let lines = [
+        "\u{1b}[2Jscreen cleared",
+        "\u{9b}31mred by a C1 CSI",
+        "tab\there, delete\u{7f}",
+    ];
+    pve.append_task_log(&upid, &lines);
+    pve.finish_task(&upid, Some("\u{1b}[5mblink"));
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
+        .await
+        .expect("waited");
+    assert_eq!(status.code(), Some(1));
+    let mut printed = Vec::new();
+    while let Some(line) = err.recv().await {
+        printed.push(line);
+    }
+    assert_eq!(
+        printed,
+        [
+            "\\u{1b}[2Jscreen cleared".to_owned(),
+            "\\u{9b}31mred by a C1 CSI".to_owned(),
+            "tab\\there, delete\\u{7f}".to_owned(),
+            "TASK ERROR: \\u{1b}[5mblink".to_owned(),
+            format!(
+                "error: task {upid} failed: \\u{{1b}}[5mblink (the task may have changed \
+                 things before it failed: not safe to retry blindly)"
+            ),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(cache);
+}
+
 /// A config file that does not read: the error names the file, the line, the key and the
 /// rule, never the value (it once quoted the whole line, token or password included).
 #[test]

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::SystemTime;
 
-use proxmoxia_tests::wire::{TEST_TOKEN_ID, TEST_TOKEN_SECRET};
+use proxmoxia_tests::wire::{TEST_TOKEN_ID, TEST_TOKEN_SECRET, WirePve};
 use proxmoxia_tests::{
     Peer, PeerKind, Recorded, Scenario, TEMPLATE_VOLID, TlsFront, peer_tests, upload_template,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `target/debug/proxmoxia`, checked to be newer than every source of the `proxmoxia` crate.
@@ -585,6 +585,45 @@ async fn create_download_url_follows_the_download_task(kind: PeerKind) {
 }
 
 // Hostile servers: scripted answers behind a TLS front.
+
+/// A list of 2900 objects with a key each of their own (42 KB): a table of them once printed
+/// 84 MB (a column per key, every row padded to all of them) and took 642 MiB. It shows the
+/// first 32 keys as columns and says how many more there are.
+#[tokio::test]
+async fn a_table_of_a_large_heterogeneous_answer_is_linear_in_it() {
+    let pve = WirePve::start().await;
+    let rows = 2900;
+    let items: Vec<Value> = (0..rows)
+        .map(|i| json!({ format!("k{i:04}"): i }))
+        .collect();
+    assert_eq!(json!({ "data": items }).to_string().len(), 42_400);
+    pve.mount_data("cluster/resources", Value::Array(items))
+        .await;
+    let cli = Cli::for_front(&pve.front);
+    let out = cli.run(&["get", "/cluster/resources", "-o", "table"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // Three rules, the header, a line per row, the note.
+    assert_eq!(lines.len(), 3 + 1 + rows + 1);
+    let header: String = (0..32).map(|i| format!(" k{i:04} \u{2502}")).collect();
+    assert_eq!(lines[1], format!("\u{2502}{header}"));
+    let first: String = std::iter::once("     0 \u{2502}".to_owned())
+        .chain((1..32).map(|_| "       \u{2502}".to_owned()))
+        .collect();
+    assert_eq!(lines[3], format!("\u{2502}{first}"));
+    assert_eq!(
+        lines[lines.len() - 1],
+        "(2868 more columns not shown: -o json shows every key)"
+    );
+    // 32 columns 7 wide: a line is 257 characters, 33 of them 3-byte box lines (rules: all
+    // 257), and a newline.
+    let row = 32 * 7 + 33 * 3 + 1;
+    let rule = 257 * 3 + 1;
+    let note = lines[lines.len() - 1].len() + 1;
+    assert_eq!(out.stdout.len(), 3 * rule + (1 + rows) * row + note);
+    assert_eq!(out.stdout.len(), 942_295);
+}
 
 /// A server answering the download with its headers and the first 1000 bytes of 2000, then
 /// keeping the connection open (`stall`) or closing it. `seen` fires once those bytes are

@@ -85,7 +85,7 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         .param
         .as_ref()
         .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
-    output::print(&output::render(&answer, format, first.as_deref())?)?;
+    output::show(&answer, format, first.as_deref())?;
     let Some(upid) = upid.filter(|_| !own.no_wait) else {
         return Ok(());
     };

@@ -46,7 +46,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
-            eprintln!("error: {fail}");
+            // A message may quote the server: escaped like its other text.
+            eprintln!("error: {}", output::escape(&fail.message));
             ExitCode::from(fail.code)
         }
     }
