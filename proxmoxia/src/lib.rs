@@ -77,6 +77,8 @@ pub mod api;
 mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "cli")]
+mod cli;
 mod client;
 mod decode;
 mod download;
@@ -137,4 +139,11 @@ pub mod __private {
     pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
     /// What the client makes of an error answer and of a login answer (for the fuzz targets).
     pub use crate::{auth::read_login, client::api_error_of};
+
+    /// The `proxmoxia` command's reading of a command line (for the binary and the fuzz
+    /// targets).
+    #[cfg(feature = "cli")]
+    pub mod cli {
+        pub use crate::cli::{fail, params, tree};
+    }
 }

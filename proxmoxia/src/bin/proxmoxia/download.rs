@@ -16,7 +16,7 @@ use crate::args::{Connection, Download};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
 use crate::partial::Partial;
-use crate::{params, transfer, tree};
+use crate::{params, transfer};
 
 /// Where the file goes.
 #[derive(Debug)]
@@ -26,15 +26,6 @@ enum Target {
 }
 
 pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
-    let resolved = tree::resolve(&d.path).map_err(Fail::usage)?;
-    let entry = resolved.node.method(HttpMethod::Get).ok_or_else(|| {
-        Fail::usage(format!(
-            "{} has no GET method: nothing to download",
-            resolved.node.template
-        ))
-    })?;
-    let what = format!("GET {}", entry.info.path);
-    let (rules, _) = params::rules(entry)?;
     let (args, target) = own_options(d.params, d.out)?;
     let target = match target.as_deref() {
         None => {
@@ -45,16 +36,10 @@ pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
         Some("-") => Target::Stdout,
         Some(file) => Target::File(PathBuf::from(file)),
     };
-    let given = params::parse(&args, &rules, &what)?;
-    let mut all = given.clone();
-    all.extend(
-        resolved
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone()))),
-    );
     // Checked before connecting: nothing is sent, no file is created.
-    proxmoxia::validate::params_json(&Value::Object(all), params::full_text(entry)?)?;
+    let params::Checked {
+        resolved, given, ..
+    } = params::check(HttpMethod::Get, &d.path, &args)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
     let path = resolved.segments.join("/");

@@ -9,15 +9,12 @@ mod config;
 mod connect;
 mod doc;
 mod download;
-mod fail;
 mod ls;
 mod output;
-mod params;
 mod partial;
 mod serve;
 mod tickets;
 mod transfer;
-mod tree;
 mod upload;
 mod usage;
 mod versions;
@@ -26,6 +23,8 @@ mod wait;
 use std::process::ExitCode;
 
 use clap::Parser;
+// The command line's reading is in the library, where the fuzz targets reach it.
+use proxmoxia::__private::cli::{fail, params, tree};
 
 use crate::args::{Cli, Command};
 use crate::fail::Fail;
