@@ -77,6 +77,22 @@
 //! With the `audit` feature, `Client::audit_answers` (module `audit`) reads every
 //! parameter-free GET of a live cluster, sending nothing but `GET`, and reports per path what
 //! the typed answers fail to decode or do not know, as JSON without secrets.
+//!
+//! ## The guide
+//!
+//! The manual is the module [`guide`], one chapter a module:
+//!
+//! * [`guide::connecting`]: hosts, TLS trust, timeouts, bounds on what a server sends;
+//! * [`guide::auth`]: passwords, TFA, API tokens, keeping a ticket, PVE's clock;
+//! * [`guide::typed_calls`] and [`guide::naming`]: calls, and how a path becomes one;
+//! * [`guide::property_strings`]: property strings, indexed parameters, lists;
+//! * [`guide::serde`]: answers and parameters as values, what real PVE sends;
+//! * [`guide::raw`]: calls by path;
+//! * [`guide::tasks`] and [`guide::transfers`]: tasks and live logs, uploads and downloads;
+//! * [`guide::errors`]: errors, retry safety, retries, the next free guest id;
+//! * [`guide::blocking`], [`guide::consoles`], [`guide::audit`], [`guide::mock`]: the
+//!   features `blocking`, `console`, `audit` and `mock`;
+//! * [`guide::versions`] and [`guide::other_schema`]: PVE versions, another schema.
 #![warn(missing_docs)]
 
 pub mod api;
@@ -95,6 +111,7 @@ mod download;
 mod encode;
 mod error;
 mod guest_id;
+pub mod guide;
 #[cfg(feature = "mock")]
 pub mod mock;
 #[cfg(test)]
@@ -135,6 +152,11 @@ pub use transfer::TransferProgress;
 pub use upid::{InvalidUpid, Upid};
 pub use upload::{Upload, UploadContent};
 pub use version::PveVersion;
+
+/// The README's examples, compiled with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 /// What the generated code calls: not part of the public API.
 #[doc(hidden)]

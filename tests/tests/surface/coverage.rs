@@ -1,6 +1,8 @@
 //! Coverage of the typed API: every (method, path) of the vendored PVE schemas is reachable
-//! through the typed tree, under the names README.md's naming rules give it, and takes
-//! its parameters with the types the README's parameter table gives them.
+//! through the typed tree, under the names the naming rules give it, and takes its
+//! parameters with the types their parameter table gives them (the rules, once README.md's,
+//! are the guide's chapters `proxmoxia/src/guide/naming.md` and, for merging the versions,
+//! `versions.md`: "the README" below means them).
 //!
 //! The API is the union of `apidoc/pve-8.4.17.json`, `pve-9.1.11.json` and `pve-9.2.json`:
 //! paths and methods by (method, path); a method's parameters are the union of its versions'
