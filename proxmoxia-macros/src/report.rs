@@ -38,7 +38,7 @@ pub fn report(versions: &[(Label, Tree)]) -> String {
          versions_report` rewrites it). Parameters include property-string keys\n\
          (`net[n].host-tunnel`); answer fields are JSON paths in the answer (`[]` an array's\n\
          items, `{}` a map's values). Retyped: the kind of value changed, which the one typed\n\
-         API absorbs by taking the wider type (see README.md, \"PVE versions\").\n\n",
+         API absorbs by taking the wider type (see the guide, `proxmoxia::guide::versions`).\n\n",
     );
     let diffs: Vec<(String, Diff)> = versions
         .windows(2)
@@ -109,7 +109,7 @@ pub fn supplement_section(
     use crate::supplement::{Change, Source};
     let mut out = String::from(
         "\n## The supplement\n\n\
-         The schemas compared above are PVE's as corrected by `supplement.json` (see README.md,\n\
+         The schemas compared above are PVE's as corrected by `supplement.json` (see apidoc/README.md,\n\
          \"The supplement\"): fields PVE sends but does not declare, answers retyped, fields\n\
          confirmed always sent (every other answer field is optional), fields PVE may leave out.\n\
          Entries that changed each version's schema:\n\n",
