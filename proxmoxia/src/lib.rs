@@ -78,6 +78,13 @@
 //! parameter-free GET of a live cluster, sending nothing but `GET`, and reports per path what
 //! the typed answers fail to decode or do not know, as JSON without secrets.
 #![warn(missing_docs)]
+// On docs.rs (nightly), each item behind a feature says which one it needs; the PVE versions
+// an item needs are in its docs already (`PVE 9.1+`), not as `proxmoxia_pve` cfgs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(proxmoxia_pve = "8.4", proxmoxia_pve = "9.1", proxmoxia_pve = "9.2")))
+)]
 
 pub mod api;
 #[cfg(feature = "audit")]
