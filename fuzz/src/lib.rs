@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("error_body", error_body),
     ("login", login),
     ("task_log", task_log),
+    ("cli_args", cli_args),
 ];
 
 /// The input's first line and the rest; no newline: no name.
@@ -355,4 +356,93 @@ pub fn task_log(data: &[u8]) {
     );
     let bytes: u64 = read.iter().map(|l| l.t.len() as u64).sum();
     assert!(bytes <= max_bytes, "{bytes} bytes of {max_bytes}");
+}
+
+// ------------------------------------------------------------------------------------------
+// The command line.
+
+/// Target `cli_args`: a `proxmoxia` call's command line as the CLI reads it before it
+/// connects (`create /nodes/pve1/lxc --vmid 300 --net0 name=eth0 --start`), its words
+/// separated by NUL: the verb (`get`, `create`, `set`, `delete`; another picks one by its
+/// hash), the API path, the `--name value` arguments. No panic; a failure has a message and
+/// a failure's exit status; a command line that reads gives each parameter a rule of the
+/// method and a text per time it was given, and printed back (the path escaped, each value
+/// `--name=value`) reads as the same call.
+pub fn cli_args(data: &[u8]) {
+    cli_args_reads(data);
+}
+
+/// [`cli_args`]; true when the command line reads.
+pub fn cli_args_reads(data: &[u8]) -> bool {
+    use proxmoxia::__private::cli::{fail, params, tree};
+    use proxmoxia::typed::HttpMethod;
+
+    const VERBS: [(&str, HttpMethod); 4] = [
+        ("get", HttpMethod::Get),
+        ("create", HttpMethod::Post),
+        ("set", HttpMethod::Put),
+        ("delete", HttpMethod::Delete),
+    ];
+    let text = String::from_utf8_lossy(data);
+    let mut words = text.split('\0');
+    let verb = words.next().unwrap_or_default();
+    let path = words.next().unwrap_or_default();
+    let args: Vec<String> = words.map(str::to_owned).collect();
+    let method = VERBS[pick(verb.as_bytes(), VERBS.iter().map(|v| v.0), VERBS.len())].1;
+    let checked = match params::check(method, path, &args) {
+        Ok(checked) => checked,
+        Err(failed) => {
+            assert!(!failed.message.is_empty(), "{args:?}: an empty message");
+            assert!(
+                [fail::FAILED, fail::USAGE].contains(&failed.code),
+                "{args:?}: exit status {}",
+                failed.code
+            );
+            return false;
+        }
+    };
+    let mut again = Vec::new();
+    for (name, value) in &checked.given {
+        assert!(
+            params::rule_for(&checked.rules, name).is_some(),
+            "{args:?}: --{name} has no rule"
+        );
+        let values = match value {
+            Value::String(text) => vec![text.as_str()],
+            Value::Array(items) if items.len() >= 2 => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(text) => text.as_str(),
+                    other => panic!("{args:?}: --{name} has {other} in its list"),
+                })
+                .collect(),
+            other => panic!("{args:?}: --{name} is {other}"),
+        };
+        again.extend(values.iter().map(|v| format!("--{name}={v}")));
+    }
+    let printed: Vec<String> = checked
+        .resolved
+        .segments
+        .iter()
+        .map(|s| tree::escape(s))
+        .collect();
+    let printed = format!("/{}", printed.join("/"));
+    match params::check(method, &printed, &again) {
+        Ok(reread) => {
+            assert_eq!(reread.given, checked.given, "{args:?} printed as {again:?}");
+            assert_eq!(
+                reread.resolved.params, checked.resolved.params,
+                "{path:?} printed as {printed:?}"
+            );
+            assert_eq!(
+                reread.resolved.node.template,
+                checked.resolved.node.template
+            );
+        }
+        Err(e) => panic!(
+            "{path:?} {args:?} printed as {printed:?} {again:?}: {}",
+            e.message
+        ),
+    }
+    true
 }

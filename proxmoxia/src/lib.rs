@@ -92,6 +92,8 @@ pub mod audit;
 mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "cli")]
+mod cli;
 mod client;
 #[cfg(feature = "console")]
 pub mod console;
@@ -163,4 +165,11 @@ pub mod __private {
     /// What the client makes of an error answer, a login answer and pages of a task log
     /// (for the fuzz targets).
     pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};
+
+    /// The `proxmoxia` command's reading of a command line (for the binary and the fuzz
+    /// targets).
+    #[cfg(feature = "cli")]
+    pub mod cli {
+        pub use crate::cli::{fail, params, tree};
+    }
 }

@@ -996,3 +996,184 @@ fn console_through_a_pseudo_terminal_echoes_resizes_and_leaves_with_ctrl_o() {
     );
     println!("{transcript}");
 }
+
+/// Bytes a terminal would act on: C0 controls but the newline, DEL, and C1 controls.
+fn controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect()
+}
+
+/// Control characters a server sends are escaped before they reach the terminal: in a
+/// table cell, YAML, the task log, the task's error. (They once arrived as they came: 9
+/// control characters that clear the screen, retitle the window, blink.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_from_the_server_are_escaped() {
+    let pve = MockPve::start().await.expect("fake");
+    let description = "\u{1b}]0;owned\u{7}\u{1b}[2Jgone";
+    pve.add_guest(
+        proxmoxia::mock::GuestSpec::qemu(102)
+            .name("evil")
+            .config("description", description),
+    );
+    let cache = tempdir("escapes");
+    let config = "/nodes/pve1/qemu/102/config";
+    let table = run_against(&pve, &["get", config, "-o", "table"], &cache).await;
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let table = text(&table.stdout);
+    assert_eq!(controls(&table), Vec::<char>::new());
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split('│').map(str::trim).collect::<Vec<_>>()
+                == ["", "description", "\\u{1b}]0;owned\\u{7}\\u{1b}[2Jgone", ""]),
+        "{table}"
+    );
+    let yaml = run_against(&pve, &["get", config, "-o", "yaml"], &cache).await;
+    let yaml = text(&yaml.stdout);
+    assert_eq!(controls(&yaml), Vec::<char>::new());
+    assert!(
+        yaml.contains("description: \"\\e]0;owned\\a\\e[2Jgone\"\n"),
+        "{yaml}"
+    );
+
+    // The task's log and its error, on standard error.
+    pve.set_task_duration(std::time::Duration::from_secs(3600));
+    let (mut child, mut out, mut err) = spawn_against(
+        &pve,
+        &["create", "/nodes/pve1/qemu/101/status/start", "-o", "json"],
+        &cache,
+    );
+    let upid = serde_json_from(&out.recv().await.expect("the UPID"));
+    let lines = [
+        "\u{1b}[2Jscreen cleared",
+        "\u{9b}31mred by a C1 CSI",
+        "tab\there, delete\u{7f}",
+    ];
+    pve.append_task_log(&upid, &lines);
+    pve.finish_task(&upid, Some("\u{1b}[5mblink"));
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
+        .await
+        .expect("waited");
+    assert_eq!(status.code(), Some(1));
+    let mut printed = Vec::new();
+    while let Some(line) = err.recv().await {
+        printed.push(line);
+    }
+    assert_eq!(
+        printed,
+        [
+            "\\u{1b}[2Jscreen cleared".to_owned(),
+            "\\u{9b}31mred by a C1 CSI".to_owned(),
+            "tab\\there, delete\\u{7f}".to_owned(),
+            "TASK ERROR: \\u{1b}[5mblink".to_owned(),
+            format!(
+                "error: task {upid} failed: \\u{{1b}}[5mblink (the task may have changed \
+                 things before it failed: not safe to retry blindly)"
+            ),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+/// A config file that does not read: the error names the file, the line, the key and the
+/// rule, never the value (it once quoted the whole line, token or password included).
+#[test]
+fn config_file_errors_never_show_the_values() {
+    let dir = tempdir("config-errors");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("config.toml");
+    for (config, secret, expected) in [
+        (
+            "[profiles.ci]\nurl = \"https://pve\"\ntoken = ci@pve!cli=SECRET-1\n",
+            "SECRET-1",
+            "line 3: unexpected key or value, expected newline, `#`",
+        ),
+        (
+            "[profiles.lab]\npassword = 123456789\n",
+            "123456789",
+            "line 2: profiles.lab.password: must be a string (in quotes)",
+        ),
+        (
+            "[profiles.lab]\npasword = \"SECRET-3\"\n",
+            "SECRET-3",
+            "line 2: profiles.lab.pasword: no such setting (url, token, user, password, \
+             fingerprint, ca_file, pve_version)",
+        ),
+        (
+            "[profiles.lab]\npassword = \"SECRET-4\n",
+            "SECRET-4",
+            "line 2: invalid basic string, expected `\"`",
+        ),
+        (
+            "[profiles.lab]\ntoken = \"a\"\ntoken = \"SECRET-5\"\n",
+            "SECRET-5",
+            "line 3: duplicate key",
+        ),
+    ] {
+        std::fs::write(&file, config).expect("config written");
+        let out = proxmoxia(&["get", "/version"])
+            .env("PROXMOXIA_CONFIG", &file)
+            .output()
+            .expect("runs");
+        let said = text(&out.stderr);
+        assert!(!said.contains(secret), "{said}");
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert_eq!(
+            said,
+            format!("error: config file {}, {expected}\n", file.display())
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// The ticket directory and file are private even when they were not: a `tickets` directory
+/// made 0755 before (it stayed so) is made 0700, a ticket opened up to 0644 is made 0600
+/// when it is read, and still used.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticket_directory_and_file_are_made_private() {
+    let pve = MockPve::start().await.expect("fake");
+    let cache = tempdir("private-tickets");
+    let dir = cache.join("proxmoxia/tickets");
+    std::fs::create_dir_all(&dir).expect("dir");
+    set_mode(&dir, 0o755);
+    let out = run_against(&pve, &["get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!((mode(&dir), mode(&files[0])), (0o700, 0o600));
+
+    set_mode(&dir, 0o755);
+    set_mode(&files[0], 0o644);
+    let out = run_against(&pve, &["get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!((mode(&dir), mode(&files[0])), (0o700, 0o600));
+    let logins = pve
+        .requests()
+        .iter()
+        .filter(|(m, p)| m == "POST" && p == "/access/ticket")
+        .count();
+    assert_eq!(logins, 1, "the second run used the kept ticket");
+    let _ = std::fs::remove_dir_all(cache);
+}

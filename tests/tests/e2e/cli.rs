@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::SystemTime;
 
+use proxmoxia_tests::wire::{TEST_TOKEN_ID, TEST_TOKEN_SECRET, WirePve};
 use proxmoxia_tests::{
-    Peer, PeerKind, Recorded, Scenario, TEMPLATE_VOLID, peer_tests, upload_template,
+    Peer, PeerKind, Recorded, Scenario, TEMPLATE_VOLID, TlsFront, peer_tests, upload_template,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `target/debug/proxmoxia`, checked to be newer than every source of the `proxmoxia` crate.
 fn binary() -> PathBuf {
@@ -95,8 +97,31 @@ impl Cli {
         Cli { home, env }
     }
 
+    /// The binary pointed at a scripted server behind a TLS front, with an API token (no
+    /// login) and the PVE version given (no version request).
+    fn for_front(front: &TlsFront) -> Cli {
+        let home = tempfile::tempdir().expect("temporary home");
+        let ca = home.path().join("ca.pem");
+        std::fs::write(&ca, front.cert.ca()).expect("CA file");
+        let env = vec![
+            ("PVE_URL".to_owned(), front.url()),
+            ("PVE_CA_FILE".to_owned(), ca.display().to_string()),
+            (
+                "PVE_TOKEN".to_owned(),
+                format!("{TEST_TOKEN_ID}={TEST_TOKEN_SECRET}"),
+            ),
+            ("PVE_VERSION".to_owned(), "9.2".to_owned()),
+        ];
+        Cli { home, env }
+    }
+
     fn command(&self, args: &[&str]) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(binary());
+        assert_cmd::Command::from_std(self.std_command(args))
+    }
+
+    /// [`Cli::command`] as a plain process, for a test that signals it.
+    fn std_command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(binary());
         for var in [
             "PVE_URL",
             "PVE_TOKEN",
@@ -557,6 +582,174 @@ async fn create_download_url_follows_the_download_task(kind: PeerKind) {
     let isos = local_content(&cli, "iso").await;
     let volids: Vec<&str> = isos.iter().map(|(v, _)| v.as_str()).collect();
     assert_eq!(volids, ["local:iso/debian-13.iso"]);
+}
+
+// Hostile servers: scripted answers behind a TLS front.
+
+/// A list of 2900 objects with a key each of their own (42 KB): a table of them once printed
+/// 84 MB (a column per key, every row padded to all of them) and took 642 MiB. It shows the
+/// first 32 keys as columns and says how many more there are.
+#[tokio::test]
+async fn a_table_of_a_large_heterogeneous_answer_is_linear_in_it() {
+    let pve = WirePve::start().await;
+    let rows = 2900;
+    let items: Vec<Value> = (0..rows)
+        .map(|i| json!({ format!("k{i:04}"): i }))
+        .collect();
+    assert_eq!(json!({ "data": items }).to_string().len(), 42_400);
+    pve.mount_data("cluster/resources", Value::Array(items))
+        .await;
+    let cli = Cli::for_front(&pve.front);
+    let out = cli.run(&["get", "/cluster/resources", "-o", "table"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // Three rules, the header, a line per row, the note.
+    assert_eq!(lines.len(), 3 + 1 + rows + 1);
+    let header: String = (0..32).map(|i| format!(" k{i:04} \u{2502}")).collect();
+    assert_eq!(lines[1], format!("\u{2502}{header}"));
+    let first: String = std::iter::once("     0 \u{2502}".to_owned())
+        .chain((1..32).map(|_| "       \u{2502}".to_owned()))
+        .collect();
+    assert_eq!(lines[3], format!("\u{2502}{first}"));
+    assert_eq!(
+        lines[lines.len() - 1],
+        "(2868 more columns not shown: -o json shows every key)"
+    );
+    // 32 columns 7 wide: a line is 257 characters, 33 of them 3-byte box lines (rules: all
+    // 257), and a newline.
+    let row = 32 * 7 + 33 * 3 + 1;
+    let rule = 257 * 3 + 1;
+    let note = lines[lines.len() - 1].len() + 1;
+    assert_eq!(out.stdout.len(), 3 * rule + (1 + rows) * row + note);
+    assert_eq!(out.stdout.len(), 942_295);
+}
+
+/// A server answering the download with its headers and the first 1000 bytes of 2000, then
+/// keeping the connection open (`stall`) or closing it. `seen` fires once those bytes are
+/// sent: the request was made.
+async fn half_a_file(stall: bool) -> (TlsFront, tokio::sync::oneshot::Receiver<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (seen, seen_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("a connection");
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).await.expect("the request");
+            assert_ne!(n, 0, "the request ended early");
+            head.extend_from_slice(&buf[..n]);
+        }
+        socket
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                  Content-Length: 2000\r\n\r\n",
+            )
+            .await
+            .expect("headers");
+        socket
+            .write_all(&[b'x'; 1000])
+            .await
+            .expect("half the body");
+        socket.flush().await.expect("flushed");
+        let _ = seen.send(());
+        if stall {
+            // Held until the test ends: the transfer neither moves nor ends.
+            std::future::pending::<()>().await;
+        }
+    });
+    (TlsFront::start(addr).await, seen_rx)
+}
+
+const RESTORE: &str = "/nodes/pve1/storage/local/file-restore/download";
+
+/// `download ... -O <dir>/hosts` into a directory holding an older `hosts`.
+fn download_over_a_file(cli: &Cli) -> (PathBuf, std::process::Command) {
+    let dir = cli.home.path().join("out");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let target = dir.join("hosts");
+    std::fs::write(&target, "old\n").expect("older file");
+    let cmd = cli.std_command(&[
+        "download",
+        RESTORE,
+        "--volume",
+        "local:backup/vzdump-qemu-100-2026_01_01-00_00_00.vma.zst",
+        "--filepath",
+        "L2V0Yy9ob3N0cw==",
+        "-O",
+        &target.display().to_string(),
+    ]);
+    (target, cmd)
+}
+
+/// The names in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Ctrl-C during a stalled download: the run ends (status 130), no partial file is left and
+/// the file it was to replace is as it was. (It once died by the signal, leaving the first
+/// 1000 bytes as the file.)
+#[tokio::test]
+async fn an_interrupted_download_leaves_no_partial_file() {
+    let (front, seen) = half_a_file(true).await;
+    let cli = Cli::for_front(&front);
+    let (target, mut cmd) = download_over_a_file(&cli);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let pid = child.id().to_string();
+    let done = tokio::task::spawn_blocking(move || child.wait_with_output().expect("exits"));
+    seen.await.expect("the request came");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = done.await.expect("waited");
+    assert_eq!(files_in(target.parent().expect("dir")), ["hosts"]);
+    assert_eq!(std::fs::read_to_string(&target).expect("kept"), "old\n");
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: interrupted: nothing was written to {}\n",
+            target.display()
+        )
+    );
+}
+
+/// A transfer cut short: exit 1 with the reason, no partial file, and the file it was to
+/// replace is as it was. (It once removed that file.)
+#[tokio::test]
+async fn a_download_cut_short_keeps_the_file_it_was_to_replace() {
+    let (front, _seen) = half_a_file(false).await;
+    let cli = Cli::for_front(&front);
+    let (target, cmd) = download_over_a_file(&cli);
+    let out = cli.run_with(assert_cmd::Command::from_std(cmd)).await;
+    assert_eq!(files_in(target.parent().expect("dir")), ["hosts"]);
+    assert_eq!(std::fs::read_to_string(&target).expect("kept"), "old\n");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: connection error on GET {}/api2/json{RESTORE}?filepath=L2V0Yy9ob3N0cw%3D%3D&\
+             volume=local%3Abackup%2Fvzdump-qemu-100-2026_01_01-00_00_00.vma.zst: error decoding \
+             response body: request or response body error: error reading a body from \
+             connection: end of file before message length reached (a read: safe to retry)\n",
+            front.url()
+        )
+    );
 }
 
 peer_tests!(

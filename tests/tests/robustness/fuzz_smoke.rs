@@ -3,7 +3,8 @@
 //! regressions as they are, then a fixed count of inputs proptest draws from a fixed seed:
 //! seeds mutated (bytes changed, inserted, removed; JSON and property-string tokens put in),
 //! arbitrary JSON and bytes, and for property strings texts built from each format's own
-//! keys and values, every format in turn. A failing input is shrunk and shown.
+//! keys and values, every format in turn, and for the CLI's command lines words of real
+//! calls. A failing input is shrunk and shown.
 
 use std::fmt;
 use std::path::Path;
@@ -232,7 +233,8 @@ fn every_target_is_smoked() {
             "upid",
             "error_body",
             "login",
-            "task_log"
+            "task_log",
+            "cli_args"
         ]
     );
 }
@@ -459,6 +461,97 @@ fn task_log() {
         vec(any::<u8>(), 0..40).prop_map(Input)
     ];
     smoke(targets::task_log, 3000, inputs);
+}
+
+/// Words of [`cli_args`]'s command lines: parameters of the paths below, as `--name value`
+/// and `--name=value`, their values, the CLI's own options and odd ones.
+const CLI_WORDS: &[&str] = &[
+    "--vmid",
+    "300",
+    "--vmid=100",
+    "--net0",
+    "--net1",
+    "--net",
+    "name=eth0,bridge=vmbr0",
+    "virtio,bridge=vmbr0",
+    "--start",
+    "--cores",
+    "--cores=4",
+    "0",
+    "1",
+    "-1",
+    "--delete",
+    "net1,ide2",
+    "--description",
+    "a\nb",
+    "--ostemplate",
+    "local:vztmpl/x.tar.zst",
+    "--rootfs",
+    "local-lvm:8",
+    "--target",
+    "pve2",
+    "--online",
+    "--type",
+    "vm",
+    "--volume",
+    "--filepath",
+    "--",
+    "--=",
+    "--=x",
+    "-o",
+    "json",
+    "",
+    "%2F",
+    "\u{e9}",
+    "--\u{e9}",
+    "{vmid}",
+];
+
+/// Paths of [`cli_args`]'s command lines, as a user writes them.
+const CLI_PATHS: &[&str] = &[
+    "/nodes/pve1/lxc",
+    "/nodes/pve1/qemu",
+    "/nodes/pve1/qemu/100/config",
+    "/nodes/pve1/qemu/100/migrate",
+    "nodes/pve1/lxc/200/",
+    "/nodes/pve1/storage/local/content/local:iso%2Fx.iso",
+    "/nodes/pve1/storage/local/file-restore/download",
+    "/cluster/resources",
+    "/",
+    "",
+    "/nodes/{node}/qemu",
+    "/nodes/pve1/nothing",
+    "/nodes/%/qemu",
+    "/nodes/pve%FF1/qemu",
+];
+
+#[test]
+fn cli_args() {
+    let seeds = committed("cli_args", targets::cli_args);
+    for seed in &seeds {
+        let text = String::from_utf8_lossy(seed);
+        assert!(
+            targets::cli_args_reads(seed),
+            "a seed does not read: {text:?}"
+        );
+    }
+    let verbs: &[&str] = &["get", "create", "set", "delete", "x"];
+    let built = (
+        select(verbs),
+        select(CLI_PATHS),
+        vec(select(CLI_WORDS), 0..10),
+    )
+        .prop_map(|(verb, path, words)| {
+            let mut line = vec![verb, path];
+            line.extend(words);
+            Input(line.join("\0").into_bytes())
+        });
+    let inputs = prop_oneof![
+        mutated(seeds),
+        built,
+        vec(any::<u8>(), 0..48).prop_map(Input),
+    ];
+    smoke(targets::cli_args, 3000, inputs);
 }
 
 /// The outside probe's find (issue 11): `x"\"=,"` as `QemuNet` read `x"\"` as an unknown

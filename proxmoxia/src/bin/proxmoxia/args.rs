@@ -307,20 +307,7 @@ impl Verb {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Verb::Get => "get",
-            Verb::Create => "create",
-            Verb::Set => "set",
-            Verb::Delete => "delete",
-        }
-    }
-
-    /// The verb of `POST /path` (a method's name first).
-    pub fn from_method_name(what: &str) -> Option<Verb> {
-        let method = what.split(' ').next()?;
-        [Verb::Get, Verb::Create, Verb::Set, Verb::Delete]
-            .into_iter()
-            .find(|v| v.method().as_str() == method)
+        crate::params::verb(self.method())
     }
 
     pub fn from_name(name: &str) -> Option<Verb> {

@@ -29,11 +29,10 @@ pub async fn run(conn: &Connection, args: AuditAnswers) -> Result<(), Fail> {
     } else {
         Output::Json
     });
-    let text = match format {
-        Output::Table => table(&report)?,
-        other => output::render(&report.to_json(), other, None)?,
-    };
-    output::print(&text)
+    match format {
+        Output::Table => output::print(&table(&report)?),
+        other => output::show(&report.to_json(), other, None),
+    }
 }
 
 /// The counts, then a table of the paths that did not simply decode.
@@ -73,10 +72,14 @@ fn table(report: &AuditReport) -> Result<String, Fail> {
             Some(json!({"path": p.path, "outcome": p.outcome.as_str(), "what": detail}))
         })
         .collect();
-    text.push_str(&output::render(
+    let mut rows_text = Vec::new();
+    output::write(
         &Value::Array(rows),
         Output::Table,
         Some("path"),
-    )?);
+        &mut rows_text,
+    )
+    .map_err(|e| Fail::new(format!("cannot write the output: {e}")))?;
+    text.push_str(&String::from_utf8_lossy(&rows_text));
     Ok(text)
 }

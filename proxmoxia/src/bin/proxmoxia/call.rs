@@ -3,47 +3,26 @@
 
 use proxmoxia::typed::HttpMethod;
 use proxmoxia::{Client, RawPath, TaskOutcome, Upid};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::args::{Call, Connection, Output, Verb};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
-use crate::{doc, output, params, tree, versions, wait};
+use crate::{doc, output, params, versions, wait};
 
 pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> {
-    let resolved = tree::resolve(&call.path).map_err(Fail::usage)?;
     let method = verb.method();
-    let entry = resolved.node.method(method).ok_or_else(|| {
-        let has: Vec<&str> = resolved
-            .node
-            .methods
-            .iter()
-            .map(|e| Verb::of(e.info.method).name())
-            .collect();
-        Fail::usage(format!(
-            "{} has no {method} method (`{}`); it has: {}",
-            resolved.node.template,
-            verb.name(),
-            if has.is_empty() {
-                "none (try `ls`)".to_owned()
-            } else {
-                has.join(", ")
-            }
-        ))
-    })?;
-    let what = format!("{method} {}", entry.info.path);
-    let (rules, path_rules) = params::rules(entry)?;
     let (call, own) = own_options(call)?;
-    let given = params::parse(&call.params, &rules, &what)?;
-    let path_params: Map<String, Value> = resolved
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
     // Everything the schema can decide is checked before connecting: nothing is sent.
-    let mut all = given.clone();
-    all.extend(path_params.clone());
-    proxmoxia::validate::params_json(&Value::Object(all), params::full_text(entry)?)?;
+    let params::Checked {
+        resolved,
+        entry,
+        rules,
+        path_rules,
+        given,
+        path_params,
+        ..
+    } = params::check(method, &call.path, &call.params)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
     if let Some(needs) = versions::needs(entry, &rules, &path_rules, &given) {
@@ -85,7 +64,7 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         .param
         .as_ref()
         .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
-    output::print(&output::render(&answer, format, first.as_deref())?)?;
+    output::show(&answer, format, first.as_deref())?;
     let Some(upid) = upid.filter(|_| !own.no_wait) else {
         return Ok(());
     };

@@ -59,9 +59,11 @@ complete -c proxmoxia -f -a '(proxmoxia __complete -- (commandline -cp) 2>/dev/n
 
 /// Prints the candidates for the last word of `line` (empty when `line` ends in a space).
 pub async fn run(line: &str) {
+    // A name from the server with control characters in it is no word to complete to.
     let text: String = candidates(line)
         .await
         .iter()
+        .filter(|c| !c.contains(char::is_control))
         .map(|c| format!("{c}\n"))
         .collect();
     let _ = crate::output::print(&text);

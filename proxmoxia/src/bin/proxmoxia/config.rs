@@ -17,21 +17,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::args::Connection;
 use crate::fail::Fail;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 struct File {
     default: Option<String>,
-    #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone)]
 struct Profile {
     url: Option<String>,
     token: Option<String>,
@@ -41,6 +39,17 @@ struct Profile {
     ca_file: Option<PathBuf>,
     pve_version: Option<String>,
 }
+
+/// A profile's settings, in the order an error lists them.
+const SETTINGS: [&str; 7] = [
+    "url",
+    "token",
+    "user",
+    "password",
+    "fingerprint",
+    "ca_file",
+    "pve_version",
+];
 
 /// `~/.config/proxmoxia/config.toml` (or the platform's config directory).
 pub fn default_path() -> Option<PathBuf> {
@@ -92,7 +101,109 @@ pub fn resolve(conn: &Connection) -> Result<Connection, Fail> {
 fn read(path: &Path) -> Result<File, Fail> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fail::usage(format!("config file {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| Fail::usage(format!("config file {}: {e}", path.display())))
+    parse(&text).map_err(|Wrong { at, rule }| {
+        let line = text.as_bytes()[..at.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Fail::usage(format!(
+            "config file {}, line {line}: {rule}",
+            path.display()
+        ))
+    })
+}
+
+/// What is wrong in a config file, and where (a byte offset). The rule names keys, never
+/// values: the file may hold a token or a password. (TOML's own messages of a syntax error
+/// are fixed texts; its display of the error would quote the line.)
+#[derive(Debug)]
+struct Wrong {
+    at: usize,
+    rule: String,
+}
+
+fn wrong(key: &Spanned<impl AsRef<str>>, rule: String) -> Wrong {
+    Wrong {
+        at: key.span().start,
+        rule,
+    }
+}
+
+fn parse(text: &str) -> Result<File, Wrong> {
+    let table = DeTable::parse(text).map_err(|e| Wrong {
+        at: e.span().map_or(0, |s| s.start),
+        rule: e.message().to_owned(),
+    })?;
+    let mut file = File::default();
+    for (key, value) in table.get_ref() {
+        match key.get_ref().as_ref() {
+            "default" => file.default = Some(string(key, "default", value)?),
+            "profiles" => {
+                let DeValue::Table(profiles) = value.get_ref() else {
+                    return Err(wrong(
+                        key,
+                        "profiles: must be tables ([profiles.NAME])".into(),
+                    ));
+                };
+                for (name, settings) in profiles {
+                    let profile = profile(name, settings)?;
+                    file.profiles.insert(name.get_ref().to_string(), profile);
+                }
+            }
+            other => {
+                return Err(wrong(
+                    key,
+                    format!("{other}: no such setting (default, profiles)"),
+                ));
+            }
+        }
+    }
+    Ok(file)
+}
+
+fn profile(name: &Spanned<impl AsRef<str>>, settings: &Spanned<DeValue>) -> Result<Profile, Wrong> {
+    let name = name.get_ref().as_ref();
+    let DeValue::Table(settings) = settings.get_ref() else {
+        return Err(Wrong {
+            at: settings.span().start,
+            rule: format!("profiles.{name}: must be a table ([profiles.{name}])"),
+        });
+    };
+    let mut profile = Profile::default();
+    for (key, value) in settings {
+        let setting = key.get_ref().as_ref();
+        let path = format!("profiles.{name}.{setting}");
+        if !SETTINGS.contains(&setting) {
+            return Err(wrong(
+                key,
+                format!("{path}: no such setting ({})", SETTINGS.join(", ")),
+            ));
+        }
+        let text = Some(string(key, &path, value)?);
+        match setting {
+            "url" => profile.url = text,
+            "token" => profile.token = text,
+            "user" => profile.user = text,
+            "password" => profile.password = text,
+            "fingerprint" => profile.fingerprint = text,
+            "ca_file" => profile.ca_file = text.map(PathBuf::from),
+            _ => profile.pve_version = text,
+        }
+    }
+    Ok(profile)
+}
+
+/// A setting's text; anything else is named by its key, not shown.
+fn string(
+    key: &Spanned<impl AsRef<str>>,
+    path: &str,
+    value: &Spanned<DeValue>,
+) -> Result<String, Wrong> {
+    match value.get_ref() {
+        DeValue::String(text) => Ok(text.to_string()),
+        _ => Err(wrong(key, format!("{path}: must be a string (in quotes)"))),
+    }
 }
 
 #[cfg(test)]

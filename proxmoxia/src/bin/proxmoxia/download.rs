@@ -1,17 +1,22 @@
 //! `download PATH -O FILE [--name value ...]`: an API path answering a file (a file from a
 //! backup: `/nodes/{node}/storage/{storage}/file-restore/download`), its parameters checked
 //! first, streamed chunk by chunk to FILE or standard output (`-O -`) with a progress bar.
+//! FILE is written under a temporary name beside it and renamed when complete: an error
+//! answer, a transfer cut short or Ctrl-C leaves it as it was.
 
 use std::path::PathBuf;
+use std::pin::pin;
 
 use proxmoxia::typed::HttpMethod;
 use serde_json::{Map, Value};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::select;
 
 use crate::args::{Connection, Download};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
-use crate::{params, transfer, tree};
+use crate::partial::Partial;
+use crate::{params, transfer};
 
 /// Where the file goes.
 #[derive(Debug)]
@@ -21,15 +26,6 @@ enum Target {
 }
 
 pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
-    let resolved = tree::resolve(&d.path).map_err(Fail::usage)?;
-    let entry = resolved.node.method(HttpMethod::Get).ok_or_else(|| {
-        Fail::usage(format!(
-            "{} has no GET method: nothing to download",
-            resolved.node.template
-        ))
-    })?;
-    let what = format!("GET {}", entry.info.path);
-    let (rules, _) = params::rules(entry)?;
     let (args, target) = own_options(d.params, d.out)?;
     let target = match target.as_deref() {
         None => {
@@ -40,53 +36,71 @@ pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
         Some("-") => Target::Stdout,
         Some(file) => Target::File(PathBuf::from(file)),
     };
-    let given = params::parse(&args, &rules, &what)?;
-    let mut all = given.clone();
-    all.extend(
-        resolved
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone()))),
-    );
     // Checked before connecting: nothing is sent, no file is created.
-    proxmoxia::validate::params_json(&Value::Object(all), params::full_text(entry)?)?;
+    let params::Checked {
+        resolved, given, ..
+    } = params::check(HttpMethod::Get, &d.path, &args)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
     let path = resolved.segments.join("/");
-    // The request goes first: an error answer creates no file.
-    let mut stream = c
-        .run(|client| {
-            let download = with_params(client.download(&path), &given);
-            async move { download.open().await }
-        })
-        .await?;
     let shown = match &target {
         Target::Stdout => "standard output".to_owned(),
         Target::File(file) => file.display().to_string(),
     };
-    let bar = transfer::bar(format!("downloading to {shown}"), stream.total());
-    let written = match &target {
-        Target::Stdout => copy(&mut stream, &mut tokio::io::stdout(), &bar, &shown).await,
+    // Written beside the target and renamed onto it when complete; made before the request,
+    // so a directory that cannot take it fails before anything is sent.
+    let (partial, file) = match &target {
+        Target::Stdout => (None, None),
         Target::File(file) => {
-            let mut out = tokio::fs::File::create(file)
-                .await
-                .map_err(|e| Fail::new(format!("cannot create {shown}: {e}")))?;
-            let written = copy(&mut stream, &mut out, &bar, &shown).await;
-            let written = match written {
-                Ok(n) => out
-                    .sync_all()
-                    .await
-                    .map(|()| n)
-                    .map_err(|e| Stop::Fail(Fail::new(format!("cannot write {shown}: {e}")))),
-                Err(e) => Err(e),
-            };
-            if written.is_err() {
-                // A partial file is not the file: none is left behind.
-                drop(out);
-                let _ = std::fs::remove_file(file);
-            }
-            written
+            let (partial, file) = Partial::create(file, 0o666)
+                .map_err(|e| Fail::new(format!("cannot write {shown}: {e}")))?;
+            (Some(partial), Some(file))
         }
+    };
+    // Ctrl-C is listened for before the request is sent (polled first): it stops the
+    // download, and the partial file is removed.
+    let mut interrupted = pin!(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => Stop::Interrupted,
+            Err(e) => Stop::Fail(Fail::new(format!("cannot watch for Ctrl-C: {e}"))),
+        }
+    });
+    let transfer = async {
+        // The request goes first: an error answer writes nothing.
+        let mut stream = c
+            .run(|client| {
+                let download = with_params(client.download(&path), &given);
+                async move { download.open().await }
+            })
+            .await?;
+        let bar = transfer::bar(format!("downloading to {shown}"), stream.total());
+        let written =
+            match file {
+                None => copy(&mut stream, &mut tokio::io::stdout(), &bar, &shown).await,
+                Some(file) => {
+                    let mut out = tokio::fs::File::from_std(file);
+                    match copy(&mut stream, &mut out, &bar, &shown).await {
+                        Ok(n) => out.sync_all().await.map(|()| n).map_err(|e| {
+                            Stop::Fail(Fail::new(format!("cannot write {shown}: {e}")))
+                        }),
+                        Err(stop) => Err(stop),
+                    }
+                }
+            };
+        Ok::<_, Stop>((written, bar))
+    };
+    let (written, bar) = select! {
+        biased;
+        stop = &mut interrupted => Err(stop),
+        done = transfer => done,
+    }
+    .map_err(|stop| stopped(stop, &target, &shown))?;
+    let written = match (written, partial) {
+        (Ok(n), Some(partial)) => partial
+            .finish()
+            .map(|()| n)
+            .map_err(|e| Stop::Fail(Fail::new(format!("cannot write {shown}: {e}")))),
+        (written, _) => written,
     };
     match written {
         Ok(n) => {
@@ -98,16 +112,31 @@ pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
             bar.finish_and_clear();
             Ok(())
         }
-        Err(Stop::Fail(fail)) => {
+        Err(stop) => {
             bar.abandon();
-            Err(fail)
+            Err(stopped(stop, &target, &shown))
         }
     }
 }
 
-/// Why a copy stopped early.
+/// The failure a download stopped with.
+fn stopped(stop: Stop, target: &Target, shown: &str) -> Fail {
+    match (stop, target) {
+        (Stop::Fail(fail), _) => fail,
+        (Stop::Closed, _) => Fail::new(format!("cannot write {shown}: it was closed")),
+        (Stop::Interrupted, Target::File(_)) => {
+            Fail::interrupted(format!("interrupted: nothing was written to {shown}"))
+        }
+        (Stop::Interrupted, Target::Stdout) => Fail::interrupted("interrupted"),
+    }
+}
+
+/// Why a download stopped early.
 enum Stop {
+    /// Standard output's reader went away.
     Closed,
+    /// Ctrl-C.
+    Interrupted,
     Fail(Fail),
 }
 

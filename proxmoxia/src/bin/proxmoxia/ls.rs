@@ -88,7 +88,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
         Output::Table => {
             let lines: String = children
                 .iter()
-                .map(|c| format!("{}        {}\n", c.node.flags(), c.name))
+                .map(|c| format!("{}        {}\n", c.node.flags(), output::escape(&c.name)))
                 .collect();
             output::print(&lines)?;
         }
@@ -112,7 +112,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
                     })
                 })
                 .collect();
-            output::print(&output::render(&Value::Array(list), format, Some("name"))?)?;
+            output::show(&Value::Array(list), format, Some("name"))?;
         }
     }
     Ok(())

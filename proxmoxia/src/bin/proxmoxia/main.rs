@@ -12,14 +12,12 @@ mod connect;
 mod console;
 mod doc;
 mod download;
-mod fail;
 mod ls;
 mod output;
-mod params;
+mod partial;
 mod serve;
 mod tickets;
 mod transfer;
-mod tree;
 mod tty;
 mod upload;
 mod usage;
@@ -29,6 +27,8 @@ mod wait;
 use std::process::ExitCode;
 
 use clap::Parser;
+// The command line's reading is in the library, where the fuzz targets reach it.
+use proxmoxia::__private::cli::{fail, params, tree};
 
 use crate::args::{Cli, Command};
 use crate::fail::Fail;
@@ -52,7 +52,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
-            eprintln!("error: {fail}");
+            // A message may quote the server: escaped like its other text.
+            eprintln!("error: {}", output::escape(&fail.message));
             ExitCode::from(fail.code)
         }
     }

@@ -1,20 +1,31 @@
-//! Answers printed as JSON, pretty JSON, YAML or a table (the default on a terminal).
+//! Answers printed as JSON, pretty JSON, YAML or a table (the default on a terminal). Text
+//! from the server reaches the terminal with its control characters escaped ([`escape`]).
 
-use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::args::Output;
 use crate::fail::Fail;
 
+/// The most columns a table of a list shows (the keys in the order they first show); the
+/// rest are counted in a line after it.
+const MAX_COLUMNS: usize = 32;
+/// The most characters a table cell shows on a line; a longer cell wraps onto more lines.
+const CELL_WIDTH: usize = 80;
+
 /// Writes `text` to standard output. A reader that went away (`| head`) ends the output
 /// quietly, as other tools do.
 pub fn print(text: &str) -> Result<(), Fail> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+    let mut out = io::stdout().lock();
+    written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+fn written(result: io::Result<()>) -> Result<(), Fail> {
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             Err(Fail::new(format!("cannot write the output: {e}")))
         }
         _ => Ok(()),
@@ -24,7 +35,7 @@ pub fn print(text: &str) -> Result<(), Fail> {
 /// The format asked for, else a table on a terminal and JSON in a pipe.
 pub fn choose(asked: Option<Output>) -> Output {
     asked.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
+        if io::stdout().is_terminal() {
             Output::Table
         } else {
             Output::Json
@@ -32,123 +43,234 @@ pub fn choose(asked: Option<Output>) -> Output {
     })
 }
 
-/// `value` in `format`; `first` is the column a table starts with (the key naming the rows).
-pub fn render(value: &Value, format: Output, first: Option<&str>) -> Result<String, Fail> {
-    let text = match format {
-        Output::Json => value.to_string(),
-        Output::JsonPretty => serde_json::to_string_pretty(value)
-            .map_err(|e| Fail::new(format!("cannot write JSON: {e}")))?,
+/// `text` with its control characters (C0, DEL, C1) written as Rust escapes (`\u{1b}`,
+/// `\t`, `\n`): text from a server cannot move the cursor, clear the screen or retitle the
+/// window.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Prints `value` in `format` on standard output; `first` is the column a table starts
+/// with (the key naming the rows).
+pub fn show(value: &Value, format: Output, first: Option<&str>) -> Result<(), Fail> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    written(write(value, format, first, &mut out).and_then(|()| out.flush()))
+}
+
+/// `value` in `format` into `out`. A table is written row by row: its memory and its size
+/// grow with the answer's, not with rows times columns.
+pub fn write(
+    value: &Value,
+    format: Output,
+    first: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        // serde_json escapes control characters; serde_yaml_ng too (`\e`, `\x9B`).
+        Output::Json => writeln!(out, "{value}"),
+        Output::JsonPretty => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)
+        }
         Output::Yaml => {
-            let yaml = serde_yaml_ng::to_string(value)
-                .map_err(|e| Fail::new(format!("cannot write YAML: {e}")))?;
-            return Ok(yaml);
+            let yaml = serde_yaml_ng::to_string(value).map_err(io::Error::other)?;
+            out.write_all(yaml.as_bytes())
         }
-        Output::Table => table(value, first),
-    };
-    Ok(if text.is_empty() { text } else { text + "\n" })
-}
-
-fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Output::Table => table(value, first, out),
     }
 }
 
-fn table(value: &Value, first: Option<&str>) -> String {
+fn table(value: &Value, first: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     match value {
-        Value::Null => String::new(),
-        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
-            let mut keys: BTreeSet<&str> = BTreeSet::new();
-            for item in items {
-                keys.extend(
-                    item.as_object()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, _)| k.as_str()),
-                );
-            }
-            let mut columns: Vec<&str> = Vec::new();
-            if let Some(first) = first.filter(|f| keys.contains(f)) {
-                columns.push(first);
-            }
-            columns.extend(keys.iter().filter(|k| Some(**k) != first));
-            let rows: Vec<Vec<Value>> = items
-                .iter()
-                .map(|item| {
-                    columns
-                        .iter()
-                        .map(|c| item.get(*c).cloned().unwrap_or(Value::Null))
-                        .collect()
-                })
-                .collect();
-            boxed(&columns, &rows)
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            list(items.iter().filter_map(Value::as_object), first, out)
         }
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join("\n"),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| writeln!(out, "{}", lines(item))),
         Value::Object(map) if !map.is_empty() => {
-            let rows: Vec<Vec<Value>> = map
-                .iter()
-                .map(|(k, v)| vec![Value::String(k.clone()), v.clone()])
-                .collect();
-            boxed(&["key", "value"], &rows)
+            boxed(out, &["key".into(), "value".into()], || {
+                map.iter()
+                    .map(|(k, v)| vec![Cell::text(escape(k).into_owned()), Cell::of(Some(v))])
+            })
         }
-        Value::Object(_) => String::new(),
-        scalar => cell(scalar),
+        Value::Object(_) => Ok(()),
+        scalar => match lines(scalar) {
+            text if text.is_empty() => Ok(()),
+            text => writeln!(out, "{text}"),
+        },
     }
 }
 
-/// A table with a box around it, numbers aligned right (as `pvesh` prints).
-fn boxed(columns: &[&str], rows: &[Vec<Value>]) -> String {
-    let texts: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| row.iter().map(|v| cell(v).replace('\n', " ")).collect())
-        .collect();
-    let width = |i: usize| {
-        texts
-            .iter()
-            .map(|r| r[i].chars().count())
-            .chain([columns[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..columns.len()).map(width).collect();
-    let numeric: Vec<bool> = (0..columns.len())
-        .map(|i| rows.iter().all(|r| r[i].is_number() || r[i].is_null()))
-        .collect();
-    let rule = |left: &str, fill: &str, mid: &str, right: &str| {
+/// A value printed alone: text keeps its lines (a config file's content reads as one),
+/// each escaped.
+fn lines(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.split('\n').map(escape).collect::<Vec<_>>().join("\n"),
+        other => Cell::of(Some(other)).text,
+    }
+}
+
+/// A list of objects: a column per key in the order the keys first show (`first` ahead),
+/// at most [`MAX_COLUMNS`], and a line counting the keys left out.
+fn list<'a>(
+    objects: impl Iterator<Item = &'a Map<String, Value>> + Clone,
+    first: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut columns: Vec<&str> = Vec::new();
+    if let Some(first) = first.filter(|f| objects.clone().any(|o| o.contains_key(*f))) {
+        seen.insert(first);
+        columns.push(first);
+    }
+    for object in objects.clone() {
+        for key in object.keys() {
+            if seen.insert(key) && columns.len() < MAX_COLUMNS {
+                columns.push(key);
+            }
+        }
+    }
+    let headers: Vec<String> = columns.iter().map(|c| escape(c).into_owned()).collect();
+    boxed(out, &headers, || {
+        objects
+            .clone()
+            .map(|o| columns.iter().map(|c| Cell::of(o.get(*c))).collect())
+    })?;
+    match seen.len() - columns.len() {
+        0 => Ok(()),
+        more => writeln!(
+            out,
+            "({more} more columns not shown: -o json shows every key)"
+        ),
+    }
+}
+
+/// A cell's text: a string escaped, a list or an object as compact JSON (whose strings
+/// JSON escapes), null as nothing.
+#[derive(Debug)]
+struct Cell {
+    text: String,
+    /// A number or nothing: a column of only these is aligned right.
+    numeric: bool,
+}
+
+impl Cell {
+    fn text(text: String) -> Cell {
+        Cell {
+            text,
+            numeric: false,
+        }
+    }
+
+    fn of(value: Option<&Value>) -> Cell {
+        match value {
+            None | Some(Value::Null) => Cell {
+                text: String::new(),
+                numeric: true,
+            },
+            Some(Value::Number(n)) => Cell {
+                text: n.to_string(),
+                numeric: true,
+            },
+            Some(Value::String(s)) => Cell::text(escape(s).into_owned()),
+            Some(other) => Cell::text(other.to_string()),
+        }
+    }
+}
+
+/// A table with a box around it, numbers aligned right (as `pvesh` prints): `rows` is
+/// walked twice, once for the widths and once to print, so no row is kept.
+fn boxed<R>(out: &mut dyn Write, headers: &[String], rows: impl Fn() -> R) -> io::Result<()>
+where
+    R: Iterator<Item = Vec<Cell>>,
+{
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    let mut numeric = vec![true; headers.len()];
+    for row in rows() {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(&cell.text));
+            numeric[i] &= cell.numeric;
+        }
+    }
+    let rule = |out: &mut dyn Write, [left, fill, mid, right]: [&str; 4]| {
         let parts: Vec<String> = widths.iter().map(|w| fill.repeat(w + 2)).collect();
-        format!("{left}{}{right}", parts.join(mid))
+        writeln!(out, "{left}{}{right}", parts.join(mid))
     };
-    let line = |cells: &[String], align_numbers: bool| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if align_numbers && numeric[i] {
-                    format!(" {c:>w$} ", w = widths[i])
-                } else {
-                    format!(" {c:<w$} ", w = widths[i])
-                }
-            })
-            .collect();
-        format!("│{}│", parts.join("│"))
-    };
-    let header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-    let mut out = vec![
-        rule("┌", "─", "┬", "┐"),
-        line(&header, false),
-        rule("╞", "═", "╪", "╡"),
-    ];
-    out.extend(texts.iter().map(|r| line(r, true)));
-    out.push(rule("└", "─", "┴", "┘"));
-    out.join("\n")
+    rule(out, ["┌", "─", "┬", "┐"])?;
+    let texts: Vec<&str> = headers.iter().map(String::as_str).collect();
+    line(out, &widths, &texts, &vec![false; headers.len()])?;
+    rule(out, ["╞", "═", "╪", "╡"])?;
+    for row in rows() {
+        let texts: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
+        line(out, &widths, &texts, &numeric)?;
+    }
+    rule(out, ["└", "─", "┴", "┘"])
+}
+
+/// The characters a cell takes on a line.
+fn width(text: &str) -> usize {
+    text.chars().count().min(CELL_WIDTH)
+}
+
+/// One row: each cell in its column, wrapped onto as many lines as the longest needs.
+fn line(out: &mut dyn Write, widths: &[usize], cells: &[&str], right: &[bool]) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let pieces: Vec<Vec<&str>> = cells.iter().map(|c| wrap(c)).collect();
+    let lines = pieces.iter().map(Vec::len).max().unwrap_or(1);
+    let mut text = String::new();
+    for n in 0..lines {
+        text.clear();
+        text.push('│');
+        for (i, cell) in pieces.iter().enumerate() {
+            let piece = cell.get(n).copied().unwrap_or("");
+            let w = widths[i];
+            // Writing into a String does not fail.
+            let _ = if right[i] {
+                write!(text, " {piece:>w$} │")
+            } else {
+                write!(text, " {piece:<w$} │")
+            };
+        }
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `text` in pieces of at most [`CELL_WIDTH`] characters (one piece, maybe empty, at least).
+fn wrap(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some((at, _)) = rest.char_indices().nth(CELL_WIDTH) {
+        pieces.push(&rest[..at]);
+        rest = &rest[at..];
+    }
+    pieces.push(rest);
+    pieces
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn render(value: &Value, format: Output, first: Option<&str>) -> io::Result<String> {
+        let mut out = Vec::new();
+        write(value, format, first, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
 
     #[test]
     fn tables_of_lists_objects_and_scalars() {
@@ -178,6 +300,100 @@ mod tests {
         assert_eq!(
             render(&json!({"a": [1]}), Output::Yaml, None).unwrap(),
             "a:\n- 1\n"
+        );
+    }
+
+    /// The box lines of a table whose columns are `widths` wide: `left`, `fill`s, `mid`s
+    /// between columns, `right`.
+    fn rule(widths: &[usize], [left, fill, mid, right]: [&str; 4]) -> String {
+        let parts: Vec<String> = widths.iter().map(|w| fill.repeat(w + 2)).collect();
+        format!("{left}{}{right}\n", parts.join(mid))
+    }
+
+    /// Rows of a heterogeneous list: columns in the order their keys first show (the `first`
+    /// column ahead), a long cell wrapped at 80 characters, a nested value as compact JSON,
+    /// control characters escaped.
+    #[test]
+    fn heterogeneous_rows_long_and_nested_cells() {
+        let long = "x".repeat(100);
+        let list = json!([
+            {"vmid": 100, "name": "web", "tags": "a\u{1b}b"},
+            {"vmid": 101, "desc": long, "nested": {"a": [1, 2]}}
+        ]);
+        let widths = [4, 4, 8, 80, 11];
+        let x = |n| "x".repeat(n);
+        let expected = [
+            rule(&widths, ["┌", "─", "┬", "┐"]),
+            format!(
+                "│ vmid │ name │ tags     │ {:<80} │ nested      │\n",
+                "desc"
+            ),
+            rule(&widths, ["╞", "═", "╪", "╡"]),
+            format!("│  100 │ web  │ a\\u{{1b}}b │ {:<80} │             │\n", ""),
+            format!("│  101 │      │          │ {} │ {{\"a\":[1,2]}} │\n", x(80)),
+            format!("│      │      │          │ {:<80} │             │\n", x(20)),
+            rule(&widths, ["└", "─", "┴", "┘"]),
+        ]
+        .concat();
+        assert_eq!(
+            render(&list, Output::Table, Some("vmid")).unwrap(),
+            expected
+        );
+    }
+
+    /// 2900 rows with a key each of their own: 32 columns (the first keys seen) and a note
+    /// of the rest, every line as wide as the header. (It once printed 84 MB: a column per key.)
+    #[test]
+    fn a_table_is_linear_in_a_heterogeneous_answer() {
+        let list = Value::Array(
+            (0..2900)
+                .map(|i| json!({ format!("k{i:04}"): i }))
+                .collect(),
+        );
+        let text = render(&list, Output::Table, None).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2905);
+        assert_eq!(
+            lines[2904],
+            "(2868 more columns not shown: -o json shows every key)"
+        );
+        assert!(lines[..2904].iter().all(|l| l.chars().count() == 257));
+        assert_eq!(text.len(), 942_295);
+    }
+
+    /// Control characters in a key, a cell, a list of text and a scalar are escaped (text
+    /// printed alone keeps its newlines); YAML escapes its own.
+    #[test]
+    fn control_characters_are_escaped() {
+        let evil = "\u{1b}]0;t\u{7}\u{9b}2J\r\t\u{7f}";
+        let shown = "\\u{1b}]0;t\\u{7}\\u{9b}2J\\r\\t\\u{7f}";
+        let w = shown.len();
+        assert_eq!(
+            render(&json!({ evil: evil }), Output::Table, None).unwrap(),
+            format!(
+                "┌{0}┬{0}┐\n│ {1:<w$} │ {2:<w$} │\n╞{3}╪{3}╡\n│ {shown} │ {shown} │\n└{0}┴{0}┘\n",
+                "─".repeat(w + 2),
+                "key",
+                "value",
+                "═".repeat(w + 2),
+            )
+        );
+        assert_eq!(
+            render(&json!([evil, 1]), Output::Table, None).unwrap(),
+            format!("{shown}\n1\n")
+        );
+        assert_eq!(
+            render(&json!(evil), Output::Table, None).unwrap(),
+            format!("{shown}\n")
+        );
+        // Text printed alone keeps its lines.
+        assert_eq!(
+            render(&json!(format!("[global]\n{evil}")), Output::Table, None).unwrap(),
+            format!("[global]\n{shown}\n")
+        );
+        assert_eq!(
+            render(&json!({ "a": evil }), Output::Yaml, None).unwrap(),
+            "a: \"\\e]0;t\\a\\x9B2J\\r\\t\\x7F\"\n"
         );
     }
 }

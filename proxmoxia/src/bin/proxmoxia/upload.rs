@@ -71,7 +71,7 @@ pub async fn run(conn: &Connection, up: Upload) -> Result<(), Fail> {
         size,
     );
     let format = output::choose(up.output);
-    output::print(&output::render(&json!(upid.to_string()), format, None)?)?;
+    output::show(&json!(upid.to_string()), format, None)?;
     if up.no_wait {
         return Ok(());
     }

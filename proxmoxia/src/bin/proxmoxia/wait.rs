@@ -8,13 +8,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use proxmoxia::{Client, TaskEvent, TaskOutcome, Upid};
 
 use crate::fail::Fail;
+use crate::output::escape;
 
 pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
-    // Some tasks have no id (an upload's `imgcopy`).
+    // Some tasks have no id (an upload's `imgcopy`). The UPID is the server's text.
     let what = match upid.id() {
         "" => format!("{} on {}", upid.task_type(), upid.node()),
         id => format!("{} {id} on {}", upid.task_type(), upid.node()),
     };
+    let what = escape(&what);
     // indicatif draws only on a terminal; `suspend` prints the log lines either way.
     let bar = ProgressBar::new_spinner();
     bar.set_style(style("{spinner} {msg} ({elapsed})"));
@@ -24,7 +26,7 @@ pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
     let mut result = None;
     while let Some(event) = events.next_event().await {
         match event {
-            Ok(TaskEvent::Line(line)) => bar.suspend(|| eprintln!("{}", line.t)),
+            Ok(TaskEvent::Line(line)) => bar.suspend(|| eprintln!("{}", escape(&line.t))),
             Ok(TaskEvent::Exit(exit)) => result = Some(exit.outcome()),
             Ok(_) => {}
             Err(e) => result = Some(Err(e)),

@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use proxmoxia::__private::EndpointEntry;
-use proxmoxia::typed::HttpMethod;
+use crate::typed::HttpMethod;
+use crate::typed::schema::EndpointEntry;
 
 /// One path template of the API.
 #[derive(Debug, Default)]
 pub struct Node {
     /// `/nodes/{node}/qemu`; `/` for the root.
     pub template: String,
+    /// The literal children (`qemu` of `/nodes/{node}`).
     pub literals: BTreeMap<String, Node>,
     /// The `{name}` child, if any.
     pub param: Option<(String, Box<Node>)>,
@@ -20,6 +21,7 @@ pub struct Node {
 }
 
 impl Node {
+    /// Its `method`, if it has it.
     pub fn method(&self, method: HttpMethod) -> Option<&'static EndpointEntry> {
         self.methods
             .iter()
@@ -27,6 +29,7 @@ impl Node {
             .find(|e| e.info.method == method)
     }
 
+    /// Whether any path goes on below it.
     pub fn has_children(&self) -> bool {
         !self.literals.is_empty() || self.param.is_some()
     }
@@ -55,7 +58,7 @@ pub fn root() -> &'static Node {
             template: "/".into(),
             ..Node::default()
         };
-        for entry in proxmoxia::api::ENDPOINTS {
+        for entry in crate::api::ENDPOINTS {
             let mut node = &mut root;
             let mut template = String::new();
             for segment in entry.info.path.split('/').filter(|s| !s.is_empty()) {
@@ -98,6 +101,7 @@ fn sort_methods(node: &mut Node) {
 /// A concrete path matched to its template.
 #[derive(Debug)]
 pub struct Resolved {
+    /// The template.
     pub node: &'static Node,
     /// The segments as given (percent-decoded): what the request path is built from.
     pub segments: Vec<String>,

@@ -1,16 +1,92 @@
 //! `--name value` arguments to a method's parameters, checked with the generated rules (the
 //! same the typed API and the embedded fake use) before anything is sent.
 
-use proxmoxia::__private::{EndpointEntry, family_index};
-use proxmoxia::typed::rules::{ParamRule, Ty};
 use serde_json::{Map, Value};
 
-use crate::fail::Fail;
+use super::fail::Fail;
+use super::tree::{self, Resolved};
+use crate::decode::family_index;
+use crate::typed::HttpMethod;
+use crate::typed::rules::{ParamRule, Ty};
+use crate::typed::schema::EndpointEntry;
+
+/// A call's command line read and checked with the schema's rules: what the CLI knows before
+/// it connects.
+#[derive(Debug)]
+pub struct Checked {
+    /// The path, matched to its template.
+    pub resolved: Resolved,
+    /// The method called.
+    pub entry: &'static EndpointEntry,
+    /// The rules of the method's parameters but the path's.
+    pub rules: Vec<ParamRule>,
+    /// The rules of the path's parameters.
+    pub path_rules: Vec<ParamRule>,
+    /// The parameters given (`--name value`): texts, and lists of texts for a name given
+    /// more than once.
+    pub given: Map<String, Value>,
+    /// The path's parameters (`node` = `pve1`).
+    pub path_params: Map<String, Value>,
+}
+
+/// Reads the `path` and `--name value` arguments of a `method` call and checks them, path
+/// parameters included, with the rules the typed API and the embedded fake use. Nothing is
+/// sent: a mistake is a usage error naming the parameter and the rule.
+pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked, Fail> {
+    let resolved = tree::resolve(path).map_err(Fail::usage)?;
+    let entry = resolved.node.method(method).ok_or_else(|| {
+        let has: Vec<&str> = resolved
+            .node
+            .methods
+            .iter()
+            .map(|e| verb(e.info.method))
+            .collect();
+        Fail::usage(format!(
+            "{} has no {method} method (`{}`); it has: {}",
+            resolved.node.template,
+            verb(method),
+            if has.is_empty() {
+                "none (try `ls`)".to_owned()
+            } else {
+                has.join(", ")
+            }
+        ))
+    })?;
+    let what = format!("{method} {}", entry.info.path);
+    let (rules, path_rules) = rules(entry)?;
+    let given = parse(args, &rules, &what)?;
+    let path_params: Map<String, Value> = resolved
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let mut all = given.clone();
+    all.extend(path_params.clone());
+    crate::validate::params_json(&Value::Object(all), full_text(entry)?)?;
+    Ok(Checked {
+        resolved,
+        entry,
+        rules,
+        path_rules,
+        given,
+        path_params,
+    })
+}
+
+/// The command of a method: `get`, `create`, `set`, `delete`.
+pub fn verb(method: HttpMethod) -> &'static str {
+    match method {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "create",
+        HttpMethod::Put => "set",
+        HttpMethod::Delete => "delete",
+    }
+}
 
 /// Every parameter's rule as PVE checks it (types and enums too, path parameters included):
 /// the text the embedded fake validates with, which the CLI's string values need.
 pub fn full_text(entry: &EndpointEntry) -> Result<&'static str, Fail> {
-    proxmoxia::api::__mock::ENDPOINTS
+    crate::api::__mock::ENDPOINTS
         .iter()
         .find(|r| r.method == entry.info.method.as_str() && r.path == entry.info.path)
         .map(|r| r.rules)
@@ -32,7 +108,7 @@ pub fn path_names(template: &str) -> Vec<&str> {
 
 /// The rules of a method's parameters: `(body, path)`.
 pub fn rules(entry: &EndpointEntry) -> Result<(Vec<ParamRule>, Vec<ParamRule>), Fail> {
-    let all = proxmoxia::typed::rules::params(full_text(entry)?)
+    let all = crate::typed::rules::params(full_text(entry)?)
         .map_err(|e| Fail::new(format!("the generated rules cannot be read: {e}")))?;
     let in_path = path_names(entry.info.path);
     Ok(all
@@ -128,7 +204,15 @@ fn unknown(name: &str, rules: &[ParamRule], what: &str) -> String {
         format!(
             "; see `proxmoxia usage {} -c {} -v`",
             what.split_once(' ').map_or(what, |(_, p)| p),
-            crate::args::Verb::from_method_name(what).map_or("get", |v| v.name())
+            [
+                HttpMethod::Get,
+                HttpMethod::Post,
+                HttpMethod::Put,
+                HttpMethod::Delete
+            ]
+            .into_iter()
+            .find(|m| what.starts_with(&format!("{} ", m.as_str())))
+            .map_or("get", verb)
         )
     };
     format!("{what} has no parameter --{name}{hint}")
@@ -155,11 +239,10 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree;
 
     fn post_lxc() -> &'static EndpointEntry {
         let node = tree::resolve("/nodes/pve1/lxc").unwrap().node;
-        node.method(proxmoxia::typed::HttpMethod::Post).unwrap()
+        node.method(HttpMethod::Post).unwrap()
     }
 
     fn args(list: &[&str]) -> Vec<String> {
