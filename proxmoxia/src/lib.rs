@@ -94,6 +94,13 @@
 //!   features `blocking`, `console`, `audit` and `mock`;
 //! * [`guide::versions`] and [`guide::other_schema`]: PVE versions, another schema.
 #![warn(missing_docs)]
+// On docs.rs (nightly), each item behind a feature says which one it needs; the PVE versions
+// an item needs are in its docs already (`PVE 9.1+`), not as `proxmoxia_pve` cfgs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(proxmoxia_pve = "8.4", proxmoxia_pve = "9.1", proxmoxia_pve = "9.2")))
+)]
 
 pub mod api;
 #[cfg(feature = "audit")]

@@ -48,7 +48,7 @@ CTS = (
 )
 
 # Scenario name -> what it changes; documented in tests/README.md.
-SCENARIOS = ('api-token', 'expired-ticket', 'locked-vm', 'task-error', 'offline-node', 'no-quorum')
+SCENARIOS = ('api-token', 'locked-vm', 'task-error', 'offline-node', 'no-quorum')
 
 
 def seed(pve):
@@ -94,14 +94,58 @@ def timed_locks(pve):
     pve.release_config_lock_after = release_config_lock_after
 
 
+def waits(pve):
+    """What a test waits on instead of a clock (FakePve methods, so that `call` reaches them).
+
+    expire_tickets(): every ticket issued so far expires now, as its lifetime passing would.
+    until_requests(count): returns once the request log holds more than count requests.
+    until_config(vmid, key, value): returns once the guest's config holds key = value.
+    The waits look again each time the fake records a request or releases a config lock
+    (a config write releases it when done); the test gives them a deadline."""
+    waiting = []
+
+    def changed():
+        while waiting:
+            waiting.pop().set()
+
+    async def until(done):
+        while not done():
+            event = asyncio.Event()
+            waiting.append(event)
+            await event.wait()
+
+    record, release = pve._record, pve.release
+
+    def recording(*args):
+        record(*args)
+        changed()
+
+    def releasing(*args):
+        release(*args)
+        changed()
+
+    def expire_tickets():
+        for session in pve.tickets.values():
+            session['expires'] = min(session['expires'], time.time() - 1)
+
+    async def until_requests(count):
+        await until(lambda: len(pve.requests) > count)
+
+    async def until_config(vmid, key, value):
+        def holds():
+            config = pve.guest(vmid).config
+            return key in config and str(config[key]) == value
+        await until(holds)
+
+    pve._record, pve.release = recording, releasing
+    pve.expire_tickets, pve.until_requests, pve.until_config = expire_tickets, until_requests, until_config
+
+
 def apply(pve, scenario, info):
     if scenario == 'api-token':
         secret = str(uuid.uuid4())
         pve.apitokens[TOKEN_ID] = secret
         info.update(token_id=TOKEN_ID, token_secret=secret)
-    elif scenario == 'expired-ticket':
-        # Tickets die one second after they are issued: the client's next request gets a 401.
-        pve.ticket_ttl = 1
     elif scenario == 'locked-vm':
         pve.add_vm(102, 'locked', status='stopped', lock='backup', config={'memory': 1024})
         info.update(locked_vmid=102)
@@ -157,6 +201,7 @@ async def main():
     seed(pve)
     live_tasks(pve)
     timed_locks(pve)
+    waits(pve)
     info = {'user': USER, 'password': PASSWORD, 'scenarios': args.scenario}
     for scenario in args.scenario:
         apply(pve, scenario, info)

@@ -14,9 +14,11 @@ pub mod tls_front;
 pub mod wire;
 
 pub use certs::TestCert;
-pub use fakepve::{CertKind, FakePve, Options, Scenario};
+pub use fakepve::{CertKind, FakePve, Options, Scenario, skip_without_fakepve};
 pub use peer::{Peer, PeerKind, PeerVersion, Recorded};
 pub use raw_http::RawHttp;
 pub use seed::{TEMPLATE, TEMPLATE_VOLID, seed_lines};
-pub use support::{api_err, api_error, assert_api, fake_with_root, req, upload_template};
+pub use support::{
+    DEADLINE, api_err, api_error, assert_api, fake_with_root, req, upload_template, within,
+};
 pub use tls_front::TlsFront;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::certs::TestCert;
 use crate::fakepve::{CertKind, FakePve, Options, Scenario};
+use crate::support::within;
 
 /// Which fake a [`Peer`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,11 +292,14 @@ impl Peer {
         }
     }
 
-    /// How long tickets issued from now on are valid (real time in both fakes; PVE: 2 h).
-    pub async fn set_ticket_lifetime(&self, lifetime: Duration) {
+    /// Every ticket issued so far expires now, as its lifetime passing would (no test waits
+    /// for that): the next request with one gets PVE's 401. Later tickets last PVE's 2 h.
+    pub async fn expire_tickets(&self) {
         match &self.inner {
-            Inner::FakePve(pve) => pve.set("ticket_ttl", json!(lifetime.as_secs_f64())).await,
-            Inner::Mock(pve, _) => pve.set_ticket_lifetime(lifetime),
+            Inner::FakePve(pve) => {
+                pve.call("expire_tickets", json!([])).await;
+            }
+            Inner::Mock(pve, _) => pve.expire_tickets(),
         }
     }
 
@@ -441,12 +445,49 @@ impl Peer {
                     })
                     .collect()
             }
-            Inner::Mock(pve, _) => pve
-                .requests()
-                .into_iter()
-                .map(|(method, path)| Recorded { method, path })
-                .collect(),
+            Inner::Mock(pve, _) => recorded(pve),
         }
+    }
+
+    /// Waits until `done` holds of the peer's request log (see [`requests`](Peer::requests)),
+    /// looking again each time the peer records a request; fails the test after
+    /// [`DEADLINE`](crate::DEADLINE), naming `what`.
+    pub async fn until_requested(&self, what: &str, done: impl Fn(&[Recorded]) -> bool) {
+        within(what, async {
+            match &self.inner {
+                Inner::FakePve(pve) => loop {
+                    let log = self.requests().await;
+                    if done(&log) {
+                        return;
+                    }
+                    pve.call("until_requests", json!([log.len()])).await;
+                },
+                Inner::Mock(pve, _) => pve.wait_until(|pve| done(&recorded(pve))).await,
+            }
+        })
+        .await;
+    }
+
+    /// Waits until guest `vmid`'s config holds `key` = `value` (a write the client did not
+    /// wait for, carried out by the peer), looking again each time the peer records a
+    /// request or releases a config lock; fails the test after [`DEADLINE`](crate::DEADLINE).
+    pub async fn until_config(&self, vmid: u32, key: &str, value: &str) {
+        let what = format!("VM {vmid}'s {key} = {value:?}");
+        within(&what, async {
+            match &self.inner {
+                Inner::FakePve(pve) => {
+                    pve.call("until_config", json!([vmid, key, value])).await;
+                }
+                Inner::Mock(pve, _) => {
+                    let holds = |pve: &MockPve| {
+                        pve.guest(vmid)
+                            .is_some_and(|g| g.config.get(key).is_some_and(|v| v == value))
+                    };
+                    pve.wait_until(holds).await;
+                }
+            }
+        })
+        .await;
     }
 
     /// A real duration in fakepve's PVE seconds.
@@ -457,6 +498,14 @@ impl Peer {
         );
         real.as_secs_f64() / self.time_scale
     }
+}
+
+/// The embedded fake's request log.
+fn recorded(pve: &MockPve) -> Vec<Recorded> {
+    pve.requests()
+        .into_iter()
+        .map(|(method, path)| Recorded { method, path })
+        .collect()
 }
 
 fn vmid(id: u64) -> u32 {
@@ -507,7 +556,6 @@ fn apply(pve: &MockPve, scenario: Scenario, facts: &mut Facts) {
             let secret = pve.add_token(TOKEN_ID);
             facts.token = Some((TOKEN_ID.to_owned(), secret));
         }
-        Scenario::ExpiredTicket => pve.set_ticket_lifetime(Duration::from_secs(1)),
         Scenario::LockedVm => {
             pve.add_guest(
                 GuestSpec::qemu(102)
@@ -549,12 +597,15 @@ fn apply(pve: &MockPve, scenario: Scenario, facts: &mut Facts) {
 #[macro_export]
 macro_rules! peer_tests {
     ($( $(#[$attr:meta])* $name:ident ),* $(,)?) => {
-        /// The tests against fakepve.
+        /// The tests against fakepve (skipped where there is none).
         mod fakepve {
             $(
                 $(#[$attr])*
                 #[tokio::test]
                 async fn $name() {
+                    if $crate::skip_without_fakepve(stringify!($name)) {
+                        return;
+                    }
                     super::$name($crate::PeerKind::FakePve).await
                 }
             )*

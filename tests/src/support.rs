@@ -1,10 +1,24 @@
 //! Small helpers the test files share: picking an error apart, seeding a template, starting
-//! the embedded fake with a logged-in client.
+//! the embedded fake with a logged-in client, a deadline for waits.
+
+use std::future::Future;
+use std::time::Duration;
 
 use proxmoxia::mock::MockPve;
 use proxmoxia::{ApiError, Client, Error, TaskOutcome, Upid, UploadContent};
 
 use crate::seed::TEMPLATE;
+
+/// How long a wait for something that must happen may take before the test fails: a guard
+/// against a hang, not a margin (what it guards takes milliseconds).
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// `future`'s output, or a panic naming `what` once [`DEADLINE`] has passed.
+pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: not within {DEADLINE:?}"))
+}
 
 /// The `ApiError` inside an error, or a panic naming what it was instead.
 pub fn api_error(err: Error) -> Box<ApiError> {

@@ -298,8 +298,9 @@ pub(crate) fn upgrade(
             }
         };
         tokio::select! {
-            () = session => {}
+            biased;
             _ = stopped.changed() => {}
+            () = session => {}
         }
     });
     let mut response = Response::new(http_body_util::Full::new(bytes::Bytes::new()));

@@ -722,6 +722,17 @@ impl MockPve {
         self.state().tickets.clear();
     }
 
+    /// Every ticket issued so far expires now, as if its lifetime had passed (without a
+    /// test waiting for it): the next request with one gets PVE's 401, and it cannot be
+    /// renewed. Tickets issued later last [`set_ticket_lifetime`](MockPve::set_ticket_lifetime).
+    pub fn expire_tickets(&self) {
+        let mut state = self.state();
+        let now = state.server_now();
+        for ticket in state.tickets.values_mut() {
+            ticket.expires = ticket.expires.min(now);
+        }
+    }
+
     // -------------------------------------------------------------------- faults
 
     /// The next request matching `method` and `path` gets `fault`. `path` is concrete
@@ -767,6 +778,34 @@ impl MockPve {
     /// (`/nodes/pve1/storage/local/content/local:iso%2Fdebian.iso`).
     pub fn requests(&self) -> Vec<(String, String)> {
         self.state().requests.clone()
+    }
+
+    /// Waits until `done` holds: it is asked now and again each time the fake has received a
+    /// request, answered one, or carried one out after a delay or a lock wait. So a test can
+    /// wait for the fake's side of a call it does not await (a request cancelled mid-flight,
+    /// a write waiting for a lock) without a clock. It waits as long as `done` is false: give
+    /// it a deadline.
+    ///
+    /// ```no_run
+    /// # async fn demo(pve: proxmoxia::mock::MockPve) {
+    /// use std::time::Duration;
+    ///
+    /// let started = pve.wait_until(|pve| pve.guest(101).is_some_and(|vm| vm.running));
+    /// tokio::time::timeout(Duration::from_secs(30), started)
+    ///     .await
+    ///     .expect("VM 101 runs");
+    /// # }
+    /// ```
+    pub async fn wait_until(&self, mut done: impl FnMut(&MockPve) -> bool) {
+        // Subscribed before the first look: a step after it is not missed.
+        let mut steps = self.state().steps.subscribe();
+        while !done(self) {
+            if steps.changed().await.is_err() {
+                // Not while `self` lives (the sender is in its state); nothing else would
+                // change the state then, so wait as `done` says: for ever.
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// Every task, oldest first.

@@ -51,9 +51,12 @@ pub(crate) async fn serve(
                     .with_upgrades()
                     .await;
             };
+            // `biased`: once the fake is dropped, a request already on the wire is not
+            // served either.
             tokio::select! {
-                () = connection => {}
+                biased;
                 _ = until_stopped.changed() => {}
+                () = connection => {}
             }
         });
     }
@@ -120,8 +123,9 @@ async fn respond(
     // this future, not the spawned work.
     let work = tokio::spawn(async move {
         tokio::select! {
-            outcome = process(state, incoming) => Some(outcome),
+            biased;
             _ = stopped.changed() => None,
+            outcome = process(state, incoming) => Some(outcome),
         }
     });
     match work.await {
@@ -139,6 +143,7 @@ async fn process(
     let (mut outcome, mut file) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         let outcome = api::handle(&mut state, incoming.clone_for_retry());
+        state.handled();
         (outcome, state.file_answer.take())
     };
     loop {
@@ -155,6 +160,7 @@ async fn process(
         tokio::time::sleep(pause).await;
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         outcome = api::answer_now(&mut state, incoming.clone_for_retry());
+        state.handled();
         file = state.file_answer.take();
     }
 }
@@ -170,13 +176,17 @@ async fn websocket(
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let outcome = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        api::handle(&mut state, incoming.clone_for_retry())
+        let outcome = api::handle(&mut state, incoming.clone_for_retry());
+        state.handled();
+        outcome
     };
     let outcome = match outcome {
         Outcome::Delay(pause) => {
             tokio::time::sleep(pause).await;
             let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-            api::answer_now(&mut state, incoming)
+            let outcome = api::answer_now(&mut state, incoming);
+            state.handled();
+            outcome
         }
         other => other,
     };

@@ -359,6 +359,9 @@ pub(crate) struct State {
     /// Console grants (`termproxy`, `vncproxy`) by port, until their connection.
     #[cfg(feature = "console")]
     pub(crate) consoles: BTreeMap<u16, super::console::Grant>,
+    /// Told after each step of a request's handling ([`State::handled`]), for
+    /// `MockPve::wait_until`.
+    pub(crate) steps: tokio::sync::watch::Sender<()>,
 }
 
 impl State {
@@ -446,7 +449,14 @@ impl State {
             clock_offset: 0,
             #[cfg(feature = "console")]
             consoles: BTreeMap::new(),
+            steps: tokio::sync::watch::Sender::new(()),
         }
+    }
+
+    /// A request was received, answered, or carried out after a delay or a lock wait:
+    /// wakes `MockPve::wait_until`, which looks at the state again.
+    pub(crate) fn handled(&self) {
+        self.steps.send_replace(());
     }
 
     /// Now by the fake's clock, in seconds since the epoch.

@@ -492,7 +492,8 @@ macro_rules! pve_serialize {
     };
 }
 
-/// An enum of a request parameter: closed, an unknown value is an error.
+/// An enum of a request parameter: closed, an unknown value is an error. Non-exhaustive,
+/// as the answer enums: a newer PVE may add a value, and a user's `match` must not break.
 ///
 /// Each value is `Variant = "wire" doc "text"`, then optionally `if cfg-predicate` (the value
 /// exists only where it holds: the `proxmoxia_pve` cfg leaves out values a chosen PVE
@@ -505,6 +506,7 @@ macro_rules! pve_closed_enum {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $(
                 #[doc = $vdoc]

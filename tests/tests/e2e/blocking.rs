@@ -19,7 +19,15 @@ use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, TEMPLATE, TEMPLATE_VOLI
 macro_rules! blocking_peer_tests {
     ($($name:ident),* $(,)?) => {
         mod fakepve {
-            $( #[test] fn $name() { super::$name(proxmoxia_tests::PeerKind::FakePve) } )*
+            $(
+                #[test]
+                fn $name() {
+                    if proxmoxia_tests::skip_without_fakepve(stringify!($name)) {
+                        return;
+                    }
+                    super::$name(proxmoxia_tests::PeerKind::FakePve)
+                }
+            )*
         }
         mod mock {
             $( #[test] fn $name() { super::$name(proxmoxia_tests::PeerKind::Mock) } )*

@@ -6,7 +6,7 @@ use std::time::Duration;
 use proxmoxia::{
     AuthError, Client, Error, ErrorKind, TaskOutcome, TransportErrorKind, Upid, UploadContent,
 };
-use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, api_error, peer_tests};
+use proxmoxia_tests::{Options, Peer, PeerKind, Recorded, Scenario, api_error, peer_tests};
 use serde_json::{Value, json};
 
 fn with(scenarios: Vec<Scenario>) -> Options {
@@ -418,20 +418,15 @@ async fn a_request_before_login_is_not_logged_in(kind: PeerKind) {
 
 // ---------------------------------------------------------------- tickets that die
 
-/// Longer than the ExpiredTicket scenario's one-second ticket lifetime.
-const PAST_EXPIRY: Duration = Duration::from_millis(1500);
-
 async fn an_expired_ticket_is_replaced_with_the_kept_password(kind: PeerKind) {
-    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
+    let pve = Peer::start(kind).await;
     // Two clients, to see a read and a write each be the first request after the expiry.
     let reader = pve.login().await;
     let writer = pve.login().await;
     let reader_ticket = reader.session().unwrap().ticket().clone();
     let writer_ticket = writer.session().unwrap().ticket().clone();
 
-    tokio::time::sleep(PAST_EXPIRY).await;
-    // The new tickets last PVE's two hours: the requests after the re-logins cannot race them.
-    pve.set_ticket_lifetime(Duration::from_secs(7200)).await;
+    pve.expire_tickets().await;
     let version = reader.raw("version").get(()).await.unwrap();
     assert_eq!(version["version"], pve.version().version);
     assert_ne!(
@@ -457,14 +452,10 @@ async fn an_expired_ticket_is_replaced_with_the_kept_password(kind: PeerKind) {
 }
 
 async fn an_expired_ticket_without_a_password_is_ticket_expired(kind: PeerKind) {
-    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
     client.forget_password();
-    // (No request before the expiry: on a busy machine the one-second ticket may already be
-    // gone by then.)
-    tokio::time::sleep(PAST_EXPIRY).await;
-    // Tickets from now on last PVE's two hours, so the login below cannot expire in turn.
-    pve.set_ticket_lifetime(Duration::from_secs(7200)).await;
+    pve.expire_tickets().await;
     let err = client.raw("version").get(()).await.unwrap_err();
     match auth_error(err) {
         AuthError::TicketExpired { user, message } => {
@@ -568,11 +559,9 @@ async fn a_refused_ticket_renewal_falls_back_to_the_password_or_the_old_ticket(k
 }
 
 async fn an_upload_after_the_ticket_expired_recovers(kind: PeerKind) {
-    let pve = Peer::start_with(kind, with(vec![Scenario::ExpiredTicket])).await;
+    let pve = Peer::start(kind).await;
     let client = pve.login().await;
-    tokio::time::sleep(PAST_EXPIRY).await;
-    // The re-login's ticket lasts PVE's two hours: the second upload cannot race it.
-    pve.set_ticket_lifetime(Duration::from_secs(7200)).await;
+    pve.expire_tickets().await;
 
     let upload = || {
         client
@@ -632,19 +621,17 @@ async fn a_running_task_is_visible_before_wait_returns(kind: PeerKind) {
     let seen = pve.requests().await.len();
     let waiting = task.clone();
     let wait = tokio::spawn(async move { waiting.wait().await });
-    loop {
-        let after = pve.requests().await.split_off(seen);
+    let polled_after_login = |log: &[Recorded]| {
+        let after = &log[seen..];
         let login = after.iter().position(|r| r.path == "/access/ticket");
-        let polled = login.is_some_and(|i| {
+        login.is_some_and(|i| {
             after[i..]
                 .iter()
                 .any(|r| r.method == "GET" && r.path.ends_with("/status"))
-        });
-        if polled {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        })
+    };
+    pve.until_requested("a status poll after the new login", polled_after_login)
+        .await;
     assert!(
         !wait.is_finished(),
         "wait returned before the lock was released"

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use proxmoxia::{Client, Error, ErrorKind, Result, RetryPolicy, TaskOutcome, Upid};
 use proxmoxia_tests::log_capture::{Captured, capture};
-use proxmoxia_tests::{Options, Peer, PeerKind, Scenario, peer_tests};
+use proxmoxia_tests::{Options, Peer, PeerKind, Recorded, Scenario, peer_tests};
 use serde_json::{Value, json};
 
 const LOCK_101: &str = "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout";
@@ -41,21 +41,23 @@ async fn description(client: &Client) -> Value {
     config.unwrap()["description"].clone()
 }
 
-/// How many requests of `method` to `path` the peer has seen.
-async fn seen(pve: &Peer, method: &str, path: &str) -> usize {
-    let requests = pve.requests().await;
-    requests
-        .iter()
+/// How many of `log`'s requests are of `method` to `path`.
+fn count(log: &[Recorded], method: &str, path: &str) -> usize {
+    log.iter()
         .filter(|r| r.method == method && r.path == path)
         .count()
 }
 
-/// Waits (without a clock) until the peer has seen `count` requests of `method` to `path`.
-async fn until_seen(pve: &Peer, method: &str, path: &str, count: usize) {
-    while seen(pve, method, path).await < count {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+/// How many requests of `method` to `path` the peer has seen.
+async fn seen(pve: &Peer, method: &str, path: &str) -> usize {
+    count(&pve.requests().await, method, path)
+}
+
+/// Waits (without a clock) until the peer has seen `n` requests of `method` to `path`.
+async fn until_seen(pve: &Peer, method: &str, path: &str, n: usize) {
+    let what = format!("{n} {method} {path}");
+    pve.until_requested(&what, |log| count(log, method, path) >= n)
+        .await;
 }
 
 fn retries(log: &Captured) -> Vec<String> {
@@ -377,15 +379,8 @@ async fn a_cancelled_write_still_happens_and_the_client_stays_usable(kind: PeerK
 
     // PVE carries the cancelled write out once the lock is free.
     pve.release_config_lock(101).await;
-    let written = async {
-        while description(&client).await != "cancelled" {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    // A guard against a hang, not a margin: the write lands within milliseconds.
-    tokio::time::timeout(Duration::from_secs(120), written)
-        .await
-        .expect("the cancelled write was carried out");
+    pve.until_config(101, "description", "cancelled").await;
+    assert_eq!(description(&client).await, "cancelled");
 }
 
 peer_tests!(

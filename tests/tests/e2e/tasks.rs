@@ -4,12 +4,11 @@
 //! `wait_with`'s progress callback. No clock decides anything: the task runs until the test
 //! ends it, and the client polls until it sees what the test wrote.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proxmoxia::api::nodes::node::storage::storage::download_url;
 use proxmoxia::{Error, TaskEvent, TaskHandle, TaskLogLine, TaskOutcome, TaskProgress, Upid};
-use proxmoxia_tests::{Peer, PeerKind, peer_tests};
+use proxmoxia_tests::{Peer, PeerKind, peer_tests, within};
 use serde_json::json;
 
 /// Polls often: the tests wait for what they wrote, never for a time.
@@ -64,12 +63,15 @@ fn lines(from: usize, count: usize) -> Vec<String> {
 /// The next `count` events, which must all be lines.
 async fn next_lines(follow: &mut proxmoxia::TaskFollow, count: usize) -> Vec<TaskLogLine> {
     let mut out = Vec::new();
-    while out.len() < count {
-        match follow.next_event().await {
-            Some(Ok(TaskEvent::Line(line))) => out.push(line),
-            other => panic!("expected line {} of {count}, got {other:?}", out.len() + 1),
+    within(&format!("{count} lines"), async {
+        while out.len() < count {
+            match follow.next_event().await {
+                Some(Ok(TaskEvent::Line(line))) => out.push(line),
+                other => panic!("expected line {} of {count}, got {other:?}", out.len() + 1),
+            }
         }
-    }
+    })
+    .await;
     out
 }
 
@@ -152,12 +154,13 @@ async fn wait_with_reports_progress_until_the_task_ends(kind: PeerKind) {
     let upid = start(&pve, "download", "local").await;
     let task = client.task(&upid).poll_interval(POLL);
 
-    let reports: Arc<Mutex<Vec<TaskProgress>>> = Arc::default();
-    let seen = reports.clone();
+    // Each report comes to the test as it is made; the channel closes with the callback,
+    // when `wait_with` returns.
+    let (report, mut reported) = tokio::sync::mpsc::unbounded_channel::<TaskProgress>();
     let waiter = {
         let task = task.clone();
         tokio::spawn(async move {
-            task.wait_with(move |p| seen.lock().unwrap().push(p.clone()))
+            task.wait_with(move |p| report.send(p.clone()).expect("the test listens"))
                 .await
         })
     };
@@ -165,20 +168,26 @@ async fn wait_with_reports_progress_until_the_task_ends(kind: PeerKind) {
     // The waiter reports each poll; wait until it has seen the first line.
     let first = lines(1, 1);
     append(&pve, &upid, &first).await;
-    while !reports
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|p| p.last_line.as_ref().map(|l| l.n) == Some(1))
-    {
-        tokio::time::sleep(POLL).await;
-    }
+    let mut reports = Vec::new();
+    within("a report of line 1", async {
+        loop {
+            let p = reported.recv().await.expect("reports until the task ends");
+            let line_1 = p.last_line.as_ref().map(|l| l.n) == Some(1);
+            reports.push(p);
+            if line_1 {
+                break;
+            }
+        }
+    })
+    .await;
     let more = lines(2, 700);
     append(&pve, &upid, &more).await;
     finish(&pve, &upid, None).await;
     assert_eq!(waiter.await.unwrap().unwrap(), TaskOutcome::Ok);
+    while let Some(p) = reported.recv().await {
+        reports.push(p);
+    }
 
-    let reports = reports.lock().unwrap();
     let last = reports.last().expect("at least one report");
     assert_eq!(last.status.status, "stopped");
     assert_eq!(last.status.exitstatus.as_deref(), Some("OK"));
@@ -222,16 +231,19 @@ async fn download_url_starts_a_task_that_is_followed_to_its_end(kind: PeerKind) 
 
     let mut follow = task.follow();
     let mut texts = Vec::new();
-    let exit = loop {
-        match follow.next_event().await {
-            Some(Ok(TaskEvent::Line(line))) => {
-                assert_eq!(line.n, texts.len() as i64 + 1);
-                texts.push(line.t);
+    let exit = within("the download's exit", async {
+        loop {
+            match follow.next_event().await {
+                Some(Ok(TaskEvent::Line(line))) => {
+                    assert_eq!(line.n, texts.len() as i64 + 1);
+                    texts.push(line.t);
+                }
+                Some(Ok(TaskEvent::Exit(exit))) => break exit,
+                other => panic!("expected a line or the exit, got {other:?}"),
             }
-            Some(Ok(TaskEvent::Exit(exit))) => break exit,
-            other => panic!("expected a line or the exit, got {other:?}"),
         }
-    };
+    })
+    .await;
     assert_eq!(exit.outcome().unwrap(), TaskOutcome::Ok);
     assert_eq!(
         texts.first().map(String::as_str),

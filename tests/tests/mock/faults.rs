@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use proxmoxia::mock::{Fault, GuestSpec, MockPve};
 use proxmoxia::{Client, Error, TaskHandle, TaskOutcome, TransportErrorKind};
-use proxmoxia_tests::{api_err, assert_api, fake_with_root, req};
+use proxmoxia_tests::{api_err, assert_api, fake_with_root, req, within};
 use serde_json::json;
 
 /// The `TransportError` of a result that must be one: (kind, retry_safe).
@@ -371,10 +371,15 @@ async fn a_delayed_write_happens_even_if_the_client_gave_up() {
     assert_eq!(transport(err), (TransportErrorKind::Timeout, false));
     pve.release_config_lock(101);
     // The write happens once the lock is free.
-    let description = || pve.guest(101).unwrap().config.get("description").cloned();
-    while description().as_deref() != Some("late") {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let written = pve.wait_until(|pve| {
+        pve.guest(101)
+            .unwrap()
+            .config
+            .get("description")
+            .map(String::as_str)
+            == Some("late")
+    });
+    within("the late write", written).await;
 }
 
 // ------------------------------------------------------------------------------------------

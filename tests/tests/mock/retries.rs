@@ -8,6 +8,7 @@ use std::time::Duration;
 use proxmoxia::mock::{Fault, MockPve};
 use proxmoxia::{Client, ErrorKind, Result, RetryPolicy, TaskOutcome, Upid};
 use proxmoxia_tests::log_capture::capture;
+use proxmoxia_tests::within;
 use serde_json::json;
 
 fn quick() -> RetryPolicy {
@@ -26,9 +27,8 @@ fn count(pve: &MockPve, method: &str, path: &str) -> usize {
 
 /// Waits (without a clock) until the fake has seen `n` requests of `method` to `path`.
 async fn until_seen(pve: &MockPve, method: &str, path: &str, n: usize) {
-    while count(pve, method, path) < n {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let seen = pve.wait_until(|pve| count(pve, method, path) >= n);
+    within(&format!("{n} {method} {path}"), seen).await;
 }
 
 async fn create_vm(client: &Client, vmid: u32, name: &str) -> Result<TaskOutcome> {
@@ -160,8 +160,7 @@ async fn a_write_cancelled_during_a_delay_still_happens() {
     assert!(write.await.unwrap_err().is_cancelled());
     // The client is usable at once; the fake carries the start out after its delay.
     assert_eq!(client.version().get().await.unwrap().version, "9.2.0");
-    while !pve.guest(101).unwrap().running {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let started = pve.wait_until(|pve| pve.guest(101).unwrap().running);
+    within("VM 101 started", started).await;
     assert_eq!(pve.tasks().len(), 1);
 }

@@ -253,6 +253,9 @@ async fn the_version_can_be_given_or_the_check_switched_off() {
 
 #[tokio::test]
 async fn fakepve_is_checked_by_what_it_reports() {
+    if proxmoxia_tests::skip_without_fakepve("fakepve_is_checked_by_what_it_reports") {
+        return;
+    }
     // fakepve answers `9.0.10` from /version: checked against 9.1.11, the oldest vendored
     // 9.x, which lacks `/cluster/qemu` (9.2+).
     let pve = FakePve::start().await;
