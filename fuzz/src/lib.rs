@@ -389,7 +389,7 @@ pub fn cli_args_reads(data: &[u8]) -> bool {
     let path = words.next().unwrap_or_default();
     let args: Vec<String> = words.map(str::to_owned).collect();
     let method = VERBS[pick(verb.as_bytes(), VERBS.iter().map(|v| v.0), VERBS.len())].1;
-    let checked = match params::check(method, path, &args) {
+    let checked = match params::check(method, path, &args, &[]) {
         Ok(checked) => checked,
         Err(failed) => {
             assert!(!failed.message.is_empty(), "{args:?}: an empty message");
@@ -427,7 +427,7 @@ pub fn cli_args_reads(data: &[u8]) -> bool {
         .map(|s| tree::escape(s))
         .collect();
     let printed = format!("/{}", printed.join("/"));
-    match params::check(method, &printed, &again) {
+    match params::check(method, &printed, &again, &[]) {
         Ok(reread) => {
             assert_eq!(reread.given, checked.given, "{args:?} printed as {again:?}");
             assert_eq!(

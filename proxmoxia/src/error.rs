@@ -509,6 +509,16 @@ pub enum ConsoleError {
         /// What is known of why.
         reason: String,
     },
+    /// The VNC security handshake failed: PVE's VNC server refused the tunnel's password, or
+    /// a side (PVE, or the viewer of [`VncViewer`](crate::console::VncViewer)) did not speak
+    /// RFB as expected.
+    #[error("the VNC handshake with {with} failed: {reason}")]
+    VncHandshake {
+        /// `PVE` or `the viewer`.
+        with: String,
+        /// What went wrong (PVE's reason when it gives one).
+        reason: String,
+    },
     /// The VM has no serial port for a terminal (`serial0: socket` in its config): PVE's
     /// `qm terminal` refused with `message`.
     #[error("VM {vmid} has no serial port for a terminal: {message}")]
@@ -529,6 +539,7 @@ impl ConsoleError {
                 status, message, ..
             } => kind::of_answer(*status, message),
             ConsoleError::Closed { .. } => ErrorKind::Disconnected,
+            ConsoleError::VncHandshake { .. } => ErrorKind::AuthFailed,
             ConsoleError::NoSerialPort { .. } => ErrorKind::NotFound,
         }
     }

@@ -23,6 +23,7 @@ use crate::api::nodes::node::storage::storage::upload::post::{
 use crate::client::Body;
 use crate::encode::{Form, encode_segment};
 use crate::error::{Error, Result, ValidationError};
+use crate::task::TaskHandle;
 use crate::transfer::{Activity, ProgressFn, TransferProgress, stalled, watched};
 use crate::typed::{Endpoint, Validate};
 use crate::upid::Upid;
@@ -75,7 +76,8 @@ impl std::fmt::Debug for Upload {
 const CHUNK: usize = 64 * 1024;
 
 impl Client {
-    /// Uploads a file to `storage` on `node`; PVE answers with the task that stores it.
+    /// Uploads a file to `storage` on `node`; PVE answers with the task that stores it (a
+    /// [`TaskHandle`], as every call that starts a task).
     pub fn upload(&self, node: &str, storage: &str, content: UploadContent) -> Upload {
         Upload {
             client: self.clone(),
@@ -116,7 +118,7 @@ impl Upload {
     /// Like [`from_bytes`](Upload::from_bytes), nothing is sent unless the node, the storage,
     /// the file name and the checksum pass PVE's rules for the upload (a path segment `..`
     /// included): else it fails with [`Error::Validation`] naming the parameter.
-    pub async fn from_path(self, path: impl AsRef<Path>) -> Result<Upid> {
+    pub async fn from_path(self, path: impl AsRef<Path>) -> Result<TaskHandle> {
         let path = path.as_ref();
         let name = path
             .file_name()
@@ -148,7 +150,7 @@ impl Upload {
     }
 
     /// Uploads bytes held in memory under `filename`: a file name, without a directory.
-    pub async fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<Upid> {
+    pub async fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<TaskHandle> {
         let data = Bytes::from(data);
         let progress = self.progress.clone();
         let activity = Arc::new(Activity::new());
@@ -183,7 +185,7 @@ impl Upload {
 
     /// Sends the upload, its body made by `part` for each attempt, which marks its progress
     /// in `activity` (for the inactivity timeout).
-    async fn send<F, Fut>(self, filename: &str, activity: &Activity, part: F) -> Result<Upid>
+    async fn send<F, Fut>(self, filename: &str, activity: &Activity, part: F) -> Result<TaskHandle>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Part>>,
@@ -225,7 +227,7 @@ impl Upload {
         let upid = crate::decode::data_json(&answer)
             .and_then(|data| Ok(Upid::try_from(data)?))
             .map_err(|e| e.answering("POST"))?;
-        Ok(upid)
+        Ok(self.client.task(&upid))
     }
 }
 

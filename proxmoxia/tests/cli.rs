@@ -137,7 +137,8 @@ fn the_version_guard_refuses_what_the_clusters_pve_lacks() {
     let mut old = vec!["--mock", "--pve-version", "8.4.17"];
     old.extend(args);
     let out = run(&old);
-    assert_eq!(out.status.code(), Some(1));
+    // A mistake of the command line for this cluster: nothing sent, exit status 2.
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
         "error: parameter --with-conntrack-state is not in PVE 8.4.17 (the cluster's version, \
@@ -439,7 +440,15 @@ async fn the_task_log_is_printed_while_the_task_runs() {
             spawn_against(&pve, &["create", path, "-o", "json"], &cache);
         let upid = out.recv().await.expect("the UPID");
         let upid: String = serde_json_from(&upid);
-        // Each line shows up while the task still runs: the next one is added only after it.
+        // The fake's opening line of a task that takes time, then each line shows up while
+        // the task still runs: the next one is added only after it.
+        let id = &path[17..20];
+        let kind = if error.is_some() {
+            "qmreboot"
+        } else {
+            "qmstart"
+        };
+        assert_eq!(err.recv().await, Some(format!("{kind} {id}: started")));
         for step in ["step one", "step two"] {
             pve.append_task_log(&upid, &[step]);
             assert_eq!(err.recv().await.as_deref(), Some(step));
@@ -459,7 +468,7 @@ async fn the_task_log_is_printed_while_the_task_runs() {
                 assert_eq!(rest, ["TASK OK"]);
             }
             Some(message) => {
-                assert_eq!(status.code(), Some(1));
+                assert_eq!(status.code(), Some(3), "a failed task");
                 assert_eq!(
                     rest,
                     [
@@ -557,7 +566,7 @@ fn mock_upload_streams_the_file_then_follows_the_copy_task() {
         "--checksum",
         "00",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
         "error: invalid parameter checksum-algorithm: value 'crc32' does not have a value in \
@@ -672,7 +681,19 @@ async fn download_streams_a_file_from_a_backup_to_a_file_or_stdout() {
 
     // Without -O, or with a parameter the method lacks: refused, nothing sent.
     let before = pve.requests().len();
-    let out = run_against(&pve, &["download", RESTORE, "--volume", VOLUME], &cache).await;
+    let out = run_against(
+        &pve,
+        &[
+            "download",
+            RESTORE,
+            "--volume",
+            VOLUME,
+            "--filepath",
+            "L2V0Yw==",
+        ],
+        &cache,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
@@ -1055,7 +1076,7 @@ async fn control_characters_from_the_server_are_escaped() {
     let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
         .await
         .expect("waited");
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3));
     let mut printed = Vec::new();
     while let Some(line) = err.recv().await {
         printed.push(line);
@@ -1063,6 +1084,7 @@ async fn control_characters_from_the_server_are_escaped() {
     assert_eq!(
         printed,
         [
+            "qmstart 101: started".to_owned(),
             "\\u{1b}[2Jscreen cleared".to_owned(),
             "\\u{9b}31mred by a C1 CSI".to_owned(),
             "tab\\there, delete\\u{7f}".to_owned(),
@@ -1175,5 +1197,226 @@ async fn the_ticket_directory_and_file_are_made_private() {
         .filter(|(m, p)| m == "POST" && p == "/access/ticket")
         .count();
     assert_eq!(logins, 1, "the second run used the kept ticket");
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+/// pvesh's habits: `-name value`, `--output-format text` with `--noborder`/`--noheader`,
+/// `--quiet`, and a task's UPID bare (no quotes) in a pipe, ready for `UP=$(...)`.
+#[test]
+fn pvesh_habits_single_dash_parameters_text_quiet_and_a_bare_upid() {
+    let out = run(&[
+        "--mock",
+        "create",
+        "/nodes/pve1/qemu/100/snapshot",
+        "-snapname",
+        "s1",
+        "-description",
+        "first",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let upid = text(&out.stdout);
+    assert!(
+        upid.starts_with("UPID:pve1:") && upid.ends_with(":qmsnapshot:100:root@pam:\n"),
+        "{upid:?}"
+    );
+    assert_eq!(text(&out.stderr), "snapshot 's1' created\nTASK OK\n");
+    // --quiet: nothing on standard output, the task still followed on standard error.
+    let out = run(&[
+        "--mock",
+        "create",
+        "/nodes/pve1/qemu/100/snapshot",
+        "-snapname",
+        "s1",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        (text(&out.stdout), text(&out.stderr)),
+        (String::new(), "snapshot 's1' created\nTASK OK\n".to_owned())
+    );
+
+    let version = |extra: &[&str]| {
+        let mut args = vec!["--mock", "get", "/version"];
+        args.extend(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(
+        version(&["--output-format", "text"]),
+        "┌─────────┬────────────────┐\n\
+         │ key     │ value          │\n\
+         ╞═════════╪════════════════╡\n\
+         │ release │ 9.2            │\n\
+         ├─────────┼────────────────┤\n\
+         │ repoid  │ proxmoxia-mock │\n\
+         ├─────────┼────────────────┤\n\
+         │ version │ 9.2.0          │\n\
+         └─────────┴────────────────┘\n"
+    );
+    assert_eq!(
+        version(&["-output-format", "text", "-noborder"]),
+        "key     value\nrelease 9.2\nrepoid  proxmoxia-mock\nversion 9.2.0\n"
+    );
+    assert_eq!(
+        version(&["-o", "text", "--noborder", "--noheader"]),
+        "release 9.2\nrepoid  proxmoxia-mock\nversion 9.2.0\n"
+    );
+    assert_eq!(version(&["--quiet"]), "");
+    // The options before the path, as clap reads them, or among the parameters.
+    assert_eq!(
+        run(&["--mock", "get", "--output", "json", "/version"]).stdout,
+        run(&["--mock", "get", "/version", "-o", "json"]).stdout
+    );
+}
+
+/// The exit statuses of the CLI README's table: 2 for the command line (clap's mistakes and the
+/// schema's alike, nothing sent), 1 for a call PVE refused, 3 for a failed task (see
+/// `the_task_log_is_printed_while_the_task_runs`).
+#[test]
+fn exit_statuses_follow_the_table() {
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["--mock", "get", "/nodes/pve1/qemu", "-core", "2"],
+            2,
+            "error: GET /nodes/{node}/qemu has no parameter --core; see `proxmoxia usage /nodes/{node}/qemu -c get -v`\n",
+        ),
+        (
+            &[
+                "--mock",
+                "get",
+                "/nodes/pve1/qemu",
+                "-output-format",
+                "nope",
+            ],
+            2,
+            "error: --output-format nope: use json, json-pretty, text, yaml or table\n",
+        ),
+        (
+            &["--mock", "create", "/nodes/pve1/qemu/100/snapshot"],
+            2,
+            "error: invalid parameter snapname: property is missing and it is not optional (required) (nothing reached PVE: safe to retry)\n",
+        ),
+        (
+            &["--mock", "get", "/nodes/nope/qemu"],
+            1,
+            "error: hostname lookup 'nope' failed - failed to get address info for: nope: Name or service not known (HTTP 500 on GET nodes/nope/qemu) (a read: safe to retry)\n",
+        ),
+    ];
+    for (args, code, message) in cases {
+        let out = run(args);
+        assert_eq!(
+            (out.status.code(), text(&out.stderr).as_str()),
+            (Some(code), message),
+            "{args:?}"
+        );
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+    }
+    let out = run(&["--mock", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: unrecognized subcommand 'frobnicate'\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    let table = &help[help.find("Exit status:\n").expect("the table in --help")..];
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "Exit status:");
+    // Each status on a line of its own, its meaning wrapped under itself.
+    assert_eq!(
+        lines[1..]
+            .iter()
+            .take_while(|l| l.starts_with("  "))
+            .filter(|l| !l.starts_with("       "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect::<Vec<_>>(),
+        ["0", "1", "2", "3", "130"]
+    );
+    assert_eq!(
+        lines[1..3],
+        [
+            "  0    done; a task it followed ended OK or with warnings",
+            "  1    the call failed: PVE refused it or could not be reached, a login failed,"
+        ]
+    );
+    // The CLI's README states the same table, row for row.
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/bin/proxmoxia/README.md"
+    ))
+        .expect("README");
+    for (code, meaning) in proxmoxia::__private::cli::fail::EXIT_STATUSES {
+        let row = format!("| {code} | {meaning} |");
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+}
+
+/// `--password` given is used even with a kept ticket: a wrong one is refused (it was once
+/// ignored while the ticket was valid), a right one logs in afresh; without it, the ticket
+/// is used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_given_is_checked_even_with_a_kept_ticket() {
+    let pve = MockPve::start().await.expect("fake");
+    let cache = tempdir("password-given");
+    let logins = || {
+        pve.requests()
+            .iter()
+            .filter(|(m, p)| m == "POST" && p == "/access/ticket")
+            .count()
+    };
+    let out = run_against(&pve, &["get", "/version", "-o", "json"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(logins(), 1);
+
+    let out = run_against(&pve, &["--password", "wrong", "get", "/version"], &cache).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: authentication failed for root@pam: authentication failure (PVE refused \
+         before acting: safe to retry)\n"
+    );
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(logins(), 2);
+
+    let right = pve.password().to_owned();
+    let out = run_against(&pve, &["--password", &right, "get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(logins(), 3);
+    let out = run_against(&pve, &["get", "/version"], &cache).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(logins(), 3, "the kept ticket again");
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+/// The fake's own task writes its log as it runs: the CLI shows its opening line while the
+/// task runs (an hour long: it cannot end before the test ends it), then the end's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_shows_a_fake_tasks_log_live() {
+    let pve = MockPve::start().await.expect("fake");
+    pve.set_task_duration(std::time::Duration::from_secs(3600));
+    let cache = tempdir("live-fake");
+    let (mut child, mut out, mut err) = spawn_against(
+        &pve,
+        &["create", "/nodes/pve1/qemu/101/status/start"],
+        &cache,
+    );
+    let upid = out.recv().await.expect("the UPID");
+    assert!(upid.starts_with("UPID:pve1:"), "a bare UPID: {upid}");
+    assert_eq!(err.recv().await.as_deref(), Some("qmstart 101: started"));
+    assert_eq!(pve.tasks()[0].exitstatus, None, "still running");
+    pve.end_task(&upid);
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
+        .await
+        .expect("waited");
+    assert!(status.success());
+    let mut rest = Vec::new();
+    while let Some(line) = err.recv().await {
+        rest.push(line);
+    }
+    assert_eq!(rest, ["TASK OK"]);
+    assert!(pve.guest(101).expect("VM 101").running);
     let _ = std::fs::remove_dir_all(cache);
 }

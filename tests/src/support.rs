@@ -50,14 +50,15 @@ pub fn req(method: &str, path: &str) -> (String, String) {
 
 /// Uploads a small container template to `local` on `pve1` and waits for the copy task.
 pub async fn upload_template(client: &Client, bytes: Vec<u8>) -> Upid {
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Vztmpl)
         .from_bytes(TEMPLATE, bytes)
         .await
         .expect("upload of the template");
+    let upid = task.upid().clone();
     assert_eq!(upid.task_type(), "imgcopy");
     assert_eq!(
-        client.task(&upid).wait().await.expect("wait for the copy"),
+        task.wait().await.expect("wait for the copy"),
         TaskOutcome::Ok,
         "imgcopy of the template"
     );

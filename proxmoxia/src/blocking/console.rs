@@ -202,10 +202,9 @@ pub struct VncListener {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct VncViewer {
-    /// The viewer's address.
+    /// The viewer's address. The forwarder answers PVE's VNC authentication itself: the
+    /// viewer is asked no password.
     pub peer: SocketAddr,
-    /// The password it authenticates with.
-    pub password: Secret,
 }
 
 impl VncListener {
@@ -224,7 +223,6 @@ impl VncListener {
             .run(async move { listener.accept().await })?;
         let found = VncViewer {
             peer: viewer.peer_addr(),
-            password: viewer.password().clone(),
         };
         self.client.runtime().spawn(async move {
             if let Err(e) = viewer.forward().await {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Client;
+use super::TaskHandle;
 use crate::error::{Error, Result};
 use crate::transfer::TransferProgress;
-use crate::upid::Upid;
 
 /// An upload, blocking. Created by [`Client::upload`].
 #[derive(Debug)]
@@ -48,20 +48,24 @@ impl Upload {
     }
 
     /// Streams a local file ([`crate::Upload::from_path`]); PVE's task that stores it.
-    pub fn from_path(self, path: impl AsRef<Path>) -> Result<Upid> {
+    pub fn from_path(self, path: impl AsRef<Path>) -> Result<TaskHandle> {
         let path: PathBuf = path.as_ref().to_owned();
         let upload = self.inner;
-        self.client
+        let task = self
+            .client
             .runtime()
-            .run(async move { upload.from_path(path).await })
+            .run(async move { upload.from_path(path).await })?;
+        Ok(TaskHandle::new(self.client, task))
     }
 
     /// Uploads bytes held in memory ([`crate::Upload::from_bytes`]).
-    pub fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<Upid> {
+    pub fn from_bytes(self, filename: &str, data: Vec<u8>) -> Result<TaskHandle> {
         let (upload, filename) = (self.inner, filename.to_owned());
-        self.client
+        let task = self
+            .client
             .runtime()
-            .run(async move { upload.from_bytes(&filename, data).await })
+            .run(async move { upload.from_bytes(&filename, data).await })?;
+        Ok(TaskHandle::new(self.client, task))
     }
 }
 

@@ -27,12 +27,32 @@ pub struct Checked {
     pub given: Map<String, Value>,
     /// The path's parameters (`node` = `pve1`).
     pub path_params: Map<String, Value>,
+    /// The command's own options found among the parameters: `(its first name, its value)`
+    /// in the order given, a flag's value `1` or `0`.
+    pub own: Vec<(&'static str, String)>,
 }
 
-/// Reads the `path` and `--name value` arguments of a `method` call and checks them, path
-/// parameters included, with the rules the typed API and the embedded fake use. Nothing is
-/// sent: a mistake is a usage error naming the parameter and the rule.
-pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked, Fail> {
+/// An option of the command itself that may stand among a call's parameters (`-o json`,
+/// `--quiet`). A parameter of the method by the same name wins, as in pvesh (vzdump's
+/// `--quiet` is vzdump's).
+#[derive(Debug, Clone, Copy)]
+pub struct OwnOption {
+    /// Its names without dashes (`o`, `output-format`, `output`), the first one reported.
+    pub names: &'static [&'static str],
+    /// Takes a value (`-o json`); else a flag, on alone or given a boolean (`--quiet 1`).
+    pub takes_value: bool,
+}
+
+/// Reads the `path` and `-name value` arguments of a `method` call and checks them, path
+/// parameters included, with the rules the typed API and the embedded fake use; `own` are the
+/// command's options that may stand among them. Nothing is sent: a mistake is a usage error
+/// naming the parameter and the rule.
+pub fn check(
+    method: HttpMethod,
+    path: &str,
+    args: &[String],
+    own: &[OwnOption],
+) -> Result<Checked, Fail> {
     let resolved = tree::resolve(path).map_err(Fail::usage)?;
     let entry = resolved.node.method(method).ok_or_else(|| {
         let has: Vec<&str> = resolved
@@ -54,7 +74,7 @@ pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked,
     })?;
     let what = format!("{method} {}", entry.info.path);
     let (rules, path_rules) = rules(entry)?;
-    let given = parse(args, &rules, &what)?;
+    let Parsed { params: given, own } = parse(args, &rules, own, &what)?;
     let path_params: Map<String, Value> = resolved
         .params
         .iter()
@@ -70,6 +90,7 @@ pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked,
         path_rules,
         given,
         path_params,
+        own,
     })
 }
 
@@ -129,34 +150,73 @@ pub fn rule_for<'a>(rules: &'a [ParamRule], name: &str) -> Option<&'a ParamRule>
         })
 }
 
-/// Reads `--name value`, `--name=value` and `--flag` (a boolean alone means true). A name
-/// given twice makes a list (PVE's array parameters).
-pub fn parse(args: &[String], rules: &[ParamRule], what: &str) -> Result<Map<String, Value>, Fail> {
+/// What [`parse`] read.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The method's parameters: texts, and lists of texts for a name given more than once.
+    pub params: Map<String, Value>,
+    /// The command's own options given: `(its first name, its value)`.
+    pub own: Vec<(&'static str, String)>,
+}
+
+/// Reads `-name value`, `--name value`, `-name=value`, `--name=value` and a boolean alone
+/// (true), as pvesh does. A name given twice makes a list (PVE's array parameters). A name is
+/// the method's parameter if it has one by that name, else one of the command's `own`
+/// options, else a mistake. A boolean's (or an own flag's) next word is its value unless it
+/// starts with `-`; any other parameter takes its next word, whatever it is.
+pub fn parse(
+    args: &[String],
+    rules: &[ParamRule],
+    own: &[OwnOption],
+    what: &str,
+) -> Result<Parsed, Fail> {
     let mut map = Map::new();
+    let mut own_given = Vec::new();
     let mut rest = args.iter().peekable();
     while let Some(arg) = rest.next() {
-        let Some(spec) = arg.strip_prefix("--") else {
-            return Err(Fail::usage(format!(
-                "unexpected argument {arg:?}: parameters are `--name value`"
-            )));
+        let spec = match arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) {
+            Some(spec) if !spec.is_empty() && !spec.starts_with('-') => spec,
+            _ => {
+                return Err(Fail::usage(format!(
+                    "unexpected argument {arg:?}: parameters are `-name value` or `--name value`"
+                )));
+            }
         };
         let (name, inline) = match spec.split_once('=') {
             Some((name, value)) => (name, Some(value.to_owned())),
             None => (spec, None),
         };
-        let Some(rule) = rule_for(rules, name) else {
-            return Err(Fail::usage(unknown(name, rules, what)));
+        let (flag, option) = match rule_for(rules, name) {
+            Some(rule) => (rule.rule.ty == Ty::Bool, None),
+            None => match own.iter().find(|o| o.names.contains(&name)) {
+                Some(option) => (!option.takes_value, Some(option)),
+                None => return Err(Fail::usage(unknown(name, rules, what))),
+            },
         };
         let value = match inline {
             Some(value) => value,
             None => match rest.peek() {
-                Some(next) if !(rule.rule.ty == Ty::Bool && next.starts_with("--")) => {
+                Some(next) if !(flag && next.starts_with('-')) => {
                     rest.next().cloned().unwrap_or_default()
                 }
-                _ if rule.rule.ty == Ty::Bool => "1".to_owned(),
-                _ => return Err(Fail::usage(format!("--{name} needs a value"))),
+                _ if flag => "1".to_owned(),
+                _ => return Err(Fail::usage(format!("{arg} needs a value"))),
             },
         };
+        if let Some(option) = option {
+            let first = option.names.first().copied().unwrap_or_default();
+            let value = if flag {
+                boolean(&value)
+                    .ok_or_else(|| {
+                        Fail::usage(format!("--{name} takes 1 or 0 (alone: 1), not {value:?}"))
+                    })?
+                    .to_owned()
+            } else {
+                value
+            };
+            own_given.push((first, value));
+            continue;
+        }
         match map.get_mut(name) {
             None => {
                 map.insert(name.to_owned(), Value::String(value));
@@ -171,7 +231,19 @@ pub fn parse(args: &[String], rules: &[ParamRule], what: &str) -> Result<Map<Str
             }
         }
     }
-    Ok(map)
+    Ok(Parsed {
+        params: map,
+        own: own_given,
+    })
+}
+
+/// A boolean as PVE reads one: `"1"` or `"0"`.
+fn boolean(text: &str) -> Option<&'static str> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some("1"),
+        "0" | "false" | "no" | "off" => Some("0"),
+        _ => None,
+    }
 }
 
 fn unknown(name: &str, rules: &[ParamRule], what: &str) -> String {
@@ -253,7 +325,7 @@ mod tests {
     fn names_values_flags_and_families() {
         let (rules, _) = rules(post_lxc()).unwrap();
         let rules = &rules;
-        let map = parse(
+        let parsed = parse(
             &args(&[
                 "--vmid",
                 "300",
@@ -263,32 +335,119 @@ mod tests {
                 "2",
             ]),
             rules,
+            &[],
             "POST /nodes/{node}/lxc",
         )
         .unwrap();
         assert_eq!(
-            Value::Object(map),
+            Value::Object(parsed.params),
             serde_json::json!({"vmid": "300", "start": "1", "net0": "name=eth0,bridge=vmbr0", "cores": "2"})
         );
+    }
+
+    const OWN: [OwnOption; 2] = [
+        OwnOption {
+            names: &["o", "output-format", "output"],
+            takes_value: true,
+        },
+        OwnOption {
+            names: &["quiet"],
+            takes_value: false,
+        },
+    ];
+
+    /// pvesh's `-name value` as well as `--name value` (they once exited 2): a boolean's next
+    /// word is its value unless it starts with `-`; the command's own options among them,
+    /// `-o` too, its short name (no PVE parameter is named `o`).
+    #[test]
+    fn single_dash_names_and_the_commands_own_options() {
+        let (rules, _) = rules(post_lxc()).unwrap();
+        let parsed = parse(
+            &args(&[
+                "-vmid",
+                "300",
+                "-start",
+                "-hostname=web",
+                "-o",
+                "json",
+                "-description",
+                "-x-",
+                "-unprivileged",
+                "0",
+                "--quiet",
+                "-ostemplate",
+                "local:vztmpl/x.tar.zst",
+                "-quiet=no",
+            ]),
+            &rules,
+            &OWN,
+            "POST /nodes/{node}/lxc",
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(parsed.params),
+            serde_json::json!({"vmid": "300", "start": "1", "hostname": "web",
+                "description": "-x-", "unprivileged": "0", "ostemplate": "local:vztmpl/x.tar.zst"})
+        );
+        assert_eq!(
+            parsed.own,
+            [
+                ("o", "json".to_owned()),
+                ("quiet", "1".to_owned()),
+                ("quiet", "0".to_owned())
+            ]
+        );
+
+        // A method's own parameter by an option's name is the method's (vzdump's quiet).
+        let vzdump = tree::resolve("/nodes/pve1/vzdump").unwrap().node;
+        let (rules, _) = super::rules(vzdump.method(HttpMethod::Post).unwrap()).unwrap();
+        let parsed = parse(&args(&["-quiet", "1", "-o", "yaml"]), &rules, &OWN, "x").unwrap();
+        assert_eq!(
+            Value::Object(parsed.params),
+            serde_json::json!({"quiet": "1"})
+        );
+        assert_eq!(parsed.own, [("o", "yaml".to_owned())]);
     }
 
     #[test]
     fn unknown_names_and_missing_values_are_refused() {
         let (rules, _) = rules(post_lxc()).unwrap();
         let rules = &rules;
-        let e = parse(&args(&["--core", "2"]), rules, "POST /nodes/{node}/lxc").unwrap_err();
+        let refused =
+            |list: &[&str], what: &str| parse(&args(list), rules, &OWN, what).unwrap_err();
+        let e = refused(&["--core", "2"], "POST /nodes/{node}/lxc");
         assert_eq!(
             e.message,
             "POST /nodes/{node}/lxc has no parameter --core; did you mean --cores?"
         );
-        let e = parse(&args(&["--zzzzzz"]), rules, "POST /nodes/{node}/lxc").unwrap_err();
+        assert_eq!(e.code, super::super::fail::USAGE);
+        let e = refused(&["-core", "2"], "POST /nodes/{node}/lxc");
+        assert_eq!(
+            e.message,
+            "POST /nodes/{node}/lxc has no parameter --core; did you mean --cores?"
+        );
+        let e = refused(&["--zzzzzz"], "POST /nodes/{node}/lxc");
         assert_eq!(
             e.message,
             "POST /nodes/{node}/lxc has no parameter --zzzzzz; see `proxmoxia usage /nodes/{node}/lxc -c create -v`"
         );
-        let e = parse(&args(&["--cores"]), rules, "x").unwrap_err();
-        assert_eq!(e.message, "--cores needs a value");
-        let e = parse(&args(&["300"]), rules, "x").unwrap_err();
-        assert!(e.message.starts_with("unexpected argument \"300\""), "{e}");
+        assert_eq!(refused(&["--cores"], "x").message, "--cores needs a value");
+        assert_eq!(refused(&["-o"], "x").message, "-o needs a value");
+        assert_eq!(
+            refused(&["--quiet", "maybe"], "x").message,
+            "--quiet takes 1 or 0 (alone: 1), not \"maybe\""
+        );
+        assert_eq!(
+            refused(&["--quiet=maybe"], "x").message,
+            "--quiet takes 1 or 0 (alone: 1), not \"maybe\""
+        );
+        for stray in ["300", "-", "--", "---vmid"] {
+            assert_eq!(
+                refused(&[stray], "x").message,
+                format!(
+                    "unexpected argument {stray:?}: parameters are `-name value` or `--name value`"
+                )
+            );
+        }
     }
 }

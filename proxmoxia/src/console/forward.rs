@@ -1,14 +1,15 @@
 //! A local TCP port for VNC viewers: each viewer that connects gets a tunnel of its own (PVE's
-//! VNC proxy takes one connection per `vncproxy`).
+//! VNC proxy takes one connection per `vncproxy`). The forwarder answers PVE's VNC
+//! authentication with the tunnel's password and lets the viewer in without one: the password
+//! never leaves the process, and whoever reaches the port gets the screen (listen on loopback).
 
 use std::net::SocketAddr;
 
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
-use super::{ConsoleTarget, VncTunnel};
+use super::{ConsoleTarget, VncTunnel, rfb};
 use crate::Client;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
 
 /// Listens for VNC viewers. From [`Client::vnc_listener`].
 #[derive(Debug)]
@@ -18,8 +19,8 @@ pub struct VncListener {
     target: ConsoleTarget,
 }
 
-/// A VNC viewer that connected, with its tunnel open: [`forward`](VncViewer::forward) carries
-/// its bytes.
+/// A VNC viewer that connected, with its tunnel open: [`forward`](VncViewer::forward) logs in
+/// to PVE's VNC server for it, then carries its bytes.
 #[derive(Debug)]
 pub struct VncViewer {
     peer: SocketAddr,
@@ -71,13 +72,19 @@ impl VncViewer {
         self.peer
     }
 
-    /// The password the viewer authenticates with ([`VncTunnel::password`]).
-    pub fn password(&self) -> &Secret {
-        self.tunnel.password()
-    }
-
-    /// Carries bytes both ways until the viewer or PVE closes, then closes the tunnel.
+    /// Answers PVE's VNC authentication with the tunnel's password, greets the viewer as a
+    /// VNC server asking no password, then carries bytes both ways until the viewer or PVE
+    /// closes, and closes the tunnel. A refused handshake is an error (the tunnel closed).
     pub async fn forward(mut self) -> Result<()> {
+        let password = self.tunnel.password().clone();
+        let handshake = async {
+            rfb::log_in(&mut self.tunnel, &password).await?;
+            rfb::let_in(&mut self.tcp).await
+        };
+        if let Err(e) = handshake.await {
+            let _ = self.tunnel.close().await;
+            return Err(e);
+        }
         let copied = tokio::io::copy_bidirectional(&mut self.tcp, &mut self.tunnel).await;
         let closed = self.tunnel.close().await;
         match copied {

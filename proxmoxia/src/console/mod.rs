@@ -48,6 +48,7 @@
 mod forward;
 mod frame;
 mod pump;
+pub(crate) mod rfb;
 mod socket;
 mod terminal;
 mod vnc;

@@ -13,7 +13,8 @@
 //! The shell echoes what is typed, like a terminal; answers `echo ...`, `stty size` (the size
 //! the client last set, termproxy's 80x20 at first), `hostname`, `exit`. The VNC server
 //! greets with `RFB 003.008`, offers VNC authentication (type 2), sends a challenge and
-//! accepts any answer (there is no DES here), then a 800x600 ServerInit named after the guest.
+//! checks the answer (DES with the grant's password, as VNC has it; a wrong one gets
+//! `Authentication failed`), then a 800x600 ServerInit named after the guest.
 
 use std::sync::{Arc, Mutex};
 
@@ -563,14 +564,18 @@ async fn vnc(ws: Socket, state: &Mutex<State>, grant: Grant) {
         Some((_, vmid)) => guest_name(state, vmid),
         None => grant.node.clone(),
     };
-    let challenge: Vec<u8> = {
+    let challenge: [u8; 16] = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
         let hex = state.random_hex(16);
-        hex.as_bytes()
-            .chunks(2)
-            .map(|pair| pair[0] ^ pair[1])
-            .collect()
+        std::array::from_fn(|i| hex.as_bytes()[2 * i] ^ hex.as_bytes()[2 * i + 1])
     };
+    // PVE 9's password comes before the ticket (`<password>:PVEVNC:...`); before, the
+    // ticket is the password (VNC reads its first 8 bytes).
+    let password = match grant.ticket.split_once(':') {
+        Some((password, rest)) if rest.starts_with("PVEVNC:") => password,
+        _ => grant.ticket.as_str(),
+    };
+    let expected = crate::console::rfb::vnc_auth_response(password.as_bytes(), &challenge);
     let handshake = async {
         wire.send(&b"RFB 003.008\n"[..]).await?;
         wire.read_exact(12).await?;
@@ -584,8 +589,14 @@ async fn vnc(ws: Socket, state: &Mutex<State>, grant: Grant) {
             wire.send(failed).await?;
             return None;
         }
-        wire.send(challenge).await?;
-        wire.read_exact(16).await?;
+        wire.send(challenge.to_vec()).await?;
+        if wire.read_exact(16).await? != expected {
+            let reason = b"Authentication failed";
+            let mut failed = vec![0, 0, 0, 1, 0, 0, 0, reason.len() as u8];
+            failed.extend_from_slice(reason);
+            wire.send(failed).await?;
+            return None;
+        }
         wire.send(vec![0, 0, 0, 0]).await?;
         // ClientInit (shared flag), then ServerInit: 800x600, 32 bpp true colour.
         wire.read_exact(1).await?;

@@ -20,7 +20,30 @@ impl MockPve {
         let user = self.user.clone();
         let upid = state.spawn_task(node, kind, id, &user, Vec::new(), Box::new(|_| Ok(vec![])));
         state.task_duration = duration;
+        // Its log is the test's alone: without the opening line of a task that takes time.
+        if let Some(task) = state.tasks.iter_mut().find(|t| t.upid == upid) {
+            task.log.clear();
+        }
         upid
+    }
+
+    /// Ends a running task now, as if its duration ([`set_task_duration`]) had passed: its
+    /// work is done (or it waits for its guest's config lock, as then), its log gets the
+    /// work's lines and `TASK OK` (or `TASK ERROR: ...`). For a test that observes a task
+    /// running, then lets it end, without waiting on a clock.
+    ///
+    /// [`set_task_duration`]: MockPve::set_task_duration
+    pub fn end_task(&self, upid: &str) {
+        let mut state = self.state();
+        let now = std::time::Instant::now();
+        if let Some(task) = state
+            .tasks
+            .iter_mut()
+            .find(|t| t.upid == upid && t.exitstatus.is_none())
+        {
+            task.ends_at = task.ends_at.min(now);
+        }
+        state.advance();
     }
 
     /// Appends lines to the log of a running task (of any kind).

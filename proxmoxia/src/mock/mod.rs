@@ -490,8 +490,10 @@ impl MockPve {
     }
 
     /// How long tasks take from now on (default: they end at once). While a task runs its
-    /// status is `running`; its effect (a VM starting, a snapshot taken) happens when it
-    /// ends. A guest being created holds its id from the request on, with only the `create`
+    /// status is `running` and its log has its opening line (`qmstart 101: started`, or the
+    /// task's own, as an upload's `starting file import from: ...`); its effect (a VM
+    /// starting, a snapshot taken), the rest of its log and `TASK OK` come when it ends
+    /// ([`end_task`](MockPve::end_task) ends one now). A guest being created holds its id from the request on, with only the `create`
     /// lock in its config (as PVE's), and gets its configuration when the task ends.
     pub fn set_task_duration(&self, duration: Duration) {
         self.state().task_duration = duration;

@@ -587,6 +587,15 @@ impl State {
         work: TaskWork,
         lock: Option<(u32, Kind, Duration)>,
     ) -> String {
+        let mut first_log = first_log;
+        // A task that takes time says so as it starts, so a client following it sees a line
+        // while it runs (its work's lines and `TASK OK` come when it ends).
+        if first_log.is_empty() && !self.task_duration.is_zero() {
+            first_log.push(match id {
+                "" => format!("{kind}: started"),
+                id => format!("{kind} {id}: started"),
+            });
+        }
         let pid = self.next_pid;
         self.next_pid += 1;
         let pstart = pid.wrapping_mul(7);

@@ -89,7 +89,7 @@ fn the_seed_walkthrough_runs_with_the_blocking_client(kind: PeerKind) {
     let bytes: Vec<u8> = (0..=255u8).cycle().take(200 * 1024 + 9).collect();
     let reports: Arc<Mutex<Vec<TransferProgress>>> = Arc::default();
     let seen = reports.clone();
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Vztmpl)
         .progress(move |p| seen.lock().unwrap().push(p))
         .from_bytes(TEMPLATE, bytes.clone())
@@ -103,7 +103,7 @@ fn the_seed_walkthrough_runs_with_the_blocking_client(kind: PeerKind) {
             .iter()
             .all(|p| p.total == Some(204809))
     );
-    assert_eq!(client.task(&upid).wait().unwrap(), TaskOutcome::Ok);
+    assert_eq!(task.wait().unwrap(), TaskOutcome::Ok);
 
     // Create a container from it, wait, read the log, start it.
     let node = client.nodes("pve1");

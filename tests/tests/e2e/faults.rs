@@ -577,8 +577,8 @@ async fn an_upload_after_the_ticket_expired_recovers(kind: PeerKind) {
     if let Err(err) = &first {
         assert_eq!(err.status(), Some(401), "{err}");
     }
-    let upid = upload().await.unwrap();
-    assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
+    let task = upload().await.unwrap();
+    assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);
 }
 
 // ---------------------------------------------------------------------- slow tasks

@@ -252,15 +252,16 @@ async fn uploaded_template_is_listed_and_its_volume_can_be_read(kind: PeerKind) 
     let bytes: Vec<u8> = (0..=255u8).cycle().take(64 * 1024 + 7).collect();
     std::fs::write(&file, &bytes).unwrap();
 
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Vztmpl)
         .from_path(&file)
         .await
         .unwrap();
+    let upid = task.upid();
     assert_eq!(upid.task_type(), "imgcopy");
     assert_eq!(upid.node(), "pve1");
     assert_eq!(upid.user(), "root@pam");
-    assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
+    assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);
 
     let listed = content.get(json!({"content": "vztmpl"})).await.unwrap();
     let listed = listed.as_array().expect("content list is an array");
@@ -482,14 +483,14 @@ async fn the_walkthrough_works_with_an_api_token_and_writes_need_no_csrf(kind: P
     assert_eq!(status["status"], "running");
 
     // Uploads authenticate with the token too.
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Vztmpl)
         .from_bytes(TEMPLATE, b"tarball".to_vec())
         .await
         .unwrap();
-    assert_eq!(upid.user(), "root@pam!ci");
-    assert_eq!(upid.task_type(), "imgcopy");
-    assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
+    assert_eq!(task.upid().user(), "root@pam!ci");
+    assert_eq!(task.upid().task_type(), "imgcopy");
+    assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);
     let listed = client
         .raw("nodes/pve1/storage/local/content")
         .get(json!({"content": "vztmpl"}))

@@ -17,7 +17,8 @@ use proxmoxia::api::nodes::node::lxc;
 use proxmoxia::api::nodes::node::storage::storage::content;
 use proxmoxia::mock::{GuestSpec, MockPve, SEED_TEMPLATE};
 use proxmoxia::{
-    ApiError, AuthError, Client, Error, TaskHandle, TaskOutcome, TransportErrorKind, UploadContent,
+    ApiError, AuthError, Client, Error, TaskEvent, TaskHandle, TaskOutcome, TransportErrorKind,
+    UploadContent,
 };
 use proxmoxia_tests::{api_err, assert_api, fake_with_root};
 use serde_json::json;
@@ -1504,16 +1505,16 @@ async fn a_volume_path_on_a_dir_storage_is_pves() {
 async fn uploads_are_stored_by_a_task_from_bytes_and_from_a_file() {
     let (pve, client) = fake_with_root().await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Iso)
         .from_bytes("tiny.iso", bytes)
         .await
         .unwrap();
+    let upid = task.upid();
     assert_eq!(
         (upid.task_type(), upid.id(), upid.user(), upid.node()),
         ("imgcopy", "", "root@pam", "pve1")
     );
-    let task = client.task(&upid);
     wait_ok(&task).await;
     let log: Vec<String> = task
         .log_all()
@@ -1547,12 +1548,12 @@ async fn uploads_are_stored_by_a_task_from_bytes_and_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("debian-12-custom_amd64.tar.zst");
     std::fs::write(&path, vec![7u8; 4096]).unwrap();
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Vztmpl)
         .from_path(&path)
         .await
         .unwrap();
-    wait_ok(&client.task(&upid)).await;
+    wait_ok(&task).await;
     assert_eq!(
         pve.volumes("local"),
         [
@@ -1613,12 +1614,12 @@ async fn uploads_are_refused_where_pve_refuses_them() {
         .content(["iso"])
         .await
         .unwrap();
-    let upid = client
+    let task = client
         .upload("pve1", "isos", UploadContent::Iso)
         .from_bytes("ok.iso", vec![1; 10])
         .await
         .unwrap();
-    wait_ok(&client.task(&upid)).await;
+    wait_ok(&task).await;
     assert_api(
         client
             .upload("pve1", "isos", UploadContent::Vztmpl)
@@ -1686,6 +1687,46 @@ async fn a_task_runs_for_the_set_duration_and_its_effect_shows_only_after() {
         vm.status().current().get().await.unwrap().status.as_str(),
         "running"
     );
+}
+
+/// A task that takes time writes its log as it runs: `follow()` yields its opening line while
+/// it is still running (it cannot end before the test ends it: its duration is an hour), then
+/// the end's lines once the test ends it.
+#[tokio::test]
+async fn a_running_tasks_log_is_followed_line_by_line_before_it_ends() {
+    let (pve, client) = fake_with_root().await;
+    pve.set_task_duration(Duration::from_secs(3600));
+    let vm = client.nodes("pve1").qemu(101);
+    let task = vm
+        .status()
+        .start()
+        .post()
+        .task()
+        .await
+        .unwrap()
+        .poll_interval(Duration::from_millis(20))
+        .timeout(Duration::from_secs(60));
+    let mut follow = task.follow();
+    let first = follow.next_event().await.expect("an event").unwrap();
+    match first {
+        TaskEvent::Line(line) => assert_eq!((line.n, line.t.as_str()), (1, "qmstart 101: started")),
+        other => panic!("expected the opening line, got {other:?}"),
+    }
+    assert!(task.status().await.unwrap().is_running());
+    assert!(!pve.guest(101).unwrap().running);
+
+    pve.end_task(task.upid().as_str());
+    let mut rest = Vec::new();
+    while let Some(event) = follow.next_event().await {
+        rest.push(match event.unwrap() {
+            TaskEvent::Line(line) => format!("{} {}", line.n, line.t),
+            TaskEvent::Exit(exit) => format!("exit {:?}", exit.outcome().unwrap()),
+            other => format!("{other:?}"),
+        });
+    }
+    assert_eq!(rest, ["2 TASK OK", "exit Ok"]);
+    assert!(pve.guest(101).unwrap().running);
+    assert_eq!(pve.tasks()[0].log, ["qmstart 101: started", "TASK OK"]);
 }
 
 #[tokio::test]
@@ -1790,7 +1831,11 @@ async fn stopping_a_running_task_ends_it_with_an_error_and_without_its_effect() 
     let log: Vec<String> = task.log().await.unwrap().into_iter().map(|l| l.t).collect();
     assert_eq!(
         log,
-        ["received interrupt", "TASK ERROR: interrupted by signal"]
+        [
+            "qmstart 101: started",
+            "received interrupt",
+            "TASK ERROR: interrupted by signal"
+        ]
     );
     pve.set_task_duration(Duration::ZERO);
     assert!(!pve.guest(101).unwrap().running);

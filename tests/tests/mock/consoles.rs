@@ -306,6 +306,8 @@ async fn an_upgrade_without_the_binary_subprotocol_is_refused() {
     assert_eq!(body["message"], "missing websocket-protocol header\n");
 }
 
+/// The forwarder answers PVE's VNC authentication itself (the fake checks the DES answer) and
+/// lets the viewer in with security type None: the viewer never needs the password.
 #[tokio::test]
 async fn a_vnc_viewer_does_the_rfb_handshake_through_the_local_port() {
     let pve = MockPve::start().await.unwrap();
@@ -317,9 +319,7 @@ async fn a_vnc_viewer_does_the_rfb_handshake_through_the_local_port() {
     let addr = listener.local_addr().unwrap();
     let serving = tokio::spawn(async move {
         let viewer = listener.accept().await.unwrap();
-        let password = viewer.password().expose().to_owned();
-        viewer.forward().await.unwrap();
-        password
+        viewer.forward().await
     });
 
     let mut viewer = TcpStream::connect(addr).await.unwrap();
@@ -330,12 +330,9 @@ async fn a_vnc_viewer_does_the_rfb_handshake_through_the_local_port() {
         viewer.write_all(b"RFB 003.008\n").await.unwrap();
         let mut types = [0; 2];
         viewer.read_exact(&mut types).await.unwrap();
-        assert_eq!(types, [1, 2], "one security type: VNC authentication");
-        viewer.write_all(&[2]).await.unwrap();
-        let mut challenge = [0; 16];
-        viewer.read_exact(&mut challenge).await.unwrap();
-        viewer.write_all(&[0; 16]).await.unwrap();
-        let mut result = [0; 4];
+        assert_eq!(types, [1, 1], "one security type: None");
+        viewer.write_all(&[1]).await.unwrap();
+        let mut result = [9; 4];
         viewer.read_exact(&mut result).await.unwrap();
         assert_eq!(result, [0, 0, 0, 0], "SecurityResult OK");
         viewer.write_all(&[1]).await.unwrap(); // ClientInit, shared
@@ -351,13 +348,11 @@ async fn a_vnc_viewer_does_the_rfb_handshake_through_the_local_port() {
         .await
         .expect("the handshake in time");
     drop(viewer);
-    let password = tokio::time::timeout(DEADLINE, serving)
+    tokio::time::timeout(DEADLINE, serving)
         .await
         .expect("forwarding ends with the viewer")
+        .unwrap()
         .unwrap();
-    // PVE 9's VNC password: eight printable characters.
-    assert_eq!(password.len(), 8);
-    assert!(password.bytes().all(|b| b.is_ascii_graphic()), "{password}");
     assert_eq!(
         pve.requests()[1..],
         [
@@ -371,6 +366,76 @@ async fn a_vnc_viewer_does_the_rfb_handshake_through_the_local_port() {
             ),
         ]
     );
+}
+
+/// The fake checks VNC authentication: through a raw tunnel, a wrong answer is refused with
+/// RFB's reason, the right one (DES with the bit-reversed password) accepted.
+#[tokio::test]
+async fn the_fakes_vnc_server_checks_the_password() {
+    let pve = MockPve::start().await.unwrap();
+    let client = pve.login().await.unwrap();
+    for right in [false, true] {
+        let mut tunnel = client.vnc(ConsoleTarget::qemu("pve1", 100)).await.unwrap();
+        let password = tunnel.password().expose().to_owned();
+        // PVE 9's VNC password: eight printable characters.
+        assert_eq!(password.len(), 8);
+        assert!(password.bytes().all(|b| b.is_ascii_graphic()), "{password}");
+        let exchange = async {
+            let mut greeting = [0; 12];
+            tunnel.read_exact(&mut greeting).await.unwrap();
+            tunnel.write_all(b"RFB 003.008\n").await.unwrap();
+            let mut types = [0; 2];
+            tunnel.read_exact(&mut types).await.unwrap();
+            assert_eq!(types, [1, 2], "one security type: VNC authentication");
+            tunnel.write_all(&[2]).await.unwrap();
+            let mut challenge = [0; 16];
+            tunnel.read_exact(&mut challenge).await.unwrap();
+            let answer = if right {
+                vnc_answer(password.as_bytes(), &challenge)
+            } else {
+                [0; 16]
+            };
+            tunnel.write_all(&answer).await.unwrap();
+            let mut result = [9; 4];
+            tunnel.read_exact(&mut result).await.unwrap();
+            let mut reason = Vec::new();
+            if result != [0; 4] {
+                let mut len = [0; 4];
+                tunnel.read_exact(&mut len).await.unwrap();
+                reason = vec![0; u32::from_be_bytes(len) as usize];
+                tunnel.read_exact(&mut reason).await.unwrap();
+            }
+            (result, String::from_utf8(reason).unwrap())
+        };
+        let outcome = tokio::time::timeout(DEADLINE, exchange)
+            .await
+            .expect("the handshake in time");
+        let expected = match right {
+            true => ([0, 0, 0, 0], String::new()),
+            false => ([0, 0, 0, 1], "Authentication failed".to_owned()),
+        };
+        assert_eq!(outcome, expected);
+        drop(tunnel);
+    }
+}
+
+/// VNC authentication's answer, written out independently of the library: DES (via the
+/// `des` crate) of each half of the challenge, keyed by the password's bytes bit-reversed.
+fn vnc_answer(password: &[u8], challenge: &[u8; 16]) -> [u8; 16] {
+    use des::cipher::{Block, BlockCipherEncrypt, KeyInit};
+    let mut key = [0u8; 8];
+    for (k, p) in key.iter_mut().zip(password) {
+        *k = p.reverse_bits();
+    }
+    let cipher = des::Des::new_from_slice(&key).unwrap();
+    let mut out = [0u8; 16];
+    for (half, chunk) in out.chunks_mut(8).zip(challenge.chunks(8)) {
+        let mut block = Block::<des::Des>::default();
+        block.copy_from_slice(chunk);
+        cipher.encrypt_block(&mut block);
+        half.copy_from_slice(&block);
+    }
+    out
 }
 
 #[test]

@@ -178,12 +178,12 @@ fn the_blocking_client_streams_a_download_into_a_std_writer() {
     let iso = dir.path().join("tiny.iso");
     std::fs::write(&iso, vec![7u8; 300_000]).unwrap();
     let (reports, progress) = recorder();
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Iso)
         .progress(progress)
         .from_path(&iso)
         .unwrap();
-    assert_eq!(client.task(&upid).wait().unwrap(), TaskOutcome::Ok);
+    assert_eq!(task.wait().unwrap(), TaskOutcome::Ok);
     let reports = reports.lock().unwrap();
     assert_eq!(reports.first().map(|p| p.done), Some(0));
     assert_eq!(reports.last().map(|p| p.done), Some(300_000));
@@ -204,13 +204,13 @@ fn the_blocking_client_streams_a_download_into_a_std_writer() {
 async fn an_upload_from_memory_reports_each_64_kib_chunk() {
     let (pve, client) = fake_with_root().await;
     let (reports, progress) = recorder();
-    let upid = client
+    let task = client
         .upload("pve1", "local", UploadContent::Iso)
         .progress(progress)
         .from_bytes("small.iso", vec![1u8; 150_000])
         .await
         .unwrap();
-    assert_eq!(client.task(&upid).wait().await.unwrap(), TaskOutcome::Ok);
+    assert_eq!(task.wait().await.unwrap(), TaskOutcome::Ok);
     assert_progress(&reports.lock().unwrap(), &[65536, 65536, 18928], 150_000);
     assert!(
         pve.volumes("local")

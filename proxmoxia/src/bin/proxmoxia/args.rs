@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// is sent.
 ///
 /// Paths are the API viewer's (`/nodes/pve1/qemu/100/status/current`); parameters follow the
-/// path as `--name value`. Connection options go before the command. Without a cluster, try
-/// `proxmoxia --mock ls /nodes/pve1/qemu`.
+/// path as `-name value` or `--name value`, as with pvesh. Connection options go before the
+/// command. Without a cluster, try `proxmoxia --mock ls /nodes/pve1/qemu`.
 #[derive(Debug, Parser)]
 #[command(name = "proxmoxia", version, max_term_width = 100)]
 pub struct Cli {
@@ -31,9 +31,14 @@ pub struct Connection {
     /// User for a ticket login (default `root@pam`).
     #[arg(long, env = "PVE_USER")]
     pub user: Option<String>,
-    /// Password for a ticket login; asked for on a terminal when missing.
+    /// Password for a ticket login. Given here, it logs in (a kept ticket is not used, so a
+    /// wrong one is refused); from PVE_PASSWORD or the profile, it logs in when no ticket is
+    /// kept; missing, it is asked for on a terminal.
     #[arg(long, env = "PVE_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+    /// `--password` was on the command line (not from the environment or the profile).
+    #[arg(skip)]
+    pub password_given: bool,
     /// The SHA-256 fingerprint of the node's certificate, as PVE shows it.
     #[arg(long, env = "PVE_FINGERPRINT")]
     pub fingerprint: Option<String>,
@@ -86,8 +91,9 @@ pub enum Command {
     /// the escape key (Ctrl+O, as `qm terminal`) to leave.
     Console(Console),
     /// Forward a VM's (or container's) VNC screen to a local port for any VNC viewer; each
-    /// viewer that connects gets its own session, and the VNC password PVE made for it is
-    /// printed on standard error.
+    /// viewer that connects gets its own session, logged in to PVE's VNC by proxmoxia: the
+    /// viewer asks no password. Whoever reaches the port gets the screen: keep it on
+    /// loopback.
     Vnc(Vnc),
     /// Log in now and keep the ticket for later runs (asks for the password and second
     /// factor as needed).
@@ -113,17 +119,47 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Call {
-    /// The API path (`/nodes/pve1/qemu`).
-    pub path: String,
-    /// Output format (default: a table on a terminal, JSON otherwise).
-    #[arg(long, short = 'o', value_enum)]
-    pub output: Option<Output>,
+    #[command(flatten)]
+    pub show: Show,
     /// Print the UPID of a task the call starts instead of waiting for it.
     #[arg(long)]
     pub no_wait: bool,
-    /// The method's parameters: `--name value` (`--flag` alone for a boolean).
-    #[arg(allow_hyphen_values = true, num_args = 0.., value_name = "--NAME VALUE")]
+    /// The API path (`/nodes/pve1/qemu`).
+    pub path: String,
+    /// The method's parameters: `-name value` or `--name value` (`-name=value`; a boolean
+    /// alone is true). The options above may stand among them; a parameter of the method by
+    /// the same name wins.
+    #[arg(
+        allow_hyphen_values = true,
+        trailing_var_arg = true,
+        num_args = 0..,
+        value_name = "-NAME VALUE"
+    )]
     pub params: Vec<String>,
+}
+
+/// How an answer is printed (pvesh's standard output options, and `table`).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct Show {
+    /// Output format: json, json-pretty, text (as pvesh prints it), yaml, table (default: a
+    /// table on a terminal, JSON in a pipe; a task's UPID bare in a pipe).
+    #[arg(
+        long = "output-format",
+        short = 'o',
+        visible_alias = "output",
+        value_enum
+    )]
+    pub output: Option<Output>,
+    /// Print nothing on standard output (pvesh's `--quiet`): not the answer, not a task's
+    /// UPID. Errors and a followed task's log still show on standard error.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Tables (`text`, `table`) without borders: cells one space apart.
+    #[arg(long)]
+    pub noborder: bool,
+    /// Tables (`text`, `table`) without the line of column titles.
+    #[arg(long)]
+    pub noheader: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,8 +167,14 @@ pub struct Ls {
     /// The API path (default `/`).
     #[arg(default_value = "/")]
     pub path: String,
-    /// Output format (default: lines on a terminal, JSON otherwise).
-    #[arg(long, short = 'o', value_enum)]
+    /// Output format (default: lines on a terminal, JSON otherwise; `text` and `table` are
+    /// the lines).
+    #[arg(
+        long = "output-format",
+        short = 'o',
+        visible_alias = "output",
+        value_enum
+    )]
     pub output: Option<Output>,
 }
 
@@ -156,9 +198,17 @@ pub struct Upload {
     /// The file's expected checksum (with --checksum-algorithm).
     #[arg(long, requires = "checksum_algorithm")]
     pub checksum: Option<String>,
-    /// Output format of the UPID (default: plain on a terminal, JSON otherwise).
-    #[arg(long, short = 'o', value_enum)]
+    /// Output format of the UPID (default: the UPID alone on its line).
+    #[arg(
+        long = "output-format",
+        short = 'o',
+        visible_alias = "output",
+        value_enum
+    )]
     pub output: Option<Output>,
+    /// Print nothing on standard output (not the UPID).
+    #[arg(long)]
+    pub quiet: bool,
     /// Print the UPID of the copy task instead of waiting for it.
     #[arg(long)]
     pub no_wait: bool,
@@ -189,8 +239,13 @@ pub struct Download {
     /// Where to write the file; `-` for standard output.
     #[arg(short = 'O', long = "output-file", value_name = "FILE")]
     pub out: Option<String>,
-    /// The method's parameters: `--name value`.
-    #[arg(allow_hyphen_values = true, num_args = 0.., value_name = "--NAME VALUE")]
+    /// The method's parameters: `-name value` or `--name value`.
+    #[arg(
+        allow_hyphen_values = true,
+        trailing_var_arg = true,
+        num_args = 0..,
+        value_name = "-NAME VALUE"
+    )]
     pub params: Vec<String>,
 }
 
@@ -243,9 +298,14 @@ pub struct AuditAnswers {
     /// Only the paths under this one (`/nodes/pve1/qemu`, `/cluster`, `/nodes/{node}/lxc`).
     #[arg(long, value_name = "PATH")]
     pub only: Option<String>,
-    /// Output format (default: pretty JSON on a terminal, JSON otherwise); `table` lists
-    /// the paths with findings.
-    #[arg(long, short = 'o', value_enum)]
+    /// Output format (default: pretty JSON on a terminal, JSON otherwise); `table` (or
+    /// `text`) lists the paths with findings.
+    #[arg(
+        long = "output-format",
+        short = 'o',
+        visible_alias = "output",
+        value_enum
+    )]
     pub output: Option<Output>,
 }
 
@@ -273,7 +333,10 @@ pub struct Serve {
 pub enum Output {
     Json,
     JsonPretty,
+    /// As pvesh prints it.
+    Text,
     Yaml,
+    /// This CLI's own table: columns in the answer's order.
     Table,
 }
 

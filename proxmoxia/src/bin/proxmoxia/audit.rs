@@ -30,8 +30,8 @@ pub async fn run(conn: &Connection, args: AuditAnswers) -> Result<(), Fail> {
         Output::Json
     });
     match format {
-        Output::Table => output::print(&table(&report)?),
-        other => output::show(&report.to_json(), other, None),
+        Output::Table | Output::Text => output::print(&table(&report)?),
+        other => output::show(&report.to_json(), &output::Shape::plain(other)),
     }
 }
 
@@ -73,13 +73,12 @@ fn table(report: &AuditReport) -> Result<String, Fail> {
         })
         .collect();
     let mut rows_text = Vec::new();
-    output::write(
-        &Value::Array(rows),
-        Output::Table,
-        Some("path"),
-        &mut rows_text,
-    )
-    .map_err(|e| Fail::new(format!("cannot write the output: {e}")))?;
+    let shape = output::Shape {
+        first: Some("path"),
+        ..output::Shape::plain(Output::Table)
+    };
+    output::write(&Value::Array(rows), &shape, &mut rows_text)
+        .map_err(|e| Fail::new(format!("cannot write the output: {e}")))?;
     text.push_str(&String::from_utf8_lossy(&rows_text));
     Ok(text)
 }

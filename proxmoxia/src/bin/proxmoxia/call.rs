@@ -5,14 +5,41 @@ use proxmoxia::typed::HttpMethod;
 use proxmoxia::{Client, RawPath, TaskOutcome, Upid};
 use serde_json::Value;
 
-use crate::args::{Call, Connection, Output, Verb};
+use crate::args::{Call, Connection, Output, Show, Verb};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
+use crate::output::{Shape, Style};
+use crate::params::OwnOption;
 use crate::{doc, output, params, versions, wait};
+
+/// The command's own options that may stand among the parameters (clap reads them only
+/// before the path). No PVE method has parameters of these names but vzdump's (and backup
+/// jobs', apt update's) `quiet`, which stays theirs, as in pvesh.
+pub const OWN: [OwnOption; 5] = [
+    OwnOption {
+        names: &["o", "output-format", "output"],
+        takes_value: true,
+    },
+    OwnOption {
+        names: &["no-wait"],
+        takes_value: false,
+    },
+    OwnOption {
+        names: &["quiet"],
+        takes_value: false,
+    },
+    OwnOption {
+        names: &["noborder"],
+        takes_value: false,
+    },
+    OwnOption {
+        names: &["noheader"],
+        takes_value: false,
+    },
+];
 
 pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> {
     let method = verb.method();
-    let (call, own) = own_options(call)?;
     // Everything the schema can decide is checked before connecting: nothing is sent.
     let params::Checked {
         resolved,
@@ -21,8 +48,9 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         path_rules,
         given,
         path_params,
-        ..
-    } = params::check(method, &call.path, &call.params)?;
+        own,
+    } = params::check(method, &call.path, &call.params, &OWN)?;
+    let (show, no_wait) = own_options(call.show, call.no_wait, &own)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
     if let Some(needs) = versions::needs(entry, &rules, &path_rules, &given) {
@@ -53,7 +81,6 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
             }
         })
         .await?;
-    let format = output::choose(own.output);
     let upid = match (&answer, method) {
         (_, HttpMethod::Get) => None,
         (Value::String(text), _) => Upid::parse(text).ok(),
@@ -64,12 +91,30 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         .param
         .as_ref()
         .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
-    output::show(&answer, format, first.as_deref())?;
-    let Some(upid) = upid.filter(|_| !own.no_wait) else {
+    let returns = doc::method(entry).and_then(|(_, schema)| schema.get("returns"));
+    let format = output::choose(show.output);
+    match (&upid, show.output) {
+        _ if show.quiet => {}
+        // A task's UPID alone on its line, in a pipe too: `UP=$(proxmoxia create ...)`.
+        (Some(upid), None) => output::print(&format!("{upid}\n"))?,
+        _ => output::show(
+            &answer,
+            &Shape {
+                format,
+                first: first.as_deref(),
+                returns,
+                style: Style {
+                    border: !show.noborder,
+                    header: !show.noheader,
+                },
+            },
+        )?,
+    }
+    let Some(upid) = upid.filter(|_| !no_wait) else {
         return Ok(());
     };
-    match wait::follow(&c.client, &upid).await? {
-        TaskOutcome::Warnings(n) if format == Output::Table => {
+    match wait::follow(&c.client.task(&upid)).await? {
+        TaskOutcome::Warnings(n) if matches!(format, Output::Table | Output::Text) => {
             eprintln!("task finished with {n} warning(s)");
         }
         _ => {}
@@ -84,45 +129,29 @@ fn raw_path(client: &Client, segments: &[String]) -> RawPath {
         .fold(client.raw(""), |path, segment| path.segment(segment))
 }
 
-/// The command's own options, wherever they stand: clap stops reading them at the first
-/// parameter (`create /p --vmid 1 --no-wait`). No PVE method has parameters of these names.
-#[derive(Debug)]
-struct Own {
-    output: Option<Output>,
-    no_wait: bool,
-}
-
-fn own_options(mut call: Call) -> Result<(Call, Own), Fail> {
+/// The options clap read before the path, then those given among the parameters ([`OWN`]).
+fn own_options(
+    mut show: Show,
+    mut no_wait: bool,
+    given: &[(&str, String)],
+) -> Result<(Show, bool), Fail> {
     use clap::ValueEnum;
-    let mut own = Own {
-        output: call.output,
-        no_wait: call.no_wait,
-    };
-    let mut params = Vec::new();
-    let mut args = std::mem::take(&mut call.params).into_iter();
-    while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "--no-wait" => {
-                own.no_wait = true;
-                continue;
+    for (name, value) in given {
+        let on = value == "1";
+        match *name {
+            "o" => {
+                show.output = Some(Output::from_str(value, false).map_err(|_| {
+                    Fail::usage(format!(
+                        "--output-format {value}: use json, json-pretty, text, yaml or table"
+                    ))
+                })?);
             }
-            "-o" | "--output" => args
-                .next()
-                .ok_or_else(|| Fail::usage(format!("{arg} needs a value")))?,
-            _ => match arg.strip_prefix("--output=") {
-                Some(value) => value.to_owned(),
-                None => {
-                    params.push(arg);
-                    continue;
-                }
-            },
-        };
-        own.output = Some(Output::from_str(&value, false).map_err(|_| {
-            Fail::usage(format!(
-                "--output {value}: use json, json-pretty, yaml or table"
-            ))
-        })?);
+            "no-wait" => no_wait = on,
+            "quiet" => show.quiet = on,
+            "noborder" => show.noborder = on,
+            "noheader" => show.noheader = on,
+            _ => {}
+        }
     }
-    call.params = params;
-    Ok((call, own))
+    Ok((show, no_wait))
 }

@@ -89,6 +89,7 @@ pub fn resolve(conn: &Connection) -> Result<Connection, Fail> {
         token: conn.token.clone().or(profile.token),
         user: conn.user.clone().or(profile.user),
         password: conn.password.clone().or(profile.password),
+        password_given: conn.password_given,
         fingerprint: conn.fingerprint.clone().or(profile.fingerprint),
         ca_file: conn.ca_file.clone().or(profile.ca_file),
         pve_version: conn.pve_version.clone().or(profile.pve_version),

@@ -1,6 +1,8 @@
-//! A logged-in client from the connection settings: an API token, the kept ticket, or a
-//! password login (asked for on a terminal, with the second factor when the account has one);
-//! or the embedded fake with `--mock`.
+//! A logged-in client from the connection settings: an API token; a password login when
+//! `--password` is given (a kept ticket never hides a wrong one); else the kept ticket, or a
+//! password login (the password from the environment or the profile, or asked for on a
+//! terminal, with the second factor when the account has one); or the embedded fake with
+//! `--mock`.
 
 use std::future::Future;
 use std::io::{BufRead, IsTerminal};
@@ -94,7 +96,13 @@ pub async fn connect(conn: &Connection, mode: Mode) -> Result<Conn, Fail> {
         kept: None,
         interactive: mode == Mode::Interactive,
     };
-    if let Some(session) = login.file.as_ref().and_then(TicketFile::load) {
+    // `--password` on the command line is always checked: a kept ticket would hide a wrong
+    // one. Otherwise the kept ticket saves a login (and a second factor).
+    let kept = match conn.password_given {
+        true => None,
+        false => login.file.as_ref().and_then(TicketFile::load),
+    };
+    if let Some(session) = kept {
         if session.user == login.user {
             client.set_session(session.clone());
             login.from_file = true;

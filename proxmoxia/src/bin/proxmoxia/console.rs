@@ -145,19 +145,19 @@ pub async fn vnc(conn: &crate::args::Connection, args: Vnc) -> Result<(), Fail> 
     let listener = client.vnc_listener(target.clone(), &args.listen).await?;
     let addr = listener.local_addr()?;
     eprintln!(
-        "proxmoxia: VNC of {target} on {addr}: point a VNC viewer there (each connection \
-         gets its own session and password); Ctrl+C stops"
+        "proxmoxia: VNC of {target} on {addr}: point a VNC viewer there (no password: \
+         proxmoxia logs each connection in to PVE's VNC); Ctrl+C stops"
     );
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "proxmoxia: warning: {addr} is not a loopback address: whoever reaches it gets the screen"
+        );
+    }
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(viewer) => {
-                    // The viewer asks for it: PVE made it for this one connection.
-                    eprintln!(
-                        "proxmoxia: viewer {} connected; its VNC password: {}",
-                        viewer.peer_addr(),
-                        viewer.password().expose()
-                    );
+                    eprintln!("proxmoxia: viewer {} connected", viewer.peer_addr());
                     tokio::spawn(async move {
                         let peer = viewer.peer_addr();
                         match viewer.forward().await {

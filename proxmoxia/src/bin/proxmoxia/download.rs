@@ -15,6 +15,7 @@ use tokio::select;
 use crate::args::{Connection, Download};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
+use crate::params::OwnOption;
 use crate::partial::Partial;
 use crate::{params, transfer};
 
@@ -25,8 +26,21 @@ enum Target {
     File(PathBuf),
 }
 
+/// `-O FILE` may stand among the parameters too (clap reads it only before the path).
+const OWN: [OwnOption; 1] = [OwnOption {
+    names: &["O", "output-file"],
+    takes_value: true,
+}];
+
 pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
-    let (args, target) = own_options(d.params, d.out)?;
+    // Checked before connecting: nothing is sent, no file is created.
+    let params::Checked {
+        resolved,
+        given,
+        own,
+        ..
+    } = params::check(HttpMethod::Get, &d.path, &d.params, &OWN)?;
+    let target = own.last().map(|(_, file)| file.clone()).or(d.out);
     let target = match target.as_deref() {
         None => {
             return Err(Fail::usage(
@@ -36,11 +50,6 @@ pub async fn run(conn: &Connection, d: Download) -> Result<(), Fail> {
         Some("-") => Target::Stdout,
         Some(file) => Target::File(PathBuf::from(file)),
     };
-    // Checked before connecting: nothing is sent, no file is created.
-    let params::Checked {
-        resolved, given, ..
-    } = params::check(HttpMethod::Get, &d.path, &args)?;
-
     let mut c = connect::connect(conn, Mode::Interactive).await?;
     let path = resolved.segments.join("/");
     let shown = match &target {
@@ -187,28 +196,4 @@ fn with_params(
         }
     }
     download
-}
-
-/// `-O FILE` wherever it stands: clap stops reading options at the first parameter.
-fn own_options(
-    params: Vec<String>,
-    mut out: Option<String>,
-) -> Result<(Vec<String>, Option<String>), Fail> {
-    let mut rest = Vec::new();
-    let mut args = params.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-O" | "--output-file" => {
-                out = Some(
-                    args.next()
-                        .ok_or_else(|| Fail::usage(format!("{arg} needs a value")))?,
-                );
-            }
-            _ => match arg.strip_prefix("--output-file=") {
-                Some(value) => out = Some(value.to_owned()),
-                None => rest.push(arg),
-            },
-        }
-    }
-    Ok((rest, out))
 }

@@ -85,7 +85,8 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
         children(resolved.node, None)
     };
     match output::choose(ls.output) {
-        Output::Table => {
+        // pvesh's `ls` lines (its text format without border and header).
+        Output::Table | Output::Text => {
             let lines: String = children
                 .iter()
                 .map(|c| format!("{}        {}\n", c.node.flags(), output::escape(&c.name)))
@@ -112,7 +113,13 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
                     })
                 })
                 .collect();
-            output::show(&Value::Array(list), format, Some("name"))?;
+            output::show(
+                &Value::Array(list),
+                &output::Shape {
+                    first: Some("name"),
+                    ..output::Shape::plain(format)
+                },
+            )?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ mod ls;
 mod output;
 mod partial;
 mod serve;
+mod text;
 mod tickets;
 mod transfer;
 mod tty;
@@ -26,7 +27,8 @@ mod wait;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 // The command line's reading is in the library, where the fuzz targets reach it.
 use proxmoxia::__private::cli::{fail, params, tree};
 
@@ -34,7 +36,22 @@ use crate::args::{Cli, Command};
 use crate::fail::Fail;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Every exit status is one of `fail`'s table: clap's mistakes are USAGE, help is none.
+    let parsed = Cli::command()
+        .after_long_help(fail::exit_status_help())
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            cli.conn.password_given =
+                matches.value_source("password") == Some(ValueSource::CommandLine);
+            cli
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { fail::USAGE } else { 0 });
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -43,7 +60,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(fail::FAILED);
         }
     };
     let result = runtime.block_on(run(cli));

@@ -61,22 +61,57 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Prints `value` in `format` on standard output; `first` is the column a table starts
-/// with (the key naming the rows).
-pub fn show(value: &Value, format: Output, first: Option<&str>) -> Result<(), Fail> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    written(write(value, format, first, &mut out).and_then(|()| out.flush()))
+/// Borders and the header of a table (`--noborder`, `--noheader`, as pvesh's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Draw the box; without it, cells are padded and one space apart (the last unpadded).
+    pub border: bool,
+    /// Print the line of column titles.
+    pub header: bool,
 }
 
-/// `value` in `format` into `out`. A table is written row by row: its memory and its size
-/// grow with the answer's, not with rows times columns.
-pub fn write(
-    value: &Value,
-    format: Output,
-    first: Option<&str>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            border: true,
+            header: true,
+        }
+    }
+}
+
+/// How an answer is printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    pub format: Output,
+    /// The column a `table` starts with (the key naming the rows).
+    pub first: Option<&'a str>,
+    /// The method's return schema, which `text` follows as pvesh does.
+    pub returns: Option<&'a Value>,
+    pub style: Style,
+}
+
+impl Shape<'_> {
+    /// `format` with nothing else known.
+    pub fn plain(format: Output) -> Shape<'static> {
+        Shape {
+            format,
+            first: None,
+            returns: None,
+            style: Style::default(),
+        }
+    }
+}
+
+/// Prints `value` as `shape` says on standard output.
+pub fn show(value: &Value, shape: &Shape) -> Result<(), Fail> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    written(write(value, shape, &mut out).and_then(|()| out.flush()))
+}
+
+/// `value` as `shape` says into `out`. A table is written row by row: its memory and its
+/// size grow with the answer's, not with rows times columns.
+pub fn write(value: &Value, shape: &Shape, out: &mut dyn Write) -> io::Result<()> {
+    match shape.format {
         // serde_json escapes control characters; serde_yaml_ng too (`\e`, `\x9B`).
         Output::Json => writeln!(out, "{value}"),
         Output::JsonPretty => {
@@ -87,20 +122,21 @@ pub fn write(
             let yaml = serde_yaml_ng::to_string(value).map_err(io::Error::other)?;
             out.write_all(yaml.as_bytes())
         }
-        Output::Table => table(value, first, out),
+        Output::Text => crate::text::write(value, shape.returns, shape.style, out),
+        Output::Table => table(value, shape.first, shape.style, out),
     }
 }
 
-fn table(value: &Value, first: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+fn table(value: &Value, first: Option<&str>, style: Style, out: &mut dyn Write) -> io::Result<()> {
     match value {
         Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
-            list(items.iter().filter_map(Value::as_object), first, out)
+            list(items.iter().filter_map(Value::as_object), first, style, out)
         }
         Value::Array(items) => items
             .iter()
             .try_for_each(|item| writeln!(out, "{}", lines(item))),
         Value::Object(map) if !map.is_empty() => {
-            boxed(out, &["key".into(), "value".into()], || {
+            boxed(out, style, &["key".into(), "value".into()], || {
                 map.iter()
                     .map(|(k, v)| vec![Cell::text(escape(k).into_owned()), Cell::of(Some(v))])
             })
@@ -127,6 +163,7 @@ fn lines(value: &Value) -> String {
 fn list<'a>(
     objects: impl Iterator<Item = &'a Map<String, Value>> + Clone,
     first: Option<&str>,
+    style: Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut seen: HashSet<&str> = HashSet::new();
@@ -143,7 +180,7 @@ fn list<'a>(
         }
     }
     let headers: Vec<String> = columns.iter().map(|c| escape(c).into_owned()).collect();
-    boxed(out, &headers, || {
+    boxed(out, style, &headers, || {
         objects
             .clone()
             .map(|o| columns.iter().map(|c| Cell::of(o.get(*c))).collect())
@@ -190,13 +227,21 @@ impl Cell {
     }
 }
 
-/// A table with a box around it, numbers aligned right (as `pvesh` prints): `rows` is
-/// walked twice, once for the widths and once to print, so no row is kept.
-fn boxed<R>(out: &mut dyn Write, headers: &[String], rows: impl Fn() -> R) -> io::Result<()>
+/// A table with a box around it (unless `style` says no), numbers aligned right (as `pvesh`
+/// prints): `rows` is walked twice, once for the widths and once to print, so no row is kept.
+fn boxed<R>(
+    out: &mut dyn Write,
+    style: Style,
+    headers: &[String],
+    rows: impl Fn() -> R,
+) -> io::Result<()>
 where
     R: Iterator<Item = Vec<Cell>>,
 {
-    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    let mut widths: Vec<usize> = headers
+        .iter()
+        .map(|h| if style.header { width(h) } else { 0 })
+        .collect();
     let mut numeric = vec![true; headers.len()];
     for row in rows() {
         for (i, cell) in row.iter().enumerate() {
@@ -205,16 +250,21 @@ where
         }
     }
     let rule = |out: &mut dyn Write, [left, fill, mid, right]: [&str; 4]| {
+        if !style.border {
+            return Ok(());
+        }
         let parts: Vec<String> = widths.iter().map(|w| fill.repeat(w + 2)).collect();
         writeln!(out, "{left}{}{right}", parts.join(mid))
     };
     rule(out, ["┌", "─", "┬", "┐"])?;
-    let texts: Vec<&str> = headers.iter().map(String::as_str).collect();
-    line(out, &widths, &texts, &vec![false; headers.len()])?;
-    rule(out, ["╞", "═", "╪", "╡"])?;
+    if style.header {
+        let texts: Vec<&str> = headers.iter().map(String::as_str).collect();
+        line(out, style, &widths, &texts, &vec![false; headers.len()])?;
+        rule(out, ["╞", "═", "╪", "╡"])?;
+    }
     for row in rows() {
         let texts: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
-        line(out, &widths, &texts, &numeric)?;
+        line(out, style, &widths, &texts, &numeric)?;
     }
     rule(out, ["└", "─", "┴", "┘"])
 }
@@ -225,22 +275,35 @@ fn width(text: &str) -> usize {
 }
 
 /// One row: each cell in its column, wrapped onto as many lines as the longest needs.
-fn line(out: &mut dyn Write, widths: &[usize], cells: &[&str], right: &[bool]) -> io::Result<()> {
+/// Without a border, cells are one space apart and the last is not padded (as pvesh's).
+fn line(
+    out: &mut dyn Write,
+    style: Style,
+    widths: &[usize],
+    cells: &[&str],
+    right: &[bool],
+) -> io::Result<()> {
     use std::fmt::Write as _;
     let pieces: Vec<Vec<&str>> = cells.iter().map(|c| wrap(c)).collect();
     let lines = pieces.iter().map(Vec::len).max().unwrap_or(1);
+    let last = pieces.len().saturating_sub(1);
     let mut text = String::new();
     for n in 0..lines {
         text.clear();
-        text.push('│');
+        if style.border {
+            text.push('│');
+        }
         for (i, cell) in pieces.iter().enumerate() {
             let piece = cell.get(n).copied().unwrap_or("");
             let w = widths[i];
             // Writing into a String does not fail.
-            let _ = if right[i] {
-                write!(text, " {piece:>w$} │")
-            } else {
-                write!(text, " {piece:<w$} │")
+            let _ = match (style.border, i == last, right[i]) {
+                (true, _, true) => write!(text, " {piece:>w$} │"),
+                (true, _, false) => write!(text, " {piece:<w$} │"),
+                (false, true, true) => write!(text, "{piece:>w$}"),
+                (false, true, false) => write!(text, "{piece}"),
+                (false, false, true) => write!(text, "{piece:>w$} "),
+                (false, false, false) => write!(text, "{piece:<w$} "),
             };
         }
         text.push('\n');
@@ -268,7 +331,11 @@ mod tests {
 
     fn render(value: &Value, format: Output, first: Option<&str>) -> io::Result<String> {
         let mut out = Vec::new();
-        write(value, format, first, &mut out)?;
+        let shape = Shape {
+            first,
+            ..Shape::plain(format)
+        };
+        write(value, &shape, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

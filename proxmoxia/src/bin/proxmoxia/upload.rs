@@ -58,8 +58,8 @@ pub async fn run(conn: &Connection, up: Upload) -> Result<(), Fail> {
         })
         .await;
     drop(source);
-    let upid = match result {
-        Ok(upid) => upid,
+    let task = match result {
+        Ok(task) => task,
         Err(e) => {
             bar.abandon();
             return Err(e);
@@ -70,13 +70,19 @@ pub async fn run(conn: &Connection, up: Upload) -> Result<(), Fail> {
         &format!("uploaded {name} to {} on {}", up.storage, up.node),
         size,
     );
+    let upid = task.upid();
     let format = output::choose(up.output);
-    output::show(&json!(upid.to_string()), format, None)?;
+    match up.output {
+        _ if up.quiet => {}
+        // The UPID alone on its line, in a pipe too.
+        None => output::print(&format!("{upid}\n"))?,
+        Some(format) => output::show(&json!(upid.to_string()), &output::Shape::plain(format))?,
+    }
     if up.no_wait {
         return Ok(());
     }
-    match wait::follow(&c.client, &upid).await? {
-        TaskOutcome::Warnings(n) if format == Output::Table => {
+    match wait::follow(&task).await? {
+        TaskOutcome::Warnings(n) if matches!(format, Output::Table | Output::Text) => {
             eprintln!("task finished with {n} warning(s)");
         }
         _ => {}

@@ -98,7 +98,7 @@ pub fn check(
 
 fn unsupported(r: &Restricted, cluster: &PveVersion, labels: &[&str], index: usize) -> Fail {
     let have = doc::versions(r.versions, labels);
-    Fail::new(format!(
+    Fail::usage(format!(
         "{} is not in PVE {} (the cluster's version, checked against the schema of PVE {}); \
          PVE {} {} it. Nothing was sent.",
         r.item,

@@ -1,16 +1,18 @@
 //! Following a PVE task to its end: a progress line (on a terminal) and the task's log as PVE
 //! writes it, on standard error, from the library's `TaskHandle::follow`. The outcome is the
-//! task's (`Error::Task` when it failed).
+//! task's (`Error::Task` when it failed: exit status 3); Ctrl-C stops following (exit status
+//! 130), not the task.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use proxmoxia::{Client, TaskEvent, TaskOutcome, Upid};
+use proxmoxia::{TaskEvent, TaskHandle, TaskOutcome};
 
 use crate::fail::Fail;
 use crate::output::escape;
 
-pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
+pub async fn follow(task: &TaskHandle) -> Result<TaskOutcome, Fail> {
+    let upid = task.upid();
     // Some tasks have no id (an upload's `imgcopy`). The UPID is the server's text.
     let what = match upid.id() {
         "" => format!("{} on {}", upid.task_type(), upid.node()),
@@ -22,14 +24,26 @@ pub async fn follow(client: &Client, upid: &Upid) -> Result<TaskOutcome, Fail> {
     bar.set_style(style("{spinner} {msg} ({elapsed})"));
     bar.set_message(format!("{what}: running"));
     bar.enable_steady_tick(Duration::from_millis(120));
-    let mut events = client.task(upid).follow();
+    let mut events = task.follow();
     let mut result = None;
-    while let Some(event) = events.next_event().await {
+    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let event = tokio::select! {
+            event = events.next_event() => event,
+            _ = &mut interrupt => {
+                bar.abandon_with_message(format!("{what}: not followed to its end"));
+                return Err(Fail::interrupted(format!(
+                    "interrupted: task {upid} goes on on PVE (`proxmoxia delete /nodes/{}/tasks/{upid}` stops it)",
+                    upid.node()
+                )));
+            }
+        };
         match event {
-            Ok(TaskEvent::Line(line)) => bar.suspend(|| eprintln!("{}", escape(&line.t))),
-            Ok(TaskEvent::Exit(exit)) => result = Some(exit.outcome()),
-            Ok(_) => {}
-            Err(e) => result = Some(Err(e)),
+            Some(Ok(TaskEvent::Line(line))) => bar.suspend(|| eprintln!("{}", escape(&line.t))),
+            Some(Ok(TaskEvent::Exit(exit))) => result = Some(exit.outcome()),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => result = Some(Err(e)),
+            None => break,
         }
     }
     // On a terminal the line stays, with the outcome.
