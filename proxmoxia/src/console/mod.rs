@@ -23,12 +23,13 @@
 //! print!("{}", String::from_utf8_lossy(&buf[..n]));
 //! term.close().await?;
 //!
-//! // VNC: a local port any VNC viewer can connect to (each viewer gets its own session).
+//! // VNC: a local port any VNC viewer can connect to (each viewer gets its own session;
+//! // the forwarder answers PVE's VNC password itself, so the viewer is offered none: keep
+//! // the port on loopback).
 //! let listener = client
 //!     .vnc_listener(ConsoleTarget::qemu("pve1", 100), "127.0.0.1:5900")
 //!     .await?;
 //! let viewer = listener.accept().await?;
-//! println!("VNC password for this viewer: {}", viewer.password().expose());
 //! viewer.forward().await?;
 //! # Ok(()) }
 //! ```
