@@ -1,14 +1,13 @@
-//! `--name value` arguments to a method's parameters, checked with the generated rules (the
-//! same the typed API and the embedded fake use) before anything is sent.
+//! `--name value` arguments to a method's parameters, checked with the catalogue's rules
+//! (`crate::catalog`: the same the typed API and the embedded fake use) before anything is
+//! sent.
 
 use serde_json::{Map, Value};
 
 use super::fail::Fail;
 use super::tree::{self, Resolved};
-use crate::decode::family_index;
+use crate::catalog::{Method, Param, Ty};
 use crate::typed::HttpMethod;
-use crate::typed::rules::{ParamRule, Ty};
-use crate::typed::schema::EndpointEntry;
 
 /// A call's command line read and checked with the schema's rules: what the CLI knows before
 /// it connects.
@@ -16,12 +15,8 @@ use crate::typed::schema::EndpointEntry;
 pub struct Checked {
     /// The path, matched to its template.
     pub resolved: Resolved,
-    /// The method called.
-    pub entry: &'static EndpointEntry,
-    /// The rules of the method's parameters but the path's.
-    pub rules: Vec<ParamRule>,
-    /// The rules of the path's parameters.
-    pub path_rules: Vec<ParamRule>,
+    /// The method called, in the catalogue.
+    pub entry: &'static Method,
     /// The parameters given (`--name value`): texts, and lists of texts for a name given
     /// more than once.
     pub given: Map<String, Value>,
@@ -30,8 +25,8 @@ pub struct Checked {
 }
 
 /// Reads the `path` and `--name value` arguments of a `method` call and checks them, path
-/// parameters included, with the rules the typed API and the embedded fake use. Nothing is
-/// sent: a mistake is a usage error naming the parameter and the rule.
+/// parameters included, with the catalogue's rules (the typed API's and the embedded fake's).
+/// Nothing is sent: a mistake is a usage error naming the parameter and the rule.
 pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked, Fail> {
     let resolved = tree::resolve(path).map_err(Fail::usage)?;
     let entry = resolved.node.method(method).ok_or_else(|| {
@@ -39,7 +34,7 @@ pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked,
             .node
             .methods
             .iter()
-            .map(|e| verb(e.info.method))
+            .map(|e| verb(e.method))
             .collect();
         Fail::usage(format!(
             "{} has no {method} method (`{}`); it has: {}",
@@ -52,9 +47,8 @@ pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked,
             }
         ))
     })?;
-    let what = format!("{method} {}", entry.info.path);
-    let (rules, path_rules) = rules(entry)?;
-    let given = parse(args, &rules, &what)?;
+    let what = format!("{method} {}", entry.path);
+    let given = parse(args, entry, &what)?;
     let path_params: Map<String, Value> = resolved
         .params
         .iter()
@@ -62,12 +56,10 @@ pub fn check(method: HttpMethod, path: &str, args: &[String]) -> Result<Checked,
         .collect();
     let mut all = given.clone();
     all.extend(path_params.clone());
-    crate::validate::params_json(&Value::Object(all), full_text(entry)?)?;
+    entry.check(&all)?;
     Ok(Checked {
         resolved,
         entry,
-        rules,
-        path_rules,
         given,
         path_params,
     })
@@ -83,55 +75,14 @@ pub fn verb(method: HttpMethod) -> &'static str {
     }
 }
 
-/// Every parameter's rule as PVE checks it (types and enums too, path parameters included):
-/// the text the embedded fake validates with, which the CLI's string values need.
-pub fn full_text(entry: &EndpointEntry) -> Result<&'static str, Fail> {
-    crate::api::__mock::ENDPOINTS
-        .iter()
-        .find(|r| r.method == entry.info.method.as_str() && r.path == entry.info.path)
-        .map(|r| r.rules)
-        .ok_or_else(|| {
-            Fail::new(format!(
-                "no rules for {} {}",
-                entry.info.method, entry.info.path
-            ))
-        })
-}
-
-/// The names of the path parameters of a template.
-pub fn path_names(template: &str) -> Vec<&str> {
-    template
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .collect()
-}
-
-/// The rules of a method's parameters: `(body, path)`.
-pub fn rules(entry: &EndpointEntry) -> Result<(Vec<ParamRule>, Vec<ParamRule>), Fail> {
-    let all = crate::typed::rules::params(full_text(entry)?)
-        .map_err(|e| Fail::new(format!("the generated rules cannot be read: {e}")))?;
-    let in_path = path_names(entry.info.path);
-    Ok(all
-        .iter()
-        .cloned()
-        .partition(|r| !in_path.contains(&r.name.as_str())))
-}
-
-/// The rule a wire name (`cores`, `net0`) falls under.
-pub fn rule_for<'a>(rules: &'a [ParamRule], name: &str) -> Option<&'a ParamRule> {
-    rules
-        .iter()
-        .find(|r| !r.indexed && r.name == name)
-        .or_else(|| {
-            rules
-                .iter()
-                .find(|r| r.indexed && family_index(name, &r.name).is_some())
-        })
+/// The parameter a `--name` (`cores`, `net0`) stands for: one of the method's but the path's.
+pub fn param_for(method: &Method, name: &str) -> Option<&'static Param> {
+    method.param(name).filter(|p| !p.in_path)
 }
 
 /// Reads `--name value`, `--name=value` and `--flag` (a boolean alone means true). A name
 /// given twice makes a list (PVE's array parameters).
-pub fn parse(args: &[String], rules: &[ParamRule], what: &str) -> Result<Map<String, Value>, Fail> {
+pub fn parse(args: &[String], method: &Method, what: &str) -> Result<Map<String, Value>, Fail> {
     let mut map = Map::new();
     let mut rest = args.iter().peekable();
     while let Some(arg) = rest.next() {
@@ -144,8 +95,8 @@ pub fn parse(args: &[String], rules: &[ParamRule], what: &str) -> Result<Map<Str
             Some((name, value)) => (name, Some(value.to_owned())),
             None => (spec, None),
         };
-        let Some(rule) = rule_for(rules, name) else {
-            return Err(Fail::usage(unknown(name, rules, what)));
+        let Some(rule) = param_for(method, name) else {
+            return Err(Fail::usage(unknown(name, method, what)));
         };
         let value = match inline {
             Some(value) => value,
@@ -174,16 +125,10 @@ pub fn parse(args: &[String], rules: &[ParamRule], what: &str) -> Result<Map<Str
     Ok(map)
 }
 
-fn unknown(name: &str, rules: &[ParamRule], what: &str) -> String {
-    let mut names: Vec<String> = rules
-        .iter()
-        .map(|r| {
-            if r.indexed {
-                format!("{}[n]", r.name)
-            } else {
-                r.name.clone()
-            }
-        })
+fn unknown(name: &str, method: &Method, what: &str) -> String {
+    let mut names: Vec<String> = method
+        .body_params()
+        .map(|p| p.display_name().into_owned())
         .collect();
     names.sort();
     let close: Vec<String> = names
@@ -240,7 +185,7 @@ fn distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn post_lxc() -> &'static EndpointEntry {
+    fn post_lxc() -> &'static Method {
         let node = tree::resolve("/nodes/pve1/lxc").unwrap().node;
         node.method(HttpMethod::Post).unwrap()
     }
@@ -251,8 +196,7 @@ mod tests {
 
     #[test]
     fn names_values_flags_and_families() {
-        let (rules, _) = rules(post_lxc()).unwrap();
-        let rules = &rules;
+        let rules = post_lxc();
         let map = parse(
             &args(&[
                 "--vmid",
@@ -274,8 +218,7 @@ mod tests {
 
     #[test]
     fn unknown_names_and_missing_values_are_refused() {
-        let (rules, _) = rules(post_lxc()).unwrap();
-        let rules = &rules;
+        let rules = post_lxc();
         let e = parse(&args(&["--core", "2"]), rules, "POST /nodes/{node}/lxc").unwrap_err();
         assert_eq!(
             e.message,

@@ -17,27 +17,17 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
     let params::Checked {
         resolved,
         entry,
-        rules,
-        path_rules,
         given,
         path_params,
         ..
     } = params::check(method, &call.path, &call.params)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
-    if let Some(needs) = versions::needs(entry, &rules, &path_rules, &given) {
+    if let Some(needs) = versions::needs(entry, &given) {
         let cluster = c
             .run(|client| async move { client.pve_version().await })
             .await?;
-        versions::check(
-            &needs,
-            &cluster,
-            entry,
-            &rules,
-            &path_rules,
-            &given,
-            &path_params,
-        )?;
+        versions::check(&needs, &cluster, entry, &given, &path_params)?;
     }
     let answer = c
         .run(|client| {
