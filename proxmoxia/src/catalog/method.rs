@@ -297,7 +297,7 @@ impl Method {
 /// checked).
 pub(crate) fn lookup(params: &[Param], key: &str) -> [Option<usize>; 2] {
     let find = |name: &str, indexed: bool| {
-        let start = params.partition_point(|p| p.name < name);
+        let start = params.partition_point(|p| super::rule::name_order(p.name, name).is_lt());
         params[start..]
             .iter()
             .take_while(|p| p.name == name)

@@ -25,7 +25,8 @@
 //! let refused = create.check(params.as_object().unwrap()).unwrap_err();
 //! assert_eq!(
 //!     refused.to_string(),
-//!     "invalid parameter vmid: invalid format - value does not look like a valid VM ID"
+//!     "invalid parameter vmid: invalid format - value does not look like a valid VM ID \
+//!      (format pve-vmid) (nothing reached PVE: safe to retry)"
 //! );
 //! ```
 //!
