@@ -404,7 +404,7 @@ pub fn cli_args_reads(data: &[u8]) -> bool {
     let mut again = Vec::new();
     for (name, value) in &checked.given {
         assert!(
-            params::rule_for(&checked.rules, name).is_some(),
+            params::param_for(checked.entry, name).is_some(),
             "{args:?}: --{name} has no rule"
         );
         let values = match value {

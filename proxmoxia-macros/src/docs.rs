@@ -2,7 +2,7 @@
 
 use crate::json::Value;
 
-use crate::schema::Method;
+use crate::schema::{Method, Schema};
 
 /// Escapes free text (PVE descriptions) as Markdown that renders as written: no code blocks
 /// from indentation (they would become doctests), no links or HTML from `[..]`/`<..>`, URLs
@@ -136,6 +136,38 @@ fn render_arg(v: &Value) -> String {
             items.iter().map(render_arg).collect::<Vec<_>>().join(", ")
         ),
         other => other.to_string(),
+    }
+}
+
+/// A schema's type as PVE's API viewer writes it: its `typetext`, else its enum values
+/// (`<a | b>`), else its type with the range it allows (`<integer> (1 - 8192)`).
+pub fn type_text(schema: &Schema) -> String {
+    if let Some(text) = schema.str("typetext") {
+        return text.to_owned();
+    }
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        let values: Vec<&str> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        return format!("<{}>", values.join(" | "));
+    }
+    let ty = schema.ty().unwrap_or("string");
+    let number = |key: &str| {
+        schema
+            .get(key)
+            .map(|v| v.to_string().trim_matches('"').to_owned())
+    };
+    match (number("minimum"), number("maximum")) {
+        (None, None) => format!("<{ty}>"),
+        (min, max) => format!(
+            "<{ty}> ({} - {})",
+            min.unwrap_or_else(|| "-N".into()),
+            max.unwrap_or_else(|| "N".into())
+        ),
     }
 }
 

@@ -6,12 +6,12 @@
 use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
+use crate::catalog::Catalog;
 use crate::ir::{
     Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, LocalType, MethodIr, ModIr, ModPath,
     RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
 };
 use crate::props::FormatDef;
-use crate::rules;
 use crate::schema::Verb;
 use crate::versions::Mask;
 
@@ -26,6 +26,8 @@ type Emitted = (TokenStream, Vec<String>);
 /// How to write nested invocations for split-off modules.
 pub struct Emitter<'a> {
     pub api: &'a Api,
+    /// Where each method and property string is in the catalogue's tables.
+    pub catalog: &'a Catalog,
     /// The schema arguments as the user wrote them.
     pub schema_args: Vec<String>,
     /// Largest output of one invocation, in tokens.
@@ -291,9 +293,6 @@ impl Emitter<'_> {
 
     fn method_module(&self, m: &MethodIr) -> TokenStream {
         let ident = m.name.ident();
-        let verb = format_ident!("{}", m.verb.camel());
-        let path = &m.path;
-        let name = &m.pve_name;
         let suffix = &m.suffix;
         let handle = match &m.handle {
             Some(module) => {
@@ -302,8 +301,7 @@ impl Emitter<'_> {
             }
             None => quote!(crate::Client),
         };
-        let path_rules = rules::params_text(&m.path_rules);
-        let versions = Literal::u32_unsuffixed(m.versions);
+        let catalog = Literal::usize_unsuffixed(self.catalog.method_at(&m.module));
         let mut endpoint_text = m.doc.clone();
         self.note(&mut endpoint_text, m.versions);
         let endpoint_doc = doc(&endpoint_text);
@@ -344,7 +342,7 @@ impl Emitter<'_> {
             pub mod #ident {
                 crate::typed::pve_endpoint! {
                     #endpoint_doc
-                    #verb #path #name suffix #suffix path_rules #path_rules versions #versions
+                    catalog #catalog suffix #suffix
                     handle #handle, params Params, response Response
                 }
                 #params
@@ -371,7 +369,7 @@ impl Emitter<'_> {
             name: t.name.clone(),
         };
         match group.sites.get(&here) {
-            Some(def) => self.def_tokens(&local_ident, def, t.versions, Refs::Local),
+            Some(def) => self.def_tokens(&local_ident, def, t.key, t.versions, Refs::Local),
             None => TokenStream::new(),
         }
     }
@@ -389,7 +387,13 @@ impl Emitter<'_> {
         let types = shared.types.iter().filter_map(|key| {
             let home = self.api.types[*key].home.as_ref()?;
             let ident = crate::names::ident(&home.site.name);
-            Some(self.def_tokens(&ident, &home.def, home.versions, Refs::Defined(self.api)))
+            Some(self.def_tokens(
+                &ident,
+                &home.def,
+                *key,
+                home.versions,
+                Refs::Defined(self.api),
+            ))
         });
         let text = if m.path.is_empty() {
             "Types that endpoints of different top-level paths share".to_owned()
@@ -407,12 +411,13 @@ impl Emitter<'_> {
         }
     }
 
-    /// A type's definition; `versions` those of what uses it, noted in its docs; `refs` how
-    /// it names other generated types.
+    /// A type's definition (the type `key`, if registered); `versions` those of what uses
+    /// it, noted in its docs; `refs` how it names other generated types.
     fn def_tokens(
         &self,
         ident: &proc_macro2::Ident,
         def: &TypeDef,
+        key: impl Into<Option<TypeKey>>,
         versions: Mask,
         refs: Refs,
     ) -> TokenStream {
@@ -455,7 +460,11 @@ impl Emitter<'_> {
             }
             TypeDef::Params(p) => {
                 let d = doc(&p.doc);
-                let rules = rules::params_text(&p.rules);
+                // The rules: those of the method of its (first) site in the catalogue.
+                let rules = key
+                    .into()
+                    .map_or(0, |key| self.catalog.params_method(self.api, key));
+                let rules = Literal::usize_unsuffixed(rules);
                 let by = p.required.map(|key| {
                     let name = self.required_ident(key, refs);
                     quote!(by #name)
@@ -593,7 +602,6 @@ impl Emitter<'_> {
                     format: <#ident as crate::typed::PropertyString>::format,
                     reprint: crate::typed::propstring::reprint::<#ident>,
                     reread: crate::typed::propstring::reread::<#ident>,
-                    check_both: crate::validate::props::check_both::<#ident>,
                 }
             }
         });
@@ -610,7 +618,7 @@ impl Emitter<'_> {
     fn format_def(&self, f: &FormatDef) -> TokenStream {
         let canonical = f.canonical();
         let ident = crate::names::ident(canonical);
-        let json = f.runtime.to_json().to_string();
+        let format = Literal::usize_unsuffixed(self.catalog.format_at(canonical));
         let d = doc(&f.doc);
         let fields = f.fields.iter().map(|field| {
             let mut text = field.doc.clone();
@@ -628,6 +636,7 @@ impl Emitter<'_> {
             self.def_tokens(
                 &ident,
                 &TypeDef::Enum(e.clone()),
+                None,
                 self.api.versions.all(),
                 Refs::Local,
             )
@@ -657,7 +666,7 @@ impl Emitter<'_> {
             }
         });
         quote! {
-            crate::typed::pve_property_string! { #d #ident format #json { #(#fields),* } }
+            crate::typed::pve_property_string! { #d #ident format #format { #(#fields),* } }
             impl #ident { #(#ctors)* }
             #(#enums)*
             #(#others)*
@@ -772,33 +781,6 @@ fn arg_into(ty: &Ty, v: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// `crate::api::ENDPOINTS`: every method's facts and rules, for code that goes over all of
-/// them (tests, tools).
-pub fn endpoints_list(root: &ModIr) -> TokenStream {
-    fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
-        for method in &m.methods {
-            let module = mod_tokens(&method.module);
-            out.push(quote! {
-                crate::__private::EndpointEntry {
-                    info: <#module::Endpoint as crate::typed::Endpoint>::INFO,
-                    rules: <<#module::Endpoint as crate::typed::Endpoint>::Params as crate::typed::Validate>::RULES,
-                }
-            });
-        }
-        for child in &m.children {
-            walk(child, out);
-        }
-    }
-    let mut entries = Vec::new();
-    walk(root, &mut entries);
-    quote! {
-        /// Every method of the API: what [`crate::typed::Endpoint`] says of it and the rules
-        /// of its parameters.
-        #[doc(hidden)]
-        pub static ENDPOINTS: &[crate::__private::EndpointEntry] = &[#(#entries),*];
-    }
-}
-
 /// With the `audit` feature: every GET method's facts and its answer's decoder
 /// (`crate::audit::entry`), for the answer audit. Behind the feature because each entry is a
 /// decoder the compiler builds.
@@ -822,25 +804,9 @@ pub fn audit_table(root: &ModIr) -> TokenStream {
     }
 }
 
-/// With the `mock` feature: the schemas and every method's full rules, for the embedded fake
-/// PVE (`crate::mock`).
-pub fn mock_module(root: &ModIr, schemas: &[(&str, &str)]) -> TokenStream {
-    fn walk(m: &ModIr, out: &mut Vec<TokenStream>) {
-        for method in &m.methods {
-            let verb = method.verb.upper();
-            let path = &method.path;
-            let rules = rules::params_text(&method.all_rules);
-            let versions = Literal::u32_unsuffixed(method.versions);
-            out.push(quote! {
-                crate::mock::EndpointRules { method: #verb, path: #path, rules: #rules, versions: #versions }
-            });
-        }
-        for child in &m.children {
-            walk(child, out);
-        }
-    }
-    let mut entries = Vec::new();
-    walk(root, &mut entries);
+/// With the `mock` feature: the schemas, for the shapes of the embedded fake's answers
+/// (`crate::mock`; the rules it checks are the catalogue's).
+pub fn mock_module(schemas: &[(&str, &str)]) -> TokenStream {
     let schemas = schemas.iter().map(|(label, json)| {
         let json = Literal::string(json);
         quote!((#label, #json))
@@ -852,8 +818,6 @@ pub fn mock_module(root: &ModIr, schemas: &[(&str, &str)]) -> TokenStream {
             /// The schema of each version, oldest first, as `(version, apidoc JSON)`,
             /// corrected by the supplement as the typed API is.
             pub static SCHEMAS: &[(&str, &str)] = &[#(#schemas),*];
-            /// Every method's parameter rules.
-            pub static ENDPOINTS: &[crate::mock::EndpointRules] = &[#(#entries),*];
         }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use crate::catalog::Catalog;
 use crate::emit::{Emitter, TOKEN_BUDGET};
 use crate::ir::{self, ModIr};
 use crate::schema::Tree;
@@ -73,6 +74,7 @@ pub fn invocation_with_splits(
     let built = built(files)?;
     let emitter = Emitter {
         api: &built.api,
+        catalog: &built.catalog,
         schema_args: args.to_vec(),
         budget: TOKEN_BUDGET,
         split: Default::default(),
@@ -89,6 +91,8 @@ pub struct Built {
     /// The files, oldest version first.
     pub files: Vec<SchemaFile>,
     pub api: ir::Api,
+    /// The catalogue's tables, and where each method and format is in them.
+    pub catalog: Catalog,
 }
 
 thread_local! {
@@ -117,7 +121,13 @@ pub fn built(files: &[SchemaFile]) -> Result<Rc<Built>, String> {
     let refs: Vec<&Tree> = trees.iter().map(|t| t.as_ref()).collect();
     let merged = crate::merge::merge(&refs);
     let api = ir::build(&merged, versions)?;
-    let fresh = Rc::new(Built { trees, files, api });
+    let catalog = Catalog::of(&api);
+    let fresh = Rc::new(Built {
+        trees,
+        files,
+        api,
+        catalog,
+    });
     BUILT.with(|b| *b.borrow_mut() = Some(fresh.clone()));
     Ok(fresh)
 }
@@ -144,8 +154,8 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 .iter()
                 .map(|f| (f.label.text.as_str(), &*f.json))
                 .collect();
-            let mock = crate::emit::mock_module(&api.root, &schemas);
-            let endpoints = crate::emit::endpoints_list(&api.root);
+            let mock = crate::emit::mock_module(&schemas);
+            let catalog = built.catalog.tokens();
             let audit = crate::emit::audit_table(&api.root);
             let files = built
                 .files
@@ -170,7 +180,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 pub const PVE_VERSIONS: &[&str] = &[#(#labels),*];
                 #body
                 #formats
-                #endpoints
+                #catalog
                 #audit
                 #mock
             })

@@ -466,14 +466,40 @@ pub struct MethodIr {
     /// The parameters (for setters and the required arguments).
     pub fields: Vec<FieldIr>,
     pub required: RequiredArgs,
-    /// Every parameter's rule (types, enums, path parameters), for the embedded fake.
-    pub all_rules: Vec<ParamRuleIr>,
-    /// The path parameters' rules: the handles take any value.
-    pub path_rules: Vec<ParamRuleIr>,
+    /// Every parameter (path ones too) with its rule as PVE checks it (types and enums
+    /// included) and PVE's texts, sorted by name: the method's entry in the catalogue.
+    pub catalog_params: Vec<CatalogParam>,
+    /// PVE's texts of the method, for the catalogue.
+    pub texts: MethodTexts,
     pub response: ResponseIr,
     /// The types named in the method module: local name, type, and the versions of what
     /// uses it (a parameter or answer field some versions lack).
     pub types: Vec<LocalType>,
+}
+
+/// One parameter of a method in the catalogue.
+#[derive(Debug, Clone)]
+pub struct CatalogParam {
+    pub rule: ParamRuleIr,
+    /// A parameter of the path.
+    pub in_path: bool,
+    pub description: String,
+    /// The type as the API viewer writes it.
+    pub type_text: String,
+    pub default: Option<String>,
+}
+
+/// What PVE says of a method beyond its rules.
+#[derive(Debug, Clone, Default)]
+pub struct MethodTexts {
+    pub description: String,
+    /// The answer's type as the API viewer writes it.
+    pub returns: String,
+    /// The key naming the children of a list answer (its link `{vmid}`).
+    pub child_link: Option<String>,
+    /// `permissions`: description, check (compact JSON), user.
+    pub permissions: [Option<String>; 3],
+    pub allowtoken: bool,
 }
 
 /// A type named in a method module.
@@ -847,8 +873,7 @@ fn build_method(
     // The client's rules: what its types do not already enforce. The embedded fake's: every
     // parameter (path ones too), types and enums included, as PVE checks them.
     let mut client_rules = Vec::new();
-    let mut all_rules = Vec::new();
-    let mut path_rules = Vec::new();
+    let mut catalog_params = Vec::new();
     for (wire, schema) in &method.params {
         let (name, indexed) = match wire.strip_suffix("[n]") {
             Some(prefix) => (prefix, true),
@@ -882,9 +907,17 @@ fn build_method(
             versions,
             by_version,
         };
-        all_rules.push(entry.clone());
+        catalog_params.push(CatalogParam {
+            rule: entry.clone(),
+            in_path: is_path,
+            description: schema.str("description").unwrap_or_default().to_owned(),
+            type_text: docs::type_text(schema),
+            default: schema.get("default").map(|d| match d {
+                crate::json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+        });
         if is_path {
-            path_rules.push(entry);
             continue;
         }
         let mut client = entry;
@@ -986,11 +1019,49 @@ fn build_method(
         params,
         fields,
         required,
-        all_rules,
-        path_rules,
+        catalog_params: sorted_by_name(catalog_params),
+        texts: method_texts(method),
         response,
         types,
     })
+}
+
+/// The catalogue's parameters in name order (a family by its prefix: `net` for `net[n]`),
+/// the order the runtime looks them up in. The schema lists them so already.
+fn sorted_by_name(mut params: Vec<CatalogParam>) -> Vec<CatalogParam> {
+    params.sort_by(|a, b| (&a.rule.name, a.rule.indexed).cmp(&(&b.rule.name, b.rule.indexed)));
+    params
+}
+
+/// What PVE says of `method` beyond its rules.
+fn method_texts(method: &Method) -> MethodTexts {
+    let returns = method.returns.as_ref();
+    let text = |v: Option<&crate::json::Value>| match v {
+        Some(crate::json::Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let permissions = method.permissions.as_ref();
+    MethodTexts {
+        description: method.description.clone(),
+        returns: returns.map_or_else(String::new, docs::type_text),
+        child_link: returns
+            .and_then(|r| r.get("links"))
+            .and_then(|links| links.as_array()?.first()?.get("href"))
+            .and_then(|href| match href {
+                crate::json::Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .and_then(|href| href.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned),
+        permissions: [
+            text(permissions.and_then(|p| p.get("description"))),
+            permissions
+                .and_then(|p| p.get("check"))
+                .map(ToString::to_string),
+            text(permissions.and_then(|p| p.get("user"))),
+        ],
+        allowtoken: method.allowtoken,
+    }
 }
 
 fn is_closed_enum(ty: &Ty, reg: &Registry) -> bool {

@@ -10,6 +10,7 @@
 //! merged schema -> IR -> tokens) lives in plain modules over `proc_macro2`, unit-tested
 //! without the compiler.
 
+mod catalog;
 mod docs;
 mod emit;
 mod fixups;

@@ -391,12 +391,7 @@ fn def_shape(def: &FormatDef) -> String {
         .iter()
         .map(|(suffix, e)| format!("{suffix} {:?}", e.values))
         .collect();
-    format!(
-        "{} | {} | {}",
-        runtime.to_json(),
-        fields.join(";"),
-        enums.join(";")
-    )
+    format!("{runtime:?} | {} | {}", fields.join(";"), enums.join(";"))
 }
 
 fn format_doc(name: &str, sites: &[Site]) -> String {

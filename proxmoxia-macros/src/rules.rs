@@ -1,9 +1,8 @@
-//! Schema rules as typed data, and their text form for the runtime.
+//! Schema rules as typed data.
 //!
-//! The generator decides every rule here ([`rule`]); the runtime reads the text
-//! (`proxmoxia::typed::rules`, which documents the format and mirrors these types). Rules
-//! travel as text because one string literal per endpoint costs the compiler nothing, where a
-//! table of constant expressions costs seconds over the whole API.
+//! The generator decides every rule here ([`rule`]); `catalog` writes them as constant
+//! tables of the runtime's own types (`proxmoxia::catalog`), which validation, the embedded
+//! fake and the command line read.
 
 use std::collections::BTreeMap;
 
@@ -127,155 +126,6 @@ impl RuleIr {
             || self.format != RuleFormat::None
             || self.requires.is_some()
     }
-
-    /// The text form (see the runtime's `typed::rules`).
-    pub fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        let ty = match self.ty {
-            RuleTy::Bool => "b",
-            RuleTy::Int => "i",
-            RuleTy::Num => "n",
-            RuleTy::Str => "s",
-            RuleTy::Any => "a",
-        };
-        out.insert("t".into(), text(ty));
-        if self.optional {
-            out.insert("o".into(), one());
-        }
-        if !self.enum_values.is_empty() {
-            out.insert(
-                "e".into(),
-                Value::Array(self.enum_values.iter().map(|v| text(v)).collect()),
-            );
-        }
-        if !self.enum_versions.is_empty() {
-            out.insert(
-                "ev".into(),
-                Value::object(
-                    self.enum_versions
-                        .iter()
-                        .map(|(v, m)| (v.clone(), mask(*m)))
-                        .collect(),
-                ),
-            );
-        }
-        for (key, value) in [("min", &self.minimum), ("max", &self.maximum)] {
-            if let Some(n) = value {
-                out.insert(key.into(), Value::Number(n.clone()));
-            }
-        }
-        for (key, value) in [("minl", self.min_length), ("maxl", self.max_length)] {
-            if let Some(n) = value {
-                out.insert(key.into(), Value::Number(n.to_string()));
-            }
-        }
-        if let Some(p) = &self.pattern {
-            out.insert("p".into(), text(p));
-        }
-        match &self.format {
-            RuleFormat::None => {}
-            RuleFormat::Named(f) => {
-                out.insert("f".into(), text(f));
-            }
-            RuleFormat::List(item) => {
-                out.insert("l".into(), text(item));
-            }
-            RuleFormat::Prop(format) => {
-                out.insert("prop".into(), format.to_json());
-            }
-        }
-        if let Some(r) = &self.requires {
-            out.insert("req".into(), text(r));
-        }
-        Value::object(out)
-    }
-}
-
-impl ParamRuleIr {
-    pub fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("n".into(), text(&self.name));
-        if self.indexed {
-            out.insert("i".into(), one());
-        }
-        out.insert("r".into(), self.rule.to_json());
-        if let Some(m) = self.versions {
-            out.insert("v".into(), mask(m));
-        }
-        if !self.by_version.is_empty() {
-            out.insert(
-                "vr".into(),
-                Value::Array(
-                    self.by_version
-                        .iter()
-                        .map(|(m, r)| Value::Array(vec![mask(*m), r.to_json()]))
-                        .collect(),
-                ),
-            );
-        }
-        Value::object(out)
-    }
-}
-
-impl PropFormatIr {
-    pub fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("name".into(), text(&self.name));
-        if let Some(dk) = &self.default_key {
-            out.insert("dk".into(), text(dk));
-        }
-        let keys = self
-            .keys
-            .iter()
-            .map(|k| {
-                let mut entry = Map::new();
-                match k {
-                    PropKeyIr::Key {
-                        key,
-                        rule,
-                        versions,
-                    } => {
-                        entry.insert("k".into(), text(key));
-                        entry.insert("r".into(), rule.to_json());
-                        if let Some(m) = versions {
-                            entry.insert("v".into(), mask(*m));
-                        }
-                    }
-                    PropKeyIr::Alias {
-                        key,
-                        target,
-                        key_alias,
-                    } => {
-                        entry.insert("k".into(), text(key));
-                        entry.insert("a".into(), text(target));
-                        if let Some(ka) = key_alias {
-                            entry.insert("ka".into(), text(ka));
-                        }
-                    }
-                }
-                Value::object(entry)
-            })
-            .collect();
-        out.insert("k".into(), Value::Array(keys));
-        Value::object(out)
-    }
-}
-
-/// A list of parameter rules as text.
-pub fn params_text(rules: &[ParamRuleIr]) -> String {
-    Value::Array(rules.iter().map(ParamRuleIr::to_json).collect()).to_string()
-}
-
-fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
-}
-
-fn one() -> Value {
-    Value::Number("1".into())
-}
-
-fn mask(m: Mask) -> Value {
-    Value::Number(m.to_string())
 }
 
 /// A number-valued key (`minimum`, ...) as a number; PVE writes some as strings. One that is
@@ -379,7 +229,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rules_print_compactly() {
+    fn numbers_are_read_as_the_schema_writes_them() {
         let schema = Schema::from_value(
             &crate::json::parse(
                 r#"{"type": "integer", "minimum": "16", "maximum": 1.5e3, "enum": [1, 2, 1],
@@ -389,22 +239,11 @@ mod tests {
         );
         let r = rule(&schema, true, &mut |_| unreachable!()).unwrap();
         assert_eq!(r.minimum.as_deref(), Some("16"));
-        assert_eq!(
-            r.to_json().to_string(),
-            r#"{"e":["1","2"],"ev":{"2":4},"max":1500,"min":16,"o":1,"t":"i"}"#
-        );
-        let p = ParamRuleIr {
-            name: "net".into(),
-            indexed: true,
-            rule: RuleIr::of_type(RuleTy::Str, true),
-            versions: Some(6),
-            by_version: Vec::new(),
-        };
-        assert_eq!(
-            p.to_json().to_string(),
-            r#"{"i":1,"n":"net","r":{"o":1,"t":"s"},"v":6}"#
-        );
-        assert!(!p.rule.checks_more_than_type());
+        assert_eq!(r.maximum.as_deref(), Some("1500"));
+        assert_eq!(r.enum_values, ["1", "2"]);
+        assert_eq!(r.enum_versions, BTreeMap::from([("2".to_owned(), 4)]));
+        assert!(r.optional && r.ty == RuleTy::Int);
+        assert!(!RuleIr::of_type(RuleTy::Str, true).checks_more_than_type());
     }
 
     #[test]

@@ -95,18 +95,22 @@ fn build_err(roots: &[String]) -> String {
 fn emitter(api: &Api, budget: usize) -> Emitter<'_> {
     Emitter {
         api,
+        // Leaked: a test's emitter lives as long as the test.
+        catalog: Box::leak(Box::new(crate::catalog::Catalog::of(api))),
         schema_args: vec!["schema.json".into()],
         budget,
         split: Default::default(),
     }
 }
 
-/// The whole output for `roots` (the root module and `formats`), whitespace removed.
+/// The whole output for `roots` (the root module, `formats` and the catalogue), whitespace
+/// removed.
 fn expand(roots: &[String]) -> String {
     let api = api_ok(roots);
     let e = emitter(&api, usize::MAX);
     let mut out = e.module_contents(&api.root);
     out.extend(e.formats_module());
+    out.extend(e.catalog.tokens());
     squash(&out.to_string())
 }
 
@@ -250,7 +254,7 @@ fn segments_become_snake_case_modules_and_accessors() {
     );
     assert_has(&out, r#"self.0.child("forceStop")"#);
     assert_has(&out, "pub mod get_fsinfo {");
-    assert_has(&out, r#"Get "/cluster/get-fsinfo" "read" suffix """#);
+    assert_has(&out, r#"M::new(H::Get, "/cluster/get-fsinfo", "read", 1"#);
 }
 
 #[test]
@@ -378,15 +382,26 @@ fn a_collection_hangs_its_methods_on_the_parent() {
                 crate::api::items::get::Params::new())
         }"#,
     );
-    // The endpoint knows it is called on the parent (Client) with a suffix.
+    // The endpoint knows it is called on the parent (Client) with a suffix, and its entry
+    // in the catalogue (methods in the order of the walk), whose rules say `id` is a
+    // required integer: a parameter of the collection's POST, the item's path parameter.
     assert_has(
         &out,
-        r#"Post "/items" "create" suffix "items" path_rules "[]" versions 1 handle crate::Client, params Params"#,
+        r#"catalog 1 suffix "items" handle crate::Client, params Params"#,
     );
     assert_has(
         &out,
-        r#"Get "/items/{id}" "read" suffix "" path_rules "[{\"n\":\"id\",\"r\":{\"t\":\"i\"}}]"
-           versions 1 handle crate::api::items::id::Handle, params Params"#,
+        r#"catalog 2 suffix "" handle crate::api::items::id::Handle, params Params"#,
+    );
+    assert_has(
+        &out,
+        "pub static R: [Rule; 1usize] = [Rule::new(Ty::Int, false)];",
+    );
+    assert_has(
+        &out,
+        r#"M::new(H::Post, "/items", "create", 1, &[p("id", 0, "", "<integer>", None)])
+            .with_doc("Does create.", "<null>", None).allowing_tokens(),
+        M::new(H::Get, "/items/{id}", "read", 1, &[p("id", 0, "", "<integer>", None).in_path()])"#,
     );
 }
 
@@ -432,14 +447,22 @@ fn a_param_under_a_param_is_an_accessor_on_the_parent_item() {
         &out,
         "pub fn groups(&self, group: impl ::std::fmt::Display) -> crate::api::groups::group::Handle",
     );
-    // Both path parameters are left out of the parameters.
+    // Both path parameters are left out of the parameters; the catalogue has their rules.
     assert_has(
         &out,
-        r#"Get "/groups/{group}/{pos}" "read" suffix ""
-           path_rules "[{\"n\":\"group\",\"r\":{\"t\":\"s\"}},{\"n\":\"pos\",\"r\":{\"t\":\"i\"}}]"
-           versions 1 handle crate::api::groups::group::pos::Handle,
+        r#"catalog 2 suffix "" handle crate::api::groups::group::pos::Handle,
            params Params, response Response }
            #[doc = "This method takes no parameters."] pub type Params = crate::typed::NoParams;"#,
+    );
+    assert_has(
+        &out,
+        r#"M::new(H::Get, "/groups/{group}/{pos}", "read", 1, &[
+            p("group", 0, "", "<string>", None).in_path(),
+            p("pos", 1, "", "<integer>", None).in_path()])"#,
+    );
+    assert_has(
+        &out,
+        "[Rule::new(Ty::Str, false), Rule::new(Ty::Int, false)]",
     );
 }
 
@@ -521,12 +544,17 @@ fn required_and_optional_parameters() {
                 #[doc = "`req` (the schema gives no description)."] "req" req: ::std::string::String,
                 #[doc = "`zero` (the schema gives no description)."] "zero" zero: i64 } }"#,
     );
+    // The parameters check with the rules of their method in the catalogue, where the
+    // family is optional and `req` and `zero` are required.
     assert_has(
         &out,
-        r#"Params rules "[{\"n\":\"req\",\"r\":{\"t\":\"s\"}},{\"n\":\"zero\",\"r\":{\"t\":\"i\"}}]" by Required {
+        r#"Params rules 0 by Required {
             required { #[doc = "`req` (the schema gives no description)."] "req" req: ::std::string::String,
                        #[doc = "`zero` (the schema gives no description)."] "zero" zero: i64 }"#,
     );
+    assert_has(&out, r#"p("net", 0, "", "<string>", None).indexed()"#);
+    assert_has(&out, r#"p("req", 1, "", "<string>", None)"#);
+    assert_has(&out, "Rule::new(Ty::Str, false)");
     assert_has(
         &out,
         r#""net" nets: ::std::collections::BTreeMap<u32, ::std::string::String>"#,
@@ -1946,4 +1974,35 @@ fn the_real_schema_generates_parseable_rust() {
     let file: syn::File = syn::parse2(tokens).expect("parses");
     assert!(file.items.len() >= 6);
     assert!(e.split.borrow().contains(&"/nodes".to_owned()));
+}
+
+/// A key added to a property-string format in the schema reaches every reader from there:
+/// the typed struct gains its field and the catalogue's format (which validation, the
+/// embedded fake and the command line read) its key and rule. Nothing else is written by
+/// hand: the schema is the one place a rule changes.
+#[test]
+fn a_new_property_string_key_reaches_the_catalogue_from_the_schema_alone() {
+    let with = |extra: &str| {
+        let params = format!(
+            r#"{{"net": {{"type": "string", "optional": 1, "format": {{
+                "model": {{"type": "string", "default_key": 1}},
+                "bridge": {{"type": "string", "optional": 1}}{extra}}}}}}}"#
+        );
+        expand(&[leaf("/items", &[post(&params, NULL)])])
+    };
+    let before = with("");
+    let after =
+        with(r#", "tag": {"type": "integer", "optional": 1, "minimum": 1, "maximum": 4094}"#);
+    assert!(!before.contains(r#"k("tag""#), "{before}");
+    // The catalogue: the format gains the key, sorted, with its own (interned) rule.
+    assert_has(
+        &after,
+        r#"F::new("ItemsNet", Some("model"), &[k("bridge", 0), k("model", 1), k("tag", 2)])"#,
+    );
+    assert_has(
+        &after,
+        "Rule::new(Ty::Int, true).with_min(1.0).with_max(4094.0)",
+    );
+    // The typed struct: its field, with the same key.
+    assert_has(&after, r#""tag" tag: i64"#);
 }

@@ -71,8 +71,7 @@ impl Client {
             encode_segment(storage)
         );
         let mut download = self.download(&path);
-        download.refused =
-            crate::validate::path_params(FileRestore::PATH, &path, FileRestore::PATH_RULES).err();
+        download.refused = FileRestore::CATALOG.check_path(&path).err();
         download.path = path;
         download.param("volume", volume).param("filepath", filepath)
     }

@@ -108,6 +108,7 @@ pub mod audit;
 mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+pub mod catalog;
 #[cfg(feature = "cli")]
 mod cli;
 mod client;
@@ -132,7 +133,7 @@ mod transfer;
 pub mod typed;
 mod upid;
 mod upload;
-pub mod validate;
+mod validate;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
@@ -174,16 +175,12 @@ pub mod __private {
         Fields, FromFields, Generated, Key, Lenient, Seed, at_index, at_key, family_index, field,
         finish, keep_unknown, member, missing_field, params_deserialize,
     };
-    pub use crate::typed::encode::{
-        Mode as EncodeMode, family as encode_family, field as encode_field, param as encode_param,
-        param_family as encode_param_family,
-    };
+    pub use crate::typed::encode::{family as encode_family, field as encode_field};
     pub use crate::typed::impls::{
         debug_params, debug_struct, debug_struct_hiding, enum_value, enum_value_in_option,
         serialize,
     };
     pub use crate::typed::propstring::prop_key;
-    pub use crate::typed::schema::{EndpointEntry, EndpointInfo};
     /// What the client makes of an error answer, a login answer and pages of a task log
     /// (for the fuzz targets).
     pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};

@@ -1,7 +1,7 @@
 //! The runtime's modules import each other without cycles: each builds only on modules
-//! below it (leaves such as `secret`, `upid`, `error`, `typed::rules` at the bottom; `client`,
-//! requests and tasks above; the generated `api`, the `mock` and the CLI's `cli` on top, not
-//! checked).
+//! below it (leaves such as `secret`, `upid`, `error` at the bottom, the rules' `catalog`
+//! just above; `client`, requests and tasks above; the generated `api`, the `mock` and the
+//! CLI's `cli` on top, not checked).
 //!
 //! Read from the source text: every `crate::` and `super::` path of a file (imports and
 //! paths in code, `{}` groups expanded; comments, `$crate` in macro bodies and the `tests`

@@ -17,15 +17,13 @@ use reqwest::Method;
 use reqwest::multipart::{Form as Multipart, Part};
 
 use crate::Client;
-use crate::api::nodes::node::storage::storage::upload::post::{
-    Endpoint as UploadEndpoint, Params as UploadParams,
-};
+use crate::api::nodes::node::storage::storage::upload::post::Endpoint as UploadEndpoint;
 use crate::client::Body;
 use crate::encode::{Form, encode_segment};
 use crate::error::{Error, Result, ValidationError};
 use crate::task::TaskHandle;
 use crate::transfer::{Activity, ProgressFn, TransferProgress, stalled, watched};
-use crate::typed::{Endpoint, Validate};
+use crate::typed::Endpoint;
 use crate::upid::Upid;
 
 /// What an upload stores: an ISO image, a container template, ...
@@ -170,7 +168,7 @@ impl Upload {
     /// Checks what goes out against PVE's rules for the upload: the path's node and storage,
     /// as typed paths are checked, the content, the file name and the checksum.
     fn check(&self, path: &str, filename: &str) -> Result<()> {
-        crate::validate::path_params(UploadEndpoint::PATH, path, UploadEndpoint::PATH_RULES)?;
+        UploadEndpoint::CATALOG.check_path(path)?;
         check_file_name(filename)?;
         let mut params = serde_json::json!({
             "content": self.content.as_str(),
@@ -180,7 +178,7 @@ impl Upload {
             map.insert("checksum-algorithm".into(), algorithm.as_str().into());
             map.insert("checksum".into(), sum.as_str().into());
         }
-        crate::validate::params_json(&params, <UploadParams as Validate>::RULES)
+        crate::validate::body(&params, UploadEndpoint::CATALOG.params)
     }
 
     /// Sends the upload, its body made by `part` for each attempt, which marks its progress

@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::catalog::{Format, Method, Param, PropFormat, bit};
 use crate::error::{Error, Result, Unsupported};
-use crate::typed::rules::{Format, ParamRule, PropFormat};
-use crate::typed::schema::EndpointInfo;
+use crate::validate::{At, Scope};
 
 /// A PVE version, as `GET /version` reports it (`8.4.17`, `9.2.0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ fn names(labels: &[&str], mask: u32) -> Vec<String> {
     labels
         .iter()
         .enumerate()
-        .filter(|(i, _)| mask & (1 << i) != 0)
+        .filter(|(i, _)| mask & bit(*i) != 0)
         .map(|(_, v)| (*v).to_owned())
         .collect()
 }
@@ -101,55 +101,52 @@ pub(crate) struct Restricted {
     pub(crate) versions: u32,
 }
 
-/// What a typed request to the method `info` with `params` (encoded) uses that some
-/// version lacks: the method itself, parameters, enum values, property-string keys.
-pub(crate) fn restrictions(
-    info: &EndpointInfo,
-    rules: &[ParamRule],
-    params: &Value,
-) -> Vec<Restricted> {
-    let all = all_versions(info.labels);
-    let versions = info.versions;
-    let at = format!("{} {}", info.method, info.path);
+/// The given parameters of `params` (not null) with their rules in `method`.
+fn given<'a>(
+    method: &'static Method,
+    params: &'a Value,
+) -> impl Iterator<Item = (&'a String, &'a Value, &'static Param)> {
+    params
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, value)| !value.is_null())
+        .flat_map(move |(key, value)| {
+            crate::catalog::lookup(method.params, key)
+                .into_iter()
+                .flatten()
+                .map(move |at| (key, value, &method.params[at]))
+        })
+}
+
+/// What a typed request to `method` with `params` (encoded) uses that some version lacks:
+/// the method itself, parameters, enum values, property-string keys.
+pub(crate) fn restrictions(method: &'static Method, params: &Value) -> Vec<Restricted> {
+    let all = all_versions(crate::catalog::versions());
+    let at = format!("{} {}", method.method, method.path);
     let mut out = Vec::new();
-    if versions & all != all {
+    if method.versions & all != all {
         out.push(Restricted {
             item: at.clone(),
-            versions,
+            versions: method.versions,
         });
     }
-    let Some(map) = params.as_object() else {
-        return out;
-    };
-    for rule in rules {
-        let given: Vec<(&String, &Value)> = map
-            .iter()
-            .filter(|(k, v)| {
-                !v.is_null()
-                    && if rule.indexed {
-                        crate::decode::family_index(k, &rule.name).is_some()
-                    } else {
-                        **k == rule.name
-                    }
-            })
-            .collect();
-        for (key, value) in given {
-            if let Some(v) = rule.versions {
+    for (key, value, param) in given(method, params) {
+        if let Some(v) = param.versions {
+            out.push(Restricted {
+                item: format!("parameter `{key}` of {at}"),
+                versions: v,
+            });
+        }
+        for text in scalars(value) {
+            if let Some(v) = param.rule.enum_value_versions(&text) {
                 out.push(Restricted {
-                    item: format!("parameter `{key}` of {at}"),
+                    item: format!("value `{text}` of parameter `{key}` of {at}"),
                     versions: v,
                 });
             }
-            for text in scalars(value) {
-                if let Some((_, v)) = rule.rule.enum_versions.iter().find(|(e, _)| *e == text) {
-                    out.push(Restricted {
-                        item: format!("value `{text}` of parameter `{key}` of {at}"),
-                        versions: *v,
-                    });
-                }
-                if let Format::Prop(format) = &rule.rule.format {
-                    prop_keys(&format!("{key} of {at}"), &text, format, &mut out);
-                }
+            if let Format::Prop(format) = param.rule.format {
+                prop_keys(&format!("{key} of {at}"), &text, format, &mut out);
             }
         }
     }
@@ -171,9 +168,9 @@ fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted
     let Ok(pairs) = crate::typed::propstring::parse(text, format) else {
         return; // validation reports what does not parse
     };
-    for key in &format.keys {
+    for key in format.keys {
         let Some(v) = key.versions else { continue };
-        if pairs.known.contains_key(&key.key) {
+        if pairs.known.contains_key(key.key) {
             out.push(Restricted {
                 item: format!("key `{}` of parameter {at}", key.key),
                 versions: v,
@@ -182,56 +179,37 @@ fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted
     }
 }
 
-/// Whether checking a request to the method `info` (its parameters' rules `param_rules`)
-/// needs the cluster's version: it uses something not every vendored version has, or a
-/// parameter (path ones included) the versions check differently.
-pub(crate) fn needs_version(
-    info: &EndpointInfo,
-    param_rules: &'static str,
-    params: &Value,
-) -> bool {
-    let all = all_versions(info.labels);
-    if info.versions & all != all {
+/// Whether checking a request to `method` with `params` needs the cluster's version: it
+/// uses something not every vendored version has, or a parameter (path ones included) the
+/// versions check differently.
+pub(crate) fn needs_version(method: &'static Method, params: &Value) -> bool {
+    let all = all_versions(crate::catalog::versions());
+    if method.versions & all != all {
+        return true;
+    }
+    // A parameter checked differently matters when it is in the path, when some version
+    // requires it, or when it is given.
+    let differs = |p: &Param| !p.by_version.is_empty();
+    if method
+        .params
+        .iter()
+        .any(|p| differs(p) && (p.in_path || p.by_version.iter().any(|(_, own)| !own.optional)))
+    {
         return true;
     }
     // Asked on every typed call: the rules of the parameters given are looked up, not every
     // rule gone over (`restrictions` says the same, at more cost).
-    let (rules, path_rules) = (
-        crate::validate::compiled(param_rules),
-        crate::validate::compiled(info.path_rules),
-    );
-    // Rules that cannot be read fail validation, before this is asked.
-    if rules.unreadable.is_some() || path_rules.unreadable.is_some() {
-        return false;
-    }
-    let differs = |e: &crate::validate::Entry| {
-        e.versioned && e.rule().is_ok_and(|r| !r.by_version.is_empty())
-    };
-    // A parameter checked differently matters when it is given, or some version requires it.
-    if path_rules.entries.iter().any(differs) {
-        return true;
-    }
-    let required_by_some = |e: &crate::validate::Entry| {
-        e.versioned
-            && e.rule()
-                .is_ok_and(|r| r.by_version.iter().any(|(_, own)| !own.optional))
-    };
-    if rules.entries.iter().any(required_by_some) {
-        return true;
-    }
-    let Some(map) = params.as_object() else {
-        return false;
-    };
-    any_given_rule(rules, map, false, |rule, value| {
-        let prop = match &rule.rule.format {
+    given(method, params).any(|(_, value, param)| {
+        let rule = param.rule;
+        let prop = match rule.format {
             Format::Prop(format) if format.has_versioned_keys() => Some(format),
             _ => None,
         };
-        !rule.by_version.is_empty()
-            || rule.versions.is_some()
-            || ((!rule.rule.enum_versions.is_empty() || prop.is_some())
+        differs(param)
+            || param.versions.is_some()
+            || ((!rule.enum_versions.is_empty() || prop.is_some())
                 && any_scalar(value, &mut |text| {
-                    rule.rule.enum_versions.iter().any(|(e, _)| e == text)
+                    rule.enum_value_versions(text).is_some()
                         || prop.is_some_and(|format| {
                             may_hold_versioned_key(text, format) && {
                                 let mut found = Vec::new();
@@ -241,26 +219,6 @@ pub(crate) fn needs_version(
                         })
                 }))
     })
-}
-
-/// Whether `test` holds for the rule of some parameter given in `map` (not null), each looked
-/// up in the compiled index of `rules`; `unreadable` stands for a rule that cannot be read.
-fn any_given_rule(
-    rules: &crate::validate::Compiled,
-    map: &serde_json::Map<String, Value>,
-    unreadable: bool,
-    mut test: impl FnMut(&ParamRule, &Value) -> bool,
-) -> bool {
-    map.iter()
-        .filter(|(_, value)| !value.is_null())
-        .any(|(key, value)| {
-            rules.lookup(key).into_iter().flatten().any(|at| {
-                match rules.entries[at as usize].rule() {
-                    Ok(rule) => test(rule, value),
-                    Err(_) => unreadable,
-                }
-            })
-        })
 }
 
 /// Whether `test` holds for a scalar of `value` (as [`scalars`] gives them), without copying
@@ -284,89 +242,61 @@ fn may_hold_versioned_key(text: &str, format: &PropFormat) -> bool {
         .iter()
         .filter(|k| k.versions.is_some())
         .any(|k| {
-            text.contains(k.key.as_str())
-                || format.default_key.as_deref() == Some(k.key.as_str())
-                || format.keys.iter().any(|other| {
-                    other.alias.as_deref() == Some(k.key.as_str())
-                        || other.key_alias.as_deref() == Some(k.key.as_str())
-                })
+            text.contains(k.key)
+                || format.default_key == Some(k.key)
+                || format
+                    .keys
+                    .iter()
+                    .any(|other| other.alias == Some(k.key) || other.key_alias == Some(k.key))
         })
 }
 
-/// Checks a request to the method `info` (already validated with the widest rules, its
-/// parameters' `param_rules`) against the cluster's version: what it uses must exist there,
-/// and parameters the versions check differently (in `params`, or in the request's `path`
-/// when given) must meet that version's rule.
+/// Checks a request to `method` (already validated with the widest rules) against the
+/// cluster's version: what it uses must exist there, and its parameters (in `params`, and in
+/// the request's `path` when given) must meet that version's rules.
 pub(crate) fn check_request(
-    info: &EndpointInfo,
-    param_rules: &'static str,
+    method: &'static Method,
     path: Option<&str>,
     params: &Value,
     cluster: &PveVersion,
 ) -> Result<()> {
-    let index = cluster.schema_index(info.labels);
-    let rules = crate::validate::generated(param_rules)?;
+    let labels = crate::catalog::versions();
+    let index = cluster.schema_index(labels);
     // The list of what the request uses that some version lacks (with its messages) is made
     // only when the version might lack something the request gives.
-    if may_lack(info, param_rules, params, index) {
-        check(
-            &restrictions(info, rules, params),
-            info.labels,
-            cluster,
-            index,
-        )?;
+    if may_lack(method, params, index) {
+        check(&restrictions(method, params), labels, cluster, index)?;
     }
+    let at = At::version(index);
     if let Some(path) = path {
-        let own = own_rules(info.path_rules, index)?;
-        crate::validate::path_params_with(info.path, path, &own)?;
+        crate::validate::path_params(method.path, path, method.params, at)?;
     }
-    crate::validate::params(params, &own_rules(param_rules, index)?)
+    let empty = serde_json::Map::new();
+    let map = params.as_object().unwrap_or(&empty);
+    crate::validate::params(map, method.params, at, Scope::Body)
 }
 
-/// Whether version `index` might lack something of `params` or of the method `info`: `false`
-/// only when nothing given has a version mark that leaves it out (so [`restrictions`] would
-/// find nothing that version fails). Looks up the given parameters only; allocates nothing.
-fn may_lack(info: &EndpointInfo, param_rules: &'static str, params: &Value, index: usize) -> bool {
-    let Some(bit) = u32::try_from(index).ok().and_then(|i| 1u32.checked_shl(i)) else {
-        return true;
-    };
-    if info.versions & bit == 0 {
+/// Whether version `index` might lack something of `params` or of `method`: `false` only
+/// when nothing given has a version mark that leaves it out (so [`restrictions`] would find
+/// nothing that version fails). Looks up the given parameters only; allocates nothing.
+fn may_lack(method: &'static Method, params: &Value, index: usize) -> bool {
+    let bit = bit(index);
+    if method.versions & bit == 0 {
         return true;
     }
-    let Some(map) = params.as_object() else {
-        return false;
-    };
-    let rules = crate::validate::compiled(param_rules);
-    if rules.unreadable.is_some() {
-        return true;
-    }
-    let lacks = |v: &u32| v & bit == 0;
-    any_given_rule(rules, map, true, |rule, _| {
-        rule.versions.as_ref().is_some_and(lacks)
-            || rule.rule.enum_versions.iter().any(|(_, v)| lacks(v))
-            || matches!(&rule.rule.format, Format::Prop(format)
-                        if format.keys.iter().any(|k| k.versions.as_ref().is_some_and(lacks)))
+    let lacks = |v: u32| v & bit == 0;
+    given(method, params).any(|(_, _, param)| {
+        param.versions.is_some_and(lacks)
+            || param.rule.enum_versions.iter().any(|(_, v)| lacks(*v))
+            || matches!(param.rule.format, Format::Prop(format)
+                        if format.keys.iter().any(|k| k.versions.is_some_and(lacks)))
     })
-}
-
-/// The rules of the parameters the versions check differently (in the rules `text`), as
-/// version `index` has them: made once per version and kept.
-fn own_rules(text: &'static str, index: usize) -> Result<std::borrow::Cow<'static, [ParamRule]>> {
-    let rules = crate::validate::generated(text)?;
-    let make = || crate::typed::rules::own_rules_at(rules, index);
-    Ok(
-        match crate::validate::compiled(text).by_version(index, make) {
-            Some(own) => std::borrow::Cow::Borrowed(own),
-            // Past the versions a mask can name (never with vendored schemas): made each time.
-            None => std::borrow::Cow::Owned(make()),
-        },
-    )
 }
 
 /// The first restriction the version at `index` of `labels` (the vendored versions) does not
 /// meet, as the error to return.
 fn check(found: &[Restricted], labels: &[&str], cluster: &PveVersion, index: usize) -> Result<()> {
-    match found.iter().find(|r| r.versions & (1 << index) == 0) {
+    match found.iter().find(|r| r.versions & bit(index) == 0) {
         None => Ok(()),
         Some(r) => Err(Error::Unsupported(Box::new(Unsupported {
             item: r.item.clone(),
@@ -382,28 +312,19 @@ fn check(found: &[Restricted], labels: &[&str], cluster: &PveVersion, index: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::typed::rules::{PropKey, Rule};
+    use crate::catalog::{PropKey, Rule, Ty};
 
-    fn key(name: &str, versions: Option<u32>) -> PropKey {
-        PropKey {
-            key: name.to_owned(),
-            rule: Rule::new(crate::typed::rules::Ty::Str, true),
-            alias: None,
-            key_alias: None,
-            versions,
-        }
-    }
+    static TEXT: Rule = Rule::new(Ty::Str, true);
 
     /// The fast answer of [`may_lack`] is `false` only where [`restrictions`] finds nothing
     /// the version fails, and the full check still refuses what the version lacks.
     #[test]
     fn the_list_of_restrictions_is_made_only_when_a_version_may_lack_something() {
         use crate::api::formats::ClusterOptionsCrs;
-        use crate::typed::{Encode, Endpoint, Validate};
+        use crate::typed::{Encode, Endpoint};
         type Put = crate::api::cluster::options::put::Endpoint;
-        type Params = <Put as Endpoint>::Params;
-        let (info, rules) = (&Put::INFO, <Params as Validate>::RULES);
-        let labels = info.labels;
+        let info = Put::CATALOG;
+        let labels = crate::catalog::versions();
         let index = |v: &str| PveVersion::parse(v).unwrap().schema_index(labels);
         let client = crate::Client::builder("https://127.0.0.1:8006")
             .build()
@@ -419,57 +340,55 @@ mod tests {
             .put()
             .crs(ClusterOptionsCrs::new().ha_auto_rebalance(true));
         let (old_keys, new_key) = (old_keys.params().encode(), new_key.params().encode());
-        let generated = crate::validate::generated(rules).unwrap();
         for version in ["8.4.17", "9.1.11", "9.2"] {
             let at = index(version);
             for params in [&old_keys, &new_key] {
-                let unmet = restrictions(info, generated, params)
+                let unmet = restrictions(info, params)
                     .iter()
                     .any(|r| r.versions & (1 << at) == 0);
-                assert!(
-                    may_lack(info, rules, params, at) || !unmet,
-                    "{version} {params}"
-                );
+                assert!(may_lack(info, params, at) || !unmet, "{version} {params}");
             }
         }
-        assert!(!may_lack(info, rules, &old_keys, index("9.2")));
-        assert!(!may_lack(info, rules, &new_key, index("9.2")));
-        assert!(may_lack(info, rules, &new_key, index("8.4.17")));
-        let refused = check_request(
-            info,
-            rules,
-            None,
-            &new_key,
-            &PveVersion::parse("8.4.17").unwrap(),
-        );
+        assert!(!may_lack(info, &old_keys, index("9.2")));
+        assert!(!may_lack(info, &new_key, index("9.2")));
+        assert!(may_lack(info, &new_key, index("8.4.17")));
+        let refused = check_request(info, None, &new_key, &PveVersion::parse("8.4.17").unwrap());
         assert!(matches!(refused, Err(Error::Unsupported(_))), "{refused:?}");
     }
 
     #[test]
     fn a_property_string_is_parsed_for_versioned_keys_only_when_it_may_hold_one() {
-        let crs = PropFormat::new(
-            "Crs".into(),
+        static CRS: PropFormat = PropFormat::new(
+            "Crs",
             None,
-            vec![key("ha", None), key("ha-auto-rebalance", Some(0b110))],
+            &[
+                PropKey::new("ha", &TEXT),
+                PropKey::new("ha-auto-rebalance", &TEXT).with_versions(0b110),
+            ],
         );
-        assert!(!may_hold_versioned_key("ha=static", &crs));
+        assert!(!may_hold_versioned_key("ha=static", &CRS));
         assert!(may_hold_versioned_key(
             "ha=static,ha-auto-rebalance=1",
-            &crs
+            &CRS
         ));
         // The key of a bare value, and a key another one sets, are reached without their name.
-        let bare = PropFormat::new(
-            "Bare".into(),
-            Some("volume".into()),
-            vec![key("volume", Some(0b10))],
+        static BARE: PropFormat = PropFormat::new(
+            "Bare",
+            Some("volume"),
+            &[PropKey::new("volume", &TEXT).with_versions(0b10)],
         );
-        assert!(may_hold_versioned_key("local:100", &bare));
-        let mut model = key("virtio", None);
-        model.key_alias = Some("model".into());
-        let aliased = PropFormat::new("Net".into(), None, vec![model, key("model", Some(0b10))]);
-        assert!(may_hold_versioned_key("virtio=BC:24:11:00:00:01", &aliased));
-        let plain = PropFormat::new("Plain".into(), None, vec![key("a", None)]);
-        assert!(!may_hold_versioned_key("a=1", &plain));
+        assert!(may_hold_versioned_key("local:100", &BARE));
+        static ALIASED: PropFormat = PropFormat::new(
+            "Net",
+            None,
+            &[
+                PropKey::new("model", &TEXT).with_versions(0b10),
+                PropKey::alias("virtio", "macaddr", Some("model")),
+            ],
+        );
+        assert!(may_hold_versioned_key("virtio=BC:24:11:00:00:01", &ALIASED));
+        static PLAIN: PropFormat = PropFormat::new("Plain", None, &[PropKey::new("a", &TEXT)]);
+        assert!(!may_hold_versioned_key("a=1", &PLAIN));
     }
 
     fn index(v: &str) -> usize {

@@ -1347,7 +1347,7 @@ fn exit_statuses_follow_the_table() {
         env!("CARGO_MANIFEST_DIR"),
         "/src/bin/proxmoxia/README.md"
     ))
-        .expect("README");
+    .expect("README");
     for (code, meaning) in proxmoxia::__private::cli::fail::EXIT_STATUSES {
         let row = format!("| {code} | {meaning} |");
         assert!(readme.contains(&row), "README lacks {row}");

@@ -185,16 +185,11 @@ type ConfigEndpoint = proxmoxia::api::nodes::node::qemu::vmid::config::post::End
 /// What validating the POST does besides encoding: its path and body checks, on parameters
 /// encoded before.
 pub fn checks_only(request: &ConfigRequest, encoded: &serde_json::Value) -> proxmoxia::Result<()> {
-    use proxmoxia::typed::{Endpoint, Validate};
-    proxmoxia::validate::path_params(
-        ConfigEndpoint::PATH,
-        request.api_path(),
-        ConfigEndpoint::PATH_RULES,
-    )?;
-    proxmoxia::validate::params_json(
-        encoded,
-        <<ConfigEndpoint as Endpoint>::Params as Validate>::RULES,
-    )
+    use proxmoxia::typed::Endpoint;
+    let method = ConfigEndpoint::CATALOG;
+    method.check_path(request.api_path())?;
+    let empty = serde_json::Map::new();
+    method.check_body(encoded.as_object().unwrap_or(&empty))
 }
 
 /// The typed POST: eight parameters, two of them `net` property strings.

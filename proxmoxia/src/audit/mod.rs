@@ -60,7 +60,6 @@ mod sweep;
 
 use crate::Client;
 use crate::error::Result;
-use crate::typed::schema::{EndpointInfo, Validate};
 use crate::typed::{Endpoint, Extras, Unknowns};
 
 pub use crate::typed::{UnknownField, UnknownKind};
@@ -147,9 +146,8 @@ impl Client {
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    pub info: EndpointInfo,
-    /// The rules of its parameters (`Validate::RULES`), path parameters not included.
-    pub rules: &'static str,
+    /// The method in the catalogue.
+    pub info: &'static crate::catalog::Method,
     /// Decodes an answer's body into the typed `Response` and lists what that does not know
     /// (places rooted at `data`; with their values if the flag is set).
     pub check: fn(&[u8], bool) -> Result<Vec<UnknownField>>,
@@ -162,8 +160,7 @@ where
     E::Response: Extras,
 {
     Entry {
-        info: E::INFO,
-        rules: <E::Params as Validate>::RULES,
+        info: E::CATALOG,
         check: check::<E>,
     }
 }

@@ -88,12 +88,10 @@ fn answers_json(template: &str) -> bool {
 
 /// Whether `entry` requires a parameter besides its path's, at the vendored version `index`.
 fn needs_parameters(entry: &Entry, index: usize) -> bool {
-    match crate::typed::rules::params(entry.rules) {
-        Ok(rules) => rules.iter().any(|r| {
-            r.versions.is_none_or(|mask| mask & (1 << index) != 0) && !r.for_version(index).optional
-        }),
-        Err(_) => true,
-    }
+    entry
+        .info
+        .body_params()
+        .any(|p| p.in_version(index) && !p.rule_at(index).optional)
 }
 
 /// Whether the template, or a path of it (`path`, else any value for its parameters), lies

@@ -1,14 +1,13 @@
-//! `--name value` arguments to a method's parameters, checked with the generated rules (the
-//! same the typed API and the embedded fake use) before anything is sent.
+//! `-name value` / `--name value` arguments to a method's parameters, checked with the catalogue's rules
+//! (`crate::catalog`: the same the typed API and the embedded fake use) before anything is
+//! sent.
 
 use serde_json::{Map, Value};
 
 use super::fail::Fail;
 use super::tree::{self, Resolved};
-use crate::decode::family_index;
+use crate::catalog::{Method, Param, Ty};
 use crate::typed::HttpMethod;
-use crate::typed::rules::{ParamRule, Ty};
-use crate::typed::schema::EndpointEntry;
 
 /// A call's command line read and checked with the schema's rules: what the CLI knows before
 /// it connects.
@@ -16,12 +15,8 @@ use crate::typed::schema::EndpointEntry;
 pub struct Checked {
     /// The path, matched to its template.
     pub resolved: Resolved,
-    /// The method called.
-    pub entry: &'static EndpointEntry,
-    /// The rules of the method's parameters but the path's.
-    pub rules: Vec<ParamRule>,
-    /// The rules of the path's parameters.
-    pub path_rules: Vec<ParamRule>,
+    /// The method called, in the catalogue.
+    pub entry: &'static Method,
     /// The parameters given (`--name value`): texts, and lists of texts for a name given
     /// more than once.
     pub given: Map<String, Value>,
@@ -44,9 +39,9 @@ pub struct OwnOption {
 }
 
 /// Reads the `path` and `-name value` arguments of a `method` call and checks them, path
-/// parameters included, with the rules the typed API and the embedded fake use; `own` are the
-/// command's options that may stand among them. Nothing is sent: a mistake is a usage error
-/// naming the parameter and the rule.
+/// parameters included, with the catalogue's rules (the typed API's and the embedded fake's);
+/// `own` are the command's options that may stand among them. Nothing is sent: a mistake is a
+/// usage error naming the parameter and the rule.
 pub fn check(
     method: HttpMethod,
     path: &str,
@@ -59,7 +54,7 @@ pub fn check(
             .node
             .methods
             .iter()
-            .map(|e| verb(e.info.method))
+            .map(|e| verb(e.method))
             .collect();
         Fail::usage(format!(
             "{} has no {method} method (`{}`); it has: {}",
@@ -72,9 +67,8 @@ pub fn check(
             }
         ))
     })?;
-    let what = format!("{method} {}", entry.info.path);
-    let (rules, path_rules) = rules(entry)?;
-    let Parsed { params: given, own } = parse(args, &rules, own, &what)?;
+    let what = format!("{method} {}", entry.path);
+    let Parsed { params: given, own } = parse(args, entry, own, &what)?;
     let path_params: Map<String, Value> = resolved
         .params
         .iter()
@@ -82,12 +76,10 @@ pub fn check(
         .collect();
     let mut all = given.clone();
     all.extend(path_params.clone());
-    crate::validate::params_json(&Value::Object(all), full_text(entry)?)?;
+    entry.check(&all)?;
     Ok(Checked {
         resolved,
         entry,
-        rules,
-        path_rules,
         given,
         path_params,
         own,
@@ -104,50 +96,9 @@ pub fn verb(method: HttpMethod) -> &'static str {
     }
 }
 
-/// Every parameter's rule as PVE checks it (types and enums too, path parameters included):
-/// the text the embedded fake validates with, which the CLI's string values need.
-pub fn full_text(entry: &EndpointEntry) -> Result<&'static str, Fail> {
-    crate::api::__mock::ENDPOINTS
-        .iter()
-        .find(|r| r.method == entry.info.method.as_str() && r.path == entry.info.path)
-        .map(|r| r.rules)
-        .ok_or_else(|| {
-            Fail::new(format!(
-                "no rules for {} {}",
-                entry.info.method, entry.info.path
-            ))
-        })
-}
-
-/// The names of the path parameters of a template.
-pub fn path_names(template: &str) -> Vec<&str> {
-    template
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .collect()
-}
-
-/// The rules of a method's parameters: `(body, path)`.
-pub fn rules(entry: &EndpointEntry) -> Result<(Vec<ParamRule>, Vec<ParamRule>), Fail> {
-    let all = crate::typed::rules::params(full_text(entry)?)
-        .map_err(|e| Fail::new(format!("the generated rules cannot be read: {e}")))?;
-    let in_path = path_names(entry.info.path);
-    Ok(all
-        .iter()
-        .cloned()
-        .partition(|r| !in_path.contains(&r.name.as_str())))
-}
-
-/// The rule a wire name (`cores`, `net0`) falls under.
-pub fn rule_for<'a>(rules: &'a [ParamRule], name: &str) -> Option<&'a ParamRule> {
-    rules
-        .iter()
-        .find(|r| !r.indexed && r.name == name)
-        .or_else(|| {
-            rules
-                .iter()
-                .find(|r| r.indexed && family_index(name, &r.name).is_some())
-        })
+/// The parameter a `--name` (`cores`, `net0`) stands for: one of the method's but the path's.
+pub fn param_for(method: &Method, name: &str) -> Option<&'static Param> {
+    method.param(name).filter(|p| !p.in_path)
 }
 
 /// What [`parse`] read.
@@ -166,7 +117,7 @@ pub struct Parsed {
 /// starts with `-`; any other parameter takes its next word, whatever it is.
 pub fn parse(
     args: &[String],
-    rules: &[ParamRule],
+    method: &Method,
     own: &[OwnOption],
     what: &str,
 ) -> Result<Parsed, Fail> {
@@ -186,11 +137,11 @@ pub fn parse(
             Some((name, value)) => (name, Some(value.to_owned())),
             None => (spec, None),
         };
-        let (flag, option) = match rule_for(rules, name) {
-            Some(rule) => (rule.rule.ty == Ty::Bool, None),
+        let (flag, option) = match param_for(method, name) {
+            Some(param) => (param.rule.ty == Ty::Bool, None),
             None => match own.iter().find(|o| o.names.contains(&name)) {
                 Some(option) => (!option.takes_value, Some(option)),
-                None => return Err(Fail::usage(unknown(name, rules, what))),
+                None => return Err(Fail::usage(unknown(name, method, what))),
             },
         };
         let value = match inline {
@@ -246,16 +197,10 @@ fn boolean(text: &str) -> Option<&'static str> {
     }
 }
 
-fn unknown(name: &str, rules: &[ParamRule], what: &str) -> String {
-    let mut names: Vec<String> = rules
-        .iter()
-        .map(|r| {
-            if r.indexed {
-                format!("{}[n]", r.name)
-            } else {
-                r.name.clone()
-            }
-        })
+fn unknown(name: &str, method: &Method, what: &str) -> String {
+    let mut names: Vec<String> = method
+        .body_params()
+        .map(|p| p.display_name().into_owned())
         .collect();
     names.sort();
     let close: Vec<String> = names
@@ -312,7 +257,7 @@ fn distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn post_lxc() -> &'static EndpointEntry {
+    fn post_lxc() -> &'static Method {
         let node = tree::resolve("/nodes/pve1/lxc").unwrap().node;
         node.method(HttpMethod::Post).unwrap()
     }
@@ -323,8 +268,7 @@ mod tests {
 
     #[test]
     fn names_values_flags_and_families() {
-        let (rules, _) = rules(post_lxc()).unwrap();
-        let rules = &rules;
+        let rules = post_lxc();
         let parsed = parse(
             &args(&[
                 "--vmid",
@@ -361,7 +305,7 @@ mod tests {
     /// `-o` too, its short name (no PVE parameter is named `o`).
     #[test]
     fn single_dash_names_and_the_commands_own_options() {
-        let (rules, _) = rules(post_lxc()).unwrap();
+        let rules = post_lxc();
         let parsed = parse(
             &args(&[
                 "-vmid",
@@ -379,7 +323,7 @@ mod tests {
                 "local:vztmpl/x.tar.zst",
                 "-quiet=no",
             ]),
-            &rules,
+            rules,
             &OWN,
             "POST /nodes/{node}/lxc",
         )
@@ -400,8 +344,8 @@ mod tests {
 
         // A method's own parameter by an option's name is the method's (vzdump's quiet).
         let vzdump = tree::resolve("/nodes/pve1/vzdump").unwrap().node;
-        let (rules, _) = super::rules(vzdump.method(HttpMethod::Post).unwrap()).unwrap();
-        let parsed = parse(&args(&["-quiet", "1", "-o", "yaml"]), &rules, &OWN, "x").unwrap();
+        let rules = vzdump.method(HttpMethod::Post).unwrap();
+        let parsed = parse(&args(&["-quiet", "1", "-o", "yaml"]), rules, &OWN, "x").unwrap();
         assert_eq!(
             Value::Object(parsed.params),
             serde_json::json!({"quiet": "1"})
@@ -411,8 +355,7 @@ mod tests {
 
     #[test]
     fn unknown_names_and_missing_values_are_refused() {
-        let (rules, _) = rules(post_lxc()).unwrap();
-        let rules = &rules;
+        let rules = post_lxc();
         let refused =
             |list: &[&str], what: &str| parse(&args(list), rules, &OWN, what).unwrap_err();
         let e = refused(&["--core", "2"], "POST /nodes/{node}/lxc");

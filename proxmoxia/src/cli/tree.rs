@@ -1,11 +1,11 @@
-//! The API's paths as a tree, built from the generated method list: which template a
+//! The API's paths as a tree, built from the catalogue's methods: which template a
 //! concrete path (`/nodes/pve1/qemu/100`) is, its path parameters, its methods and children.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use crate::catalog::Method;
 use crate::typed::HttpMethod;
-use crate::typed::schema::EndpointEntry;
 
 /// One path template of the API.
 #[derive(Debug, Default)]
@@ -17,16 +17,13 @@ pub struct Node {
     /// The `{name}` child, if any.
     pub param: Option<(String, Box<Node>)>,
     /// The methods, in GET, POST, PUT, DELETE order.
-    pub methods: Vec<&'static EndpointEntry>,
+    pub methods: Vec<&'static Method>,
 }
 
 impl Node {
     /// Its `method`, if it has it.
-    pub fn method(&self, method: HttpMethod) -> Option<&'static EndpointEntry> {
-        self.methods
-            .iter()
-            .copied()
-            .find(|e| e.info.method == method)
+    pub fn method(&self, method: HttpMethod) -> Option<&'static Method> {
+        self.methods.iter().copied().find(|e| e.method == method)
     }
 
     /// Whether any path goes on below it.
@@ -58,10 +55,10 @@ pub fn root() -> &'static Node {
             template: "/".into(),
             ..Node::default()
         };
-        for entry in crate::api::ENDPOINTS {
+        for entry in crate::catalog::methods() {
             let mut node = &mut root;
             let mut template = String::new();
-            for segment in entry.info.path.split('/').filter(|s| !s.is_empty()) {
+            for segment in entry.path.split('/').filter(|s| !s.is_empty()) {
                 template.push('/');
                 template.push_str(segment);
                 node = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
@@ -89,7 +86,7 @@ fn sort_methods(node: &mut Node) {
         HttpMethod::Put => 2,
         HttpMethod::Delete => 3,
     };
-    node.methods.sort_by_key(|e| rank(e.info.method));
+    node.methods.sort_by_key(|e| rank(e.method));
     for child in node.literals.values_mut() {
         sort_methods(child);
     }

@@ -1,4 +1,4 @@
-//! One request to the fake: authentication, validation with the generated rules, then a
+//! One request to the fake: authentication, validation with the catalogue's rules, then a
 //! modelled handler or an answer shaped like the schema's `returns`.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,8 @@ use super::handlers;
 use super::sample::sample;
 use super::schema::{self, MethodInfo, PathNode};
 use super::state::{Fault, State, Ticket, display_path};
-use crate::typed::rules::{self, ParamRule};
+use crate::catalog::Param;
+use crate::validate::{At, Scope};
 
 /// An error answer: HTTP status, PVE's message, and per-parameter messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -323,7 +324,7 @@ pub(crate) fn task_type(template: &str) -> String {
     }
 }
 
-/// Checks the parameters with the generated rules, all at once, in PVE's words, as the
+/// Checks the parameters with the catalogue's rules, all at once, in PVE's words, as the
 /// vendored version at `schema` has them.
 fn validate(
     schema: usize,
@@ -332,52 +333,19 @@ fn validate(
     params: &Map<String, Value>,
     extra_params: bool,
 ) -> Result<(), Failure> {
-    let Some(entry) = crate::api::__mock::ENDPOINTS
+    let Some(entry) = crate::catalog::methods()
         .iter()
-        .find(|e| e.method == method && e.path == template)
+        .find(|m| m.method.as_str() == method && m.path == template)
     else {
         return Ok(());
     };
-    let bit = 1u32 << schema;
-    // The rules of this version: its parameters, its enum values.
-    let all = rules::params(entry.rules)
-        .map_err(|e| Failure::new(500, format!("the mock cannot read its rules: {e}")))?;
-    let rules: Vec<ParamRule> = all
+    let at = At::version(schema);
+    // The parameters of this version.
+    let rules: Vec<&Param> = entry
+        .params
         .iter()
-        .filter(|r| r.versions.is_none_or(|v| v & bit != 0))
-        .map(|r| {
-            let mut r = ParamRule {
-                rule: r.for_version(schema).clone(),
-                by_version: Vec::new(),
-                ..r.clone()
-            };
-            let lacking: Vec<&str> = r
-                .rule
-                .enum_versions
-                .iter()
-                .filter(|(_, v)| v & bit == 0)
-                .map(|(value, _)| value.as_str())
-                .collect();
-            r.rule
-                .enum_values
-                .retain(|e| !lacking.contains(&e.as_str()));
-            if let rules::Format::Prop(format) = &r.rule.format {
-                if format
-                    .keys
-                    .iter()
-                    .any(|k| k.versions.is_some_and(|v| v & bit == 0))
-                {
-                    let mut format = (**format).clone();
-                    format
-                        .keys
-                        .retain(|k| k.versions.is_none_or(|v| v & bit != 0));
-                    r.rule.format = rules::Format::Prop(std::sync::Arc::new(format));
-                }
-            }
-            r
-        })
+        .filter(|p| p.in_version(schema))
         .collect();
-    let rules = rules.as_slice();
     let mut errors = Map::new();
     let unknown = |errors: &mut Map<String, Value>, key: &str| {
         errors.insert(
@@ -386,23 +354,16 @@ fn validate(
         );
     };
     for key in params.keys().filter(|_| !extra_params) {
-        let known = rules.iter().any(|r| {
-            if r.indexed {
-                crate::decode::family_index(key, &r.name).is_some()
-            } else {
-                r.name == *key
-            }
-        });
-        if !known {
+        if !rules.iter().any(|r| r.names(key)) {
             unknown(&mut errors, key);
         }
     }
     for rule in rules {
         if rule.indexed {
             // Each member on its own, so that every bad one is named (PVE collects them all).
-            let max = crate::validate::max_index(&rule.name);
+            let max = crate::validate::max_index(rule.name);
             for (key, value) in params {
-                let Some(index) = crate::decode::family_index(key, &rule.name) else {
+                let Some(index) = crate::decode::family_index(key, rule.name) else {
                     continue;
                 };
                 if max.is_some_and(|max| index >= max) {
@@ -413,7 +374,7 @@ fn validate(
                     continue;
                 }
                 if let Err(crate::Error::Validation(e)) =
-                    crate::validate::value_rule(key, value, &rule.rule)
+                    crate::validate::value(key, value, rule.rule_at(schema), at)
                 {
                     errors
                         .entry(key.clone())
@@ -422,9 +383,10 @@ fn validate(
             }
             continue;
         }
-        let single = [rule.clone()];
-        let value = Value::Object(params.clone());
-        if let Err(crate::Error::Validation(e)) = crate::validate::params(&value, &single) {
+        let single = std::slice::from_ref(rule);
+        if let Err(crate::Error::Validation(e)) =
+            crate::validate::params(params, single, at, Scope::All)
+        {
             let top = e
                 .param
                 .split_once('.')

@@ -71,18 +71,6 @@ pub use state::{Fault, Kind};
 use crate::error::{Error, Result};
 use crate::{Client, ClientBuilder, Fingerprint};
 
-/// The rules of one method, as the generator writes them for the fake.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct EndpointRules {
-    pub method: &'static str,
-    pub path: &'static str,
-    /// Every parameter's rule, as JSON (`crate::typed::rules`).
-    pub rules: &'static str,
-    /// The versions that have the method (bit `i`: `crate::api::PVE_VERSIONS[i]`).
-    pub versions: u32,
-}
-
 /// A guest to add to the fake: `GuestSpec::qemu(100).name("web").running()`.
 #[derive(Debug, Clone)]
 pub struct GuestSpec {

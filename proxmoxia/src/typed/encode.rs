@@ -16,15 +16,6 @@ pub trait Encode {
         self.encode()
     }
 
-    /// The value to send as parameter `name`; the typed property strings in it are checked
-    /// against their formats from their typed keys as they are written, the outcome kept in
-    /// `checked` for validation (which then does not read their text again).
-    #[doc(hidden)]
-    fn encode_checked(&self, name: &str, checked: &mut Prechecked) -> Value {
-        let _ = (name, checked);
-        self.encode()
-    }
-
     /// Whether the value is certainly left out (an unset optional value), known without
     /// encoding it: most of a method's parameters are unset, and are skipped this cheaply.
     #[doc(hidden)]
@@ -32,60 +23,6 @@ pub trait Encode {
     fn is_absent(&self) -> bool {
         false
     }
-}
-
-/// What encoding found of the property strings of each parameter
-/// ([`Encode::encode_checked`]), for validation to use in its order instead of reading
-/// their text.
-#[doc(hidden)]
-#[derive(Debug, Default)]
-pub struct Prechecked {
-    outcomes: Vec<(String, Precheck)>,
-}
-
-/// The check of a parameter's property strings as they were encoded.
-#[derive(Debug)]
-pub(crate) enum Precheck {
-    /// Not checked: validation reads the text.
-    Read,
-    /// Checked and good.
-    Good,
-    /// Checked: this is what reading the text would find.
-    Failed(crate::Error),
-}
-
-impl Prechecked {
-    /// Notes the check of a property string of parameter `name`. Only a parameter with one
-    /// property string, or several all good, keeps its outcome; any other mix is left to
-    /// reading the text, which then reports its errors in its own order.
-    pub(crate) fn note(&mut self, name: &str, outcome: Precheck) {
-        match self.outcomes.iter_mut().find(|(n, _)| n == name) {
-            Some((_, seen)) => {
-                if !matches!((&*seen, &outcome), (Precheck::Good, Precheck::Good)) {
-                    *seen = Precheck::Read;
-                }
-            }
-            None => self.outcomes.push((name.to_owned(), outcome)),
-        }
-    }
-
-    /// The outcome for parameter `name` (taken: a failure is returned once).
-    pub(crate) fn take(&mut self, name: &str) -> Precheck {
-        match self.outcomes.iter_mut().find(|(n, _)| n == name) {
-            Some((_, outcome)) => std::mem::replace(outcome, Precheck::Read),
-            None => Precheck::Read,
-        }
-    }
-}
-
-/// How generated parameters are encoded: as sent, for `Debug` (secrets hidden), or as sent
-/// with their property strings checked.
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum Mode<'a> {
-    Plain,
-    Redacted,
-    Checked(&'a mut Prechecked),
 }
 
 impl Encode for Value {
@@ -148,10 +85,6 @@ impl<T: Encode> Encode for Option<T> {
     fn encode_redacted(&self) -> Value {
         self.as_ref().map_or(Value::Null, T::encode_redacted)
     }
-    fn encode_checked(&self, name: &str, checked: &mut Prechecked) -> Value {
-        self.as_ref()
-            .map_or(Value::Null, |v| v.encode_checked(name, checked))
-    }
     #[inline]
     fn is_absent(&self) -> bool {
         self.is_none()
@@ -174,13 +107,6 @@ impl<T: Encode> Encode for Vec<T> {
     fn encode_redacted(&self) -> Value {
         Value::Array(self.iter().map(T::encode_redacted).collect())
     }
-    fn encode_checked(&self, name: &str, checked: &mut Prechecked) -> Value {
-        Value::Array(
-            self.iter()
-                .map(|item| item.encode_checked(name, checked))
-                .collect(),
-        )
-    }
 }
 
 impl<T: Encode> Encode for BTreeMap<String, T> {
@@ -202,35 +128,6 @@ pub fn field<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, reda
     };
     if !value.is_null() {
         out.insert(key.to_owned(), value);
-    }
-}
-
-/// Writes parameter `key` of generated parameters unless it is absent, as `mode` says.
-#[inline]
-pub fn param<T: Encode>(out: &mut Map<String, Value>, key: &str, value: &T, mode: &mut Mode<'_>) {
-    if value.is_absent() {
-        return;
-    }
-    let value = match mode {
-        Mode::Plain => value.encode(),
-        Mode::Redacted => value.encode_redacted(),
-        Mode::Checked(checked) => value.encode_checked(key, checked),
-    };
-    if !value.is_null() {
-        out.insert(key.to_owned(), value);
-    }
-}
-
-/// Writes an indexed family of generated parameters (`prefix0`, `prefix3`, ...) as `mode`
-/// says.
-pub fn param_family<T: Encode>(
-    out: &mut Map<String, Value>,
-    prefix: &str,
-    values: &BTreeMap<u32, T>,
-    mode: &mut Mode<'_>,
-) {
-    for (index, value) in values {
-        param(out, &member_name(prefix, *index), value, mode);
     }
 }
 

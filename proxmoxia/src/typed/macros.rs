@@ -239,12 +239,12 @@ macro_rules! pve_params_struct {
 
         impl $name {
             #[inline]
-            fn encode_fields(&self, mode: &mut $crate::__private::EncodeMode<'_>) -> ::serde_json::Value {
+            fn encode_fields(&self, redact: bool) -> ::serde_json::Value {
                 #[allow(unused_mut)]
                 let mut out = ::serde_json::Map::new();
-                $( $crate::__private::encode_param(&mut out, $rwire, &self.$rfield, mode); )*
-                $( $crate::__private::encode_param(&mut out, $owire, &self.$ofield, mode); )*
-                $( $crate::__private::encode_param_family(&mut out, $gwire, &self.$gfield, mode); )*
+                $( $crate::__private::encode_field(&mut out, $rwire, &self.$rfield, redact); )*
+                $( $crate::__private::encode_field(&mut out, $owire, &self.$ofield, redact); )*
+                $( $crate::__private::encode_family(&mut out, $gwire, &self.$gfield, redact); )*
                 ::serde_json::Value::Object(out)
             }
         }
@@ -252,19 +252,11 @@ macro_rules! pve_params_struct {
         impl $crate::typed::Encode for $name {
             #[inline]
             fn encode(&self) -> ::serde_json::Value {
-                self.encode_fields(&mut $crate::__private::EncodeMode::Plain)
+                self.encode_fields(false)
             }
             #[inline]
             fn encode_redacted(&self) -> ::serde_json::Value {
-                self.encode_fields(&mut $crate::__private::EncodeMode::Redacted)
-            }
-            #[inline]
-            fn encode_checked(
-                &self,
-                _name: &str,
-                checked: &mut $crate::typed::encode::Prechecked,
-            ) -> ::serde_json::Value {
-                self.encode_fields(&mut $crate::__private::EncodeMode::Checked(checked))
+                self.encode_fields(true)
             }
         }
 
@@ -277,7 +269,8 @@ macro_rules! pve_params_struct {
         }
 
         impl $crate::typed::Validate for $name {
-            const RULES: &'static str = $rules;
+            const RULES: &'static [$crate::catalog::Param] =
+                $crate::api::__catalog::METHODS[$rules].params;
             const SECRETS: &'static [(&'static str, bool)] = &[$($secret),*];
         }
 
@@ -373,8 +366,8 @@ macro_rules! pve_property_string {
 
         impl $crate::typed::PropertyString for $name {
             #[inline]
-            fn format() -> &'static $crate::typed::rules::PropFormat {
-                $crate::typed::rules::prop_format($format)
+            fn format() -> &'static $crate::catalog::PropFormat {
+                &$crate::api::__catalog::FORMATS[$format]
             }
 
             #[inline]
@@ -439,14 +432,6 @@ macro_rules! pve_property_string {
             #[inline]
             fn encode(&self) -> ::serde_json::Value {
                 ::serde_json::Value::String($crate::typed::propstring::to_text(self))
-            }
-            #[inline]
-            fn encode_checked(
-                &self,
-                name: &str,
-                checked: &mut $crate::typed::encode::Prechecked,
-            ) -> ::serde_json::Value {
-                $crate::validate::props::encode_checked(self, name, checked)
             }
         }
 
@@ -699,12 +684,12 @@ macro_rules! pve_handle {
     };
 }
 
-/// The marker of one endpoint and its `Endpoint` impl.
+/// The marker of one endpoint and its `Endpoint` impl: its method in the catalogue (by
+/// position in the generated table) and where its handle adds it.
 macro_rules! pve_endpoint {
     (
         $(#[$meta:meta])*
-        $method:ident $path:literal $name:literal suffix $suffix:literal
-        path_rules $path_rules:literal versions $versions:literal
+        catalog $catalog:literal suffix $suffix:literal
         handle $handle:ty, params $params:ty, response $response:ty
     ) => {
         // A marker type, never a value: no derives (each would be code to check).
@@ -713,15 +698,9 @@ macro_rules! pve_endpoint {
         pub struct Endpoint;
 
         impl $crate::typed::Endpoint for Endpoint {
-            const INFO: $crate::__private::EndpointInfo = $crate::__private::EndpointInfo {
-                method: $crate::typed::HttpMethod::$method,
-                path: $path,
-                name: $name,
-                suffix: $suffix,
-                path_rules: $path_rules,
-                versions: $versions,
-                labels: $crate::api::PVE_VERSIONS,
-            };
+            const CATALOG: &'static $crate::catalog::Method =
+                &$crate::api::__catalog::METHODS[$catalog];
+            const SUFFIX: &'static str = $suffix;
             type Handle = $handle;
             type Params = $params;
             type Response = $response;

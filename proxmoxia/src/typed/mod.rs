@@ -1,8 +1,9 @@
 //! The runtime behind the generated API, written once for every endpoint.
 //!
-//! Generated code only *describes* endpoints: an [`Endpoint`] impl on a marker type, the
-//! parameter and answer types, and one-line bodies calling into here. The parts, bottom up:
-//! [`rules`] (the schema's rules as data), [`encode`] (values to PVE's wire JSON),
+//! Generated code only *describes* endpoints: an [`Endpoint`] impl on a marker type (naming
+//! its entry in [`crate::catalog`], the schema's rules as data), the parameter and answer
+//! types, and one-line bodies calling into here. The parts, bottom up: [`encode`] (values to
+//! PVE's wire JSON),
 //! [`propstring`] (`key=value,...` strings), `schema` (what the schema says of a method),
 //! `request` (the [`Endpoint`] trait, a path and parameters, sent), and the hidden helpers the generated impls call.
 //! With the `audit` feature, `Extras`: what a decoded answer holds that its type does not
@@ -16,7 +17,6 @@ pub(crate) mod list;
 mod macros;
 pub mod propstring;
 mod request;
-pub mod rules;
 pub(crate) mod schema;
 
 pub use encode::Encode;

@@ -16,31 +16,27 @@ use crate::encode::{Form, SegmentWriter};
 use crate::error::Result;
 use crate::task::TaskHandle;
 use crate::typed::encode::Encode;
-use crate::typed::schema::{EndpointInfo, HttpMethod, Validate};
+use crate::typed::schema::{HttpMethod, Validate};
 use crate::upid::Upid;
 
 /// One method of one API path, as the schema describes it. Implemented by a marker type in
 /// each generated method module (`api::nodes::node::rrd::get::Endpoint`).
 pub trait Endpoint: 'static {
-    /// What the schema says of the method, in one constant (one item per endpoint for the
-    /// compiler, where five would cost five).
-    #[doc(hidden)]
-    const INFO: EndpointInfo;
+    /// The method in the catalogue: what the schema says of it, its parameters (path ones
+    /// too: the handles take any value, so requests check them before sending) and their
+    /// rules.
+    const CATALOG: &'static crate::catalog::Method;
     /// The HTTP method.
-    const METHOD: HttpMethod = Self::INFO.method;
+    const METHOD: HttpMethod = Self::CATALOG.method;
     /// The path template as the API viewer shows it (`/nodes/{node}/rrd`).
-    const PATH: &'static str = Self::INFO.path;
+    const PATH: &'static str = Self::CATALOG.path;
     /// The method's name in PVE's schema (`rrd`, `vm_status`, `create_vm`).
-    const NAME: &'static str = Self::INFO.name;
+    const NAME: &'static str = Self::CATALOG.name;
     /// Path segment added to the handle's path (`qemu` for `node.post_qemu(..)`), or `""`.
-    const SUFFIX: &'static str = Self::INFO.suffix;
-    /// The rules of the path parameters, as JSON (the generator's format); the handles take
-    /// any value, so requests check them before sending.
-    #[doc(hidden)]
-    const PATH_RULES: &'static str = Self::INFO.path_rules;
+    const SUFFIX: &'static str;
     /// The PVE versions whose schema has this method: bit `i` stands for
     /// [`crate::api::PVE_VERSIONS`]`[i]`.
-    const VERSIONS: u32 = Self::INFO.versions;
+    const VERSIONS: u32 = Self::CATALOG.versions;
     /// The handle type whose method builds this request.
     type Handle: AsPathHandle;
     /// The parameters (path parameters excluded: they come from the handle).
@@ -244,16 +240,11 @@ impl<E: Endpoint> Request<E> {
     }
 
     /// The parameters encoded once, after the path and they are checked (typed property
-    /// strings from their keys as they are encoded, their text not read again).
+    /// strings as their printed text, as PVE reads them).
     fn checked(&self) -> Result<Value> {
-        crate::validate::path_params(E::PATH, &self.target.path, E::PATH_RULES)?;
-        let mut prechecked = crate::typed::encode::Prechecked::default();
-        let encoded = self.params.encode_checked("", &mut prechecked);
-        crate::validate::params_json_prechecked(
-            &encoded,
-            <E::Params as Validate>::RULES,
-            &mut prechecked,
-        )?;
+        E::CATALOG.check_path(&self.target.path)?;
+        let encoded = self.params.encode();
+        crate::validate::body(&encoded, E::CATALOG.params)?;
         Ok(encoded)
     }
 
@@ -387,21 +378,13 @@ impl Outgoing {
 /// lacks, or breaks that version's own rule of a parameter the versions check differently.
 /// Asks for the version only when needed.
 async fn check_versions<E: Endpoint>(client: &Client, path: &str, params: &Value) -> Result<()> {
-    if !client.version_guard()
-        || !crate::version::needs_version(&E::INFO, <E::Params as Validate>::RULES, params)
-    {
+    if !client.version_guard() || !crate::version::needs_version(E::CATALOG, params) {
         return Ok(());
     }
     // Boxed: asking the version is a whole call, whose state every typed request's future
     // would otherwise carry.
     let cluster = Box::pin(client.pve_version()).await?;
-    crate::version::check_request(
-        &E::INFO,
-        <E::Params as Validate>::RULES,
-        Some(path),
-        params,
-        &cluster,
-    )
+    crate::version::check_request(E::CATALOG, Some(path), params, &cluster)
 }
 
 impl<E: Endpoint<Response = String>> Request<E> {
@@ -441,11 +424,10 @@ pub fn validate_for<E: Endpoint>(
     params: &E::Params,
     version: &crate::PveVersion,
 ) -> Result<()> {
-    crate::validate::path_params(E::PATH, path, E::PATH_RULES)?;
+    E::CATALOG.check_path(path)?;
     let encoded = params.encode();
-    let rules = <E::Params as Validate>::RULES;
-    crate::validate::params_json(&encoded, rules)?;
-    crate::version::check_request(&E::INFO, rules, Some(path), &encoded, version)
+    crate::validate::body(&encoded, E::CATALOG.params)?;
+    crate::version::check_request(E::CATALOG, Some(path), &encoded, version)
 }
 
 /// What awaiting a request gives: its answer, decoded.
@@ -465,7 +447,7 @@ impl<E: Endpoint> IntoFuture for Request<E> {
 mod tests {
     use crate::api::access::tfa::userid::post::Type;
     use crate::api::formats::QemuNet;
-    use crate::typed::{Encode, Validate};
+    use crate::typed::{Encode, Endpoint};
 
     /// The one-step and in-place ways of extending a path give what the steps one at a time
     /// give.
@@ -496,16 +478,15 @@ mod tests {
         Ok(())
     }
 
-    /// Typed property strings are checked from their keys as they are encoded; the error a
-    /// request gets is the one reading the encoded text gets, first error first.
+    /// Typed property strings are checked as their printed text: the error a request gets is
+    /// the one checking the encoded parameters gets, first error first.
     #[test]
     fn typed_property_strings_fail_as_their_text_would() -> crate::Result<()> {
         let client = crate::Client::builder("https://127.0.0.1:8006").build()?;
         let config = || client.nodes("pve1").qemu(100).config().post();
         let by_text = |request: &crate::api::nodes::node::qemu::vmid::config::post::Request| {
-            let rules =
-                <crate::api::nodes::node::qemu::vmid::config::post::Params as Validate>::RULES;
-            crate::validate::params_json(&request.params().encode(), rules)
+            let rules = crate::api::nodes::node::qemu::vmid::config::post::Endpoint::CATALOG;
+            crate::validate::body(&request.params().encode(), rules.params)
                 .map_err(|e| e.to_string())
         };
         let bad_tag = QemuNet::virtio().bridge("vmbr0").tag(99_999);

@@ -1,14 +1,15 @@
 //! Client-side validation: the checks PVE makes on parameters, made before anything is sent.
 //!
-//! Values are checked in their wire form (what would be sent), against the rules the
-//! generator wrote from the schema, in PVE's order: format, pattern, length, range,
-//! enumeration. Property strings are parsed and each key checked the same way.
+//! Values are checked in their wire form (what would be sent), against the rules of the
+//! catalogue ([`crate::catalog`], written by the generator from the schema), in PVE's order:
+//! format, pattern, length, range, enumeration. Property strings are read as
+//! [`crate::typed::propstring`] reads them and each key checked the same way.
 
-mod compiled;
+mod checks;
 mod firewall;
-pub mod formats;
+pub(crate) mod formats;
 mod net;
-pub(crate) mod props;
+mod props;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -16,11 +17,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 
+use crate::catalog::{Format, Param, Rule, Ty, bit, lookup};
 use crate::decode::{bool_text, family_index};
 use crate::error::{Error, Result, ValidationError};
-use crate::typed::encode::{Precheck, Prechecked};
-use crate::typed::rules::{self, Format, ParamRule, Rule, Ty};
-pub(crate) use compiled::{Compiled, Entry, compiled};
 
 /// The highest index (exclusive) of PVE's indexed parameter families, where PVE has one
 /// (`net0`..`net31`). The schema does not state these; PVE's source does.
@@ -50,6 +49,48 @@ pub(crate) fn max_index(family: &str) -> Option<u32> {
         .iter()
         .find(|(name, _)| *name == family)
         .map(|(_, max)| *max)
+}
+
+/// Which rules apply: the widest (those of any vendored version, for a client that does not
+/// know the cluster's) or those of one vendored version.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At(Option<usize>);
+
+impl At {
+    /// The widest rules.
+    pub(crate) const WIDEST: At = At(None);
+
+    /// The rules of the vendored version at `index` of `crate::catalog::versions()`: its own
+    /// rule of each parameter, its enum values and property-string keys only.
+    pub(crate) fn version(index: usize) -> At {
+        At(Some(index))
+    }
+
+    /// Whether these rules have an item of `versions` (`None`: every version has it).
+    fn has(self, versions: Option<u32>) -> bool {
+        match (self.0, versions) {
+            (Some(index), Some(mask)) => bit(index) & mask != 0,
+            _ => true,
+        }
+    }
+
+    /// The rule of `param`.
+    fn rule(self, param: &Param) -> &'static Rule {
+        self.0.map_or(param.rule, |index| param.rule_at(index))
+    }
+
+    /// Whether `text` is one of the enum values of `rule` here.
+    fn allows(self, rule: &Rule, text: &str) -> bool {
+        rule.enum_values.contains(&text) && self.has(rule.enum_value_versions(text))
+    }
+}
+
+/// Which parameters a map holds: all (path ones too, as PVE reads them), or those of the
+/// body (the path's come from the path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    All,
+    Body,
 }
 
 /// A parameter, or a key of a property-string parameter (`net0.tag`), for messages: written
@@ -90,27 +131,26 @@ fn fail(param: impl fmt::Display, rule: &str, message: impl Into<String>) -> Err
     }))
 }
 
-/// A rule that cannot be read refuses the request (it never lets a value through).
-fn unreadable(param: impl fmt::Display, why: &str) -> Error {
-    fail(
-        param,
-        "unreadable rule",
-        format!("the generated rule cannot be read: {why}"),
-    )
-}
-
 /// Checks the path parameters of `path` (escaped segments, as the handles build it) against
-/// the rules the generator wrote for the path template (`/nodes/{node}/qemu/{vmid}`).
-pub fn path_params(template: &str, path: &str, rules_json: &'static str) -> Result<()> {
+/// the rules of the parameters of its template (`/nodes/{node}/qemu/{vmid}`).
+pub(crate) fn path_params(template: &str, path: &str, params: &[Param], at: At) -> Result<()> {
     let values = PathValues::of(template, path);
     values.no_dot_segments()?;
-    let rules = compiled(rules_json);
-    if let Some(why) = &rules.unreadable {
-        return Err(unreadable("*", why));
-    }
-    for entry in &rules.entries {
-        let rule = entry.rule().map_err(|why| unreadable(entry.name, why))?;
-        path_param(entry.name, values.get(entry.name), rule, |other| {
+    // In the rules' order (by name), as the body's.
+    let mut positions: SmallVec<[usize; 4]> = values
+        .0
+        .iter()
+        .filter_map(|(name, _)| lookup(params, name)[0])
+        .filter(|at_| params[*at_].in_path)
+        .collect();
+    positions.sort_unstable();
+    positions.dedup();
+    for position in positions {
+        let param = &params[position];
+        if !at.has(param.versions) {
+            continue;
+        }
+        path_param(param, values.get(param.name), at, |other| {
             values.get(other).is_some()
         })?;
     }
@@ -158,21 +198,23 @@ impl<'a> PathValues<'a> {
 
 /// Checks one path parameter's value (`None`: the path has no segment for it).
 fn path_param(
-    name: &str,
+    param: &Param,
     value: Option<Cow<'_, str>>,
-    rule: &ParamRule,
+    at: At,
     given: impl Fn(&str) -> bool,
 ) -> Result<()> {
+    let rule = at.rule(param);
+    let name = param.name;
     match value {
-        None if !rule.rule.optional => Err(fail(
+        None if !rule.optional => Err(fail(
             name,
             "required",
             "property is missing and it is not optional",
         )),
         None => Ok(()),
         Some(value) => {
-            check_text(Name::of(name), &value, &rule.rule)?;
-            match rule.rule.requires.as_deref() {
+            check_text(Name::of(name), &value, rule, at)?;
+            match rule.requires {
                 Some(other) if !given(other) => Err(fail(
                     other,
                     "requires",
@@ -184,57 +226,35 @@ fn path_param(
     }
 }
 
-/// The generated rules in `text`; rules that cannot be read fail the check (they never let a
-/// value through unchecked).
-pub(crate) fn generated(text: &'static str) -> Result<&'static [ParamRule]> {
-    rules::params(text).map_err(|why| unreadable("*", &why))
-}
-
-/// Checks the path parameters of `path` against `rules`.
-pub(crate) fn path_params_with(template: &str, path: &str, rules: &[ParamRule]) -> Result<()> {
-    let values = PathValues::of(template, path);
-    for rule in rules {
-        path_param(&rule.name, values.get(&rule.name), rule, |other| {
-            values.get(other).is_some()
-        })?;
-    }
-    Ok(())
-}
-
-/// Checks an endpoint's encoded parameters against the rules the generator wrote as JSON.
-///
-/// Looks up the rule of each parameter given (no pass over the endpoint's other rules), and
-/// allocates nothing unless a check fails.
-pub fn params_json(encoded: &Value, rules_json: &'static str) -> Result<()> {
-    params_json_prechecked(encoded, rules_json, &mut Prechecked::default())
-}
-
-/// [`params_json`] for parameters encoded with [`Encode::encode_checked`]
-/// (crate::typed::Encode::encode_checked): the property strings `prechecked` has the outcome
-/// of are not read again; the outcome is used where reading them would have been.
-pub(crate) fn params_json_prechecked(
-    encoded: &Value,
-    rules_json: &'static str,
-    prechecked: &mut Prechecked,
+/// Checks the parameters in `map` against `params` (a method's, sorted by name): the rule of
+/// each one given is looked up (no pass over the others beyond the required ones), and
+/// nothing is allocated unless a check fails. The first failure in the rules' order (PVE's
+/// order of checks) is the one returned.
+pub(crate) fn params(
+    map: &Map<String, Value>,
+    params: &[Param],
+    at: At,
+    scope: Scope,
 ) -> Result<()> {
-    let rules = compiled(rules_json);
-    if let Some(why) = &rules.unreadable {
-        return Err(unreadable("*", why));
-    }
-    let empty = Map::new();
-    let map = encoded.as_object().unwrap_or(&empty);
-    // The given parameters with the positions of their rules, sorted into the rules' order
-    // (the order of PVE's checks, so the first failure is the one PVE names).
-    let mut given: SmallVec<[(u32, &str, &Value); 16]> = SmallVec::new();
+    let counts = |param: &Param| (scope == Scope::All || !param.in_path) && at.has(param.versions);
+    // The given parameters with the positions of their rules, sorted into the rules' order.
+    let mut given: SmallVec<[(usize, &str, &Value); 16]> = SmallVec::new();
     for (key, value) in map {
-        for at in rules.lookup(key).into_iter().flatten() {
-            given.push((at, key.as_str(), value));
+        for position in lookup(params, key).into_iter().flatten() {
+            if counts(&params[position]) {
+                given.push((position, key.as_str(), value));
+            }
         }
     }
     given.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut required = rules.required.iter().copied().peekable();
-    let missing = |at: u32| {
-        let name = rules.entries[at as usize].name;
+    let mut required = params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.indexed && counts(p) && !at.rule(p).optional)
+        .map(|(position, _)| position)
+        .peekable();
+    let missing = |position: usize| {
+        let name = params[position].name;
         map.get(name).is_none_or(Value::is_null).then(|| {
             fail(
                 name,
@@ -243,15 +263,13 @@ pub(crate) fn params_json_prechecked(
             )
         })
     };
-    for &(at, key, value) in given.iter() {
-        while let Some(r) = required.next_if(|r| *r <= at) {
+    for &(position, key, value) in &given {
+        while let Some(r) = required.next_if(|r| *r <= position) {
             if let Some(e) = missing(r) {
                 return Err(e);
             }
         }
-        let entry = &rules.entries[at as usize];
-        let rule = entry.rule().map_err(|why| unreadable(key, why))?;
-        given_param(key, value, rule, map, prechecked.take(key))?;
+        param(key, value, &params[position], map, at)?;
     }
     for r in required {
         if let Some(e) = missing(r) {
@@ -261,31 +279,41 @@ pub(crate) fn params_json_prechecked(
     Ok(())
 }
 
-/// Checks one given parameter `key` (a member of `param`'s family, if indexed).
-fn given_param(
+/// Checks a typed request's encoded body parameters (a JSON object) against the widest
+/// rules of its method's `params`.
+pub(crate) fn body(encoded: &Value, rules: &[Param]) -> Result<()> {
+    match encoded {
+        Value::Object(map) => params(map, rules, At::WIDEST, Scope::Body),
+        _ => params(&Map::new(), rules, At::WIDEST, Scope::Body),
+    }
+}
+
+/// Checks one given parameter `key` (a member of `param`'s family, if indexed): its index,
+/// its value, and the parameter its rule requires.
+pub(crate) fn param(
     key: &str,
     value: &Value,
-    param: &ParamRule,
+    param: &Param,
     map: &Map<String, Value>,
-    mut prechecked: Precheck,
+    at: At,
 ) -> Result<()> {
-    let mut check = |name: Name<'_>| check_value_with(name, value, &param.rule, &mut prechecked);
+    let rule = at.rule(param);
     if param.indexed {
-        let index = family_index(key, &param.name).unwrap_or(0);
-        if let Some(max) = max_index(&param.name).filter(|max| index >= *max) {
+        let index = family_index(key, param.name).unwrap_or(0);
+        if let Some(max) = max_index(param.name).filter(|max| index >= *max) {
             return Err(fail(
                 key,
                 "index",
                 format!("{} takes indexes 0 to {}, not {index}", param.name, max - 1),
             ));
         }
-        return check(Name::of(key));
+        return check_value(Name::of(key), value, rule, at);
     }
     if value.is_null() {
         return Ok(());
     }
-    check(Name::of(key))?;
-    match param.rule.requires.as_deref() {
+    check_value(Name::of(key), value, rule, at)?;
+    match rule.requires {
         Some(other) if map.get(other).is_none_or(Value::is_null) => Err(fail(
             other,
             "requires",
@@ -295,54 +323,16 @@ fn given_param(
     }
 }
 
-/// Checks an endpoint's encoded parameters (a JSON object) against its rules.
-pub fn params(encoded: &Value, rules: &[ParamRule]) -> Result<()> {
-    let empty = Map::new();
-    let map = encoded.as_object().unwrap_or(&empty);
-    for param in rules {
-        if param.indexed {
-            for (key, value) in map {
-                if family_index(key, &param.name).is_some() {
-                    given_param(key, value, param, map, Precheck::Read)?;
-                }
-            }
-            continue;
-        }
-        match map.get(&param.name) {
-            None | Some(Value::Null) if !param.rule.optional => {
-                return Err(fail(
-                    &param.name,
-                    "required",
-                    "property is missing and it is not optional",
-                ));
-            }
-            None => {}
-            Some(value) => given_param(&param.name, value, param, map, Precheck::Read)?,
-        }
-    }
-    Ok(())
+/// Checks one value of a parameter (or of a family member) named `name`.
+pub(crate) fn value(name: &str, value: &Value, rule: &Rule, at: At) -> Result<()> {
+    check_value(Name::of(name), value, rule, at)
 }
 
-/// Checks one value; `name` is the parameter (and sub-key) for messages.
-pub fn value_rule(name: &str, value: &Value, rule: &Rule) -> Result<()> {
-    check_value(Name::of(name), value, rule)
-}
-
-fn check_value(name: Name<'_>, value: &Value, rule: &Rule) -> Result<()> {
-    check_value_with(name, value, rule, &mut Precheck::Read)
-}
-
-/// [`check_value`]; a property string checked as it was encoded (`prechecked`) is not read.
-fn check_value_with(
-    name: Name<'_>,
-    value: &Value,
-    rule: &Rule,
-    prechecked: &mut Precheck,
-) -> Result<()> {
+fn check_value(name: Name<'_>, value: &Value, rule: &Rule, at: At) -> Result<()> {
     match value {
-        Value::String(s) => check_text_with(name, s, rule, prechecked),
-        Value::Bool(b) => check_text(name, if *b { "1" } else { "0" }, rule),
-        Value::Number(n) => check_number(name, n, rule),
+        Value::String(s) => check_text(name, s, rule, at),
+        Value::Bool(b) => check_text(name, if *b { "1" } else { "0" }, rule, at),
+        Value::Number(n) => check_number(name, n, rule, at),
         Value::Array(items) => {
             // An array parameter: each item against the same rule. A list is one when an
             // item holds a separator (see `typed::List`): refused, as PVE would split it.
@@ -358,7 +348,7 @@ fn check_value_with(
                         ),
                     ));
                 }
-                check_value_with(name, item, rule, prechecked)?;
+                check_value(name, item, rule, at)?;
             }
             Ok(())
         }
@@ -369,7 +359,7 @@ fn check_value_with(
 
 /// A number, checked as its text is without writing the text, where the rule looks at
 /// nothing but type and range.
-fn check_number(name: Name<'_>, n: &serde_json::Number, rule: &Rule) -> Result<()> {
+fn check_number(name: Name<'_>, n: &serde_json::Number, rule: &Rule, at: At) -> Result<()> {
     let needs_text = !matches!(rule.format, Format::None)
         || rule.pattern.is_some()
         || rule.min_length.is_some()
@@ -381,7 +371,7 @@ fn check_number(name: Name<'_>, n: &serde_json::Number, rule: &Rule) -> Result<(
             Ty::Num | Ty::Str | Ty::Any => false,
         };
     if needs_text {
-        return check_text(name, &n.to_string(), rule);
+        return check_text(name, &n.to_string(), rule, at);
     }
     if matches!(rule.ty, Ty::Int | Ty::Num) {
         if let Some(number) = n.as_f64() {
@@ -410,18 +400,7 @@ fn range(name: Name<'_>, number: f64, rule: &Rule) -> Result<()> {
 }
 
 /// Checks a value's wire text, in PVE's order: type, format, pattern, length, range, enum.
-pub(crate) fn check_text(name: Name<'_>, text: &str, rule: &Rule) -> Result<()> {
-    check_text_with(name, text, rule, &mut Precheck::Read)
-}
-
-/// [`check_text`]; a property string checked as it was encoded (`prechecked`) is not read:
-/// its outcome stands where reading it would be.
-fn check_text_with(
-    name: Name<'_>,
-    text: &str,
-    rule: &Rule,
-    prechecked: &mut Precheck,
-) -> Result<()> {
+fn check_text(name: Name<'_>, text: &str, rule: &Rule, at: At) -> Result<()> {
     match rule.ty {
         Ty::Bool => {
             if bool_text(text).is_none() {
@@ -449,7 +428,7 @@ fn check_text_with(
         }
         _ => {}
     }
-    match &rule.format {
+    match rule.format {
         Format::None => {}
         Format::Named(format) => {
             if let Some(why) = formats::check(format, text) {
@@ -471,32 +450,28 @@ fn check_text_with(
                 }
             }
         }
-        Format::Prop(format) => match prechecked {
-            // Every property string of the parameter is good (an array's items included).
-            Precheck::Good => {}
-            Precheck::Failed(_) => {
-                if let Precheck::Failed(e) = std::mem::replace(prechecked, Precheck::Read) {
-                    return Err(e);
-                }
-            }
-            Precheck::Read => match name.key {
-                None => props::check(name.param, text, format)?,
-                // A property string inside a property string: its name is written out.
-                Some(_) => props::check(&name.to_string(), text, format)?,
-            },
+        Format::Prop(format) => match name.key {
+            None => props::check(name.param, text, format, at)?,
+            // A property string inside a property string: its name is written out.
+            Some(_) => props::check(&name.to_string(), text, format, at)?,
         },
     }
-    if let Some(pattern) = &rule.pattern {
-        if !pattern.full_match(text) {
-            return Err(fail(
-                name,
-                "pattern",
-                "value does not match the regex pattern",
-            ));
+    if let Some(pattern) = rule.pattern {
+        match pattern.full_match(text) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(fail(
+                    name,
+                    "pattern",
+                    "value does not match the regex pattern",
+                ));
+            }
+            // Never for the generated patterns (a test compiles them all); it fails closed.
+            Err(why) => return Err(fail(name, "pattern", why)),
         }
     }
     if rule.max_length.is_some() || rule.min_length.is_some() {
-        let chars = text.chars().count() as u32;
+        let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
         if let Some(max) = rule.max_length.filter(|max| chars > *max) {
             return Err(fail(
                 name,
@@ -517,13 +492,19 @@ fn check_text_with(
             range(name, number, rule)?;
         }
     }
-    if !rule.enum_values.is_empty() && !rule.enum_values.iter().any(|v| v == text) {
+    if !rule.enum_values.is_empty() && !at.allows(rule, text) {
+        let allowed: Vec<&str> = rule
+            .enum_values
+            .iter()
+            .copied()
+            .filter(|v| at.has(rule.enum_value_versions(v)))
+            .collect();
         return Err(fail(
             name,
             "enum",
             format!(
                 "value '{text}' does not have a value in the enumeration '{}'",
-                rule.enum_values.join(", ")
+                allowed.join(", ")
             ),
         ));
     }
@@ -542,22 +523,51 @@ fn show(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{Pattern, PropFormat, PropKey};
     use serde_json::json;
 
-    static RULES: &str = r#"[
-        {"n": "memory", "r": {"t": "i", "o": 1, "min": 16}},
-        {"n": "name", "r": {"t": "s", "o": 1, "f": "dns-name", "maxl": 10}},
-        {"n": "net", "i": 1, "r": {"t": "s", "o": 1, "prop": {"name": "Net", "dk": "model", "k": [
-            {"k": "bridge", "r": {"t": "s", "o": 1, "p": "[-_.\\w\\d]+"}},
-            {"k": "model", "r": {"t": "s", "e": ["virtio", "e1000"]}},
-            {"k": "tag", "r": {"t": "i", "o": 1, "min": 1, "max": 4094}},
-            {"k": "virtio", "a": "macaddr", "ka": "model"},
-            {"k": "macaddr", "r": {"t": "s", "o": 1, "f": "mac-addr"}}]}}},
-        {"n": "vmid", "r": {"t": "i", "f": "pve-vmid", "min": 100}}
-    ]"#;
+    static BRIDGE: Pattern = Pattern::new(r"[-_.\w\d]+");
+    static BRIDGE_RULE: Rule = Rule::new(Ty::Str, true).with_pattern(&BRIDGE);
+    static FLAG: Rule = Rule::new(Ty::Bool, true);
+    static MAC: Rule = Rule::new(Ty::Str, true).with_format("mac-addr");
+    static MODEL: Rule = Rule::new(Ty::Str, false).with_enum(&["virtio", "e1000"]);
+    static TAG: Rule = Rule::new(Ty::Int, true).with_min(1.0).with_max(4094.0);
+    static TRUNKS: Rule = Rule::new(Ty::Str, true).with_requires("tag");
+    static NET: PropFormat = PropFormat::new(
+        "Net",
+        Some("model"),
+        &[
+            PropKey::new("bridge", &BRIDGE_RULE),
+            PropKey::alias("e1000", "macaddr", Some("model")),
+            PropKey::new("firewall", &FLAG),
+            PropKey::new("macaddr", &MAC),
+            PropKey::new("model", &MODEL),
+            PropKey::new("tag", &TAG),
+            PropKey::new("trunks", &TRUNKS),
+            PropKey::alias("virtio", "macaddr", Some("model")),
+        ],
+    );
+    static MEMORY: Rule = Rule::new(Ty::Int, true).with_min(16.0);
+    static NAME: Rule = Rule::new(Ty::Str, true)
+        .with_format("dns-name")
+        .with_max_length(10);
+    static NET_RULE: Rule = Rule::new(Ty::Str, true).with_prop(&NET);
+    static VMID: Rule = Rule::new(Ty::Int, false)
+        .with_format("pve-vmid")
+        .with_min(100.0);
+    static PARAMS: [Param; 4] = [
+        Param::new("memory", &MEMORY),
+        Param::new("name", &NAME),
+        Param::new("net", &NET_RULE).indexed(),
+        Param::new("vmid", &VMID),
+    ];
+
+    fn check(v: Value) -> Result<()> {
+        params(v.as_object().unwrap(), &PARAMS, At::WIDEST, Scope::All)
+    }
 
     fn err(v: Value) -> ValidationError {
-        match params_json(&v, RULES) {
+        match check(v) {
             Err(Error::Validation(e)) => *e,
             other => panic!("expected a validation error, got {other:?}"),
         }
@@ -565,16 +575,8 @@ mod tests {
 
     #[test]
     fn valid_parameters_pass() {
-        assert_eq!(
-            rules::params(RULES).unwrap().len(),
-            4,
-            "the test rules parse"
-        );
-        params_json(
-            &json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}),
-            RULES,
-        )
-        .unwrap();
+        check(json!({"vmid": 100, "memory": 2048, "name": "web", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=5"}))
+            .unwrap();
     }
 
     #[test]
@@ -608,29 +610,130 @@ mod tests {
         assert_eq!(e.rule, "pattern");
     }
 
-    /// Fail closed: a rule that cannot be read refuses what it concerns, by name.
+    /// The check of a property string: the reader's errors first (PVE's words), then the
+    /// first unknown key in sorted order, then each key in the format's order.
     #[test]
-    fn rules_that_cannot_be_read_refuse() {
-        static BAD: &str = r#"[{"n":"name","r":{"t":"s","o":1,"p":"a("}},{"n":"memory","r":{"t":"i","o":1,"zz":1}},{"n":"cores","r":{"t":"i","o":1}}]"#;
-        let refused = |v: Value, text: &'static str| match params_json(&v, text) {
-            Err(Error::Validation(e)) => (e.param, e.rule),
-            other => panic!("expected a refusal, got {other:?}"),
+    fn property_strings_fail_in_pves_order() {
+        let verdict = |text: &str| match props::check("net0", text, &NET, At::WIDEST) {
+            Ok(()) => None,
+            Err(Error::Validation(e)) => Some((e.param, e.rule, e.message)),
+            Err(other) => panic!("{other}"),
         };
-        let unreadable = "unreadable rule".to_owned();
         assert_eq!(
-            refused(json!({"name": "x"}), BAD),
-            ("name".into(), unreadable.clone())
+            verdict("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1"),
+            None
+        );
+        for (text, param, rule, message) in [
+            (
+                "bridge=\"x",
+                "net0",
+                "property string",
+                "invalid format - unterminated quoted value",
+            ),
+            (
+                "model=a,model=b",
+                "net0.model",
+                "property string",
+                "invalid format - duplicate key in comma-separated list property",
+            ),
+            (
+                "virtio=A,e1000=B",
+                "net0.model",
+                "property string",
+                "invalid format - duplicate key in comma-separated list property",
+            ),
+            (
+                "virtio,zz=1,aa=2",
+                "net0.aa",
+                "property string key",
+                "invalid format - invalid key in comma-separated list property: aa",
+            ),
+            (
+                "virtio,zz=1,zz=2",
+                "net0.zz",
+                "property string",
+                "invalid format - duplicate key in comma-separated list property",
+            ),
+            (
+                "virtio,tag=5000",
+                "net0.tag",
+                "maximum",
+                "value must have a maximum value of 4094",
+            ),
+            (
+                "virtio,trunks=1;2",
+                "net0.tag",
+                "requires",
+                "missing property required by 'net0.trunks'",
+            ),
+            (
+                "bridge=vmbr0",
+                "net0.model",
+                "required",
+                "property is missing and it is not optional",
+            ),
+            (
+                "virtio=BD:24:11:00:00:01",
+                "net0.macaddr",
+                "format mac-addr",
+                "invalid format - value does not look like a valid unicast MAC address",
+            ),
+        ] {
+            assert_eq!(
+                verdict(text),
+                Some((param.to_owned(), rule.to_owned(), message.to_owned())),
+                "{text}"
+            );
+        }
+    }
+
+    /// Checked as one version has them: a key or an enum value the version lacks is refused,
+    /// and the enumeration named is that version's.
+    #[test]
+    fn rules_of_one_version() {
+        static COLOUR: Rule = Rule::new(Ty::Str, true)
+            .with_enum(&["red", "blue"])
+            .with_enum_versions(&[("blue", 0b10)]);
+        static SIZE: Rule = Rule::new(Ty::Int, true);
+        static SHIRT: PropFormat = PropFormat::new(
+            "Shirt",
+            None,
+            &[
+                PropKey::new("colour", &COLOUR),
+                PropKey::new("size", &SIZE).with_versions(0b10),
+            ],
+        );
+        let refused = |text: &str, at: At| match props::check("p", text, &SHIRT, at) {
+            Ok(()) => None,
+            Err(Error::Validation(e)) => Some(format!("{}: {}", e.param, e.message)),
+            Err(other) => panic!("{other}"),
+        };
+        assert_eq!(refused("colour=blue,size=2", At::WIDEST), None);
+        assert_eq!(refused("colour=blue,size=2", At::version(1)), None);
+        assert_eq!(
+            refused("colour=red,size=2", At::version(0)).as_deref(),
+            Some("p.size: invalid format - invalid key in comma-separated list property: size")
         );
         assert_eq!(
-            refused(json!({"memory": 1}), BAD),
-            ("memory".into(), unreadable.clone())
+            refused("colour=blue", At::version(0)).as_deref(),
+            Some("p.colour: value 'blue' does not have a value in the enumeration 'red'")
         );
-        params_json(&json!({"cores": 2}), BAD).unwrap();
-        static NOT_RULES: &str = r#"[{"n":"name","r":{"t":"s"}"#;
-        assert_eq!(refused(json!({}), NOT_RULES).1, unreadable);
-        assert!(matches!(
-            path_params("/nodes/{node}", "/nodes/x", NOT_RULES),
-            Err(Error::Validation(e)) if e.rule == "unreadable rule"
-        ));
+    }
+
+    /// Fail closed: a pattern that does not compile refuses the values it concerns.
+    #[test]
+    fn a_pattern_that_does_not_compile_refuses() {
+        static BAD: Pattern = Pattern::new("a(");
+        static RULE: Rule = Rule::new(Ty::Str, true).with_pattern(&BAD);
+        static PARAMS: [Param; 2] = [Param::new("cores", &MEMORY), Param::new("name", &RULE)];
+        let check = |v: Value| params(v.as_object().unwrap(), &PARAMS, At::WIDEST, Scope::All);
+        match check(json!({"name": "x"})) {
+            Err(Error::Validation(e)) => {
+                assert_eq!((e.param.as_str(), e.rule.as_str()), ("name", "pattern"));
+                assert!(e.message.contains("does not compile"), "{}", e.message);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        check(json!({"cores": 20})).unwrap();
     }
 }

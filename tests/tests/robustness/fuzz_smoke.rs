@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use proxmoxia::api::formats::ALL;
-use proxmoxia::typed::rules::PropFormat;
+use proxmoxia::catalog::PropFormat;
 use serde_json::{Map, Value, json};
 
 #[path = "../../../fuzz/src/lib.rs"]
@@ -266,10 +266,10 @@ fn decode() {
 /// spellings and the syntax of quoting, in any order.
 fn texts(format: &PropFormat) -> impl Strategy<Value = String> + use<> {
     let mut tokens: Vec<String> = Vec::new();
-    for key in &format.keys {
+    for key in format.keys {
         tokens.push(format!("{}=", key.key));
-        tokens.push(key.key.clone());
-        tokens.extend(key.rule.enum_values.iter().cloned());
+        tokens.push(key.key.to_owned());
+        tokens.extend(key.rule.enum_values.iter().map(|v| (*v).to_owned()));
     }
     tokens.extend(
         [

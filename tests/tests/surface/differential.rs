@@ -144,9 +144,7 @@ fn top_param(name: &str) -> String {
 /// The client's verdict: check the path parameters of `path`, decode the parameters as
 /// `E::Params`, then validate them.
 fn client_check<E: Endpoint>(params: &Map<String, Value>, path: &str) -> Verdict {
-    if let Err(Error::Validation(e)) =
-        proxmoxia::validate::path_params(E::PATH, path, E::PATH_RULES)
-    {
+    if let Err(Error::Validation(e)) = E::CATALOG.check_path(path) {
         return Verdict::Reject {
             params: BTreeSet::from([e.param.clone()]),
             detail: format!("{}: {}: {}", e.param, e.rule, e.message),
@@ -897,7 +895,7 @@ fn fakepve_checks(format: &str) -> bool {
 /// Whether the client checks named format `format` (of a schema whose typetext is
 /// `typetext`): a format its checker knows, or a property string it reads from the typetext.
 fn client_checks(format: &str, typetext: Option<&str>) -> bool {
-    proxmoxia::validate::formats::check(format, "\u{1}\n\u{1}").is_some()
+    proxmoxia::catalog::Format::check_named(format, "\u{1}\n\u{1}").is_some()
         || (!format.ends_with("-list") && typetext.is_some_and(|t| t.contains('=')))
 }
 

@@ -33,7 +33,7 @@ use proxmoxia::api::formats::{
     QemuTpmstateVersion, QemuUnused, QemuUsb, QemuVga, QemuVgaType, QemuVirtiofs,
     QemuVirtiofsCache, QemuWatchdog, QemuWatchdogModel,
 };
-use proxmoxia::typed::rules::{PropFormat, PropKey, Ty};
+use proxmoxia::catalog::{PropFormat, PropKey, Ty};
 use proxmoxia::typed::{Encode, List, PropError, PropertyString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -255,8 +255,8 @@ fn example_value(key: &PropKey, pick: Pick) -> String {
             format!("{n}")
         }
         Ty::Str | Ty::Any => match (pick, rule.enum_values.first(), rule.enum_values.last()) {
-            (Pick::Low, Some(first), _) => first.clone(),
-            (Pick::High, _, Some(last)) => last.clone(),
+            (Pick::Low, Some(first), _) => (*first).to_owned(),
+            (Pick::High, _, Some(last)) => (*last).to_owned(),
             (Pick::Low, _, _) => "word".to_owned(),
             (Pick::High, _, _) => "another-word".to_owned(),
         },
@@ -264,7 +264,7 @@ fn example_value(key: &PropKey, pick: Pick) -> String {
 }
 
 /// The keys of `format` that are not aliases, in schema order.
-fn own_keys(format: &PropFormat) -> impl Iterator<Item = &PropKey> {
+fn own_keys(format: &PropFormat) -> impl Iterator<Item = &'static PropKey> + use<> {
     format.keys.iter().filter(|k| k.alias.is_none())
 }
 
@@ -275,19 +275,18 @@ fn canonical(format: &PropFormat, values: &[(String, String)]) -> String {
     let get = |key: &str| values.iter().find(|(k, _)| k == key).map(|(_, v)| v);
     let mut parts = Vec::new();
     let mut done: Vec<&str> = Vec::new();
-    for entry in &format.keys {
-        let (Some(target), Some(key_alias)) = (entry.alias.as_deref(), entry.key_alias.as_deref())
-        else {
+    for entry in format.keys {
+        let (Some(target), Some(key_alias)) = (entry.alias, entry.key_alias) else {
             continue;
         };
-        if get(key_alias) == Some(&entry.key) {
+        if get(key_alias).is_some_and(|v| v == entry.key) {
             if let Some(value) = get(target) {
                 parts.push(format!("{}={}", entry.key, quoted(value)));
                 done.extend([key_alias, target]);
             }
         }
     }
-    if let Some(dk) = format.default_key.as_deref() {
+    if let Some(dk) = format.default_key {
         if let Some(value) = get(dk).filter(|_| !done.contains(&dk)) {
             parts.push(quoted(value));
             done.push(dk);
@@ -295,10 +294,10 @@ fn canonical(format: &PropFormat, values: &[(String, String)]) -> String {
     }
     for required in [true, false] {
         for key in own_keys(format).filter(|k| k.rule.optional != required) {
-            if done.contains(&key.key.as_str()) {
+            if done.contains(&key.key) {
                 continue;
             }
-            if let Some(value) = get(&key.key) {
+            if let Some(value) = get(key.key) {
                 parts.push(format!("{}={}", key.key, quoted(value)));
             }
         }
@@ -487,7 +486,7 @@ fn examples(format: &PropFormat) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for pick in [Pick::Low, Pick::High] {
         let values: Vec<(String, String)> = own_keys(format)
-            .map(|k| (k.key.clone(), example_value(k, pick)))
+            .map(|k| (k.key.to_owned(), example_value(k, pick)))
             .collect();
         let printed = canonical(format, &values);
         out.push((
@@ -509,7 +508,7 @@ fn examples(format: &PropFormat) -> Vec<(String, String, String)> {
             canonical(format, &values),
         ));
     }
-    if let Some(dk) = format.default_key.as_deref() {
+    if let Some(dk) = format.default_key {
         let key = format.key(dk).expect("the default key is a key");
         let value = example_value(key, Pick::Low);
         let only = vec![(dk.to_owned(), value.clone())];
@@ -524,17 +523,17 @@ fn examples(format: &PropFormat) -> Vec<(String, String, String)> {
             canonical(format, &only),
         ));
     }
-    for entry in &format.keys {
-        let Some(target) = entry.alias.as_deref() else {
+    for entry in format.keys {
+        let Some(target) = entry.alias else {
             continue;
         };
         let target_key = format.key(target).expect("an alias names a key");
         let value = example_value(target_key, Pick::Low);
         let text = format!("{}={}", entry.key, quoted(&value));
         let mut values = vec![(target.to_owned(), value)];
-        if let Some(key_alias) = entry.key_alias.as_deref() {
+        if let Some(key_alias) = entry.key_alias {
             // `virtio=MAC`: sets `model=virtio` and `macaddr=MAC`.
-            values.push((key_alias.to_owned(), entry.key.clone()));
+            values.push((key_alias.to_owned(), entry.key.to_owned()));
         }
         out.push((
             format!("alias {}", entry.key),
@@ -554,7 +553,7 @@ const UNKNOWN_KEYS: [&str; 2] = ["x-proxmoxia-a", "x-proxmoxia-b"];
 fn kept_examples(format: &PropFormat) -> Vec<(String, String, Kept)> {
     let mut out = Vec::new();
     let values: Vec<(String, String)> = own_keys(format)
-        .map(|k| (k.key.clone(), example_value(k, Pick::Low)))
+        .map(|k| (k.key.to_owned(), example_value(k, Pick::Low)))
         .collect();
     let [a, b] = UNKNOWN_KEYS;
     assert!(format.key(a).is_none() && format.key(b).is_none());
@@ -702,7 +701,7 @@ fn every_format_refuses_what_it_cannot_read() {
         let value = example_value(key, Pick::Low);
         let twice = format!("{0}={1},{0}={1}", key.key, quoted(&value));
         let err = (entry.reprint)(&twice).unwrap_err();
-        assert_eq!(err.key.as_deref(), Some(key.key.as_str()), "{}", entry.name);
+        assert_eq!(err.key.as_deref(), Some(key.key), "{}", entry.name);
         // An unterminated quote.
         assert!(
             (entry.reprint)(&format!("{}=\"x", key.key)).is_err(),
@@ -724,12 +723,7 @@ fn every_format_refuses_what_it_cannot_read() {
             };
             let err = (entry.reprint)(&format!("{}={bad}", key.key))
                 .expect_err(&format!("{} {}={bad}", entry.name, key.key));
-            assert_eq!(
-                err.key.as_deref(),
-                Some(key.key.as_str()),
-                "{}: {err}",
-                entry.name
-            );
+            assert_eq!(err.key.as_deref(), Some(key.key), "{}: {err}", entry.name);
         }
     }
 }

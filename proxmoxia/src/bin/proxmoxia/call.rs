@@ -44,8 +44,6 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
     let params::Checked {
         resolved,
         entry,
-        rules,
-        path_rules,
         given,
         path_params,
         own,
@@ -53,19 +51,11 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
     let (show, no_wait) = own_options(call.show, call.no_wait, &own)?;
 
     let mut c = connect::connect(conn, Mode::Interactive).await?;
-    if let Some(needs) = versions::needs(entry, &rules, &path_rules, &given) {
+    if let Some(needs) = versions::needs(entry, &given) {
         let cluster = c
             .run(|client| async move { client.pve_version().await })
             .await?;
-        versions::check(
-            &needs,
-            &cluster,
-            entry,
-            &rules,
-            &path_rules,
-            &given,
-            &path_params,
-        )?;
+        versions::check(&needs, &cluster, entry, &given, &path_params)?;
     }
     let answer = c
         .run(|client| {
@@ -91,7 +81,7 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         .param
         .as_ref()
         .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
-    let returns = doc::method(entry).and_then(|(_, schema)| schema.get("returns"));
+    let returns = doc::returns(entry);
     let format = output::choose(show.output);
     match (&upid, show.output) {
         _ if show.quiet => {}

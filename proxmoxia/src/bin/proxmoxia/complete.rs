@@ -4,7 +4,7 @@
 //! node names, VM ids, storages), a method's parameter names, enum values.
 
 use clap::CommandFactory;
-use proxmoxia::typed::rules::Ty;
+use proxmoxia::catalog::Ty;
 
 use crate::args::{Cli, Shell, Verb};
 use crate::connect::{self, Mode};
@@ -187,14 +187,16 @@ async fn call_words(
     let Some(entry) = resolved.node.method(verb.method()) else {
         return Vec::new();
     };
-    let Ok((rules, _)) = params::rules(entry) else {
-        return Vec::new();
-    };
     // The value of a parameter: its enum values, or 0/1.
     if let Some(name) = previous.and_then(|p| p.strip_prefix("--")) {
-        if let Some(rule) = params::rule_for(&rules, name) {
+        if let Some(rule) = params::param_for(entry, name) {
             if !rule.rule.enum_values.is_empty() {
-                return rule.rule.enum_values.clone();
+                return rule
+                    .rule
+                    .enum_values
+                    .iter()
+                    .map(|v| (*v).to_owned())
+                    .collect();
             }
             if rule.rule.ty == Ty::Bool {
                 return vec!["1".into(), "0".into()];
@@ -206,13 +208,13 @@ async fn call_words(
         return Vec::new();
     }
     let given: Vec<&str> = rest.iter().filter_map(|w| w.strip_prefix("--")).collect();
-    let mut out: Vec<String> = rules
-        .iter()
+    let mut out: Vec<String> = entry
+        .body_params()
         .filter_map(|r| {
             if r.indexed {
                 let free = (0..).find(|n| !given.contains(&format!("{}{n}", r.name).as_str()))?;
                 Some(format!("--{}{free}", r.name))
-            } else if given.contains(&r.name.as_str()) {
+            } else if given.contains(&r.name) {
                 None
             } else {
                 Some(format!("--{}", r.name))

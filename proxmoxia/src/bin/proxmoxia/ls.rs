@@ -103,7 +103,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
                         .node
                         .methods
                         .iter()
-                        .map(|e| e.info.method.as_str())
+                        .map(|m| m.method.as_str())
                         .collect();
                     json!({
                         "name": c.name,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::args::{Connection, Content, Output, Upload};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
-use crate::{output, params, transfer, wait};
+use crate::{output, transfer, wait};
 
 const TEMPLATE: &str = "/nodes/{node}/storage/{storage}/upload";
 
@@ -97,9 +97,7 @@ fn check(up: &Upload, name: &str) -> Result<(), Fail> {
             "--filename {name:?}: a file name, without a directory"
         )));
     }
-    let entry = proxmoxia::api::ENDPOINTS
-        .iter()
-        .find(|e| e.info.method == HttpMethod::Post && e.info.path == TEMPLATE)
+    let entry = proxmoxia::catalog::method(HttpMethod::Post, TEMPLATE)
         .ok_or_else(|| Fail::new(format!("no rules for POST {TEMPLATE}")))?;
     let mut given = json!({
         "node": up.node,
@@ -116,7 +114,9 @@ fn check(up: &Upload, name: &str) -> Result<(), Fail> {
         );
         map.insert("checksum".into(), Value::String(sum.clone()));
     }
-    proxmoxia::validate::params_json(&given, params::full_text(entry)?)?;
+    if let Some(given) = given.as_object() {
+        entry.check(given)?;
+    }
     Ok(())
 }
 

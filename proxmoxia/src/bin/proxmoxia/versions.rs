@@ -3,14 +3,13 @@
 //! differently are checked with that version's rule. The cluster's version is asked only when
 //! the call uses something not every vendored version has.
 
-use proxmoxia::__private::EndpointEntry;
 use proxmoxia::PveVersion;
-use proxmoxia::typed::rules::ParamRule;
+use proxmoxia::catalog::Method;
 use serde_json::{Map, Value};
 
 use crate::doc;
 use crate::fail::Fail;
-use crate::params::rule_for;
+use crate::params::param_for;
 
 /// Something not every vendored version has: what it is and the versions that have it.
 struct Restricted {
@@ -24,27 +23,21 @@ pub struct Needs {
 }
 
 /// Whether checking the call needs the cluster's version (and what then to check).
-pub fn needs(
-    entry: &EndpointEntry,
-    rules: &[ParamRule],
-    path_rules: &[ParamRule],
-    params: &Map<String, Value>,
-) -> Option<Needs> {
-    let info = &entry.info;
-    let all = (1u32 << info.labels.len()) - 1;
+pub fn needs(entry: &Method, params: &Map<String, Value>) -> Option<Needs> {
+    let all = (1u32 << proxmoxia::catalog::versions().len()) - 1;
     let mut restricted = Vec::new();
-    if info.versions & all != all {
+    if entry.versions & all != all {
         restricted.push(Restricted {
-            item: format!("{} {}", info.method, info.path),
-            versions: info.versions,
+            item: format!("{} {}", entry.method, entry.path),
+            versions: entry.versions,
         });
     }
-    let mut own_rules_needed = path_rules.iter().any(|r| !r.by_version.is_empty());
+    let mut own_rules_needed = entry.path_params().any(|p| !p.by_version.is_empty());
     for (name, value) in params {
-        let Some(rule) = rule_for(rules, name) else {
+        let Some(param) = param_for(entry, name) else {
             continue;
         };
-        if let Some(mask) = rule.versions {
+        if let Some(mask) = param.versions {
             restricted.push(Restricted {
                 item: format!("parameter --{name}"),
                 versions: mask,
@@ -54,20 +47,20 @@ pub fn needs(
             Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
             other => other.as_str().into_iter().collect(),
         };
-        for (allowed, mask) in &rule.rule.enum_versions {
-            if values.contains(&allowed.as_str()) {
+        for (allowed, mask) in param.rule.enum_versions {
+            if values.contains(allowed) {
                 restricted.push(Restricted {
                     item: format!("--{name} {allowed}"),
                     versions: *mask,
                 });
             }
         }
-        own_rules_needed |= !rule.by_version.is_empty();
+        own_rules_needed |= !param.by_version.is_empty();
     }
     // A parameter some version requires but others do not.
-    own_rules_needed |= rules
-        .iter()
-        .any(|r| r.by_version.iter().any(|(_, own)| !own.optional));
+    own_rules_needed |= entry
+        .body_params()
+        .any(|p| p.by_version.iter().any(|(_, own)| !own.optional));
     (!restricted.is_empty() || own_rules_needed).then_some(Needs { restricted })
 }
 
@@ -75,13 +68,11 @@ pub fn needs(
 pub fn check(
     needs: &Needs,
     cluster: &PveVersion,
-    entry: &EndpointEntry,
-    rules: &[ParamRule],
-    path_rules: &[ParamRule],
+    entry: &Method,
     params: &Map<String, Value>,
     path_params: &Map<String, Value>,
 ) -> Result<(), Fail> {
-    let labels = entry.info.labels;
+    let labels = proxmoxia::catalog::versions();
     let index = cluster.schema_index(labels);
     if let Some(r) = needs
         .restricted
@@ -90,14 +81,14 @@ pub fn check(
     {
         return Err(unsupported(r, cluster, labels, index));
     }
-    let own = |rules: &[ParamRule]| proxmoxia::typed::rules::own_rules_at(rules, index);
-    proxmoxia::validate::params(&Value::Object(path_params.clone()), &own(path_rules))?;
-    proxmoxia::validate::params(&Value::Object(params.clone()), &own(rules))?;
+    let mut all = params.clone();
+    all.extend(path_params.clone());
+    entry.check_at(&all, index)?;
     Ok(())
 }
 
 fn unsupported(r: &Restricted, cluster: &PveVersion, labels: &[&str], index: usize) -> Fail {
-    let have = doc::versions(r.versions, labels);
+    let have = doc::versions(r.versions);
     Fail::usage(format!(
         "{} is not in PVE {} (the cluster's version, checked against the schema of PVE {}); \
          PVE {} {} it. Nothing was sent.",
