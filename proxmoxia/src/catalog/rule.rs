@@ -4,8 +4,9 @@
 //! and the key a bare value stands for (one module: a rule may be a property string whose
 //! keys have rules). Reading and printing property strings is `typed::propstring`'s.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use smallvec::SmallVec;
 
@@ -183,11 +184,13 @@ impl Rule {
     }
 }
 
-/// A schema pattern (in the Rust regex dialect), compiled on first use and kept. The whole
-/// value must match, as in PVE.
+/// A schema pattern (in the Rust regex dialect); the whole value must match, as in PVE. Plain
+/// data, so that the catalogue's entries can be `const` (Rust 1.88, the MSRV, refuses a
+/// `const` that reaches a lazily filled cell); compiled on first use into one process-wide
+/// table keyed by the pattern's text.
+#[derive(Clone, Copy)]
 pub struct Pattern {
     source: &'static str,
-    regex: OnceLock<Result<regex_lite::Regex, String>>,
 }
 
 impl fmt::Debug for Pattern {
@@ -196,16 +199,16 @@ impl fmt::Debug for Pattern {
     }
 }
 
+/// A pattern compiled, or why it does not compile.
+type Compiled = Arc<Result<regex_lite::Regex, String>>;
+
 impl Pattern {
     /// Values longer than this never match (PVE's own limits stop them before).
     const MAX_MATCHED: usize = 64 * 1024;
 
     /// The pattern `source`, compiled when first matched.
     pub const fn new(source: &'static str) -> Pattern {
-        Pattern {
-            source,
-            regex: OnceLock::new(),
-        }
+        Pattern { source }
     }
 
     /// The pattern as written.
@@ -215,19 +218,37 @@ impl Pattern {
 
     /// The compiled pattern, or why it does not compile (never, for the generated ones: a
     /// test compiles them all).
-    fn regex(&self) -> Result<&regex_lite::Regex, &str> {
-        self.regex
-            .get_or_init(|| {
+    fn compiled(&self) -> Compiled {
+        static COMPILED: LazyLock<RwLock<HashMap<&'static str, Compiled>>> =
+            LazyLock::new(Default::default);
+        let known = COMPILED
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(self.source)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let compiled = Arc::new(
                 regex_lite::Regex::new(&format!("^(?s:{})$", self.source))
-                    .map_err(|e| format!("pattern {:?} does not compile: {e}", self.source))
-            })
-            .as_ref()
-            .map_err(String::as_str)
+                    .map_err(|e| format!("pattern {:?} does not compile: {e}", self.source)),
+            );
+            COMPILED
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(self.source)
+                .or_insert(compiled)
+                .clone()
+        })
     }
 
-    /// Whether all of `text` matches; `Err` when the pattern does not compile.
-    pub fn full_match(&self, text: &str) -> Result<bool, &str> {
-        Ok(text.len() <= Self::MAX_MATCHED && self.regex()?.is_match(text))
+    /// Whether all of `text` matches; `Err` (why) when the pattern does not compile.
+    pub fn full_match(&self, text: &str) -> Result<bool, String> {
+        if text.len() > Self::MAX_MATCHED {
+            return Ok(false);
+        }
+        match &*self.compiled() {
+            Ok(regex) => Ok(regex.is_match(text)),
+            Err(why) => Err(why.clone()),
+        }
     }
 }
 

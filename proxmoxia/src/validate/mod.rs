@@ -467,7 +467,7 @@ fn check_text(name: Name<'_>, text: &str, rule: &Rule, at: At) -> Result<()> {
                 ));
             }
             // Never for the generated patterns (a test compiles them all); it fails closed.
-            Err(why) => return Err(fail(name, "pattern", why)),
+            Err(why) => return Err(fail(name, "pattern", &why)),
         }
     }
     if rule.max_length.is_some() || rule.min_length.is_some() {
