@@ -374,8 +374,8 @@ pub fn cli_args(data: &[u8]) {
 
 /// [`cli_args`]; true when the command line reads.
 pub fn cli_args_reads(data: &[u8]) -> bool {
-    use proxmoxia::__private::cli::{fail, params, tree};
     use proxmoxia::typed::HttpMethod;
+    use proxmoxia_cli::{fail, params, tree};
 
     const VERBS: [(&str, HttpMethod); 4] = [
         ("get", HttpMethod::Get),

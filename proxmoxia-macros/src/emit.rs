@@ -804,17 +804,18 @@ pub fn audit_table(root: &ModIr) -> TokenStream {
     }
 }
 
-/// With the `mock` feature: the schemas, for the shapes of the embedded fake's answers
-/// (`crate::mock`; the rules it checks are the catalogue's).
-pub fn mock_module(schemas: &[(&str, &str)]) -> TokenStream {
+/// With the `schemas` feature: the schemas themselves, for the answers' shapes
+/// (`crate::catalog::schemas`, which the embedded fake and the CLI read; the rules are the
+/// catalogue's).
+pub fn schemas_module(schemas: &[(&str, &str)]) -> TokenStream {
     let schemas = schemas.iter().map(|(label, json)| {
         let json = Literal::string(json);
         quote!((#label, #json))
     });
     quote! {
-        #[cfg(feature = "mock")]
+        #[cfg(feature = "schemas")]
         #[doc(hidden)]
-        pub mod __mock {
+        pub mod __schemas {
             /// The schema of each version, oldest first, as `(version, apidoc JSON)`,
             /// corrected by the supplement as the typed API is.
             pub static SCHEMAS: &[(&str, &str)] = &[#(#schemas),*];

@@ -154,7 +154,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 .iter()
                 .map(|f| (f.label.text.as_str(), &*f.json))
                 .collect();
-            let mock = crate::emit::mock_module(&schemas);
+            let schemas_module = crate::emit::schemas_module(&schemas);
             let catalog = built.catalog.tokens();
             let audit = crate::emit::audit_table(&api.root);
             let files = built
@@ -182,7 +182,7 @@ fn expand(emitter: &Emitter, built: &Built, path: Option<&str>) -> Result<TokenS
                 #formats
                 #catalog
                 #audit
-                #mock
+                #schemas_module
             })
         }
         Some(path) => {

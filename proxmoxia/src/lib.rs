@@ -109,8 +109,6 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 pub mod catalog;
-#[cfg(feature = "cli")]
-mod cli;
 mod client;
 #[cfg(feature = "console")]
 pub mod console;
@@ -184,11 +182,4 @@ pub mod __private {
     /// What the client makes of an error answer, a login answer and pages of a task log
     /// (for the fuzz targets).
     pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};
-
-    /// The `proxmoxia` command's reading of a command line (for the binary and the fuzz
-    /// targets).
-    #[cfg(feature = "cli")]
-    pub mod cli {
-        pub use crate::cli::{fail, params, tree};
-    }
 }

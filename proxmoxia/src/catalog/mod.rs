@@ -33,12 +33,20 @@
 //! Versions: every item that not every vendored version has carries a mask over
 //! [`versions()`] (bit `i` stands for `versions()[i]`); [`Method::check_at`] checks as one
 //! version does.
+//!
+//! With the `schemas` feature, the vendored schemas themselves are here too (`schemas()`),
+//! and each method's answer schema (`Method::answer_schema`): the answers' shapes, which the
+//! catalogue's rules leave out.
 
 mod method;
 mod rule;
+#[cfg(feature = "schemas")]
+mod schemas;
 
 pub use method::{HttpMethod, Method, Param, Permissions};
 pub use rule::{Format, Pattern, PropFormat, PropKey, Rule, Ty};
+#[cfg(feature = "schemas")]
+pub use schemas::schemas;
 
 pub(crate) use method::{bit, lookup};
 

@@ -23,8 +23,8 @@
 //! | [`versions`] | the PVE versions the API covers, checked at run time or compile time |
 //! | [`other_schema`] | building against another PVE schema |
 //!
-//! The `proxmoxia` command has its own manual (`proxmoxia --help`, and the README beside
-//! its sources, `src/bin/proxmoxia/README.md`); how the crate is built and tested is in the
+//! The `proxmoxia` command is the crate `proxmoxia-cli`, with its own manual
+//! (`proxmoxia --help`, and that crate's README); how the crate is built and tested is in the
 //! repository's `docs/`.
 
 pub mod connecting {

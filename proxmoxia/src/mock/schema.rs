@@ -1,7 +1,7 @@
 //! The schema at run time: which paths exist, and what each method answers.
 //!
-//! The same vendored `apidoc` file the typed API is generated from is embedded (with the
-//! `mock` feature only) and read once.
+//! The same vendored `apidoc` files the typed API is generated from
+//! ([`crate::catalog::schemas`], which `mock` turns on), each read once.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -41,7 +41,7 @@ pub(crate) struct Match<'a> {
 pub(crate) fn tree(index: usize) -> &'static PathNode {
     static TREES: OnceLock<Vec<OnceLock<PathNode>>> = OnceLock::new();
     let trees = TREES.get_or_init(|| {
-        crate::api::__mock::SCHEMAS
+        crate::catalog::schemas()
             .iter()
             .map(|_| OnceLock::new())
             .collect()
@@ -51,7 +51,7 @@ pub(crate) fn tree(index: usize) -> &'static PathNode {
         return EMPTY.get_or_init(PathNode::default);
     };
     slot.get_or_init(|| {
-        let text = crate::api::__mock::SCHEMAS
+        let text = crate::catalog::schemas()
             .get(index)
             .map_or("null", |(_, json)| json);
         let json: Value = serde_json::from_str(text).unwrap_or(Value::Null);

@@ -4,9 +4,9 @@
 //! `PVE_PASSWORD`, `PVE_CA_FILE`/`PVE_FINGERPRINT`); its ticket file and config live in a
 //! temporary directory per test.
 //!
-//! `cargo test --workspace` builds the binary (this crate enables `proxmoxia/cli`, and the
-//! `proxmoxia` package's own `cli` test needs it); run alone, build it first with
-//! `cargo build -p proxmoxia --features cli`. A missing or stale binary fails the tests.
+//! `cargo test --workspace` builds the binary (the `proxmoxia-cli` package's own tests need
+//! it); run alone, build it first with `cargo build -p proxmoxia-cli`. A missing or stale
+//! binary fails the tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -19,26 +19,29 @@ use proxmoxia_tests::{
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// `target/debug/proxmoxia`, checked to be newer than every source of the `proxmoxia` crate.
+/// `target/debug/proxmoxia`, checked to be newer than every source of the `proxmoxia` and
+/// `proxmoxia-cli` crates.
 fn binary() -> PathBuf {
     let bin = assert_cmd::cargo::cargo_bin("proxmoxia");
     let built = std::fs::metadata(&bin)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| {
             panic!(
-                "{} is missing: build it with `cargo build -p proxmoxia --features cli` \
+                "{} is missing: build it with `cargo build -p proxmoxia-cli` \
              (`cargo test --workspace` does)",
                 bin.display()
             )
         });
-    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proxmoxia/src");
-    if let Some((newest, changed)) = newest(&sources) {
-        assert!(
-            built >= changed,
-            "{} is older than {}: rebuild it with `cargo build -p proxmoxia --features cli`",
-            bin.display(),
-            newest.display()
-        );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sources in ["../proxmoxia/src", "../proxmoxia-cli/src"] {
+        if let Some((newest, changed)) = newest(&root.join(sources)) {
+            assert!(
+                built >= changed,
+                "{} is older than {}: rebuild it with `cargo build -p proxmoxia-cli`",
+                bin.display(),
+                newest.display()
+            );
+        }
     }
     bin
 }

@@ -106,9 +106,9 @@ impl fmt::Display for Fail {
 
 /// The library's errors by the table: what the schema refused before sending is the
 /// command line's mistake, a failed task has its own status, the rest failed.
-impl From<crate::Error> for Fail {
-    fn from(e: crate::Error) -> Fail {
-        use crate::Error;
+impl From<proxmoxia::Error> for Fail {
+    fn from(e: proxmoxia::Error) -> Fail {
+        use proxmoxia::Error;
         let code = match &e {
             Error::Validation(_) | Error::Unsupported(_) | Error::Encode { .. } => USAGE,
             Error::Task(_) => TASK_FAILED,

@@ -29,8 +29,8 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-// The command line's reading is in the library, where the fuzz targets reach it.
-use proxmoxia::__private::cli::{fail, params, tree};
+// The command line's reading is this crate's library, where the fuzz targets reach it.
+use proxmoxia_cli::{fail, params, tree};
 
 use crate::args::{Cli, Command};
 use crate::fail::Fail;

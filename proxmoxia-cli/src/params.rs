@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::fail::Fail;
-use super::tree::{self, Resolved};
-use crate::catalog::{Method, Param, Ty};
-use crate::typed::HttpMethod;
+use crate::fail::Fail;
+use crate::tree::{self, Resolved};
+use proxmoxia::catalog::{Method, Param, Ty};
+use proxmoxia::typed::HttpMethod;
 
 /// A call's command line read and checked with the schema's rules: what the CLI knows before
 /// it connects.
@@ -363,7 +363,7 @@ mod tests {
             e.message,
             "POST /nodes/{node}/lxc has no parameter --core; did you mean --cores?"
         );
-        assert_eq!(e.code, super::super::fail::USAGE);
+        assert_eq!(e.code, crate::fail::USAGE);
         let e = refused(&["-core", "2"], "POST /nodes/{node}/lxc");
         assert_eq!(
             e.message,

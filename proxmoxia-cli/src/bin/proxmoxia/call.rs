@@ -81,7 +81,7 @@ pub async fn run(conn: &Connection, verb: Verb, call: Call) -> Result<(), Fail> 
         .param
         .as_ref()
         .map(|(name, _)| doc::link_key(resolved.node.method(HttpMethod::Get), name));
-    let returns = doc::returns(entry);
+    let returns = entry.answer_schema();
     let format = output::choose(show.output);
     match (&upid, show.output) {
         _ if show.quiet => {}

@@ -1,16 +1,30 @@
 //! `mock serve`: the embedded fake PVE as a server of its own, for sessions of several
 //! commands (`--mock` starts a fresh fake per run). It prints the environment that points the
-//! CLI (or the quickstart) at it, then serves until interrupted.
-
-use std::time::Duration;
-
-use proxmoxia::mock::MockPve;
+//! CLI (or the quickstart) at it, then serves until interrupted. Built with the `mock`
+//! feature (a default one); without it, `mock serve` and `--mock` say so.
 
 use crate::args::Serve;
 use crate::fail::Fail;
 
+/// `--mock` or `mock serve` in a build without the fake.
+#[cfg_attr(feature = "mock", allow(dead_code))]
+pub fn not_built_in(what: &str) -> Fail {
+    Fail::usage(format!(
+        "{what}: the embedded fake PVE is not built in (build proxmoxia-cli with its `mock` \
+         feature, a default one)"
+    ))
+}
+
+#[cfg(not(feature = "mock"))]
+pub async fn run(_: Serve) -> Result<(), Fail> {
+    Err(not_built_in("mock serve"))
+}
+
+#[cfg(feature = "mock")]
 pub async fn run(serve: Serve) -> Result<(), Fail> {
-    let mut builder = MockPve::builder();
+    use std::time::Duration;
+
+    let mut builder = proxmoxia::mock::MockPve::builder();
     if let Some(version) = &serve.pve_version {
         builder = builder.pve_version(version);
     }
@@ -45,7 +59,7 @@ pub async fn run(serve: Serve) -> Result<(), Fail> {
     Ok(())
 }
 
-#[cfg(unix)]
+#[cfg(all(feature = "mock", unix))]
 async fn stopped() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
@@ -61,7 +75,7 @@ async fn stopped() {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(all(feature = "mock", not(unix)))]
 async fn stopped() {
     let _ = tokio::signal::ctrl_c().await;
 }

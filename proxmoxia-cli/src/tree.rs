@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::catalog::Method;
-use crate::typed::HttpMethod;
+use proxmoxia::catalog::Method;
+use proxmoxia::typed::HttpMethod;
 
 /// One path template of the API.
 #[derive(Debug, Default)]
@@ -55,7 +55,7 @@ pub fn root() -> &'static Node {
             template: "/".into(),
             ..Node::default()
         };
-        for entry in crate::catalog::methods() {
+        for entry in proxmoxia::catalog::methods() {
             let mut node = &mut root;
             let mut template = String::new();
             for segment in entry.path.split('/').filter(|s| !s.is_empty()) {

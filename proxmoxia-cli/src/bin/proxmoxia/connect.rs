@@ -8,7 +8,6 @@ use std::future::Future;
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
-use proxmoxia::mock::MockPve;
 use proxmoxia::{ApiToken, AuthError, Client, Error, LoginStep, Session, TfaAnswer};
 
 use crate::args::Connection;
@@ -18,12 +17,19 @@ use crate::tickets::TicketFile;
 
 const DEFAULT_USER: &str = "root@pam";
 
+/// The fake PVE of `--mock`.
+#[cfg(feature = "mock")]
+type Fake = proxmoxia::mock::MockPve;
+/// Built without the fake: there is none to keep.
+#[cfg(not(feature = "mock"))]
+type Fake = std::convert::Infallible;
+
 /// A client ready for calls.
 #[derive(Debug)]
 pub struct Conn {
     pub client: Client,
     /// The fake serving `--mock`: it lives as long as the run.
-    _mock: Option<MockPve>,
+    _mock: Option<Fake>,
     login: Option<TicketLogin>,
 }
 
@@ -119,8 +125,9 @@ pub async fn connect(conn: &Connection, mode: Mode) -> Result<Conn, Fail> {
     })
 }
 
+#[cfg(feature = "mock")]
 async fn mock(conn: &Connection) -> Result<Conn, Fail> {
-    let mut builder = MockPve::builder();
+    let mut builder = Fake::builder();
     if let Some(version) = &conn.pve_version {
         builder = builder.pve_version(version);
     }
@@ -131,6 +138,11 @@ async fn mock(conn: &Connection) -> Result<Conn, Fail> {
         _mock: Some(pve),
         login: None,
     })
+}
+
+#[cfg(not(feature = "mock"))]
+async fn mock(_: &Connection) -> Result<Conn, Fail> {
+    Err(crate::serve::not_built_in("--mock"))
 }
 
 /// A password login (asking for what is missing), kept in the ticket file.

@@ -1343,12 +1343,9 @@ fn exit_statuses_follow_the_table() {
         ]
     );
     // The CLI's README states the same table, row for row.
-    let readme = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/bin/proxmoxia/README.md"
-    ))
-    .expect("README");
-    for (code, meaning) in proxmoxia::__private::cli::fail::EXIT_STATUSES {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for (code, meaning) in proxmoxia_cli::fail::EXIT_STATUSES {
         let row = format!("| {code} | {meaning} |");
         assert!(readme.contains(&row), "README lacks {row}");
     }
