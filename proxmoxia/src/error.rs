@@ -510,7 +510,7 @@ pub enum ConsoleError {
         reason: String,
     },
     /// The VNC security handshake failed: PVE's VNC server refused the tunnel's password, or
-    /// a side (PVE, or the viewer of [`VncViewer`](crate::console::VncViewer)) did not speak
+    /// a side (PVE, or the viewer of `console::VncViewer`) did not speak
     /// RFB as expected.
     #[error("the VNC handshake with {with} failed: {reason}")]
     VncHandshake {
