@@ -5,5 +5,7 @@
 //! fuzz targets (`fuzz/`) reach it. It serves the command and its fuzzing: no stable API.
 
 pub mod fail;
+#[cfg(test)]
+mod module_graph_tests;
 pub mod params;
 pub mod tree;

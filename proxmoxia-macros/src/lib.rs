@@ -20,6 +20,8 @@ mod ir;
 mod json;
 mod load;
 mod merge;
+#[cfg(test)]
+mod module_graph_tests;
 mod names;
 mod props;
 #[cfg(test)]
