@@ -98,7 +98,7 @@ impl Session {
     }
 }
 
-crate::typed::pve_response_struct! {
+crate::values::pve_response_struct! {
     /// A [`Session`] as serde writes it.
     SessionData {
         fields {
@@ -388,7 +388,7 @@ pub(crate) fn tfa_form(challenge: &TfaChallenge, answer: &TfaAnswer) -> Form {
     form
 }
 
-crate::typed::pve_response_struct! {
+crate::values::pve_response_struct! {
     /// The `data` of a `POST /access/ticket` answer.
     LoginAnswer {
         fields {

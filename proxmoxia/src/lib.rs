@@ -132,6 +132,7 @@ pub mod typed;
 mod upid;
 mod upload;
 mod validate;
+mod values;
 mod version;
 
 pub use auth::{ApiToken, LoginInfo, LoginStep, Session, TICKET_LIFETIME, TfaAnswer, TfaChallenge};
@@ -173,12 +174,12 @@ pub mod __private {
         Fields, FromFields, Generated, Key, Lenient, Seed, at_index, at_key, family_index, field,
         finish, keep_unknown, member, missing_field, params_deserialize,
     };
-    pub use crate::typed::encode::{family as encode_family, field as encode_field};
     pub use crate::typed::impls::{
         debug_params, debug_struct, debug_struct_hiding, enum_value, enum_value_in_option,
         serialize,
     };
-    pub use crate::typed::propstring::prop_key;
+    pub use crate::values::encode::{family as encode_family, field as encode_field};
+    pub use crate::values::propstring::prop_key;
     /// What the client makes of an error answer, a login answer and pages of a task log
     /// (for the fuzz targets).
     pub use crate::{auth::read_login, client::api_error_of, task::read_log_pages};

@@ -32,7 +32,7 @@ pub enum TaskOutcome {
     Warnings(u32),
 }
 
-crate::typed::pve_response_struct! {
+crate::values::pve_response_struct! {
     /// A snapshot of `GET /nodes/{node}/tasks/{upid}/status`.
     TaskStatus {
         fields {
@@ -52,7 +52,7 @@ impl TaskStatus {
     }
 }
 
-crate::typed::pve_response_struct! {
+crate::values::pve_response_struct! {
     /// One line of a task log.
     TaskLogLine {
         fields {

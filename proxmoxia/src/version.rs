@@ -165,7 +165,7 @@ fn scalars(value: &Value) -> Vec<String> {
 }
 
 fn prop_keys(at: &str, text: &str, format: &PropFormat, out: &mut Vec<Restricted>) {
-    let Ok(pairs) = crate::typed::propstring::parse(text, format) else {
+    let Ok(pairs) = crate::values::propstring::parse(text, format) else {
         return; // validation reports what does not parse
     };
     for key in format.keys {

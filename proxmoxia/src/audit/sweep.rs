@@ -9,7 +9,7 @@ use super::report::{AuditCounts, AuditReport, Outcome, PathAudit, Skipped};
 use super::{AuditOptions, Entry};
 use crate::Client;
 use crate::error::{DecodeError, Error, Result};
-use crate::typed::extras::names_a_secret;
+use crate::values::extras::names_a_secret;
 use crate::version::PveVersion;
 
 /// A path parameter the sweep fills from a listing of the cluster.

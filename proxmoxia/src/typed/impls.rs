@@ -5,8 +5,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::typed::encode::Encode;
 use crate::typed::schema::Validate;
+use crate::values::encode::Encode;
 
 /// `Serialize` of a generated type through [`Encode`]: PVE's JSON shape, one generic body
 /// for all types.

@@ -15,9 +15,9 @@ use crate::Client;
 use crate::encode::{Form, SegmentWriter};
 use crate::error::Result;
 use crate::task::TaskHandle;
-use crate::typed::encode::Encode;
 use crate::typed::schema::{HttpMethod, Validate};
 use crate::upid::Upid;
+use crate::values::encode::Encode;
 
 /// One method of one API path, as the schema describes it. Implemented by a marker type in
 /// each generated method module (`api::nodes::node::rrd::get::Endpoint`).

@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::typed::encode::Encode;
+use crate::values::encode::Encode;
 
 pub use crate::catalog::HttpMethod;
 

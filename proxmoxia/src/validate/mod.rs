@@ -3,7 +3,7 @@
 //! Values are checked in their wire form (what would be sent), against the rules of the
 //! catalogue ([`crate::catalog`], written by the generator from the schema), in PVE's order:
 //! format, pattern, length, range, enumeration. Property strings are read as
-//! [`crate::typed::propstring`] reads them and each key checked the same way.
+//! [`crate::values::propstring`] reads them and each key checked the same way.
 
 mod checks;
 mod firewall;
@@ -338,7 +338,7 @@ fn check_value(name: Name<'_>, value: &Value, rule: &Rule, at: At) -> Result<()>
             // item holds a separator (see `typed::List`): refused, as PVE would split it.
             for item in items {
                 if let (Format::List(format), Value::String(text)) = (&rule.format, item)
-                    && text.contains(crate::typed::list::is_separator)
+                    && text.contains(crate::values::list::is_separator)
                 {
                     return Err(fail(
                         name,

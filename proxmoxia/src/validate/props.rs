@@ -1,11 +1,11 @@
 //! Checking a property string (`virtio=BC:24:11:00:00:01,bridge=vmbr0`) against its format:
-//! read as [`crate::typed::propstring`] reads it (its errors are PVE's), then each key's
+//! read as [`crate::values::propstring`] reads it (its errors are PVE's), then each key's
 //! value checked in the format's order (PVE's).
 
 use super::{At, Name, check_text, fail};
 use crate::catalog::PropFormat;
 use crate::error::Result;
-use crate::typed::propstring;
+use crate::values::propstring;
 
 /// Checks `text` as a property string of `format` (as the version `at` has its keys);
 /// errors name `param.key`.
