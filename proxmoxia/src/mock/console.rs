@@ -25,8 +25,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::api::{Ctx, Failure};
-use super::state::{Kind, State};
+use super::request::{Ctx, Failure};
+use super::state::{Grant, Kind, State};
 use crate::console::{Decoder, Event, SUBPROTOCOL};
 use crate::typed::Endpoint;
 
@@ -34,23 +34,6 @@ type Answer = Result<Value, Failure>;
 
 /// How long a console ticket is good for (PVE: 40 s).
 const TICKET_LIFETIME: u64 = 40;
-
-/// What `termproxy`/`vncproxy` set up: one connection to one port.
-#[derive(Debug, Clone)]
-pub(crate) struct Grant {
-    /// The ticket as answered (`<password>:PVEVNC:...` for VNC in PVE 9).
-    ticket: String,
-    /// Who it was made for (`user@realm` or a token id).
-    user: String,
-    /// The console's API path (`/nodes/pve1/qemu/100`).
-    path: String,
-    node: String,
-    /// The guest, if any.
-    guest: Option<(Kind, u32)>,
-    /// A terminal (and the serial port asked for), or VNC.
-    terminal: Option<Option<String>>,
-    issued: u64,
-}
 
 /// Whether the played version lets API tokens own console tickets.
 fn tokens_accepted(state: &State) -> bool {

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
-use super::api::{Ctx, Failure, config_json, issue_ticket};
-use super::state::{Guest, Kind, LockState, Snapshot, State, Volume, unix_now};
+use super::request::{Ctx, Failure, storage_missing};
+use super::state::{Guest, Kind, LockState, Snapshot, State, Ticket, Volume, unix_now};
 
 type Answer = Result<Value, Failure>;
 
@@ -1747,10 +1747,6 @@ fn rollback(state: &mut State, ctx: &Ctx<'_>, kind: Kind, vmid: u32) -> Answer {
 
 // ---------------------------------------------------------------------------------- storage
 
-pub(super) fn storage_missing(name: &str) -> Failure {
-    Failure::new(500, format!("storage '{name}' does not exist"))
-}
-
 fn storage_configs(state: &State) -> Value {
     Value::Array(
         state
@@ -2160,4 +2156,30 @@ fn task_stop(state: &mut State, ctx: &Ctx<'_>) -> Answer {
         t.endtime = Some(unix_now());
     }
     Ok(Value::Null)
+}
+
+/// A new ticket and CSRF token for `user`, as PVE makes them.
+pub(crate) fn issue_ticket(state: &mut State, user: &str) -> (String, String) {
+    let now = state.server_now();
+    let ticket = format!("PVE:{user}:{now:08X}::{}", state.random_hex(24));
+    let csrf = format!("{now:08X}:{}", state.random_hex(16));
+    // Whole seconds, as PVE's ticket times: a lifetime under a second still lasts one.
+    let expires = now + state.ticket_lifetime.as_secs().max(1);
+    state.tickets.insert(
+        ticket.clone(),
+        Ticket {
+            user: user.to_owned(),
+            csrf: csrf.clone(),
+            expires,
+        },
+    );
+    (ticket, csrf)
+}
+
+/// The map of a guest's config for answers: values as PVE sends them.
+pub(crate) fn config_json(config: &BTreeMap<String, String>) -> Map<String, Value> {
+    config
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
 }

@@ -51,13 +51,14 @@
 //!   (migration between nodes), firewall, SDN, Ceph, backups, pools' members. Ticket and
 //!   token checks are real, but there is no real security: it is a test server.
 
-mod api;
 #[cfg(feature = "console")]
 mod console;
+mod dispatch;
 mod handlers;
 mod live;
+mod paths;
+mod request;
 mod sample;
-mod schema;
 mod server;
 mod state;
 mod transfer;

@@ -13,7 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use super::api::{self, Failure, Incoming, Outcome};
+use super::dispatch;
+use super::request::{self, Failure, Incoming, Outcome};
 use super::state::State;
 
 /// Largest request body accepted (uploads are kept in memory).
@@ -142,7 +143,7 @@ async fn process(
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (mut outcome, mut file) = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome = api::handle(&mut state, incoming.clone_for_retry());
+        let outcome = dispatch::handle(&mut state, incoming.clone_for_retry());
         state.handled();
         (outcome, state.file_answer.take())
     };
@@ -159,7 +160,7 @@ async fn process(
         };
         tokio::time::sleep(pause).await;
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        outcome = api::answer_now(&mut state, incoming.clone_for_retry());
+        outcome = dispatch::answer_now(&mut state, incoming.clone_for_retry());
         state.handled();
         file = state.file_answer.take();
     }
@@ -176,7 +177,7 @@ async fn websocket(
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let outcome = {
         let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome = api::handle(&mut state, incoming.clone_for_retry());
+        let outcome = dispatch::handle(&mut state, incoming.clone_for_retry());
         state.handled();
         outcome
     };
@@ -184,7 +185,7 @@ async fn websocket(
         Outcome::Delay(pause) => {
             tokio::time::sleep(pause).await;
             let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-            let outcome = api::answer_now(&mut state, incoming);
+            let outcome = dispatch::answer_now(&mut state, incoming);
             state.handled();
             outcome
         }
@@ -225,7 +226,7 @@ fn page_response(status: u16, page: String) -> Response<Full<Bytes>> {
 }
 
 fn response(result: &Result<serde_json::Value, Failure>) -> Response<Full<Bytes>> {
-    let (status, reason, body) = api::body(result);
+    let (status, reason, body) = request::body(result);
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

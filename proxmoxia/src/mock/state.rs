@@ -358,7 +358,7 @@ pub(crate) struct State {
     pub(crate) clock_offset: i64,
     /// Console grants (`termproxy`, `vncproxy`) by port, until their connection.
     #[cfg(feature = "console")]
-    pub(crate) consoles: BTreeMap<u16, super::console::Grant>,
+    pub(crate) consoles: BTreeMap<u16, Grant>,
     /// Told after each step of a request's handling ([`State::handled`]), for
     /// `MockPve::wait_until`.
     pub(crate) steps: tokio::sync::watch::Sender<()>,
@@ -718,6 +718,24 @@ pub(crate) fn display_path(segments: &[String]) -> String {
         .iter()
         .map(|s| format!("/{}", s.replace('/', "%2F")))
         .collect()
+}
+
+#[cfg(feature = "console")]
+/// What `termproxy`/`vncproxy` set up: one connection to one port.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    /// The ticket as answered (`<password>:PVEVNC:...` for VNC in PVE 9).
+    pub(crate) ticket: String,
+    /// Who it was made for (`user@realm` or a token id).
+    pub(crate) user: String,
+    /// The console's API path (`/nodes/pve1/qemu/100`).
+    pub(crate) path: String,
+    pub(crate) node: String,
+    /// The guest, if any.
+    pub(crate) guest: Option<(Kind, u32)>,
+    /// A terminal (and the serial port asked for), or VNC.
+    pub(crate) terminal: Option<Option<String>>,
+    pub(crate) issued: u64,
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 use serde_json::{Value, json};
 
 use super::MockPve;
-use super::api::{Ctx, Failure};
-use super::handlers::storage_missing;
+use super::request::{Ctx, Failure, storage_missing};
 use super::state::{State, Volume, unix_now};
 
 /// The size the fake gives a file fetched with `download-url` (as fakepve's default).
