@@ -1,6 +1,6 @@
 //! The paths the fake models with state: login, users, groups, tokens, guests (create,
 //! config, pending, status, power, snapshots, delete), storages and their content, uploads,
-//! tasks, and the cluster's listings. Everything else answers from the schema (`api.rs`).
+//! tasks, and the cluster's listings. Everything else answers from the schema (`dispatch.rs`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
