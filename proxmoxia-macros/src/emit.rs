@@ -7,11 +7,11 @@ use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use crate::catalog::Catalog;
+use crate::ir::FormatDef;
 use crate::ir::{
     Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, LocalType, MethodIr, ModIr, ModPath,
     RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
 };
-use crate::props::FormatDef;
 use crate::schema::Verb;
 use crate::versions::Mask;
 

@@ -11,6 +11,7 @@ use quote::quote;
 use crate::catalog::Catalog;
 use crate::emit::{Emitter, TOKEN_BUDGET};
 use crate::ir::{self, ModIr};
+use crate::resolve;
 use crate::schema::Tree;
 use crate::versions::{Label, Versions};
 
@@ -120,7 +121,7 @@ pub fn built(files: &[SchemaFile]) -> Result<Rc<Built>, String> {
     let versions = Versions::new(files.iter().map(|f| f.label.clone()).collect())?;
     let refs: Vec<&Tree> = trees.iter().map(|t| t.as_ref()).collect();
     let merged = crate::merge::merge(&refs);
-    let api = ir::build(&merged, versions)?;
+    let api = resolve::build(&merged, versions)?;
     let catalog = Catalog::of(&api);
     let fresh = Rc::new(Built {
         trees,

@@ -26,6 +26,7 @@ mod names;
 mod props;
 #[cfg(test)]
 mod report;
+mod resolve;
 mod rules;
 mod schema;
 mod secrets;

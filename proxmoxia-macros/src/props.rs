@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::docs;
 use crate::fixups;
-use crate::ir::{EnumIr, FieldIr, How, Ty};
+use crate::ir::{Constructor, FieldIr, FormatDef, Formats, How, Ty};
 use crate::json::{Map, Value};
 use crate::merge;
 use crate::names::{self, Name, Scope};
@@ -67,48 +67,6 @@ struct Site {
     format: Map,
     /// The parameter's or field's schema, for docs.
     schema: Schema,
-}
-
-/// `QemuNet::virtio()`: a value with the key-alias field set (`model` = `virtio`).
-#[derive(Debug, Clone)]
-pub struct Constructor {
-    pub name: Name,
-    pub field: Name,
-    /// The alias key (`virtio`), the value the field gets.
-    pub key: String,
-    /// The field's enum type in `api::formats`, if it is one (else a string).
-    pub enum_type: Option<String>,
-    pub doc: String,
-}
-
-/// One property-string struct, and the names it goes by.
-#[derive(Debug, Clone)]
-pub struct FormatDef {
-    /// The names of the sites whose union this is; the first defines it.
-    pub names: BTreeSet<String>,
-    pub doc: String,
-    /// The format the type parses and prints with (named after the first name).
-    pub runtime: PropFormatIr,
-    /// One field per key (aliases excepted).
-    pub fields: Vec<FieldIr>,
-    /// Enums of keys, by the suffix after the struct's name (`Model` of `QemuNetModel`).
-    pub enums: Vec<(String, EnumIr)>,
-    pub constructors: Vec<Constructor>,
-}
-
-impl FormatDef {
-    /// The name that defines the struct.
-    pub fn canonical(&self) -> &str {
-        self.names.first().map(String::as_str).unwrap_or_default()
-    }
-}
-
-/// Every property-string type of the API.
-#[derive(Debug, Default)]
-pub struct Formats {
-    pub defs: Vec<FormatDef>,
-    /// Type name -> its struct in `defs`.
-    pub by_name: BTreeMap<String, usize>,
 }
 
 impl Formats {

@@ -11,6 +11,7 @@ use quote::quote;
 
 use crate::emit::{Emitter, count_tokens};
 use crate::ir::{self, Api, HandleFn, HandleIr, How, ModIr};
+use crate::resolve;
 use crate::schema::{self, Tree};
 use crate::versions::{Label, Versions};
 
@@ -70,7 +71,7 @@ fn tree(roots: &[String]) -> Tree {
 fn build_api(roots: &[String]) -> Result<Api, String> {
     let tree = tree(roots);
     let merged = crate::merge::merge(&[&tree]);
-    ir::build(&merged, Versions::new(vec![Label::custom("test")])?)
+    resolve::build(&merged, Versions::new(vec![Label::custom("test")])?)
 }
 
 fn build(roots: &[String]) -> Result<ModIr, String> {
@@ -1717,7 +1718,7 @@ fn odd_but_valid_schema_shapes_are_tolerated() {
             .to_owned(),
     ]);
     let merged = crate::merge::merge(&[&t]);
-    let api = ir::build(
+    let api = resolve::build(
         &merged,
         Versions::new(vec![Label::custom("t")]).expect("versions"),
     )
