@@ -8,8 +8,9 @@ use serde_json::Value;
 use crate::args::{Call, Connection, Output, Show, Verb};
 use crate::connect::{self, Mode};
 use crate::fail::Fail;
-use crate::output::{Shape, Style};
+use crate::output::Shape;
 use crate::params::OwnOption;
+use crate::text::Style;
 use crate::{doc, output, params, versions, wait};
 
 /// The command's own options that may stand among the parameters (clap reads them only

@@ -9,7 +9,7 @@ use crate::args::{Connection, Ls, Output};
 use crate::connect::{self, Conn, Mode};
 use crate::fail::Fail;
 use crate::tree::{Node, Resolved};
-use crate::{doc, output, tree};
+use crate::{doc, escape, output, tree};
 
 /// One child of a path.
 #[derive(Debug)]
@@ -89,7 +89,7 @@ pub async fn run(conn: &Connection, ls: Ls) -> Result<(), Fail> {
         Output::Table | Output::Text => {
             let lines: String = children
                 .iter()
-                .map(|c| format!("{}        {}\n", c.node.flags(), output::escape(&c.name)))
+                .map(|c| format!("{}        {}\n", c.node.flags(), escape::escape(&c.name)))
                 .collect();
             output::print(&lines)?;
         }

@@ -12,6 +12,7 @@ mod connect;
 mod console;
 mod doc;
 mod download;
+mod escape;
 mod ls;
 mod output;
 mod partial;
@@ -70,7 +71,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
             // A message may quote the server: escaped like its other text.
-            eprintln!("error: {}", output::escape(&fail.message));
+            eprintln!("error: {}", escape::escape(&fail.message));
             ExitCode::from(fail.code)
         }
     }

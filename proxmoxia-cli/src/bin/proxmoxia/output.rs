@@ -1,14 +1,15 @@
 //! Answers printed as JSON, pretty JSON, YAML or a table (the default on a terminal). Text
-//! from the server reaches the terminal with its control characters escaped ([`escape`]).
+//! from the server reaches the terminal with its control characters escaped ([`crate::escape`]).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Map, Value};
 
 use crate::args::Output;
+use crate::escape::escape;
 use crate::fail::Fail;
+use crate::text::Style;
 
 /// The most columns a table of a list shows (the keys in the order they first show); the
 /// rest are counted in a line after it.
@@ -41,42 +42,6 @@ pub fn choose(asked: Option<Output>) -> Output {
             Output::Json
         }
     })
-}
-
-/// `text` with its control characters (C0, DEL, C1) written as Rust escapes (`\u{1b}`,
-/// `\t`, `\n`): text from a server cannot move the cursor, clear the screen or retitle the
-/// window.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Borders and the header of a table (`--noborder`, `--noheader`, as pvesh's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Style {
-    /// Draw the box; without it, cells are padded and one space apart (the last unpadded).
-    pub border: bool,
-    /// Print the line of column titles.
-    pub header: bool,
-}
-
-impl Default for Style {
-    fn default() -> Style {
-        Style {
-            border: true,
-            header: true,
-        }
-    }
 }
 
 /// How an answer is printed.

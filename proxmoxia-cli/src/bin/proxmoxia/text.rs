@@ -13,7 +13,25 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value};
 
-use crate::output::{Style, escape};
+use crate::escape::escape;
+
+/// Borders and the header of a table (`--noborder`, `--noheader`, as pvesh's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Draw the box; without it, cells are padded and one space apart (the last unpadded).
+    pub border: bool,
+    /// Print the line of column titles.
+    pub header: bool,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            border: true,
+            header: true,
+        }
+    }
+}
 
 /// Writes `value` as pvesh's `text` format; `returns` is the method's return schema.
 pub fn write(

@@ -8,8 +8,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use proxmoxia::{TaskEvent, TaskHandle, TaskOutcome};
 
+use crate::escape::escape;
 use crate::fail::Fail;
-use crate::output::escape;
 
 pub async fn follow(task: &TaskHandle) -> Result<TaskOutcome, Fail> {
     let upid = task.upid();
