@@ -38,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # depends on `proxmoxia` (with the `mock` feature) and on nothing else in the workspace.
 PROBE_FILE = "proxmoxia/examples/quickstart.rs"
 API_FILE = "proxmoxia/src/api.rs"
-MACROS_FILE = "proxmoxia/src/typed/macros.rs"
+MACROS_FILE = "proxmoxia/src/values/macros.rs"
 MACRO_CRATE_ROOT = "proxmoxia-macros/src/lib.rs"
 
 # Uses only what resolves without the standard library's sources (rust-src may be missing,
@@ -119,7 +119,7 @@ COMPLETIONS = [
 
 # rust-analyzer (0.0.322 at least) does not expand macro calls in `#[doc = ...]`
 # (rust-lang/rust-analyzer#8092), and an enum value's doc is `#[doc = pve_closed_enum!(@doc
-# ..)]` (typed/macros.rs): its wire name and versions are missing from hovers. Reported as a
+# ..)]` (values/macros.rs): its wire name and versions are missing from hovers. Reported as a
 # known gap, not a failure; it turns into "ok" by itself with a server that expands them.
 DOC_MACRO_GAP = "RA does not expand the `#[doc = pve_closed_enum!(@doc ..)]` of enum values"
 
@@ -138,7 +138,7 @@ HOVERS = [
 ]
 
 # Where go-to-definition must land: the `api!` invocation, since the macro gives every token
-# the call site's span. An item whose name a `macro_rules!` of typed/macros.rs makes itself
+# the call site's span. An item whose name a `macro_rules!` of values/macros.rs makes itself
 # lands in that file instead (`as_str` below).
 #
 # rust-analyzer also answers a second place for such an item, first in its list: the proc
@@ -148,7 +148,7 @@ HOVERS = [
 # the server offers both that and the invocation. That companion is accepted; any other place,
 # an error or no answer fails.
 IN_API = "api! invocation"
-IN_MACROS = "typed/macros.rs"
+IN_MACROS = "values/macros.rs"
 MACRO_DEF = "proc macro definition"
 ELSEWHERE = "elsewhere"
 # The other places accepted beside the expected one (see above).
@@ -175,7 +175,7 @@ DEFINITIONS = [
     ("Cf::Average", "enum variant", at("Cf::Average", "Average"), IN_API),
     ("Response", "struct", at("current::get::Response", "Response"), IN_API),
     ("current.status", "response field", at("current.status", "status"), IN_API),
-    # Made by a macro_rules! of typed/macros.rs that the generated code calls: its name token
+    # Made by a macro_rules! of values/macros.rs that the generated code calls: its name token
     # is that macro's, so it lands there (rust-analyzer adds the invocation as the call site).
     ("as_str", "macro_rules! method", at("Decade.as_str()", "as_str"), IN_MACROS),
 ]

@@ -451,7 +451,7 @@ mod tests {
     /// of PVE's checks is the order by name the catalogue keeps them in for look-ups.
     #[test]
     fn schemas_list_parameters_by_name() {
-        fn walk(nodes: &[crate::schema::Node], checked: &mut usize) {
+        fn walk(nodes: &[crate::apidoc::Node], checked: &mut usize) {
             for node in nodes {
                 for method in &node.methods {
                     let names: Vec<(&str, bool)> = method

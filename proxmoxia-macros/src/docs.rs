@@ -2,7 +2,7 @@
 
 use crate::json::Value;
 
-use crate::schema::{Method, Schema};
+use crate::apidoc::{Method, Schema};
 
 /// Escapes free text (PVE descriptions) as Markdown that renders as written: no code blocks
 /// from indentation (they would become doctests), no links or HTML from `[..]`/`<..>`, URLs

@@ -6,13 +6,13 @@
 use proc_macro2::{Literal, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
+use crate::apidoc::Verb;
 use crate::catalog::Catalog;
 use crate::ir::FormatDef;
 use crate::ir::{
     Api, ArgKind, FieldIr, HandleFn, HandleIr, How, ListItem, LocalType, MethodIr, ModIr, ModPath,
     RequiredArgs, Site, Ty, TypeDef, TypeKey, VariantIr,
 };
-use crate::schema::Verb;
 use crate::versions::Mask;
 
 /// rust-analyzer drops any single expansion over 2,097,152 tokens; stay well under it (and

@@ -1,8 +1,8 @@
 //! Where the schema needs help: its known defects and what the generator does about them,
 //! all in this one table-driven module rather than as special cases elsewhere.
 
+use crate::apidoc::Schema;
 use crate::json::{self, Map, Value};
-use crate::schema::Schema;
 
 /// The effective type of a schema. PVE's schema has defects (fields without `type`); they are
 /// read by these rules, the first that matches:

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use crate::apidoc::Tree;
 use crate::catalog::Catalog;
 use crate::emit::{Emitter, TOKEN_BUDGET};
 use crate::ir::{self, ModIr};
 use crate::resolve;
-use crate::schema::Tree;
 use crate::versions::{Label, Versions};
 
 /// One schema file of an invocation.
@@ -331,7 +331,7 @@ mod tests {
             let own = m
                 .methods
                 .iter()
-                .filter(|m| m.verb == crate::schema::Verb::Get)
+                .filter(|m| m.verb == crate::apidoc::Verb::Get)
                 .count();
             own + m.children.iter().map(gets).sum::<usize>()
         }

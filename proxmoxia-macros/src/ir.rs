@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::apidoc::{Schema, Verb};
 use crate::docs;
 use crate::names::{self, Name, Scope};
 use crate::rules::{ParamRuleIr, PropFormatIr};
-use crate::schema::{Schema, Verb};
 use crate::versions::{Mask, Versions};
 
 /// A module path below `crate::api` (`nodes::node::qemu`).

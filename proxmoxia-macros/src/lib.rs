@@ -10,6 +10,7 @@
 //! merged schema -> IR -> tokens) lives in plain modules over `proc_macro2`, unit-tested
 //! without the compiler.
 
+mod apidoc;
 mod catalog;
 mod docs;
 mod emit;
@@ -28,7 +29,6 @@ mod props;
 mod report;
 mod resolve;
 mod rules;
-mod schema;
 mod secrets;
 mod supplement;
 #[cfg(test)]

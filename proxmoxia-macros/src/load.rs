@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::schema::{self, Tree};
+use crate::apidoc::{self, Tree};
 use crate::supplement::Supplement;
 use crate::versions::Label;
 
@@ -135,7 +135,7 @@ pub fn load(path: &Path, label: &Label, supplement: Option<&Path>) -> Result<Arc
     supplement
         .apply(&mut json, label)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let tree = Arc::new(schema::parse(&json).map_err(|e| format!("{}: {e}", path.display()))?);
+    let tree = Arc::new(apidoc::parse(&json).map_err(|e| format!("{}: {e}", path.display()))?);
     let loaded = Arc::new(Loaded {
         tree,
         json: json.to_string().into(),

@@ -14,9 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::apidoc::{self, Format, Method, Node, Schema, Tree, Verb};
 use crate::fixups;
 use crate::json::{Map, Value};
-use crate::schema::{self, Format, Method, Node, Schema, Tree, Verb};
 use crate::versions::Mask;
 
 /// Versions (a [`Mask`], as a JSON number) of an item that not every version of its
@@ -261,7 +261,7 @@ fn merge_schema(items: &[(Mask, &Map)], mode: Mode) -> Map {
     }
     // In an answer, a version that sends `null`, or says nothing of the value, may leave it
     // out: the value is optional, so that version's answers decode.
-    let optional = items.iter().any(|(_, m)| schema::truthy(m.get("optional")))
+    let optional = items.iter().any(|(_, m)| apidoc::truthy(m.get("optional")))
         || (mode == Mode::Answer
             && items
                 .iter()
@@ -464,7 +464,7 @@ fn merge_string_format(out: &mut Map, items: &[(Mask, &Map)], mode: Mode, all: M
 fn merge_enum(out: &mut Map, items: &[(Mask, &Map)], mode: Mode) {
     let with_enum: Vec<(Mask, Vec<String>)> = items
         .iter()
-        .filter_map(|(bit, m)| Some((*bit, schema::enum_values(m)?)))
+        .filter_map(|(bit, m)| Some((*bit, apidoc::enum_values(m)?)))
         .collect();
     let every_version_has_one = with_enum.len() == items.len();
     if !with_enum.is_empty() && (every_version_has_one || mode == Mode::Answer) {
@@ -974,11 +974,11 @@ mod tests {
 
     #[test]
     fn trees_merge_paths_methods_and_parameters() {
-        let old = crate::schema::parse(&json::parse(r#"[
+        let old = crate::apidoc::parse(&json::parse(r#"[
             {"path": "/a", "info": {"GET": {"name": "a", "parameters": {"properties": {"x": {"type": "integer"}, "gone": {"type": "string"}}}}}},
             {"path": "/old", "info": {"GET": {"name": "old"}}}
         ]"#).unwrap()).unwrap();
-        let new = crate::schema::parse(&json::parse(r#"[
+        let new = crate::apidoc::parse(&json::parse(r#"[
             {"path": "/a", "info": {"GET": {"name": "a", "parameters": {"properties": {"x": {"type": "integer"}, "new": {"type": "string"}}}},
                                     "POST": {"name": "a2"}}}
         ]"#).unwrap()).unwrap();
@@ -1008,7 +1008,7 @@ mod tests {
 
     #[test]
     fn named_property_formats_are_spelled_out() {
-        let tree = crate::schema::parse(&json::parse(r#"[
+        let tree = crate::apidoc::parse(&json::parse(r#"[
             {"path": "/a", "info": {"POST": {"name": "a", "parameters": {"properties": {
                 "x": {"type": "string", "format": "pve-startup-order", "typetext": "[[order=]\\d+] [,up=\\d+]"}}},
                 "returns": {"type": "object", "properties": {"y": {"type": "string", "format": "pve-startup-order"}}}}}}

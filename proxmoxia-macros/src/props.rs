@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::apidoc::{Format, Node, Schema};
 use crate::docs;
 use crate::fixups;
 use crate::ir::{Constructor, FieldIr, FormatDef, Formats, How, Ty};
@@ -22,7 +23,6 @@ use crate::json::{Map, Value};
 use crate::merge;
 use crate::names::{self, Name, Scope};
 use crate::rules::{self, PropFormatIr, PropKeyIr};
-use crate::schema::{Format, Node, Schema};
 
 /// Methods every property-string type has. A key with one of these names gets a trailing
 /// `_` on its field and setter (`clone` of a bandwidth limit is `clone_`), like keywords.
@@ -212,7 +212,7 @@ fn runtime_format(name: &str, format: &Map) -> Result<PropFormatIr, String> {
             });
             continue;
         }
-        if crate::schema::truthy(key_schema.get("default_key")) {
+        if crate::apidoc::truthy(key_schema.get("default_key")) {
             default_key = Some(key.clone());
         }
         let rule = rules::rule(&key_schema, key_schema.optional(), &mut |_| {

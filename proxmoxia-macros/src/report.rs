@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use crate::apidoc::{Format, Method, Node, Schema, Tree};
 use crate::fixups;
-use crate::schema::{Format, Method, Node, Schema, Tree};
 use crate::versions::Label;
 
 /// Differences between two versions, by kind.
@@ -357,7 +357,7 @@ mod tests {
 
     #[test]
     fn differences_are_found_by_kind() {
-        let parse = |t: &str| crate::schema::parse(&crate::json::parse(t).unwrap()).unwrap();
+        let parse = |t: &str| crate::apidoc::parse(&crate::json::parse(t).unwrap()).unwrap();
         let old = parse(
             r#"[{"path": "/a", "info": {"GET": {"name": "a",
                 "parameters": {"properties": {"x": {"type": "integer"}, "gone": {"type": "string"},

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::apidoc::{Format, Method, Node, Schema, Segment, Tree, Verb};
 use crate::docs;
 use crate::fixups;
 use crate::ir::Formats;
@@ -29,7 +30,6 @@ use crate::ir::{
 use crate::names::{self, Name, Scope};
 use crate::props;
 use crate::rules::{self, ParamRuleIr};
-use crate::schema::{Format, Method, Node, Schema, Segment, Tree, Verb};
 use crate::secrets;
 use crate::versions::{Mask, Versions};
 

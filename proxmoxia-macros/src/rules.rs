@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::apidoc::{Format, Schema};
 use crate::fixups;
 use crate::json::{Map, Value};
-use crate::schema::{Format, Schema};
 use crate::versions::Mask;
 
 /// The JSON type a value must have on the wire.

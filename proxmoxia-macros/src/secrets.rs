@@ -10,9 +10,9 @@
 //! subscription `key` (a licence id that GET /nodes/{node}/subscription shows anyway),
 //! `keys` of users (Yubico key ids), `tokenid`/`full-tokenid` (names).
 
+use crate::apidoc::Schema;
 use crate::fixups;
 use crate::ir::Ty;
-use crate::schema::Schema;
 
 /// Secret wherever they appear: credentials by PVE's own naming.
 const ANYWHERE: &[&str] = &[

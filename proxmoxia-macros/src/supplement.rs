@@ -314,7 +314,7 @@ impl Entry {
                 );
             }
             (Change::Required, _) => {
-                if crate::schema::truthy(map.get("optional")) {
+                if crate::apidoc::truthy(map.get("optional")) {
                     return Err("`required` names a field the schema already calls optional".into());
                 }
                 map.insert(ALWAYS.into(), provenance);
@@ -457,7 +457,7 @@ fn required_by_evidence_only(schema: &mut Value) {
     if let Some(props) = map.get_mut("properties").and_then(object_mut) {
         for prop in props.values_mut() {
             if let Some(field) = object_mut(prop) {
-                let required = !crate::schema::truthy(field.get("optional"));
+                let required = !crate::apidoc::truthy(field.get("optional"));
                 if required && !field.contains_key(ALWAYS) {
                     field.insert("optional".into(), Value::Number("1".into()));
                     field

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
+use crate::apidoc::{self, Tree};
 use crate::emit::{Emitter, count_tokens};
 use crate::ir::{self, Api, HandleFn, HandleIr, How, ModIr};
 use crate::resolve;
-use crate::schema::{self, Tree};
 use crate::versions::{Label, Versions};
 
 // ---------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ const STRING: &str = r#"{"type": "string"}"#;
 fn tree(roots: &[String]) -> Tree {
     let text = format!("[{}]", roots.join(",\n"));
     let json = crate::json::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    schema::parse(&json).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    apidoc::parse(&json).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// The API of one schema (as a build with `PROXMOXIA_APIDOC` makes it).
@@ -172,7 +172,7 @@ fn handle_fn<'a>(m: &'a ModIr, name: &str) -> &'a HandleFn {
         .unwrap_or_else(|| panic!("{} has no fn {name}", m.path))
 }
 
-fn method_ir(m: &ModIr, verb: schema::Verb) -> &ir::MethodIr {
+fn method_ir(m: &ModIr, verb: apidoc::Verb) -> &ir::MethodIr {
     m.methods
         .iter()
         .find(|me| me.verb == verb)
@@ -275,7 +275,7 @@ fn keywords_become_raw_identifiers() {
     ];
     let root = build_ok(&roots);
     assert_eq!(fn_names(&root), ["r#in", "self_"]);
-    let m = method_ir(module(&root, "/in"), schema::Verb::Get);
+    let m = method_ir(module(&root, "/in"), apidoc::Verb::Get);
     let idents: Vec<String> = param_fields(m).into_iter().map(|f| f.0).collect();
     assert_eq!(idents, ["r#in", "kind", "self_", "r#type"]);
     let out = expand(&roots);
@@ -310,7 +310,7 @@ fn parameter_names_are_snake_case() {
         )],
     )];
     let root = build_ok(&roots);
-    let idents: Vec<String> = param_fields(method_ir(module(&root, "/a"), schema::Verb::Get))
+    let idents: Vec<String> = param_fields(method_ir(module(&root, "/a"), apidoc::Verb::Get))
         .into_iter()
         .map(|f| f.0)
         .collect();
@@ -511,7 +511,7 @@ fn required_and_optional_parameters() {
         &[leaf("/nodes/{node}", &[post(OPTIONALITY, NULL)])],
     )];
     let root = build_ok(&roots);
-    let m = method_ir(module(&root, "/nodes/{node}"), schema::Verb::Post);
+    let m = method_ir(module(&root, "/nodes/{node}"), apidoc::Verb::Post);
     let fields: Vec<(String, bool, &str)> = param_fields(m)
         .into_iter()
         .map(|(i, o, h, _)| (i, o, h))
@@ -590,7 +590,7 @@ fn parameter_types() {
     )];
     let root = build_ok(&roots);
     let types: Vec<(String, String)> =
-        param_fields(method_ir(module(&root, "/a"), schema::Verb::Put))
+        param_fields(method_ir(module(&root, "/a"), apidoc::Verb::Put))
             .into_iter()
             .map(|(i, _, _, t)| (i, t))
             .collect();
@@ -617,7 +617,7 @@ fn parameter_types() {
 fn a_method_without_parameters_takes_no_params() {
     let roots = [leaf("/version", &[get("{}", STRING)])];
     let root = build_ok(&roots);
-    let m = method_ir(module(&root, "/version"), schema::Verb::Get);
+    let m = method_ir(module(&root, "/version"), apidoc::Verb::Get);
     assert!(m.fields.is_empty() && m.params.is_none());
     let out = expand(&roots);
     assert_has(
@@ -698,7 +698,7 @@ fn parameter_enums_are_closed_and_answer_enums_open() {
         )],
     )];
     let root = build_ok(&roots);
-    let m = method_ir(module(&root, "/a"), schema::Verb::Get);
+    let m = method_ir(module(&root, "/a"), apidoc::Verb::Get);
     let api = api_ok(&roots);
     let enums: Vec<(String, Vec<String>, bool)> = m
         .types
@@ -1028,7 +1028,7 @@ fn a_top_level_path_named_like_a_client_method_gets_a_trailing_underscore() {
 
 fn response_types(roots: &[String], path: &str) -> (String, Vec<String>) {
     let api = api_ok(roots);
-    let m = method_ir(module(&api.root, path), schema::Verb::Get);
+    let m = method_ir(module(&api.root, path), apidoc::Verb::Get);
     let mut names: Vec<String> = m
         .types
         .iter()
@@ -1348,7 +1348,7 @@ fn shared_types_are_defined_at_a_neutral_home_and_reexported() {
 #[test]
 fn a_home_says_it_is_shared_and_lists_its_sites() {
     let api = api_ok(&sharing());
-    let key = method_ir(module(&api.root, "/b"), schema::Verb::Get)
+    let key = method_ir(module(&api.root, "/b"), apidoc::Verb::Get)
         .types
         .iter()
         .find(|t| t.name == "Kind")
@@ -1666,7 +1666,7 @@ fn a_sub_invocation_through_generate() {
 
 fn parse_err(text: &str) -> String {
     let json = crate::json::parse(text).expect("valid JSON");
-    match schema::parse(&json) {
+    match apidoc::parse(&json) {
         Ok(tree) => panic!("accepted: {tree:?}"),
         Err(e) => e,
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::upid::{InvalidUpid, Upid};
 
 mod kind;
-mod retry;
+mod retry_safety;
 
 pub use kind::ErrorKind;
 
@@ -104,7 +104,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot encode parameter {name}: {reason}")?
             }
         }
-        write!(f, " ({})", retry::advice(self))
+        write!(f, " ({})", retry_safety::advice(self))
     }
 }
 
@@ -194,7 +194,7 @@ impl Error {
     /// The message of the error says which, in words, and
     /// [`TransportError::retry_safe`] is this rule's answer too.
     pub fn is_retry_safe(&self) -> bool {
-        retry::safety(self).is_safe()
+        retry_safety::safety(self).is_safe()
     }
 
     /// A decode error of something no request answered (parameters read from JSON, a

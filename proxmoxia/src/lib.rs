@@ -123,7 +123,7 @@ pub mod mock;
 #[cfg(test)]
 mod module_graph_tests;
 mod raw;
-mod retry;
+mod retry_policy;
 mod secret;
 mod task;
 mod tls;
@@ -148,7 +148,7 @@ pub use error::{
 };
 pub use guest_id::NextFreeId;
 pub use raw::{RawPath, RawRequest};
-pub use retry::{DEFAULT_RETRY_KINDS, RetryPolicy};
+pub use retry_policy::{DEFAULT_RETRY_KINDS, RetryPolicy};
 pub use secret::Secret;
 pub use task::{
     DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINES, TaskEvent, TaskExit, TaskFollow, TaskHandle,

@@ -44,7 +44,7 @@ fn the_reader_sees_the_imports_it_must() {
     let edges = runtime().file_edges();
     let deps = |m: &str| edges[m].iter().cloned().collect::<Vec<_>>().join(" ");
     // A facade item resolves to its defining module; a group expands; super:: is relative.
-    assert!(deps("typed::request").contains("typed::schema"));
+    assert!(deps("typed::request").contains("typed::params"));
     assert!(deps("typed::request").contains("client"));
     assert!(deps("validate::firewall").contains("validate::net"));
     assert!(deps("error").contains("upid"));

@@ -41,12 +41,12 @@
 mod method;
 mod rule;
 #[cfg(feature = "schemas")]
-mod schemas;
+mod vendored;
 
 pub use method::{HttpMethod, Method, Param, Permissions};
 pub use rule::{Format, Pattern, PropFormat, PropKey, Rule, Ty};
 #[cfg(feature = "schemas")]
-pub use schemas::schemas;
+pub use vendored::schemas;
 
 pub(crate) use method::{bit, lookup};
 

@@ -9,7 +9,7 @@ use super::{Client, Inner};
 use crate::auth::ApiToken;
 use crate::client::session::AuthManager;
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry_policy::RetryPolicy;
 use crate::tls::{self, Fingerprint, TlsOptions};
 use crate::version::PveVersion;
 

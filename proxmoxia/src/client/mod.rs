@@ -19,7 +19,7 @@ pub use builder::{
 use crate::auth::{self, ApiToken, LoginInfo, LoginStep, Session, TfaAnswer, TfaChallenge};
 use crate::encode::Form;
 use crate::error::{AuthError, Error, Result};
-use crate::retry::RetryPolicy;
+use crate::retry_policy::RetryPolicy;
 use crate::secret::Secret;
 use crate::version::PveVersion;
 use session::{AuthManager, AuthState, RequestAuth, TicketDue};
@@ -296,7 +296,7 @@ impl Client {
         Fut: std::future::Future<Output = Result<Body>>,
     {
         let policy = self.inner.retry.as_ref();
-        crate::retry::run(policy, method.as_str(), path, || {
+        crate::retry_policy::run(policy, method.as_str(), path, || {
             self.send_once(&method, path, &form, timeout, &body)
         })
         .await

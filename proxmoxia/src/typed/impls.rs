@@ -5,7 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::typed::schema::Validate;
+use crate::typed::params::Validate;
 use crate::values::encode::Encode;
 
 /// `Serialize` of a generated type through [`Encode`]: PVE's JSON shape, one generic body

@@ -10,8 +10,8 @@
 //! know.
 
 pub(crate) mod impls;
+pub(crate) mod params;
 mod request;
-pub(crate) mod schema;
 
 pub use crate::values::{encode, propstring};
 
@@ -25,7 +25,7 @@ pub(crate) use crate::values::{
     pve_params_struct, pve_property_string, pve_required_struct, pve_response_struct,
     pve_serialize,
 };
+pub use params::{HttpMethod, NoParams, UnknownVariant, Validate};
 pub use request::{
     AsPathHandle, Endpoint, PathHandle, Request, ResponseFuture, params_from_json, validate_for,
 };
-pub use schema::{HttpMethod, NoParams, UnknownVariant, Validate};

@@ -15,7 +15,7 @@ use crate::Client;
 use crate::encode::{Form, SegmentWriter};
 use crate::error::Result;
 use crate::task::TaskHandle;
-use crate::typed::schema::{HttpMethod, Validate};
+use crate::typed::params::{HttpMethod, Validate};
 use crate::upid::Upid;
 use crate::values::encode::Encode;
 

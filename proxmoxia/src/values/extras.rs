@@ -2,7 +2,7 @@
 //! a generated struct's `extra`, property-string keys kept in its `extra`, `Unrecognized`
 //! enum values and property strings kept unread, each by its JSON path. One trait,
 //! [`Extras`]: implemented here for the scalars and containers, and for every generated
-//! answer type by its `macro_rules!` (`typed/macros.rs`).
+//! answer type by its `macro_rules!` (`values/macros.rs`).
 
 use std::collections::BTreeMap;
 
