@@ -163,3 +163,48 @@ async fn close(mut socket: Socket) -> Result<()> {
     .await;
     Ok(())
 }
+
+/// A session's bytes as tokio's `AsyncRead`/`AsyncWrite`: those of its end of the pipe (`io`),
+/// a write after the session ended reported as a closed console.
+macro_rules! session_io {
+    ($session:ty) => {
+        impl ::tokio::io::AsyncRead for $session {
+            fn poll_read(
+                mut self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut ::tokio::io::ReadBuf<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+            }
+        }
+
+        impl ::tokio::io::AsyncWrite for $session {
+            fn poll_write(
+                mut self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &[u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                ::std::pin::Pin::new(&mut self.io)
+                    .poll_write(cx, buf)
+                    .map_err(super::terminal::ended)
+            }
+
+            fn poll_flush(
+                mut self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::pin::Pin::new(&mut self.io)
+                    .poll_flush(cx)
+                    .map_err(super::terminal::ended)
+            }
+
+            fn poll_shutdown(
+                mut self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+            }
+        }
+    };
+}
+pub(super) use session_io;
